@@ -1,0 +1,177 @@
+"""Build bookkeeping on the request side: what is current, what to enqueue, what is orphaned.
+
+A build is keyed by (batch, kind, fingerprint). The fingerprint hashes everything the
+build's output depends on — the code version of its kind, the brand's data revision,
+the published story version — so a data or story change yields a new fingerprint: the
+old build is stale and a new one is enqueued on the next request (or by whoever changed
+the data). Nothing heavy happens here: only rows and one enqueue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from redis import Redis
+from rq import Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from server.models import Batch, Brand, Build, StoryVersion
+
+# Bump a kind's version when its code changes what it outputs: every build goes stale.
+CODE_VERSIONS = {"evidence": "evidence-1", "scene": "scene-1"}
+KINDS = tuple(CODE_VERSIONS)
+JOB_FUNCTIONS = {"evidence": "workers.jobs.compute_evidence", "scene": "workers.jobs.build_scene"}
+JOB_TIMEOUT_SECONDS = 600
+
+
+def published_story(session: Session, brand_id: int) -> StoryVersion | None:
+    """Return the brand's newest published story version, if any."""
+    return session.scalars(
+        select(StoryVersion)
+        .where(StoryVersion.brand_id == brand_id, StoryVersion.published.is_(True))
+        .order_by(StoryVersion.version.desc())
+        .limit(1)
+    ).first()
+
+
+def fingerprints(session: Session, batch: Batch) -> dict[str, str]:
+    """Return the current input fingerprint of each build kind for `batch`."""
+    brand: Brand = batch.product.brand
+    story = published_story(session, brand.id)
+    evidence = _digest(CODE_VERSIONS["evidence"], batch.id, brand.data_revision)
+    scene = _digest(CODE_VERSIONS["scene"], evidence, story.version if story else 0)
+    return {"evidence": evidence, "scene": scene}
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
+
+
+def current_builds(session: Session, batch: Batch) -> dict[str, Build | None]:
+    """Return, per kind, the build row for the current fingerprint (or None)."""
+    prints = fingerprints(session, batch)
+    rows = session.scalars(
+        select(Build).where(Build.batch_id == batch.id, Build.fingerprint.in_(prints.values()))
+    ).all()
+    by_key = {(row.kind, row.fingerprint): row for row in rows}
+    return {kind: by_key.get((kind, fp)) for kind, fp in prints.items()}
+
+
+def last_done(session: Session, batch_id: int, kind: str) -> Build | None:
+    """Return the newest finished build of `kind`, current or stale (shown while rebuilding)."""
+    return session.scalars(
+        select(Build)
+        .where(Build.batch_id == batch_id, Build.kind == kind, Build.status == "done")
+        .order_by(Build.finished_at.desc(), Build.id.desc())
+        .limit(1)
+    ).first()
+
+
+def claim_row(session: Session, batch_id: int, kind: str, fingerprint: str) -> Build:
+    """Return the build row for (batch, kind, fingerprint), creating it if needed.
+
+    Two requests may race to create it; the unique constraint picks one and the
+    loser reads the winner's row.
+    """
+    query = select(Build).where(
+        Build.batch_id == batch_id, Build.kind == kind, Build.fingerprint == fingerprint
+    )
+    row = session.scalars(query).first()
+    if row is not None:
+        return row
+    row = Build(batch_id=batch_id, kind=kind, fingerprint=fingerprint, status="queued")
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        row = session.scalars(query).one()
+    return row
+
+
+def ensure_builds(
+    session: Session, redis: Redis, batch: Batch, lease_seconds: int
+) -> dict[str, Build]:
+    """Make sure every kind has a current build that is done or on its way; return them."""
+    result: dict[str, Build] = {}
+    for kind, fingerprint in fingerprints(session, batch).items():
+        row = claim_row(session, batch.id, kind, fingerprint)
+        if row.status != "done" and needs_enqueue(row, redis, lease_seconds):
+            enqueue(session, redis, row)
+        result[kind] = row
+    return result
+
+
+def needs_enqueue(row: Build, redis: Redis, lease_seconds: int) -> bool:
+    """Tell whether a build that is not done has nobody working on it."""
+    if row.job_id is None:
+        return True
+    if row.status == "failed":
+        return False  # a failed build is shown as failed; a data change makes a new one
+    if row.status == "running":
+        beat = row.heartbeat_at
+        if beat is not None and beat.tzinfo is None:
+            beat = beat.replace(tzinfo=UTC)
+        return beat is None or datetime.now(UTC) - beat > timedelta(seconds=lease_seconds)
+    try:
+        status = Job.fetch(row.job_id, connection=redis).get_status()
+    except NoSuchJobError:
+        return True
+    return status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED, None)
+
+
+def enqueue(session: Session, redis: Redis, row: Build, queue_name: str = "builds") -> str:
+    """Enqueue the RQ job for `row` and record its id; return the job id."""
+    job_id = f"build-{row.id}-{row.attempts + 1}-{row.fingerprint[:8]}"
+    Queue(queue_name, connection=redis).enqueue_call(
+        JOB_FUNCTIONS[row.kind],
+        args=(row.batch_id,),
+        job_id=job_id,
+        timeout=JOB_TIMEOUT_SECONDS,
+        result_ttl=3600,
+        failure_ttl=86400,
+        description=f"{row.kind} build of batch {row.batch_id}",
+    )
+    row.job_id = job_id
+    row.status = "queued"
+    session.commit()
+    return job_id
+
+
+def progress_channel(batch_id: int) -> str:
+    """Return the Redis pub/sub channel carrying `batch_id`'s build progress."""
+    return f"originxr:builds:{batch_id}"
+
+
+def publish_progress(redis: Redis, batch_id: int, message: dict[str, Any]) -> None:
+    """Send a progress message to whoever watches `batch_id` (best effort)."""
+    redis.publish(progress_channel(batch_id), json.dumps(message))
+
+
+def build_state(row: Build | None, kind: str) -> dict[str, Any]:
+    """Return the JSON-able state of a build row, as the progress socket sends it."""
+    if row is None:
+        return {"kind": kind, "status": "missing", "progress": 0.0, "step": None}
+    return {
+        "kind": kind,
+        "build": row.id,
+        "status": row.status,
+        "progress": round(row.progress, 3),
+        "step": row.step,
+        "error": row.error if row.status == "failed" else None,
+    }
+
+
+def worker_identity() -> str:
+    """Return ``host:pid`` of this process, stored on builds it runs."""
+    import os
+
+    return f"{socket.gethostname()}:{os.getpid()}"

@@ -1,0 +1,37 @@
+"""Named exceptions of the server; HTTP rendering of them lives in routes/errors.py."""
+
+from __future__ import annotations
+
+
+class OriginxrError(Exception):
+    """Base of the project's own errors."""
+
+
+def N_(template: str) -> str:  # noqa: N802 - gettext's conventional name for "mark only"
+    """Mark `template` for translation without translating it now (Babel extracts it)."""
+    return template
+
+
+class TranslatableError(OriginxrError):
+    """An error whose message is a gettext template plus parameters.
+
+    Pure modules raise these without a request or locale at hand; the HTTP layer
+    translates ``template`` and fills in ``params`` in the shopper's language.
+    """
+
+    def __init__(self, template: str, **params: object) -> None:
+        self.template = template
+        self.params = params
+        super().__init__(template % params if params else template)
+
+
+class DigitalLinkError(TranslatableError):
+    """A request path that is not a valid GS1 Digital Link URI; the message says why."""
+
+
+class NotFound(OriginxrError):
+    """A well-formed identifier that names nothing we know."""
+
+
+class BrandPackError(OriginxrError):
+    """A brand pack that cannot be imported; the message names the file and the problem."""

@@ -1,0 +1,100 @@
+"""Tests for the yield plausibility (mass balance) check."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import pytest
+
+from workers.evidence.inputs import Plot
+from workers.evidence.yield_plausibility import check_yield_plausibility, crop_year, season_of
+from workers.trace import build_trace
+
+if TYPE_CHECKING:
+    from conftest import Kit
+
+AREA = 1.9729043  # geodesic area of the conftest plots, ha
+
+
+def run(kit: Kit, wet1_kg: float = 1000, plots: list[Plot] | None = None):  # type: ignore[no-untyped-def]
+    events = kit.chain()
+    events[0] = kit.harvest(
+        "h1", "farm-1", kit.wet1, wet1_kg, kit.at(1), ["plot-1a"], "2024/25 main crop"
+    )
+    inputs = kit.inputs(events=events, plots=plots)
+    return check_yield_plausibility(inputs, build_trace(inputs))
+
+
+def rows(result) -> dict[str, dict[str, object]]:  # type: ignore[no-untyped-def]
+    return {row["farm"]: row for row in result.details}
+
+
+def test_plausible_deliveries_are_ok(kit: Kit) -> None:
+    result = run(kit)
+    farm1 = rows(result)["farm-1"]
+    assert farm1["deliveries_kg"] == pytest.approx(400.0)  # 1000 kg wet x 0.4
+    assert farm1["area_ha"] == pytest.approx(AREA)
+    assert farm1["ratio"] == pytest.approx(400 / (AREA * 450))
+    assert farm1["season"] == "2024/2025"
+    assert result.status == "ok"
+    assert result.value == pytest.approx(400 / (AREA * 450))
+
+
+def test_180_percent_of_estimate_warns(kit: Kit) -> None:
+    wet = 1.8 * AREA * 450 / 0.4
+    result = run(kit, wet1_kg=wet)
+    assert rows(result)["farm-1"]["ratio"] == pytest.approx(1.8)
+    assert rows(result)["farm-1"]["status"] == "warn"
+    assert (result.status, result.value) == ("warn", pytest.approx(1.8))
+
+
+def test_above_regional_maximum_fails(kit: Kit) -> None:
+    result = run(kit, wet1_kg=7000)  # 2800 kg dry on 1.97 ha = 1419 kg/ha > 1333
+    assert rows(result)["farm-1"]["yield_kg_per_ha"] == pytest.approx(2800 / AREA)
+    assert result.status == "fail"
+
+
+def test_other_harvests_of_the_season_count(kit: Kit) -> None:
+    events = [
+        *kit.chain(),
+        kit.harvest(
+            "h9",
+            "farm-1",
+            kit.wet1.replace("W1", "W9"),
+            3000,
+            kit.at(20, 2, 2025),
+            None,
+            "2024/25 main crop",
+        ),
+    ]
+    inputs = kit.inputs(events=events)
+    result = check_yield_plausibility(inputs, build_trace(inputs))
+    assert rows(result)["farm-1"]["deliveries_kg"] == pytest.approx(1600.0)
+    assert rows(result)["farm-1"]["evidence"] == ["h1", "h9"]
+    assert result.status == "warn"
+
+
+def test_point_plot_without_area_is_unknown(kit: Kit) -> None:
+    point = Plot("plot-1a", "farm-1", {"type": "Point", "coordinates": [-1.6, 6.5]}, None, "GH")
+    result = run(kit, plots=[point, kit.plots()[1]])
+    assert rows(result)["farm-1"]["status"] == "unknown"
+    assert rows(result)["farm-2"]["status"] == "ok"
+    assert result.status == "unknown"
+
+
+def test_point_plot_uses_declared_area(kit: Kit) -> None:
+    point = replace(
+        kit.plots()[0], geometry={"type": "Point", "coordinates": [-1.6, 6.5]}, declared_area_ha=0.5
+    )
+    result = run(kit, plots=[point, kit.plots()[1]])
+    assert rows(result)["farm-1"]["ratio"] == pytest.approx(400 / 225)
+    assert result.status == "warn"
+
+
+def test_seasons(kit: Kit) -> None:
+    assert crop_year(datetime(2024, 9, 30, tzinfo=UTC)) == "2023/2024"
+    assert crop_year(datetime(2024, 10, 1, tzinfo=UTC)) == "2024/2025"
+    light = kit.harvest("h", "farm-1", kit.wet1, 1, kit.at(1, 6, 2025), None, "2024/25 light crop")
+    assert season_of(light) == "2024/2025"

@@ -1,0 +1,52 @@
+// Bundle web/xr into web/static/dist with hashed names and write dist/manifest.json,
+// which maps entry names ("boot", "viewer") to their hashed files for the Flask app.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const outdir = path.join(here, 'static', 'dist');
+
+/**
+ * Build the bundles and return the entry → file map written to manifest.json.
+ * @returns {Promise<Record<string, {file: string, imports: string[]}>>}
+ */
+export async function build() {
+  await rm(outdir, { recursive: true, force: true });
+  await mkdir(outdir, { recursive: true });
+  const result = await esbuild.build({
+    entryPoints: {
+      boot: path.join(here, 'xr', 'boot.js'),
+      viewer: path.join(here, 'xr', 'viewer.js'),
+    },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    minify: true,
+    target: ['es2020'],
+    entryNames: '[name]-[hash]',
+    chunkNames: 'chunk-[hash]',
+    metafile: true,
+    legalComments: 'linked',
+    logLevel: 'warning',
+  });
+  /** @type {Record<string, {file: string, imports: string[]}>} */
+  const manifest = {};
+  for (const [output, info] of Object.entries(result.metafile.outputs)) {
+    if (!info.entryPoint || !output.endsWith('.js')) continue;
+    const name = path.basename(info.entryPoint, '.js');
+    manifest[name] = {
+      file: path.basename(output),
+      imports: info.imports.filter((i) => i.kind === 'import-statement').map((i) => path.basename(i.path)),
+    };
+  }
+  await writeFile(path.join(outdir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const manifest = await build();
+  console.log(JSON.stringify(manifest));
+}

@@ -1,0 +1,170 @@
+import {
+  Box3,
+  Color,
+  DirectionalLight,
+  HemisphereLight,
+  PerspectiveCamera,
+  Scene,
+  Vector3,
+  WebGLRenderer,
+} from 'three';
+import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
+import { loadScene } from './sceneLoader.js';
+import { createSiteList } from './siteList.js';
+import { createSitePanel } from './sitePanel.js';
+import { createSitePicker } from './sitePicker.js';
+import { createXrButtons } from './xrButtons.js';
+
+/**
+ * @typedef {import('./xrButtons.js').XrStrings & {close: string, sites: string}} ViewerStrings
+ */
+
+/**
+ * @typedef {object} ViewerOptions
+ * @property {string} manifestUrl
+ * @property {string} glbUrl
+ * @property {string} locale
+ * @property {ViewerStrings} strings translated by the page
+ */
+
+const BACKGROUND = new Color(0xf3ede4);
+// where the diorama stands in an immersive session: a table in front of the user
+const XR_OFFSET = new Vector3(0, 0.8, -1.1);
+
+/**
+ * Pick a chapter's text in `locale`, falling back to the manifest's first locale.
+ * @param {import('./sceneLoader.js').SceneManifest} manifest
+ * @param {string | null} chapterKey
+ * @param {string} locale
+ * @returns {{title: string, body: string}}
+ */
+export function chapterText(manifest, chapterKey, locale) {
+  const chapter = manifest.chapters.find((c) => c.key === chapterKey);
+  if (!chapter) return { title: '', body: '' };
+  const text =
+    chapter.text[locale] ?? chapter.text[manifest.locales[0]] ?? Object.values(chapter.text)[0];
+  return text ?? { title: '', body: '' };
+}
+
+/**
+ * Mount the batch's 3D journey into `container` and start rendering.
+ * @param {HTMLElement} container
+ * @param {ViewerOptions} options
+ * @returns {Promise<{stop(): void}>}
+ */
+export async function mountViewer(container, { manifestUrl, glbUrl, locale, strings }) {
+  const abort = new AbortController();
+  const { root, manifest, sites } = await loadScene(manifestUrl, glbUrl, abort.signal);
+
+  const renderer = new WebGLRenderer({ antialias: true, alpha: true });
+  renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
+  renderer.xr.enabled = true;
+  const canvas = renderer.domElement;
+  canvas.className = 'xr-canvas';
+  container.classList.add('xr-viewer');
+  container.append(canvas);
+
+  const scene = new Scene();
+  scene.background = BACKGROUND;
+  scene.add(new HemisphereLight(0xffffff, 0x8a7a66, 1.6));
+  const sun = new DirectionalLight(0xffffff, 1.8);
+  sun.position.set(1, 3, 2);
+  scene.add(sun);
+  scene.add(root);
+
+  const box = new Box3().setFromObject(root);
+  const centre = box.getCenter(new Vector3());
+  const size = box.getSize(new Vector3()).length();
+  const camera = new PerspectiveCamera(40, 1, 0.01, 50);
+  camera.position.copy(centre).add(new Vector3(0, size * 0.85, size * 0.8));
+  const controls = new OrbitControls(camera, canvas);
+  controls.target.copy(centre);
+  controls.enableDamping = true;
+  controls.maxPolarAngle = Math.PI * 0.48;
+  const reducedMotion = window.matchMedia('(prefers-reduced-motion: reduce)');
+  controls.autoRotate = !reducedMotion.matches;
+  controls.autoRotateSpeed = 0.4;
+  const stopAutoRotate = () => {
+    controls.autoRotate = false;
+  };
+  controls.addEventListener('start', stopAutoRotate);
+  const onMotionPref = () => {
+    if (reducedMotion.matches) controls.autoRotate = false;
+  };
+  reducedMotion.addEventListener('change', onMotionPref);
+
+  const resize = () => {
+    const width = Math.max(container.clientWidth, 1);
+    const height = Math.max(canvas.clientHeight || container.clientHeight, 1);
+    camera.aspect = width / height;
+    camera.updateProjectionMatrix();
+    if (!renderer.xr.isPresenting) renderer.setSize(width, height, false);
+  };
+  const observer = new ResizeObserver(resize);
+  observer.observe(container);
+  resize();
+
+  const ui = document.createElement('div');
+  ui.className = 'xr-ui';
+  container.append(ui);
+  const panel = createSitePanel(ui, strings);
+  /** @type {import('three').Object3D | null} */
+  let highlighted = null;
+  /** @param {string} siteId */
+  const select = (siteId) => {
+    const site = manifest.sites.find((s) => s.id === siteId);
+    if (!site) return;
+    highlighted?.scale.setScalar(1);
+    highlighted = sites.get(siteId) ?? null;
+    highlighted?.scale.setScalar(1.5);
+    const text = chapterText(manifest, site.chapter, locale);
+    panel.show({ heading: site.name, title: text.title, body: text.body });
+    container.dataset.selectedSite = siteId;
+  };
+  const list = createSiteList(ui, manifest.sites, strings.sites, select);
+  const picker = createSitePicker(canvas, camera, root, select);
+  const xrButtons = createXrButtons(ui, renderer, strings, {
+    onStart(mode) {
+      root.position.copy(XR_OFFSET).sub(new Vector3(centre.x, 0, centre.z));
+      if (mode === 'immersive-ar') scene.background = null;
+    },
+    onEnd() {
+      root.position.set(0, 0, 0);
+      scene.background = BACKGROUND;
+      resize();
+    },
+  });
+
+  let frames = 0;
+  renderer.setAnimationLoop(() => {
+    if (!renderer.xr.isPresenting) controls.update();
+    renderer.render(scene, camera);
+    frames += 1;
+    container.dataset.frames = String(frames);
+  });
+
+  return {
+    stop() {
+      abort.abort();
+      renderer.setAnimationLoop(null);
+      observer.disconnect();
+      reducedMotion.removeEventListener('change', onMotionPref);
+      controls.removeEventListener('start', stopAutoRotate);
+      controls.dispose();
+      picker.stop();
+      list.stop();
+      panel.stop();
+      xrButtons.stop();
+      ui.remove();
+      root.traverse((object) => {
+        const mesh = /** @type {import('three').Mesh} */ (object);
+        mesh.geometry?.dispose();
+        const materials = Array.isArray(mesh.material) ? mesh.material : [mesh.material];
+        for (const material of materials) material?.dispose();
+      });
+      renderer.dispose();
+      canvas.remove();
+      container.classList.remove('xr-viewer');
+    },
+  };
+}

@@ -1,0 +1,1 @@
+"""Background work: RQ job entry points and the pure computations they call."""

@@ -1,0 +1,1 @@
+"""Evidence checks: pure functions from plain batch data to check results."""

@@ -1,0 +1,28 @@
+"""Select the evidence records a check may use for one batch."""
+
+from __future__ import annotations
+
+from workers.evidence.inputs import BatchInputs, EvidenceRecord
+
+
+def records_of(inputs: BatchInputs, kind: str) -> list[EvidenceRecord]:
+    """Return records of `kind` issued on or before `inputs.as_of` (or undated), sorted by id.
+
+    Records issued after the report date did not exist for it, so they are left out.
+    """
+    return sorted(
+        (
+            r
+            for r in inputs.evidence
+            if r.kind == kind and (r.issued_on is None or r.issued_on <= inputs.as_of)
+        ),
+        key=lambda r: r.id,
+    )
+
+
+def record_site(record: EvidenceRecord) -> str | None:
+    """Return the site a record is about: its payload's ``site``, else a site subject."""
+    site = record.payload.get("site")
+    if isinstance(site, str) and site:
+        return site
+    return record.subject_id if record.subject_type == "site" else None

@@ -1,0 +1,93 @@
+"""The result of one evidence check, as the report stores it and auditors read it."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+STATUSES = ("ok", "unknown", "warn", "fail")
+"""Statuses from best to worst: a problem found outranks evidence missing (both are shown)."""
+
+
+def worst(statuses: Iterable[str]) -> str:
+    """Return the worst of `statuses` in the order ok < unknown < warn < fail ("ok" if none)."""
+    rank = -1
+    for status in statuses:
+        if status not in STATUSES:
+            raise ValueError(f"`statuses` holds {status!r}; expected one of {STATUSES}")
+        rank = max(rank, STATUSES.index(status))
+    return STATUSES[max(rank, 0)]
+
+
+def threshold_status(value: float, ok_at: float, warn_at: float) -> str:
+    """Return "ok" when `value` >= `ok_at`, "warn" when >= `warn_at`, else "fail".
+
+    A margin of 1e-9 keeps sums of shares that are exactly at a threshold on its good side.
+    """
+    if value + 1e-9 >= ok_at:
+        return "ok"
+    return "warn" if value + 1e-9 >= warn_at else "fail"
+
+
+def plain(value: Any) -> Any:
+    """Return `value` as JSON-ready data: dates as ISO text, floats rounded to 6 places."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return None
+        rounded = round(value, 6)
+        return 0.0 if rounded == 0 else rounded
+    if isinstance(value, dict):
+        return {str(k): plain(value[k]) for k in sorted(value, key=str)}
+    if isinstance(value, (list, tuple)):
+        if all(type(v) is str for v in value):  # id lists, the bulk of a report: no recursion
+            return list(value)
+        return [plain(v) for v in value]
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset)):
+        return sorted(plain(v) for v in value)
+    return value
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check's finding: status, value, how it was computed and the evidence it used.
+
+    `parameters` maps each parameter name to ``{"value": ..., "source": ...}``; `evidence`
+    holds event ids and evidence record ids; `details` holds per-farm or per-plot rows.
+    """
+
+    key: str
+    status: str
+    value: float | None
+    unit: str | None
+    method: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+    evidence: tuple[str, ...] = ()
+    details: tuple[dict[str, Any], ...] = ()
+    uncertainty: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"`status` must be one of {STATUSES}, got {self.status!r}")
+        if self.uncertainty is not None and self.uncertainty[0] > self.uncertainty[1]:
+            raise ValueError(f"`uncertainty` must be (low, high), got {self.uncertainty!r}")
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the result as JSON-ready data with sorted evidence ids."""
+        return {
+            "key": self.key,
+            "status": self.status,
+            "value": plain(self.value),
+            "unit": self.unit,
+            "method": self.method,
+            "parameters": plain(self.parameters),
+            "evidence": sorted(set(self.evidence)),
+            "details": [plain(row) for row in self.details],
+            "uncertainty": None if self.uncertainty is None else plain(list(self.uncertainty)),
+        }

@@ -1,0 +1,107 @@
+"""The life of one build inside a worker: claim, run steps with progress, publish atomically."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app
+from rq import get_current_job
+from sqlalchemy.orm import Session
+
+from server.blobs import BlobStore
+from server.broker import broker
+from server.builds import (
+    build_state,
+    claim_row,
+    fingerprints,
+    publish_progress,
+    worker_identity,
+)
+from server.db import db
+from server.models import Batch, Blob, Build
+
+
+class BuildContext:
+    """What a build's step function gets: the session, the batch, and progress/blob helpers."""
+
+    def __init__(self, session: Session, batch: Batch, row: Build, store: BlobStore) -> None:
+        self.session = session
+        self.batch = batch
+        self.row = row
+        self.store = store
+        self._pause = float(current_app.config["BUILD_STEP_PAUSE"])
+
+    def step(self, name: str, progress: float) -> None:
+        """Report that the build entered step `name` at `progress` (0–1), and beat the heart."""
+        if self._pause:
+            time.sleep(self._pause)
+        self.row.step = name
+        self.row.progress = progress
+        self.row.heartbeat_at = datetime.now(UTC)
+        self.session.commit()
+        job = get_current_job()
+        if job is not None:
+            job.meta.update({"step": name, "progress": progress})
+            job.save_meta()
+        publish_progress(broker.redis, self.batch.id, build_state(self.row, self.row.kind))
+
+    def put_blob(self, data: bytes, media_type: str) -> str:
+        """Store `data` content-addressed (file first, then its row) and return its sha256."""
+        digest = self.store.put(data)
+        if self.session.get(Blob, digest) is None:
+            self.session.add(Blob(sha256=digest, size=len(data), media_type=media_type))
+            self.session.commit()
+        return digest
+
+    def put_json(self, value: Any) -> str:
+        """Store `value` as canonical JSON and return its sha256."""
+        text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return self.put_blob(text.encode(), "application/json")
+
+
+StepFunction = Callable[[BuildContext], dict[str, str]]
+
+
+def run_build(batch_id: int, kind: str, steps: StepFunction) -> dict[str, str]:
+    """Run the `kind` build of `batch_id` unless its current fingerprint is already built.
+
+    The outputs (blob hashes) become visible in one commit that also sets
+    ``status = "done"``; a crash before that leaves the previous build in place.
+    """
+    session = db.session
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        raise LookupError(f"batch {batch_id} does not exist")
+    fingerprint = fingerprints(session, batch)[kind]
+    row = claim_row(session, batch_id, kind, fingerprint)
+    if row.status == "done":
+        return dict(row.outputs)
+    job = get_current_job()
+    row.status = "running"
+    row.attempts += 1
+    row.worker = worker_identity()
+    row.job_id = job.id if job is not None else row.job_id
+    row.started_at = row.heartbeat_at = datetime.now(UTC)
+    row.progress, row.step, row.error = 0.0, "start", None
+    session.commit()
+    ctx = BuildContext(session, batch, row, BlobStore(current_app.config["BLOB_PATH"]))
+    publish_progress(broker.redis, batch_id, build_state(row, kind))
+    try:
+        outputs = steps(ctx)
+    except Exception as exc:
+        session.rollback()
+        row.status, row.error = "failed", f"{type(exc).__name__}: {exc}"[:2000]
+        row.finished_at = datetime.now(UTC)
+        session.commit()
+        publish_progress(broker.redis, batch_id, build_state(row, kind))
+        raise
+    row.outputs = outputs
+    row.status, row.progress, row.step = "done", 1.0, "done"
+    row.finished_at = datetime.now(UTC)
+    session.commit()  # the one pointer flip that publishes the build
+    publish_progress(broker.redis, batch_id, build_state(row, kind))
+    return outputs
