@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, url_for
 
 
 def bundle_url(app: Flask, entry: str) -> str | None:
     """Return the URL of the built bundle `entry` (e.g. "boot"), or None if not built."""
-    manifest = _manifest(app)
-    name = manifest.get(entry)
+    item = _manifest(app).get(entry)
+    name = item.get("file") if isinstance(item, dict) else item
     return url_for("static", filename=f"dist/{name}") if name else None
 
 
-def _manifest(app: Flask) -> dict[str, str]:
-    cache: dict[str, str] | None = app.extensions.get("originxr.assets")
-    if cache is None or app.debug:
+def _manifest(app: Flask) -> dict[str, Any]:
+    cache: dict[str, Any] | None = app.extensions.get("originxr.assets")
+    if not cache or app.debug:
         path = Path(app.config["STATIC_DIST"]) / "manifest.json"
         try:
             cache = json.loads(path.read_text())
         except (FileNotFoundError, json.JSONDecodeError):
-            cache = {}  # not built yet: the page renders without the 3D entry
+            return {}  # not built yet: the page renders without the 3D entry
         app.extensions["originxr.assets"] = cache
     return cache

@@ -52,13 +52,23 @@ PARAMETERS: dict[str, Any] = {
         }
     },
     "living_income_reference_price": {
-        "GH": {
-            "value": 2.68,
-            "currency": "USD",
-            "per": "kg",
-            "valid_from": "2025-01-01",
-            "source": "Fairtrade Living Income Reference Price 2025",
-        }
+        "GH": [
+            {
+                "value": 2.39,
+                "currency": "USD",
+                "per": "kg",
+                "valid_from": "2022-10-01",
+                "source": "Fairtrade Living Income Reference Price for cocoa, Ghana, "
+                "October 2022 update; demo value, confirm before production use",
+            },
+            {
+                "value": 2.68,
+                "currency": "USD",
+                "per": "kg",
+                "valid_from": "2025-01-01",
+                "source": "Fairtrade Living Income Reference Price 2025",
+            },
+        ]
     },
     "exchange_rates": [
         {

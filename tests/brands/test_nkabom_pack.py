@@ -378,7 +378,9 @@ def test_parameters_name_their_sources(brand: dict[str, Any]) -> None:
         "regional_max_yield_kg_per_ha",
         "living_income_reference_price",
     ):
-        assert params[key]["GH"]["source"]
+        entries = params[key]["GH"]
+        for entry in entries if isinstance(entries, list) else [entries]:
+            assert entry["source"]
     assert all(r["source"] and r["on"] for r in params["exchange_rates"])
 
 

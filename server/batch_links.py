@@ -1,0 +1,50 @@
+"""The links a batch's Digital Link URI offers (its linkset), with their targets."""
+
+from __future__ import annotations
+
+from flask import current_app, request, url_for
+from flask_babel import gettext as _
+
+from server.digital_link import batch_path
+from server.linkset import Link
+from server.models import Batch
+
+
+def public_base() -> str:
+    """Return the public origin: PUBLIC_BASE_URL, or the request's own."""
+    base: str = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    return base.rstrip("/")
+
+
+def batch_uri(batch: Batch) -> str:
+    """Return the batch's Digital Link URI on our public origin."""
+    return public_base() + batch_path(batch.product.gtin, batch.lot)
+
+
+def batch_links(batch: Batch) -> list[Link]:
+    """Return the links of `batch`'s linkset, in the brand's languages."""
+    gtin, lot = batch.product.gtin, batch.lot
+    langs = tuple(batch.product.brand.locales or ())
+    base = public_base()
+    api = {"gtin": gtin, "lot": lot}
+    return [
+        Link("gs1:pip", batch_uri(batch), _("Product and batch story"), "text/html", langs),
+        Link(
+            "gs1:traceability",
+            base + url_for("api.evidence_report", **api),
+            _("Evidence report: traceability and checks"),
+            "application/json",
+        ),
+        Link(
+            "gs1:sustainabilityInfo",
+            base + url_for("api.consumer_summary", **api),
+            _("Summary of the checks and their results"),
+            "application/json",
+        ),
+        Link(
+            "gs1:epcis",
+            base + url_for("api.batch_events", **api),
+            _("EPCIS events of this batch's supply chain"),
+            "application/ld+json",
+        ),
+    ]

@@ -1,0 +1,179 @@
+"""The `originxr` command: run, worker, migrate, load-brand, urls."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from server import create_app
+
+
+def _app(*_args: Any) -> Flask:
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_app, add_default_commands=False)
+def main() -> None:
+    """originxr: provenance stories behind GS1 Digital Link QR codes."""
+
+
+def _migrate(app: Flask) -> None:
+    from server.db import db
+    from server.migrate import upgrade
+
+    upgrade(db.engine_for(app))
+
+
+def _load(app: Flask, path: Path) -> tuple[str, bool]:
+    from server.blobs import BlobStore
+    from server.brand_pack import load_pack
+    from server.db import db
+
+    with app.app_context():
+        brand, changed = load_pack(db.session, BlobStore(app.config["BLOB_PATH"]), path)
+        return brand.slug, changed
+
+
+@main.command("migrate")
+def migrate_command() -> None:
+    """Bring the database schema up to date."""
+    from flask import current_app
+
+    _migrate(current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo("database is up to date")
+
+
+@main.command("load-brand")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def load_brand_command(path: Path) -> None:
+    """Import (or update) the brand pack in PATH; importing it again changes nothing."""
+    from flask import current_app
+
+    from server.errors import BrandPackError
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _migrate(app)
+    try:
+        slug, changed = _load(app, path)
+    except BrandPackError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"brand {slug}: {'updated' if changed else 'unchanged'}")
+
+
+@main.command("urls")
+@click.option("--brand", "brand_slug", default=None, help="Only this brand's batches.")
+def urls_command(brand_slug: str | None) -> None:
+    """Print every batch's Digital Link URI, one per line."""
+    from flask import current_app
+
+    from server.catalog import all_batches
+    from server.db import db
+    from server.digital_link import batch_path
+
+    base = (current_app.config["PUBLIC_BASE_URL"] or "http://127.0.0.1:8000").rstrip("/")
+    _migrate(current_app._get_current_object())  # type: ignore[attr-defined]
+    for batch in all_batches(db.session, brand_slug):
+        click.echo(base + batch_path(batch.product.gtin, batch.lot))
+
+
+@main.command("worker")
+@click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
+def worker_command(burst: bool) -> None:
+    """Run an RQ worker on the project's queues, jobs inside the app context."""
+    from flask import current_app
+
+    from server.broker import broker
+    from workers.recovery import recover_orphans
+    from workers.worker import run_worker
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    recovered = recover_orphans(app)
+    if recovered:
+        click.echo(f"re-enqueued {recovered} orphaned build(s)")
+    names = [n.strip() for n in app.config["QUEUE_NAMES"].split(",") if n.strip()]
+    run_worker(app, broker.redis, names, burst=burst)
+
+
+def _free_port(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex((host, port)) != 0
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", "web_workers", default=2, show_default=True, type=int)
+def run_command(host: str, port: int, web_workers: int) -> None:
+    """Start web (gunicorn), one RQ worker and, if REDIS_URL is unset, an embedded Redis."""
+    from flask import current_app
+
+    from server.catalog import all_batches
+    from server.db import db
+    from server.digital_link import batch_path
+    from server.terminal_qr import print_qr
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not _free_port(host, port):
+        raise click.ClickException(f"port {port} on {host} is taken; choose another with --port")
+    _migrate(app)
+    if not all_batches(db.session):
+        pack = Path(app.config["BRANDS_PATH"]) / app.config["DEFAULT_BRAND"]
+        slug, _ = _load(app, pack)
+        click.echo(f"loaded demo brand {slug}")
+    env = dict(os.environ, REDIS_URL=app.config["REDIS_URL"],
+               ORIGINXR_INSTANCE_PATH=app.config["INSTANCE_PATH"])
+    if not app.config.get("PUBLIC_BASE_URL"):
+        env["ORIGINXR_PUBLIC_BASE_URL"] = f"http://{host}:{port}"
+    bin_dir = Path(sys.executable).parent
+    children = [
+        subprocess.Popen([str(bin_dir / "originxr"), "worker"], env=env),
+        subprocess.Popen(
+            [str(bin_dir / "gunicorn"), "--worker-class", "gthread", "--threads", "8",
+             "--workers", str(web_workers), "--bind", f"{host}:{port}",
+             "--access-logfile", "-", "server:create_app()"],
+            env=env,
+        ),
+    ]
+    batches = all_batches(db.session)
+    base = env.get("ORIGINXR_PUBLIC_BASE_URL") or app.config["PUBLIC_BASE_URL"]
+    click.echo(f"\noriginxr is running at http://{host}:{port}/")
+    if batches:
+        uri = base.rstrip("/") + batch_path(batches[0].product.gtin, batches[0].lot)
+        click.echo(f"demo batch: {uri}\n")
+        print_qr(uri)
+    _wait(children)
+
+
+def _wait(children: list[subprocess.Popen[bytes]]) -> None:
+    def stop(*_args: Any) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while all(child.poll() is None for child in children):
+            try:
+                children[0].wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                continue
+    finally:
+        stop()
+        for child in children:
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    failed = [c for c in children if c.returncode not in (0, -signal.SIGTERM, None)]
+    if failed:
+        raise SystemExit(1)

@@ -1,0 +1,100 @@
+"""JSON API of a batch: its evidence report, consumer summary and EPCIS events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify
+from sqlalchemy import select
+
+from server.blobs import BlobStore
+from server.build_outputs import BatchOutputs, batch_outputs
+from server.catalog import batch_by_lot, product_by_gtin
+from server.db import db
+from server.digital_link import parse_path
+from server.models import Batch, EpcisEvent
+from server.routes.errors import problem
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+
+
+def _batch(gtin: str, lot: str) -> Batch:
+    link = parse_path(f"/01/{gtin}/10/{lot}")
+    product = product_by_gtin(db.session, link.gtin)
+    return batch_by_lot(db.session, product, link.lot or lot)
+
+
+def _pending(outputs: BatchOutputs) -> Response:
+    response = problem(
+        503,
+        "Evidence not computed yet",
+        "The evidence report of this batch is being computed; try again shortly.",
+        builds=outputs.states,
+    )
+    response.headers["Retry-After"] = "2"
+    return response
+
+
+def _status_headers(response: Response, outputs: BatchOutputs) -> Response:
+    response.headers["Originxr-Build"] = "stale" if "evidence" in outputs.stale else "current"
+    return response
+
+
+@bp.get("/batches/<gtin>/<lot>/evidence")
+def evidence_report(gtin: str, lot: str) -> Response:
+    """Return the batch's evidence report (the ``gs1:traceability`` target)."""
+    batch = _batch(gtin, lot)
+    outputs = batch_outputs(batch)
+    if outputs.report_sha is None:
+        return _pending(outputs)
+    from flask import current_app
+
+    data = BlobStore(current_app.config["BLOB_PATH"]).get(outputs.report_sha)
+    response = Response(data, mimetype="application/json")
+    response.set_etag(outputs.report_sha)
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return _status_headers(response, outputs)
+
+
+@bp.get("/batches/<gtin>/<lot>/summary")
+def consumer_summary(gtin: str, lot: str) -> Response:
+    """Return each check's status and figure (the ``gs1:sustainabilityInfo`` target)."""
+    batch = _batch(gtin, lot)
+    outputs = batch_outputs(batch)
+    if outputs.report is None:
+        return _pending(outputs)
+    report = outputs.report
+    body: dict[str, Any] = {
+        "batch": report.get("batch"),
+        "as_of": report.get("as_of"),
+        "checks": report.get("consumer_summary", []),
+        "report": f"/api/v1/batches/{batch.product.gtin}/{batch.lot}/evidence",
+    }
+    return _status_headers(jsonify(body), outputs)
+
+
+@bp.get("/batches/<gtin>/<lot>/events")
+def batch_events(gtin: str, lot: str) -> Response:
+    """Return the EPCIS events in the batch's trace as an EPCISDocument (``gs1:epcis``)."""
+    batch = _batch(gtin, lot)
+    outputs = batch_outputs(batch)
+    if outputs.report is None:
+        return _pending(outputs)
+    ids = {step["event"] for step in outputs.report.get("trace", {}).get("journey", [])}
+    rows = db.session.scalars(
+        select(EpcisEvent)
+        .where(EpcisEvent.brand_id == batch.product.brand_id)
+        .order_by(EpcisEvent.event_time)
+    ).all()
+    events = [row.raw for row in rows if (row.event_id or row.event_hash) in ids]
+    document = {
+        "@context": [EPCIS_CONTEXT],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": outputs.report.get("as_of"),
+        "epcisBody": {"eventList": events},
+    }
+    response = jsonify(document)
+    response.mimetype = "application/ld+json"
+    return _status_headers(response, outputs)

@@ -1,0 +1,162 @@
+"""The batch page and the product page: gather what they show and render them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Response, current_app, render_template, url_for
+from flask_babel import format_date, format_decimal, format_percent, get_locale
+from flask_babel import gettext as _
+
+from server.assets import bundle_url
+from server.batch_links import batch_uri
+from server.build_outputs import BatchOutputs, batch_outputs
+from server.builds import published_story
+from server.checks_text import (
+    CHAPTER_FALLBACK_TITLES,
+    CHECK_NAMES,
+    CHECK_QUESTIONS,
+    KIND_NAMES,
+    STATUS_NAMES,
+)
+from server.db import db
+from server.digital_link import batch_path
+from server.models import Batch, Product
+from server.routes.locales import locale_context
+
+
+def figure(value: float | None, unit: str | None) -> str:
+    """Return a check's value formatted for the page's locale ("unknown" when missing)."""
+    if value is None:
+        return _("not known")
+    if unit == "ratio":
+        return str(format_percent(value, format="#,##0.#%"))
+    text = str(format_decimal(value, format="#,##0.##"))
+    return f"{text} {unit}" if unit else text
+
+
+def _check_view(check: dict[str, Any], batch: Batch) -> dict[str, Any]:
+    key = check["key"]
+    status = check.get("status", "unknown")
+    return {
+        "key": key,
+        "name": _(CHECK_NAMES[key]) if key in CHECK_NAMES else key,
+        "question": _(CHECK_QUESTIONS[key]) if key in CHECK_QUESTIONS else "",
+        "status": status,
+        "status_name": _(STATUS_NAMES.get(status, STATUS_NAMES["unknown"])),
+        "figure": figure(check.get("value"), check.get("unit")),
+        "href": url_for("pages.check", gtin=batch.product.gtin, lot=batch.lot, key=key),
+    }
+
+
+def _dates(steps: list[dict[str, Any]]) -> tuple[str, str] | None:
+    times = sorted(str(s["time"]) for s in steps if s.get("time"))
+    if not times:
+        return None
+    first, last = (datetime.fromisoformat(t) for t in (times[0], times[-1]))
+    return str(format_date(first, "medium")), str(format_date(last, "medium"))
+
+
+def _chapters(batch: Batch, outputs: BatchOutputs, locale: str) -> list[dict[str, Any]]:
+    brand = batch.product.brand
+    settings = brand.settings or {}
+    story = published_story(db.session, brand.id)
+    texts = story.chapters if story else {}
+    text_for = texts.get(locale) or texts.get(brand.default_locale) or {}
+    report = outputs.report or {}
+    journey = report.get("trace", {}).get("journey", [])
+    sites = {s.key: s for s in _sites(brand.id)}
+    checks = {c["key"]: c for c in report.get("checks", [])}
+    chapters = []
+    for cfg in settings.get("chapters", []):
+        kinds = set(cfg.get("site_kinds", []))
+        steps = [s for s in journey if s.get("site") in sites and sites[s["site"]].kind in kinds]
+        seen: dict[str, Any] = {}
+        for step in steps:
+            seen.setdefault(step["site"], sites[step["site"]])
+        text = text_for.get(cfg["key"], {})
+        fallback = CHAPTER_FALLBACK_TITLES.get(cfg["key"])
+        chapters.append(
+            {
+                "key": cfg["key"],
+                "title": text.get("title") or (_(fallback) if fallback else cfg["key"]),
+                "body": text.get("body", ""),
+                "sites": [
+                    {"name": s.name, "kind": _(KIND_NAMES.get(s.kind, s.kind)),
+                     "place": ", ".join(p for p in (s.region, s.country) if p)}
+                    for s in seen.values()
+                ],
+                "site_count": len(seen),
+                "dates": _dates(steps),
+                "checks": [_check_view(checks[k], batch) for k in cfg.get("checks", []) if k in checks],
+            }
+        )
+    return chapters
+
+
+def _sites(brand_id: int) -> list[Any]:
+    from sqlalchemy import select
+
+    from server.models import Site
+
+    return list(db.session.scalars(select(Site).where(Site.brand_id == brand_id)))
+
+
+def render_batch_page(batch: Batch) -> Response:
+    """Render the batch's story page with whatever builds are ready, and progress for the rest."""
+    outputs = batch_outputs(batch)
+    locale = str(get_locale() or "en")
+    brand = batch.product.brand
+    product = batch.product
+    product_name = product.name.get(locale) or product.name.get(brand.default_locale) or product.gtin
+    report = outputs.report or {}
+    checks = [_check_view(c, batch) for c in report.get("checks", [])]
+    scene = outputs.scene or {}
+    poster = scene.get(f"poster:{locale}") or scene.get(f"poster:{brand.default_locale}")
+    api_args = {"gtin": product.gtin, "lot": batch.lot}
+    context = {
+        "brand": brand,
+        "theme": (brand.settings or {}).get("theme"),
+        "tagline": ((brand.settings or {}).get("tagline") or {}).get(locale, ""),
+        "product_name": product_name,
+        "batch": batch,
+        "produced_on": format_date(batch.produced_on, "long") if batch.produced_on else None,
+        "best_before": format_date(batch.best_before, "long") if batch.best_before else None,
+        "uri": batch_uri(batch),
+        "chapters": _chapters(batch, outputs, locale),
+        "checks": checks,
+        "failing": [c for c in checks if c["status"] in ("fail", "warn", "unknown")],
+        "outputs": outputs,
+        "poster_url": url_for("blobs.blob", sha256=poster) if poster else None,
+        "scene_manifest_url": url_for("blobs.blob", sha256=scene["manifest"])
+        if scene.get("manifest") else None,
+        "scene_glb_url": url_for("blobs.blob", sha256=scene["glb"]) if scene.get("glb") else None,
+        "report_url": url_for("api.evidence_report", **api_args),
+        "progress_url": url_for("progress.batch_progress", batch_id=batch.id),
+        "boot_js": bundle_url(current_app._get_current_object(), "boot"),  # type: ignore[attr-defined]
+        "xr_css": url_for("static", filename="css/xr.css"),
+        **locale_context(),
+    }
+    response = Response(render_template("batch.html", **context), mimetype="text/html")
+    if outputs.building:
+        response.headers["Cache-Control"] = "no-cache"
+    else:
+        seconds = int(current_app.config["PAGE_CACHE_SECONDS"])
+        response.headers["Cache-Control"] = (
+            f"public, max-age={seconds}, stale-while-revalidate={seconds * 2}"
+        )
+    return response
+
+
+def render_product_page(product: Product) -> Response:
+    """Render a product-level page: the product and links to its batches."""
+    locale = str(get_locale() or "en")
+    brand = product.brand
+    name = product.name.get(locale) or product.name.get(brand.default_locale) or product.gtin
+    batches = [(b, batch_path(product.gtin, b.lot)) for b in product.batches]
+    html = render_template(
+        "product.html", brand=brand, product=product, product_name=name, batches=batches,
+        theme=(brand.settings or {}).get("theme"), **locale_context(),
+    )
+    return Response(html, mimetype="text/html")

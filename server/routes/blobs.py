@@ -1,0 +1,29 @@
+"""Serve content-addressed blobs with immutable caching."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, request
+
+from server.blobs import BlobStore
+from server.db import db
+from server.models import Blob
+
+bp = Blueprint("blobs", __name__)
+
+
+@bp.get("/blobs/<sha256>")
+def blob(sha256: str) -> Response:
+    """Return the blob `sha256`; its URL never changes meaning, so caches keep it for a year."""
+    if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
+        abort(400, "A blob address is 64 lowercase hexadecimal digits (its sha256).")
+    meta = db.session.get(Blob, sha256)
+    store = BlobStore(current_app.config["BLOB_PATH"])
+    if meta is None or not store.exists(sha256):
+        abort(404, "No blob with this sha256 is stored here.")
+    if request.if_none_match.contains(sha256):
+        response = Response(status=304)
+    else:
+        response = Response(store.get(sha256), mimetype=meta.media_type)
+    response.set_etag(sha256)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response

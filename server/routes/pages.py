@@ -1,0 +1,79 @@
+"""Evidence pages: one per check of a batch, with method, parameters, rows and sources."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from server.build_outputs import batch_outputs
+from server.db import db
+from server.digital_link import batch_path
+from server.models import EvidenceRecord
+from server.routes.api import _batch
+from server.routes.batch_page import _check_view
+from server.routes.locales import locale_context, offer_locales
+
+bp = Blueprint("pages", __name__)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.3f}".rstrip("0").rstrip(".")
+    if isinstance(value, list | tuple):
+        return ", ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_cell(v)}" for k, v in value.items())
+    return "" if value is None else str(value)
+
+
+@bp.get("/batches/<gtin>/<lot>/checks/<key>")
+def check(gtin: str, lot: str, key: str) -> Response:
+    """Show how one check of a batch was computed and from which evidence."""
+    batch = _batch(gtin, lot)
+    brand = batch.product.brand
+    offer_locales(brand.locales or [brand.default_locale], brand.default_locale)
+    outputs = batch_outputs(batch)
+    report = outputs.report or {}
+    found = next((c for c in report.get("checks", []) if c["key"] == key), None)
+    if found is None:
+        abort(404, _("This batch has no check named %(key)s (yet).", key=key))
+    rows = [dict(r) for r in found.get("details", [])]
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(k for k in row if k not in columns)
+    records = {
+        r.key: r
+        for r in db.session.scalars(
+            select(EvidenceRecord).where(
+                EvidenceRecord.brand_id == brand.id,
+                EvidenceRecord.key.in_(list(found.get("evidence", []))),
+            )
+        )
+    }
+    evidence = [
+        {
+            "id": ev,
+            "record": records.get(ev),
+            "href": url_for("blobs.blob", sha256=records[ev].document_sha256)
+            if ev in records and records[ev].document_sha256 else None,
+        }
+        for ev in found.get("evidence", [])
+    ]
+    html = render_template(
+        "check.html",
+        brand=brand,
+        theme=(brand.settings or {}).get("theme"),
+        batch=batch,
+        batch_href=batch_path(batch.product.gtin, batch.lot),
+        check=_check_view(found, batch),
+        raw=found,
+        columns=columns,
+        rows=[[_cell(r.get(c)) for c in columns] for r in rows],
+        parameters=[(k, _cell(v)) for k, v in sorted(found.get("parameters", {}).items())],
+        evidence=evidence,
+        **locale_context(),
+    )
+    return Response(html, mimetype="text/html")

@@ -1,0 +1,61 @@
+"""Build progress over a WebSocket (flask-sock): state messages, then one "done"."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from flask import Blueprint, Flask, abort, current_app
+from flask_sock import Sock
+
+from server.broker import broker
+from server.builds import build_state, current_builds, progress_channel
+from server.db import db
+from server.models import Batch
+
+bp = Blueprint("progress", __name__)
+sock = Sock()
+MAX_SECONDS = 600
+
+
+def _states(batch: Batch) -> dict[str, dict[str, Any]]:
+    db.session.expire_all()
+    rows = current_builds(db.session, batch)
+    return {kind: build_state(row, kind) for kind, row in rows.items()}
+
+
+@sock.route("/ws/builds/<int:batch_id>", bp=bp)
+def batch_progress(ws: Any, batch_id: int) -> None:
+    """Send each build's state as it changes; send ``{"type": "done"}`` when all are done."""
+    batch = db.session.get(Batch, batch_id)
+    if batch is None:
+        abort(404)
+    pubsub = broker.redis.pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(progress_channel(batch_id))
+    poll = float(current_app.config["WS_POLL_SECONDS"])
+    deadline = time.monotonic() + MAX_SECONDS
+    sent: dict[str, dict[str, Any]] = {}
+    try:
+        while time.monotonic() < deadline:
+            states = _states(batch)
+            for kind, state in states.items():
+                if sent.get(kind) != state:
+                    ws.send(json.dumps({"type": "state", **state}))
+                    sent[kind] = state
+            if all(s["status"] == "done" for s in states.values()):
+                ws.send(json.dumps({"type": "done"}))
+                return
+            if any(s["status"] == "failed" for s in states.values()):
+                ws.send(json.dumps({"type": "failed"}))
+                return
+            # Wake on a worker's message, or re-read the rows after `poll` seconds anyway.
+            pubsub.get_message(timeout=poll)
+    finally:
+        pubsub.close()
+
+
+def init_app(app: Flask) -> None:
+    """Attach flask-sock and the progress blueprint to `app`."""
+    sock.init_app(app)
+    app.register_blueprint(bp)

@@ -1,0 +1,56 @@
+/**
+ * Live build progress on the batch page: follows the build WebSocket, moves the progress
+ * bars, and when every build is done swaps in the finished page parts without a reload.
+ * Without JavaScript the page refreshes itself instead (a <noscript> meta refresh).
+ */
+
+/**
+ * Replace the page's main content with the freshly rendered one and wire new scripts.
+ * @param {Document} doc
+ */
+async function swapIn(doc) {
+  const response = await fetch(location.href, { headers: { Accept: 'text/html' } });
+  if (!response.ok) return;
+  const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
+  const main = doc.querySelector('main');
+  const next = fresh.querySelector('main');
+  if (!main || !next) return;
+  main.replaceChildren(...next.childNodes);
+  const boot = [...fresh.querySelectorAll('script[type=module]')].find((s) => !s.src.includes('/js/progress'));
+  const css = fresh.querySelector('link[rel=stylesheet]');
+  if (css && !doc.querySelector(`link[href="${css.getAttribute('href')}"]`)) doc.head.append(css);
+  if (boot) await import(boot.src);
+  main.dataset.swapped = 'true';
+}
+
+/**
+ * Follow the progress socket of the section `#progress`, if the page is still building.
+ * @param {Document} doc
+ * @returns {{stop: () => void}}
+ */
+export function followProgress(doc) {
+  const section = doc.getElementById('progress');
+  if (!section || section.hidden || !('WebSocket' in window)) return { stop() {} };
+  const url = new URL(section.dataset.progressUrl, location.href);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  const socket = new WebSocket(url);
+  const onMessage = (event) => {
+    const message = JSON.parse(event.data);
+    if (message.type === 'state') {
+      const bar = section.querySelector(`progress[data-kind="${message.kind}"]`);
+      if (bar) bar.value = message.progress;
+    } else if (message.type === 'done') {
+      socket.close();
+      swapIn(doc);
+    }
+  };
+  socket.addEventListener('message', onMessage);
+  return {
+    stop() {
+      socket.removeEventListener('message', onMessage);
+      socket.close();
+    },
+  };
+}
+
+followProgress(document);

@@ -1,0 +1,66 @@
+"""RQ job entry points: thin functions taking ids; the work is in the pure modules.
+
+The worker process (``originxr worker``) creates the Flask app once and runs every job
+inside a fresh app context, so jobs find the database and Redis through the app.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import current_app
+
+from server.builds import published_story
+from server.db import db
+from workers.batch_data import load_batch_inputs, load_scene_input
+from workers.evidence.report import build_report
+from workers.runner import BuildContext, run_build
+from workers.scene import build_scene as compose_scene
+from workers.scene import countries_of
+from workers.scene.topojson import load_country_outlines
+
+
+def compute_evidence(batch_id: int) -> dict[str, str]:
+    """Build (or reuse) the evidence report of batch `batch_id`; return its output hashes."""
+    with current_app.app_context():
+        return run_build(batch_id, "evidence", _evidence_steps)
+
+
+def build_scene(batch_id: int) -> dict[str, str]:
+    """Build (or reuse) the 3D scene of batch `batch_id`; return its output hashes."""
+    with current_app.app_context():
+        return run_build(batch_id, "scene", _scene_steps)
+
+
+def _evidence_steps(ctx: BuildContext) -> dict[str, str]:
+    ctx.step("load", 0.1)
+    inputs = load_batch_inputs(ctx.session, ctx.batch)
+    ctx.step("trace", 0.4)
+    report = build_report(inputs)
+    ctx.step("publish", 0.9)
+    return {"report": ctx.put_json(report)}
+
+
+def _scene_steps(ctx: BuildContext) -> dict[str, str]:
+    ctx.step("evidence", 0.05)
+    # The scene shows the evidence's statuses: reuse the current evidence build, or make it.
+    evidence = run_build(ctx.batch.id, "evidence", _evidence_steps)
+    report = json.loads(ctx.store.get(evidence["report"]))
+    ctx.step("load", 0.2)
+    story = published_story(ctx.session, ctx.batch.product.brand_id)
+    inp = load_scene_input(ctx.session, ctx.batch, report, story)
+    outlines = load_country_outlines(current_app.config["WORLD_ATLAS_PATH"], countries_of(inp))
+    ctx.step("geometry", 0.4)
+    scene = compose_scene(inp, outlines)
+    ctx.step("publish", 0.85)
+    glb = ctx.put_blob(scene.glb, "model/gltf-binary")
+    manifest = dict(scene.manifest, glb=glb)
+    # One poster per locale: its accessible title names the product in that language.
+    names = ctx.batch.product.name or {}
+    posters = {}
+    for locale in inp.locales:
+        title = f"{names.get(locale) or inp.batch.product_name} — {inp.batch.lot}"
+        posters[locale] = ctx.put_blob(scene.poster_svg(title).encode(), "image/svg+xml")
+    outputs = {"glb": glb, "manifest": ctx.put_json(manifest)}
+    outputs.update({f"poster:{loc}": sha for loc, sha in posters.items()})
+    return outputs
