@@ -27,8 +27,9 @@ _DIRECT_TARGETS = {
 
 
 def _wants_linkset() -> bool:
-    if request.args.get("linkType") in ("linkset", "all"):
-        return True
+    link_type = request.args.get("linkType")
+    if link_type:
+        return link_type in ("linkset", "all")
     best = request.accept_mimetypes.best_match(["text/html", LINKSET_MEDIA_TYPE, "application/json"])
     return best in (LINKSET_MEDIA_TYPE, "application/json")
 

@@ -1,0 +1,149 @@
+"""Shared fixtures: real Redis (own database number), SQLite or PostgreSQL, the demo brand."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from redis import Redis
+from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
+
+from server import create_app
+from server.db import db
+from server.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_PACK = ROOT / "brands" / "nkabom"
+REDIS_URL = os.environ.get("ORIGINXR_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+POSTGRES_URL = os.environ.get("ORIGINXR_TEST_POSTGRES_URL")
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis database of the tests' own, emptied before and after each test."""
+    conn = Redis.from_url(REDIS_URL)
+    try:
+        conn.ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means no Redis to test with
+        pytest.fail(f"Redis at {REDIS_URL} is not answering ({exc}); scripts/test starts one")
+    conn.flushdb()
+    yield REDIS_URL
+    conn.flushdb()
+    conn.close()
+
+
+def _postgres_schema() -> Iterator[tuple[str, str]]:
+    if not POSTGRES_URL:
+        pytest.skip("ORIGINXR_TEST_POSTGRES_URL is unset (scripts/test sets it when PostgreSQL answers)")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield POSTGRES_URL, schema
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """Settings for a fresh database: SQLite in tmp_path, or a throw-away PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield {"DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}"}
+    else:
+        for url, schema in _postgres_schema():
+            yield {"DATABASE_URL": url, "DATABASE_SCHEMA": schema}
+
+
+@pytest.fixture
+def sqlite_only(tmp_path: Path) -> dict[str, Any]:
+    """Settings for a fresh SQLite database (for tests whose subject is not the database)."""
+    return {"DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}"}
+
+
+def make_app(tmp_path: Path, redis_url: str, db_settings: dict[str, Any], **extra: Any) -> Flask:
+    """Create a migrated app whose instance folder is `tmp_path`."""
+    settings = {"INSTANCE_PATH": str(tmp_path / "instance"), "REDIS_URL": redis_url, "TESTING": True}
+    settings.update(db_settings)
+    settings.update(extra)
+    app = create_app(settings)
+    upgrade(db.engine_for(app))
+    return app
+
+
+def load_demo(app: Flask, pack: Path = DEMO_PACK) -> None:
+    """Import the demo brand pack into `app`'s database."""
+    from server.blobs import BlobStore
+    from server.brand_pack import load_pack
+
+    with app.app_context():
+        load_pack(db.session, BlobStore(app.config["BLOB_PATH"]), pack)
+
+
+def work_queue(app: Flask) -> None:
+    """Run a real RQ worker over the builds queue until it is empty."""
+    from server.broker import broker
+    from workers.worker import run_worker
+
+    with app.app_context():
+        run_worker(app, broker.redis, ["builds"], burst=True)
+
+
+@pytest.fixture
+def app(tmp_path: Path, redis_url: str, database: dict[str, Any]) -> Iterator[Flask]:
+    """An app on SQLite and on PostgreSQL (parametrised) with the demo brand loaded."""
+    application = make_app(tmp_path, redis_url, database)
+    load_demo(application)
+    yield application
+    db.engine_for(application).dispose()
+
+
+@pytest.fixture
+def sqlite_app(tmp_path: Path, redis_url: str, sqlite_only: dict[str, Any]) -> Iterator[Flask]:
+    """An app on SQLite with the demo brand loaded."""
+    application = make_app(tmp_path, redis_url, sqlite_only)
+    load_demo(application)
+    yield application
+    db.engine_for(application).dispose()
+
+
+@pytest.fixture
+def copied_pack(tmp_path: Path) -> Path:
+    """A writable copy of the demo pack, for tests that change data."""
+    target = tmp_path / "pack"
+    shutil.copytree(DEMO_PACK, target, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    return target
+
+
+class LiveServer:
+    """The app served by a threaded Werkzeug server on a free loopback port."""
+
+    def __init__(self, app: Flask) -> None:
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(sqlite_app: Flask) -> Iterator[LiveServer]:
+    """The demo app (SQLite, real Redis) served over HTTP, for WebSocket and browser tests."""
+    with LiveServer(sqlite_app) as server:
+        yield server

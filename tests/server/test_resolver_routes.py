@@ -1,0 +1,151 @@
+"""The resolver and the batch API on SQLite and PostgreSQL, with a real worker and Redis."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Flask
+
+from tests.conftest import work_queue
+
+FLAGGED = "/01/09520123100025/10/NK25-0227"
+CLEAN = "/01/09520123100018/10/NK25-0120"
+
+
+def test_first_scan_enqueues_builds_and_shows_what_it_can(app: Flask) -> None:
+    client = app.test_client()
+    page = client.get(FLAGGED)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "NK25-0227" in html
+    assert 'id="progress"' in html and "being computed" in html
+    assert page.headers["Cache-Control"] == "no-cache"
+    from rq import Queue
+
+    from server.broker import broker
+
+    with app.app_context():
+        assert Queue("builds", connection=broker.redis).count == 2
+
+
+def test_built_page_surfaces_the_problems_honestly(app: Flask) -> None:
+    client = app.test_client()
+    client.get(FLAGGED)
+    work_queue(app)
+    html = client.get(FLAGGED).get_data(as_text=True)
+    assert 'class="check warn" id="check-yield_plausibility"' in html
+    assert 'class="check fail" id="check-known_origin_share"' in html
+    assert 'class="check unknown" id="check-deforestation"' in html
+    assert "180%" in html or "180 %" in html
+    detail = client.get("/batches/09520123100025/NK25-0227/checks/yield_plausibility")
+    assert detail.status_code == 200
+    assert "farm-17" in detail.get_data(as_text=True)
+
+
+def test_accept_language_picks_german_and_lang_overrides(app: Flask) -> None:
+    client = app.test_client()
+    client.get(CLEAN)
+    work_queue(app)
+    german = client.get(CLEAN, headers={"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"})
+    assert '<html lang="de">' in german.get_data(as_text=True)
+    assert "Die Farmen" in german.get_data(as_text=True)
+    french = client.get(CLEAN + "?lang=fr", headers={"Accept-Language": "de"})
+    assert '<html lang="fr">' in french.get_data(as_text=True)
+    unknown = client.get(CLEAN, headers={"Accept-Language": "ja"})
+    assert '<html lang="en">' in unknown.get_data(as_text=True)
+
+
+def test_linkset_by_accept_header_and_by_link_type(app: Flask) -> None:
+    client = app.test_client()
+    by_header = client.get(FLAGGED, headers={"Accept": "application/linkset+json"})
+    by_query = client.get(FLAGGED + "?linkType=linkset")
+    for response in (by_header, by_query):
+        assert response.status_code == 200
+        assert response.mimetype == "application/linkset+json"
+    linkset = by_query.get_json(force=True)["linkset"][0]
+    assert linkset["anchor"].endswith(FLAGGED)
+    for rel in ("pip", "traceability", "sustainabilityInfo", "epcis", "defaultLink"):
+        assert linkset[f"https://gs1.org/voc/{rel}"][0]["href"].startswith("http")
+    assert linkset["https://gs1.org/voc/pip"][0]["hreflang"] == ["en", "de", "fr", "nl"]
+
+
+def test_every_response_links_to_the_linkset(app: Flask) -> None:
+    client = app.test_client()
+    for query in ("", "?linkType=linkset", "?linkType=gs1:traceability"):
+        response = client.get(FLAGGED + query)
+        assert 'rel="linkset"' in response.headers["Link"]
+        assert "linkType=linkset" in response.headers["Link"]
+
+
+def test_link_types_answer_with_their_targets(app: Flask) -> None:
+    client = app.test_client()
+    pending = client.get(FLAGGED + "?linkType=gs1:traceability")
+    assert pending.status_code == 503 and pending.headers["Retry-After"] == "2"
+    work_queue(app)
+    report = client.get(FLAGGED + "?linkType=gs1:traceability")
+    assert report.status_code == 200
+    body = json.loads(report.data)
+    assert body["schema"] == "originxr.evidence-report/1"
+    assert body["batch"]["lot"] == "NK25-0227"
+    assert report.headers["Content-Location"].endswith("/api/v1/batches/09520123100025/NK25-0227/evidence")
+    summary = client.get(FLAGGED + "?linkType=gs1:sustainabilityInfo").get_json()
+    assert {c["key"]: c["status"] for c in summary["checks"]}["yield_plausibility"] == "warn"
+    events = client.get(FLAGGED + "?linkType=gs1:epcis")
+    document = json.loads(events.data)
+    assert document["type"] == "EPCISDocument"
+    assert len(document["epcisBody"]["eventList"]) > 20
+    missing = client.get(FLAGGED + "?linkType=gs1:recipeInfo", headers={"Accept": "application/json"})
+    assert missing.status_code == 404
+    assert "gs1:traceability" in missing.get_json()["detail"]
+
+
+def test_malformed_links_get_400_with_the_reason(app: Flask) -> None:
+    client = app.test_client()
+    page = client.get("/01/09520123100026/10/NK25-0227")
+    assert page.status_code == 400
+    assert "wrong check digit" in page.get_data(as_text=True)
+    api = client.get("/01/09520123100025/21/S/10/L", headers={"Accept": "application/json"})
+    assert api.status_code == 400
+    assert api.mimetype == "application/problem+json"
+    assert "out of order" in api.get_json()["detail"]
+
+
+def test_unknown_product_and_batch_get_a_helpful_404_in_the_shoppers_language(app: Flask) -> None:
+    client = app.test_client()
+    product = client.get("/01/09520123999995/10/X", headers={"Accept-Language": "de"})
+    assert product.status_code == 404
+    assert '<html lang="de">' in product.get_data(as_text=True)
+    assert "09520123999995" in product.get_data(as_text=True)
+    batch = client.get("/01/09520123100025/10/NOPE")
+    assert batch.status_code == 404
+    assert "NOPE" in batch.get_data(as_text=True)
+
+
+def test_product_level_link_lists_its_batches(app: Flask) -> None:
+    page = app.test_client().get("/01/09520123100018")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "/01/09520123100018/10/NK25-0120" in html and "/01/09520123100018/10/NK25-0421" in html
+
+
+def test_blobs_are_served_immutable_and_validated(app: Flask) -> None:
+    client = app.test_client()
+    client.get(FLAGGED)
+    work_queue(app)
+    html = client.get(FLAGGED).get_data(as_text=True)
+    start = html.index("/blobs/") + len("/blobs/")
+    sha = html[start : start + 64]
+    blob = client.get(f"/blobs/{sha}")
+    assert blob.status_code == 200
+    assert "immutable" in blob.headers["Cache-Control"]
+    assert client.get(f"/blobs/{sha}", headers={"If-None-Match": f'"{sha}"'}).status_code == 304
+    assert client.get("/blobs/not-a-hash").status_code == 400
+    assert client.get("/blobs/" + "0" * 64).status_code == 404
+
+
+def test_page_carries_a_strict_content_security_policy(app: Flask) -> None:
+    response = app.test_client().get(FLAGGED)
+    csp = response.headers["Content-Security-Policy"]
+    tokens = csp.replace(";", " ").split()
+    assert "'unsafe-inline'" not in tokens and "'unsafe-eval'" not in tokens
+    assert "'wasm-unsafe-eval'" in csp and "worker-src 'self' blob:" in csp
