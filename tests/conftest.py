@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -123,6 +125,26 @@ def copied_pack(tmp_path: Path) -> Path:
     target = tmp_path / "pack"
     shutil.copytree(DEMO_PACK, target, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
     return target
+
+
+def worker_process(
+    app: Flask, *args: str, capture: bool = False, **settings: str
+) -> subprocess.Popen[bytes]:
+    """Start `originxr worker` as its own process on `app`'s database and Redis."""
+    env = dict(
+        os.environ,
+        ORIGINXR_INSTANCE_PATH=app.config["INSTANCE_PATH"],
+        DATABASE_URL=app.config["DATABASE_URL"],
+        REDIS_URL=app.config["REDIS_URL"],
+        **{f"ORIGINXR_{k}": v for k, v in settings.items()},
+    )
+    if app.config.get("DATABASE_SCHEMA"):
+        env["ORIGINXR_DATABASE_SCHEMA"] = app.config["DATABASE_SCHEMA"]
+    out = subprocess.PIPE if capture else subprocess.DEVNULL
+    originxr = Path(sys.executable).parent / "originxr"
+    return subprocess.Popen(
+        [str(originxr), "worker", *args], env=env, stdout=out, stderr=subprocess.STDOUT
+    )
 
 
 class LiveServer:
