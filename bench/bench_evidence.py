@@ -25,6 +25,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a file: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.figures import load_baseline, print_table, save
 from workers.evidence.inputs import (
     BatchInputs,
     EvidenceRecord,
@@ -304,23 +305,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", type=Path, help="JSON figures from an earlier --save")
     args = parser.parse_args(argv)
     figures = measure(args.farms, args.repeat)
-    baseline = json.loads(args.baseline.read_text())["figures"] if args.baseline else {}
-    print(f"{'stage':<28}{'now':>12}{'baseline':>12}{'ratio':>8}")
-    for name, value in figures.items():
-        unit = "" if name == "events" else " s"
-        old = baseline.get(name)
-        ratio = f"{value / old:>8.2f}" if old else f"{'':>8}"
-        then = f"{old:>10.4f}{unit}" if old is not None else f"{'-':>12}"
-        print(f"{name:<28}{value:>10.4f}{unit or '  '}{then}{ratio}")
-    if args.save:
-        args.save.write_text(
-            json.dumps(
-                {"farms": args.farms, "repeat": args.repeat, "figures": figures},
-                indent=2,
-                sort_keys=True,
-            )
-            + "\n"
-        )
+    units = {name: "" if name == "events" else "s" for name in figures}
+    print_table(figures, load_baseline(args.baseline), units)
+    save(args.save, figures, farms=args.farms, repeat=args.repeat)
     return 0
 
 

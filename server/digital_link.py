@@ -74,8 +74,10 @@ def parse_path(path: str) -> DigitalLink:
         )
     pairs = [(segments[i], segments[i + 1]) for i in range(2, len(segments), 2)]
     _check_qualifiers(pairs)
-    uri = "https://id.gs1.org" + batch_path(gtin.zfill(14)) + "".join(
-        f"/{ai}/{quote(value, safe='')}" for ai, value in pairs
+    uri = (
+        "https://id.gs1.org"
+        + batch_path(gtin.zfill(14))
+        + "".join(f"/{ai}/{quote(value, safe='')}" for ai, value in pairs)
     )
     result = biip.parse(uri)
     link = result.gs1_digital_link_uri
@@ -115,7 +117,10 @@ def _check_qualifiers(pairs: list[tuple[str, str]]) -> None:
             raise DigitalLinkError(N_("The value of key %(ai)s is empty."), ai=ai)
         if len(value) > _LIMITS[ai]:
             raise DigitalLinkError(
-                N_("The value of key %(ai)s is %(length)d characters long; at most %(limit)d are allowed."),
+                N_(
+                    "The value of key %(ai)s is %(length)d characters long; "
+                    "at most %(limit)d are allowed."
+                ),
                 ai=ai,
                 length=len(value),
                 limit=_LIMITS[ai],

@@ -36,9 +36,7 @@ def choose_locale(
 def _select_locale() -> str:
     offered: Sequence[str] = g.get("offered_locales", UI_LOCALES)
     default: str = g.get("default_locale", "en")
-    return choose_locale(
-        offered, default, request.args.get("lang"), list(request.accept_languages)
-    )
+    return choose_locale(offered, default, request.args.get("lang"), list(request.accept_languages))
 
 
 def init_app(app: Flask) -> None:

@@ -34,7 +34,7 @@ def redis_url() -> Iterator[str]:
     conn = Redis.from_url(REDIS_URL)
     try:
         conn.ping()
-    except Exception as exc:  # noqa: BLE001 - any failure means no Redis to test with
+    except Exception as exc:
         pytest.fail(f"Redis at {REDIS_URL} is not answering ({exc}); scripts/test starts one")
     conn.flushdb()
     yield REDIS_URL
@@ -44,7 +44,9 @@ def redis_url() -> Iterator[str]:
 
 def _postgres_schema() -> Iterator[tuple[str, str]]:
     if not POSTGRES_URL:
-        pytest.skip("ORIGINXR_TEST_POSTGRES_URL is unset (scripts/test sets it when PostgreSQL answers)")
+        pytest.skip(
+            "ORIGINXR_TEST_POSTGRES_URL is unset (scripts/test sets it when PostgreSQL answers)"
+        )
     schema = f"t_{uuid.uuid4().hex[:12]}"
     engine = create_engine(POSTGRES_URL)
     with engine.begin() as conn:
@@ -75,7 +77,11 @@ def sqlite_only(tmp_path: Path) -> dict[str, Any]:
 
 def make_app(tmp_path: Path, redis_url: str, db_settings: dict[str, Any], **extra: Any) -> Flask:
     """Create a migrated app whose instance folder is `tmp_path`."""
-    settings = {"INSTANCE_PATH": str(tmp_path / "instance"), "REDIS_URL": redis_url, "TESTING": True}
+    settings = {
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "REDIS_URL": redis_url,
+        "TESTING": True,
+    }
     settings.update(db_settings)
     settings.update(extra)
     app = create_app(settings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import select
@@ -12,12 +13,18 @@ from server.digital_link import batch_path
 from server.models import Batch, Brand, EpcisEvent, EvidenceRecord, Plot, Site, StoryVersion
 from workers.evidence.inputs import (
     BatchInputs,
-    EvidenceRecord as PlainRecord,
     Material,
-    Plot as PlainPlot,
     Quantity,
-    Site as PlainSite,
     TraceEvent,
+)
+from workers.evidence.inputs import (
+    EvidenceRecord as PlainRecord,
+)
+from workers.evidence.inputs import (
+    Plot as PlainPlot,
+)
+from workers.evidence.inputs import (
+    Site as PlainSite,
 )
 from workers.identifiers import lot_class
 from workers.scene.inputs import (
@@ -56,8 +63,8 @@ def _event(row: EpcisEvent) -> TraceEvent:
         inputs=_quantities(row.inputs),
         outputs=_quantities(row.outputs),
         quantities=_quantities(row.quantities),
-        sources=tuple(tuple(s) for s in parsed.get("sources", [])),  # type: ignore[misc]
-        destinations=tuple(tuple(d) for d in parsed.get("destinations", [])),  # type: ignore[misc]
+        sources=tuple((s[0], s[1]) for s in parsed.get("sources", [])),
+        destinations=tuple((d[0], d[1]) for d in parsed.get("destinations", [])),
         ilmd=parsed.get("ilmd") or {},
     )
 
@@ -139,10 +146,10 @@ def _legs(journey_sites: list[Site], countries: dict[str, str | None]) -> tuple[
     chain = [s for s in journey_sites if s.kind != "farm"]
     for site in journey_sites:
         if site.kind == "farm" and site.parent_key in keys:
-            legs.append(SceneLeg(site.key, site.parent_key, "road"))  # type: ignore[arg-type]
-    for a, b in zip(chain, chain[1:], strict=False):
-        mode = "sea" if countries.get(a.key) != countries.get(b.key) else "road"
-        legs.append(SceneLeg(a.key, b.key, mode))
+            legs.append(SceneLeg(site.key, site.parent_key, "road"))
+    for a, b in pairwise(chain):
+        crosses_border = countries.get(a.key) != countries.get(b.key)
+        legs.append(SceneLeg(a.key, b.key, "sea" if crosses_border else "road"))
     return tuple(legs)
 
 
@@ -195,8 +202,12 @@ def load_scene_input(
             if s.lat is not None and s.lon is not None
         ),
         plots=tuple(
-            ScenePlot(id=p.key, farm=p.site_key, geometry=p.geometry,
-                      status=plot_status.get(p.key, "unknown"))
+            ScenePlot(
+                id=p.key,
+                farm=p.site_key,
+                geometry=p.geometry,
+                status=plot_status.get(p.key, "unknown"),
+            )
             for p in plots
         ),
         legs=_legs(journey_sites, {s.key: s.country for s in journey_sites}),
@@ -209,7 +220,9 @@ def load_scene_input(
             for c in chapters_cfg
         ),
         evidence=tuple(
-            SceneEvidence(key=c["key"], status=c["status"], value=c.get("value"), unit=c.get("unit"))
+            SceneEvidence(
+                key=c["key"], status=c["status"], value=c.get("value"), unit=c.get("unit")
+            )
             for c in report.get("consumer_summary", [])
         ),
         locales=locales,

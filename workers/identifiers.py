@@ -48,7 +48,11 @@ def gtin14(gtin: str) -> str:
 def _key_from_urn(company_prefix: str, reference: str, *, indicator_first: bool) -> str:
     if not (company_prefix + reference).isdigit():
         raise IdentifierError(f"EPC URN parts must be digits: {company_prefix}.{reference}")
-    body = reference[0] + company_prefix + reference[1:] if indicator_first else company_prefix + reference
+    body = (
+        reference[0] + company_prefix + reference[1:]
+        if indicator_first
+        else company_prefix + reference
+    )
     return body + gs1_check_digit(body)
 
 
@@ -77,7 +81,7 @@ def _from_urn(match: re.Match[str]) -> str:
         return _dl(("417", _key_from_urn(parts[0], parts[1], indicator_first=False)))
     if scheme == "grai" and len(parts) == 3:
         return _dl(("8003", _key_from_urn(parts[0], parts[1], indicator_first=False) + parts[2]))
-    if kind == "class" and scheme == "gtin" or scheme == "idpat":
+    if (kind == "class" and scheme == "gtin") or scheme == "idpat":
         raise IdentifierError(f"pattern URNs are not single identifiers: {match.group(0)!r}")
     # Other EPC schemes (giai, gsrn, ...) are kept as written: still a stable identifier.
     return match.group(0)

@@ -11,7 +11,6 @@ import json
 from flask import current_app
 
 from server.builds import published_story
-from server.db import db
 from workers.batch_data import load_batch_inputs, load_scene_input
 from workers.evidence.report import build_report
 from workers.runner import BuildContext, run_build

@@ -7,10 +7,17 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Register every blueprint, the error handlers and the response headers."""
-    from server.routes import api, blobs, errors, home, pages, progress, resolver, security
+    from server.routes.api import bp as api_bp
+    from server.routes.blobs import bp as blobs_bp
+    from server.routes.errors import init_app as init_errors
+    from server.routes.home import bp as home_bp
+    from server.routes.pages import bp as pages_bp
+    from server.routes.progress import init_app as init_progress
+    from server.routes.resolver import bp as resolver_bp
+    from server.routes.security import init_app as init_security
 
-    for module in (resolver, api, blobs, home, pages):
-        app.register_blueprint(module.bp)
-    progress.init_app(app)
-    errors.init_app(app)
-    security.init_app(app)
+    for blueprint in (resolver_bp, api_bp, blobs_bp, home_bp, pages_bp):
+        app.register_blueprint(blueprint)
+    init_progress(app)
+    init_errors(app)
+    init_security(app)

@@ -83,13 +83,18 @@ def _chapters(batch: Batch, outputs: BatchOutputs, locale: str) -> list[dict[str
                 "title": text.get("title") or (_(fallback) if fallback else cfg["key"]),
                 "body": text.get("body", ""),
                 "sites": [
-                    {"name": s.name, "kind": _(KIND_NAMES.get(s.kind, s.kind)),
-                     "place": ", ".join(p for p in (s.region, s.country) if p)}
+                    {
+                        "name": s.name,
+                        "kind": _(KIND_NAMES.get(s.kind, s.kind)),
+                        "place": ", ".join(p for p in (s.region, s.country) if p),
+                    }
                     for s in seen.values()
                 ],
                 "site_count": len(seen),
                 "dates": _dates(steps),
-                "checks": [_check_view(checks[k], batch) for k in cfg.get("checks", []) if k in checks],
+                "checks": [
+                    _check_view(checks[k], batch) for k in cfg.get("checks", []) if k in checks
+                ],
             }
         )
     return chapters
@@ -109,12 +114,13 @@ def render_batch_page(batch: Batch) -> Response:
     locale = str(get_locale() or "en")
     brand = batch.product.brand
     product = batch.product
-    product_name = product.name.get(locale) or product.name.get(brand.default_locale) or product.gtin
+    product_name = (
+        product.name.get(locale) or product.name.get(brand.default_locale) or product.gtin
+    )
     report = outputs.report or {}
     checks = [_check_view(c, batch) for c in report.get("checks", [])]
     scene = outputs.scene or {}
     poster = scene.get(f"poster:{locale}") or scene.get(f"poster:{brand.default_locale}")
-    api_args = {"gtin": product.gtin, "lot": batch.lot}
     context = {
         "brand": brand,
         "theme": (brand.settings or {}).get("theme"),
@@ -130,9 +136,10 @@ def render_batch_page(batch: Batch) -> Response:
         "outputs": outputs,
         "poster_url": url_for("blobs.blob", sha256=poster) if poster else None,
         "scene_manifest_url": url_for("blobs.blob", sha256=scene["manifest"])
-        if scene.get("manifest") else None,
+        if scene.get("manifest")
+        else None,
         "scene_glb_url": url_for("blobs.blob", sha256=scene["glb"]) if scene.get("glb") else None,
-        "report_url": url_for("api.evidence_report", **api_args),
+        "report_url": url_for("api.evidence_report", gtin=product.gtin, lot=batch.lot),
         "progress_url": url_for("progress.batch_progress", batch_id=batch.id),
         "boot_js": bundle_url(current_app._get_current_object(), "boot"),  # type: ignore[attr-defined]
         "xr_css": url_for("static", filename="css/xr.css"),
@@ -156,7 +163,12 @@ def render_product_page(product: Product) -> Response:
     name = product.name.get(locale) or product.name.get(brand.default_locale) or product.gtin
     batches = [(b, batch_path(product.gtin, b.lot)) for b in product.batches]
     html = render_template(
-        "product.html", brand=brand, product=product, product_name=name, batches=batches,
-        theme=(brand.settings or {}).get("theme"), **locale_context(),
+        "product.html",
+        brand=brand,
+        product=product,
+        product_name=name,
+        batches=batches,
+        theme=(brand.settings or {}).get("theme"),
+        **locale_context(),
     )
     return Response(html, mimetype="text/html")

@@ -48,8 +48,12 @@ def _bad_link(exc: DigitalLinkError) -> Response:
     message = _translated(exc)
     if wants_json():
         return problem(400, "Malformed GS1 Digital Link URI", message)
-    return _page(400, _("This code cannot be read"), message,
-                 _("Please scan the code again, or type the address exactly as printed."))
+    return _page(
+        400,
+        _("This code cannot be read"),
+        message,
+        _("Please scan the code again, or type the address exactly as printed."),
+    )
 
 
 def _not_found(exc: NotFound) -> Response:

@@ -58,7 +58,8 @@ def check(gtin: str, lot: str, key: str) -> Response:
             "id": ev,
             "record": records.get(ev),
             "href": url_for("blobs.blob", sha256=records[ev].document_sha256)
-            if ev in records and records[ev].document_sha256 else None,
+            if ev in records and records[ev].document_sha256
+            else None,
         }
         for ev in found.get("evidence", [])
     ]

@@ -30,7 +30,9 @@ def _wants_linkset() -> bool:
     link_type = request.args.get("linkType")
     if link_type:
         return link_type in ("linkset", "all")
-    best = request.accept_mimetypes.best_match(["text/html", LINKSET_MEDIA_TYPE, "application/json"])
+    best = request.accept_mimetypes.best_match(
+        ["text/html", LINKSET_MEDIA_TYPE, "application/json"]
+    )
     return best in (LINKSET_MEDIA_TYPE, "application/json")
 
 
@@ -55,8 +57,14 @@ def resolve(rest: str) -> ResponseReturnValue:
         target = find_link(links, link_type)
         if target is None:
             known = ", ".join(sorted({lnk.link_type for lnk in links}))
-            abort(404, _("This code offers no link of type %(type)s. Available: %(known)s",
-                         type=link_type, known=known))
+            abort(
+                404,
+                _(
+                    "This code offers no link of type %(type)s. Available: %(known)s",
+                    type=link_type,
+                    known=known,
+                ),
+            )
         response = current_app.make_response(
             _DIRECT_TARGETS[target.link_type](gtin=batch.product.gtin, lot=batch.lot)
         )

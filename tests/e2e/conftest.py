@@ -59,10 +59,17 @@ def built_bundles() -> Path:
         if npm is None:
             pytest.fail("web/static/dist/manifest.json is missing and npm is not on PATH")
         done = subprocess.run(
-            [npm, "run", "build"], cwd=ROOT, capture_output=True, text=True, timeout=180, check=False
+            [npm, "run", "build"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
         )
         if done.returncode != 0 or not DIST_MANIFEST.is_file():
-            pytest.fail(f"`npm run build` failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+            pytest.fail(
+                f"`npm run build` failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+            )
     return DIST_MANIFEST.parent
 
 

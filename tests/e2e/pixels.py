@@ -42,7 +42,9 @@ def decode_png(data: bytes) -> np.ndarray:
         raise ValueError("`data` has no IHDR chunk")
     width, height, depth, colour, _, _, interlace = header
     if depth != 8 or colour not in CHANNELS or interlace:
-        raise ValueError(f"unsupported PNG: depth {depth}, colour type {colour}, interlace {interlace}")
+        raise ValueError(
+            f"unsupported PNG: depth {depth}, colour type {colour}, interlace {interlace}"
+        )
     bpp = CHANNELS[colour]
     stride = width * bpp
     raw = zlib.decompress(bytes(idat))
@@ -55,7 +57,7 @@ def decode_png(data: bytes) -> np.ndarray:
         if kind == 0:
             row = line.copy()
         elif kind == 1:  # Sub: a running sum along each channel
-            row = (np.cumsum(line.reshape(width, bpp), axis=0, dtype=np.uint64) % 256)
+            row = np.cumsum(line.reshape(width, bpp), axis=0, dtype=np.uint64) % 256
             row = row.astype(np.uint8).reshape(stride)
         elif kind == 2:  # Up
             row = line + prev

@@ -37,7 +37,9 @@ def test_german_page_shows_story_and_evidence(
 
     # UI strings come from the German catalog (English msgids while one is untranslated)
     de = german_catalog()
-    assert page.locator("#evidence-h").text_content() == de.gettext("What was checked, and what was found")
+    assert page.locator("#evidence-h").text_content() == de.gettext(
+        "What was checked, and what was found"
+    )
     assert page.locator("#journey-h").text_content() == de.gettext("The journey of this batch")
     story = german_story()
     for key in ("farms", "fermentation"):
@@ -60,9 +62,7 @@ def test_german_page_shows_story_and_evidence(
     assert page.locator("table").filter(has_text="farm-17").count() >= 1
 
 
-def test_page_works_without_javascript(
-    built_server: Any, new_context: Callable[..., Any]
-) -> None:
+def test_page_works_without_javascript(built_server: Any, new_context: Callable[..., Any]) -> None:
     context = new_context(java_script_enabled=False, locale="en-GB")
     page = context.new_page()
     page.goto(built_server.url + BATCH_PATH)
@@ -82,9 +82,7 @@ def test_page_works_without_javascript(
         assert response.ok, f"{href} answered {response.status}"
 
 
-def test_keyboard_reaches_language_switcher_and_viewer(
-    built_server: Any, page: Any
-) -> None:
+def test_keyboard_reaches_language_switcher_and_viewer(built_server: Any, page: Any) -> None:
     page.goto(built_server.url + BATCH_PATH)
     seen: list[str] = []
     for _ in range(15):

@@ -44,7 +44,9 @@ def test_page_follows_builds_and_swaps_in_results(
         navigations: list[str] = []
         page.on("framenavigated", lambda frame: navigations.append(frame.url))
         messages: list[str] = []
-        page.on("websocket", lambda ws: ws.on("framereceived", messages.append))
+        page.on(
+            "websocket", lambda ws: ws.on("framereceived", lambda payload: messages.append(payload))
+        )
         page.goto(server.url + BATCH_PATH)
         assert page.locator("#progress").is_visible()
         assert page.locator("#evidence .check").count() == 0
@@ -60,6 +62,7 @@ def test_page_follows_builds_and_swaps_in_results(
         # here (blocking) while the browser and the threaded server carry on by themselves
         work_queue(slow_app)
 
+        print("MESSAGES", messages); page.wait_for_timeout(3000); print("SWAPPED", page.evaluate("document.querySelector('main').dataset.swapped"), page.evaluate("document.querySelector('#progress')?.hidden"))
         page.wait_for_selector("main[data-swapped=true]")
         assert page.evaluate("window.__marker") == "same document"
         assert navigations == [server.url + BATCH_PATH], f"the page navigated: {navigations}"

@@ -10,8 +10,11 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_environment_overrides_defaults_and_test_config_overrides_both(tmp_path: Path) -> None:
-    env = {"ORIGINXR_INSTANCE_PATH": str(tmp_path), "REDIS_URL": "redis://x:1/2",
-           "ORIGINXR_BUILD_LEASE_SECONDS": "7"}
+    env = {
+        "ORIGINXR_INSTANCE_PATH": str(tmp_path),
+        "REDIS_URL": "redis://x:1/2",
+        "ORIGINXR_BUILD_LEASE_SECONDS": "7",
+    }
     values = config.load({"BUILD_LEASE_SECONDS": 9}, environ=env)
     assert values["REDIS_URL"] == "redis://x:1/2"
     assert values["BUILD_LEASE_SECONDS"] == 9

@@ -87,14 +87,18 @@ def test_link_types_answer_with_their_targets(app: Flask) -> None:
     body = json.loads(report.data)
     assert body["schema"] == "originxr.evidence-report/1"
     assert body["batch"]["lot"] == "NK25-0227"
-    assert report.headers["Content-Location"].endswith("/api/v1/batches/09520123100025/NK25-0227/evidence")
+    assert report.headers["Content-Location"].endswith(
+        "/api/v1/batches/09520123100025/NK25-0227/evidence"
+    )
     summary = client.get(FLAGGED + "?linkType=gs1:sustainabilityInfo").get_json()
     assert {c["key"]: c["status"] for c in summary["checks"]}["yield_plausibility"] == "warn"
     events = client.get(FLAGGED + "?linkType=gs1:epcis")
     document = json.loads(events.data)
     assert document["type"] == "EPCISDocument"
     assert len(document["epcisBody"]["eventList"]) > 20
-    missing = client.get(FLAGGED + "?linkType=gs1:recipeInfo", headers={"Accept": "application/json"})
+    missing = client.get(
+        FLAGGED + "?linkType=gs1:recipeInfo", headers={"Accept": "application/json"}
+    )
     assert missing.status_code == 404
     assert "gs1:traceability" in missing.get_json()["detail"]
 

@@ -40,9 +40,7 @@ def countries_of(inp: SceneInput) -> tuple[str, ...]:
     return tuple(sorted({s.country for s in inp.sites if s.country}))
 
 
-def build_scene(
-    inp: SceneInput, outlines: dict[str, dict[str, Any]] | None = None
-) -> SceneOutput:
+def build_scene(inp: SceneInput, outlines: dict[str, dict[str, Any]] | None = None) -> SceneOutput:
     """Build the GLB and manifest of `inp`; `outlines` maps country code to GeoJSON."""
     layout = compute_layout(inp, outlines)
     return SceneOutput(inp, layout, build_glb(inp, layout), build_manifest(inp, layout))

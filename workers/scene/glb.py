@@ -80,9 +80,7 @@ def build_glb(inp: SceneInput, layout: Layout) -> bytes:
     """
     scene = trimesh.Scene()
 
-    def add(
-        name: str, mesh: trimesh.Trimesh, colour: str, position: Vec3, extras: dict
-    ) -> None:
+    def add(name: str, mesh: trimesh.Trimesh, colour: str, position: Vec3, extras: dict) -> None:
         scene.add_geometry(
             _paint(mesh, colour),
             node_name=name,
@@ -92,9 +90,7 @@ def build_glb(inp: SceneInput, layout: Layout) -> bytes:
         )
 
     for panel in layout.panels:
-        slab = trimesh.creation.box(
-            extents=[panel.size[0], PANEL_THICKNESS, panel.size[1]]
-        )
+        slab = trimesh.creation.box(extents=[panel.size[0], PANEL_THICKNESS, panel.size[1]])
         slab.apply_translation([0, -PANEL_THICKNESS / 2, 0])
         colour = "ground" if panel.key == "ground" else "inset"
         position = (panel.center[0], 0.0, panel.center[1])
@@ -135,11 +131,7 @@ def build_glb(inp: SceneInput, layout: Layout) -> bytes:
 
     for route in layout.routes:
         radius = 0.004 if route.long_haul else 0.0025
-        colour = (
-            f"route:{route.mode}"
-            if f"route:{route.mode}" in COLOURS
-            else "route:unknown"
-        )
+        colour = f"route:{route.mode}" if f"route:{route.mode}" in COLOURS else "route:unknown"
         extras = {
             "type": "route",
             "from": route.from_site,

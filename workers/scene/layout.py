@@ -161,9 +161,7 @@ def _polygons(geometry: BaseGeometry) -> list[Polygon]:
     return []
 
 
-def _country_parts(
-    geojson: dict[str, Any], points: list[tuple[float, float]]
-) -> list[Polygon]:
+def _country_parts(geojson: dict[str, Any], points: list[tuple[float, float]]) -> list[Polygon]:
     """Keep the parts of a country near `points` (France's mainland, not French Guiana)."""
     parts = _polygons(shape(geojson).buffer(0))
     near = [
@@ -221,9 +219,7 @@ def _group_sites(
         plots_bbox = _union_bbox([g.bounds for _, g in plot_shapes])
         catch = _pad(plots_bbox, 0.5, 0.04)
         detail_sites = [
-            s
-            for s in inp.sites
-            if catch[0] <= s.lon <= catch[2] and catch[1] <= s.lat <= catch[3]
+            s for s in inp.sites if catch[0] <= s.lon <= catch[2] and catch[1] <= s.lat <= catch[3]
         ]
         boxes = [plots_bbox] + [(s.lon, s.lat, s.lon, s.lat) for s in detail_sites]
         detail_bbox = _pad(_union_bbox(boxes), 0.15, 0.01)
@@ -240,9 +236,7 @@ def _group_sites(
     return detail_sites, origin, far, detail_bbox
 
 
-def compute_layout(
-    inp: SceneInput, outlines: dict[str, dict[str, Any]] | None = None
-) -> Layout:
+def compute_layout(inp: SceneInput, outlines: dict[str, dict[str, Any]] | None = None) -> Layout:
     """Place sites, plots, routes and country outlines of `inp` on the table.
 
     `outlines` maps a site's country code to a GeoJSON (Multi)Polygon in lon/lat, as
@@ -260,37 +254,27 @@ def compute_layout(
 
     def countries_of(sites: list[SceneSite]) -> dict[str, list[Polygon]]:
         points = [(s.lon, s.lat) for s in sites]
-        codes = sorted(
-            {s.country for s in sites if s.country and s.country in outlines}
-        )
+        codes = sorted({s.country for s in sites if s.country and s.country in outlines})
         return {c: _country_parts(outlines[c], points) for c in codes}
 
     near_sites = detail_sites + origin_sites
     origin_countries = countries_of(near_sites)
     far_countries = {
-        c: polys
-        for c, polys in countries_of(far_sites).items()
-        if c not in origin_countries
+        c: polys for c, polys in countries_of(far_sites).items() if c not in origin_countries
     }
     boxes: list[BBox] = [(s.lon, s.lat, s.lon, s.lat) for s in near_sites]
     boxes += [p.bounds for polys in origin_countries.values() for p in polys]
     if detail_bbox is not None:
         boxes.append(detail_bbox)
-    ground = _panel(
-        "ground", _pad(_union_bbox(boxes), 0.05, 0.2), GROUND_SIZE, (0.0, 0.0)
-    )
+    ground = _panel("ground", _pad(_union_bbox(boxes), 0.05, 0.2), GROUND_SIZE, (0.0, 0.0))
     panels = [ground]
     destination: Panel | None = None
     if far_sites:
         far_boxes: list[BBox] = [(s.lon, s.lat, s.lon, s.lat) for s in far_sites]
         far_boxes += [p.bounds for polys in far_countries.values() for p in polys]
         far_bbox = _pad(_union_bbox(far_boxes), 0.1, 1.0)
-        destination = _panel(
-            "inset:destination", far_bbox, DESTINATION_SIZE, (0.0, 0.0)
-        )
-        coslat = math.cos(
-            math.radians((ground.geo_center[1] + destination.geo_center[1]) / 2)
-        )
+        destination = _panel("inset:destination", far_bbox, DESTINATION_SIZE, (0.0, 0.0))
+        coslat = math.cos(math.radians((ground.geo_center[1] + destination.geo_center[1]) / 2))
         ux = (destination.geo_center[0] - ground.geo_center[0]) * coslat
         uz = -(destination.geo_center[1] - ground.geo_center[1])
         norm = math.hypot(ux, uz) or 1.0
@@ -335,13 +319,10 @@ def compute_layout(
     if plots_panel is not None:
         panel = by_key["inset:plots"]
         for plot, (_, geom) in zip(inp.plots, plot_shapes, strict=True):
-            placed_plots.append(
-                _place_plot(plot.id, plot.farm, plot.status, geom, panel)
-            )
+            placed_plots.append(_place_plot(plot.id, plot.farm, plot.status, geom, panel))
 
     placed_countries = [
-        _place_country(iso, polys, by_key["ground"])
-        for iso, polys in origin_countries.items()
+        _place_country(iso, polys, by_key["ground"]) for iso, polys in origin_countries.items()
     ]
     if "inset:destination" in by_key:
         placed_countries += [
@@ -363,9 +344,7 @@ def compute_layout(
         long_haul = a.panel != b.panel
         path = _arc(a.position, b.position, long_haul)
         routes.append(
-            PlacedRoute(
-                leg.from_site, leg.to_site, leg.mode, a.position, path, long_haul
-            )
+            PlacedRoute(leg.from_site, leg.to_site, leg.mode, a.position, path, long_haul)
         )
 
     leader: tuple[Vec3, Vec3] | None = None
@@ -395,9 +374,7 @@ def compute_layout(
     )
 
 
-def _project_polygon(
-    poly: Polygon, panel: Panel, origin: tuple[float, float]
-) -> Polygon:
+def _project_polygon(poly: Polygon, panel: Panel, origin: tuple[float, float]) -> Polygon:
     def ring(coords: Any) -> list[tuple[float, float]]:
         out = []
         for lon, lat, *_ in coords:
@@ -416,9 +393,7 @@ def _place_plot(
     position = (_r(cx), 0.0, _r(cz))
     polygons = _polygons(geom)
     if polygons:
-        local = tuple(
-            _project_polygon(p, panel, (position[0], position[2])) for p in polygons
-        )
+        local = tuple(_project_polygon(p, panel, (position[0], position[2])) for p in polygons)
     else:
         radius = max(POINT_PLOT_RADIUS_M / 1000 * panel.metres_per_km, MIN_PLOT_RADIUS)
         local = (Polygon(_pt((0.0, 0.0)).buffer(radius, quad_segs=6).exterior.coords),)

@@ -90,8 +90,7 @@ def build_manifest(inp: SceneInput, layout: Layout) -> dict[str, Any]:
         "panels": panels,
         "countries": countries,
         "chapters": [
-            {"key": c.key, "site_ids": list(c.site_ids), "text": c.text}
-            for c in inp.chapters
+            {"key": c.key, "site_ids": list(c.site_ids), "text": c.text} for c in inp.chapters
         ],
         "evidence": [
             {

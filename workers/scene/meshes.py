@@ -14,9 +14,7 @@ from shapely.geometry.polygon import orient
 MARKER_SIZE = 0.03
 
 
-def extrude(
-    polygons: Sequence[Polygon], height: float, base: float = 0.0
-) -> trimesh.Trimesh:
+def extrude(polygons: Sequence[Polygon], height: float, base: float = 0.0) -> trimesh.Trimesh:
     """Extrude 2D polygons (table x, z) upward from `base` by `height` into one mesh.
 
     Triangulation uses GEOS's constrained Delaunay triangulation (shapely >= 2.1), so no
@@ -35,9 +33,9 @@ def extrude(
         for tri in tris.geoms:
             xz = np.asarray(tri.exterior.coords)[:3, :2]
             # top faces must face +Y: in (x, z) that means clockwise
-            cross = (xz[1, 0] - xz[0, 0]) * (xz[2, 1] - xz[0, 1]) - (
-                xz[1, 1] - xz[0, 1]
-            ) * (xz[2, 0] - xz[0, 0])
+            cross = (xz[1, 0] - xz[0, 0]) * (xz[2, 1] - xz[0, 1]) - (xz[1, 1] - xz[0, 1]) * (
+                xz[2, 0] - xz[0, 0]
+            )
             if cross > 0:
                 xz = xz[::-1]
             top = np.column_stack([xz[:, 0], np.full(3, base + height), xz[:, 1]])
@@ -64,9 +62,7 @@ def extrude(
     return trimesh.Trimesh(np.vstack(vertices), np.vstack(faces), process=False)
 
 
-def tube(
-    path: Sequence[Sequence[float]], radius: float, sections: int = 6
-) -> trimesh.Trimesh:
+def tube(path: Sequence[Sequence[float]], radius: float, sections: int = 6) -> trimesh.Trimesh:
     """Sweep a circle of `radius` along `path` ((n, 3) points, relative to its first point)."""
     points = np.asarray(path, dtype=np.float64)
     if points.ndim != 2 or points.shape[1] != 3 or len(points) < 2:
@@ -84,9 +80,7 @@ def tube(
         side /= np.linalg.norm(side)
         normal = np.cross(side, tangent)
         rings.append(
-            point
-            + radius
-            * (np.outer(np.cos(angles), side) + np.outer(np.sin(angles), normal))
+            point + radius * (np.outer(np.cos(angles), side) + np.outer(np.sin(angles), normal))
         )
     vertices = np.vstack(rings)
     faces = []
@@ -114,9 +108,7 @@ def marker(kind: str) -> trimesh.Trimesh:
         mesh = trimesh.creation.box(extents=[s * 1.2, s * 0.6, s * 0.8])
         return _standing(mesh)
     elif kind == "port":
-        mesh = trimesh.creation.annulus(
-            r_min=s * 0.25, r_max=s * 0.5, height=s * 0.5, sections=12
-        )
+        mesh = trimesh.creation.annulus(r_min=s * 0.25, r_max=s * 0.5, height=s * 0.5, sections=12)
     elif kind == "factory":
         mesh = trimesh.creation.box(extents=[s * 0.9, s * 1.3, s * 0.9])
         return _standing(mesh)

@@ -59,8 +59,10 @@ def build_poster_svg(inp: SceneInput, layout: Layout, title: str) -> str:
     width, height = round((x1 - x0) * 1000), round((z1 - z0) * 1000)
     out = [
         (
-            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{_mm(x0)} {_mm(z0)} {width} {height}"'
-            f' width="{width // 4}" height="{height // 4}" role="img" aria-labelledby="poster-title">'
+            '<svg xmlns="http://www.w3.org/2000/svg"'
+            f' viewBox="{_mm(x0)} {_mm(z0)} {width} {height}"'
+            f' width="{width // 4}" height="{height // 4}"'
+            ' role="img" aria-labelledby="poster-title">'
         ),
         f'<title id="poster-title">{escape(title)}</title>',
         (
@@ -99,11 +101,7 @@ def build_poster_svg(inp: SceneInput, layout: Layout, title: str) -> str:
     for route in layout.routes:
         (ax, _, az), (bx, _, bz) = route.path[0], route.path[-1]
         stroke = STROKE.get(route.mode, STROKE["unknown"])
-        extra = (
-            ' stroke-dasharray="12 6" marker-end="url(#arrow)"'
-            if route.long_haul
-            else ""
-        )
+        extra = ' stroke-dasharray="12 6" marker-end="url(#arrow)"' if route.long_haul else ""
         out.append(
             f'<path d="M{_mm(ax)} {_mm(az)}L{_mm(bx)} {_mm(bz)}" stroke="{stroke}"'
             f' stroke-width="{5 if route.long_haul else 3}" fill="none"{extra}/>'

@@ -51,9 +51,7 @@ def _ring(indices: Sequence[int], arcs: Sequence[Ring]) -> Ring:
     return points
 
 
-def geometry_to_geojson(
-    geometry: Mapping[str, Any], arcs: Sequence[Ring]
-) -> Geometry | None:
+def geometry_to_geojson(geometry: Mapping[str, Any], arcs: Sequence[Ring]) -> Geometry | None:
     """Turn one TopoJSON Polygon / MultiPolygon geometry into GeoJSON, or None for others."""
     kind = geometry.get("type")
     if kind == "Polygon":
@@ -106,9 +104,7 @@ def country_outlines(
     return result
 
 
-def load_country_outlines(
-    path: str | Path | None, countries: Iterable[str]
-) -> dict[str, Geometry]:
+def load_country_outlines(path: str | Path | None, countries: Iterable[str]) -> dict[str, Geometry]:
     """Read a TopoJSON file and return outlines of `countries`; {} if the file is missing.
 
     A missing or unreadable map file is not an error: scenes and posters are then drawn

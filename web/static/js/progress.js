@@ -11,15 +11,22 @@
 async function swapIn(doc) {
   const response = await fetch(location.href, { headers: { Accept: 'text/html' } });
   if (!response.ok) return;
-  const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
+  // Parse into an inert <template>: DOMParser would check the fresh page's inline
+  // <style nonce> against this page's CSP (a different nonce) and log a violation.
+  const template = doc.createElement('template');
+  template.innerHTML = await response.text();
+  const fresh = template.content;
   const main = doc.querySelector('main');
   const next = fresh.querySelector('main');
   if (!main || !next) return;
   main.replaceChildren(...next.childNodes);
-  const boot = [...fresh.querySelectorAll('script[type=module]')].find((s) => !s.src.includes('/js/progress'));
+  // template content has no base URL: resolve the src attributes against this page
+  const boot = [...fresh.querySelectorAll('script[type=module][src]')]
+    .map((s) => new URL(s.getAttribute('src') ?? '', location.href).href)
+    .find((src) => !src.includes('/js/progress'));
   const css = fresh.querySelector('link[rel=stylesheet]');
   if (css && !doc.querySelector(`link[href="${css.getAttribute('href')}"]`)) doc.head.append(css);
-  if (boot) await import(boot.src);
+  if (boot) await import(boot);
   main.dataset.swapped = 'true';
 }
 

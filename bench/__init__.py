@@ -1,0 +1,1 @@
+"""Benchmarks: each prints its figures and compares them with a saved baseline."""

@@ -1,0 +1,103 @@
+"""Measure the shopper's path: batch page render, size, linkset and evidence JSON, first build.
+
+Run: ``.venv/bin/python bench/bench_page.py [--repeat 50] [--save F] [--baseline F]``.
+Uses SQLite in a temporary folder and the Redis at ``ORIGINXR_BENCH_REDIS_URL``
+(default redis://127.0.0.1:6379/14, flushed). It prints figures and, with
+``--baseline``, earlier figures side by side. It asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.figures import load_baseline, print_table, save
+
+URI = "/01/09520123100025/10/NK25-0227"
+
+
+def _median_ms(action: Callable[[], object], repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def measure(repeat: int) -> dict[str, float]:
+    """Return the figures (milliseconds and bytes) on a fresh demo instance."""
+    from redis import Redis
+
+    from server import create_app
+    from server.blobs import BlobStore
+    from server.brand_pack import load_pack
+    from server.broker import broker
+    from server.db import db
+    from server.migrate import upgrade
+    from workers.worker import run_worker
+
+    redis_url = os.environ.get("ORIGINXR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    Redis.from_url(redis_url).flushdb()
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(
+            {
+                "INSTANCE_PATH": tmp,
+                "REDIS_URL": redis_url,
+                "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
+            }
+        )
+        upgrade(db.engine_for(app))
+        with app.app_context():
+            start = time.perf_counter()
+            load_pack(db.session, BlobStore(app.config["BLOB_PATH"]), root / "brands" / "nkabom")
+            load_s = time.perf_counter() - start
+        client = app.test_client()
+        client.get(URI)
+        start = time.perf_counter()
+        with app.app_context():
+            run_worker(app, broker.redis, ["builds"], burst=True)
+        build_s = time.perf_counter() - start
+        html = client.get(URI, headers={"Accept-Language": "de"}).data
+        figures = {
+            "brand pack import (s)": load_s,
+            "evidence + scene build (s)": build_s,
+            "page render, warm (ms)": _median_ms(lambda: client.get(URI), repeat),
+            "linkset (ms)": _median_ms(lambda: client.get(URI + "?linkType=linkset"), repeat),
+            "evidence report JSON (ms)": _median_ms(
+                lambda: client.get(URI + "?linkType=gs1:traceability"), repeat
+            ),
+            "page HTML (bytes)": float(len(html)),
+            "page HTML gzip -9 (bytes)": float(len(gzip.compress(html, 9))),
+        }
+        db.engine_for(app).dispose()
+    Redis.from_url(redis_url).flushdb()
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure, print, and optionally save or compare figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--save", type=Path, help="write the figures to this JSON file")
+    parser.add_argument("--baseline", type=Path, help="JSON figures from an earlier --save")
+    args = parser.parse_args(argv)
+    figures = measure(args.repeat)
+    print_table(figures, load_baseline(args.baseline), {})
+    save(args.save, figures, repeat=args.repeat)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""Print benchmark figures beside a baseline, and save them for the next comparison."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def load_baseline(path: Path | None) -> dict[str, float]:
+    """Return the figures saved in `path` (empty when no baseline was given)."""
+    if path is None:
+        return {}
+    figures: dict[str, float] = json.loads(path.read_text())["figures"]
+    return figures
+
+
+def print_table(figures: dict[str, float], baseline: dict[str, float], units: dict[str, str]) -> None:
+    """Print each figure, its baseline and the ratio now/baseline."""
+    print(f"{'figure':<34}{'now':>14}{'baseline':>14}{'ratio':>8}")
+    for name, value in figures.items():
+        unit = units.get(name, "")
+        old = baseline.get(name)
+        then = f"{old:>12.4f}{unit:>2}" if old is not None else f"{'-':>14}"
+        ratio = f"{value / old:>8.2f}" if old else f"{'':>8}"
+        print(f"{name:<34}{value:>12.4f}{unit:>2}{then}{ratio}")
+
+
+def save(path: Path | None, figures: dict[str, float], **meta: Any) -> None:
+    """Write `figures` (and what they were measured on) to `path`, if given."""
+    if path is None:
+        return
+    body = {**meta, "figures": figures}
+    path.write_text(json.dumps(body, indent=2, sort_keys=True) + "\n")
