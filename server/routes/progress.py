@@ -17,10 +17,12 @@ from server.models import Batch
 bp = Blueprint("progress", __name__)
 sock = Sock()
 MAX_SECONDS = 600
+CLOSE_GRACE_SECONDS = 5
 
 
 def _states(batch: Batch) -> dict[str, dict[str, Any]]:
-    db.session.expire_all()
+    # End the previous read transaction: SQLite (WAL) would keep showing its old snapshot.
+    db.session.rollback()
     rows = current_builds(db.session, batch)
     return {kind: build_state(row, kind) for kind, row in rows.items()}
 
@@ -43,11 +45,15 @@ def batch_progress(ws: Any, batch_id: int) -> None:
                 if sent.get(kind) != state:
                     ws.send(json.dumps({"type": "state", **state}))
                     sent[kind] = state
+            final = None
             if all(s["status"] == "done" for s in states.values()):
-                ws.send(json.dumps({"type": "done"}))
-                return
-            if any(s["status"] == "failed" for s in states.values()):
-                ws.send(json.dumps({"type": "failed"}))
+                final = "done"
+            elif any(s["status"] == "failed" for s in states.values()):
+                final = "failed"
+            if final:
+                ws.send(json.dumps({"type": final}))
+                # Let the client close first: closing from here can race the last message.
+                ws.receive(timeout=CLOSE_GRACE_SECONDS)
                 return
             # Wake on a worker's message, or re-read the rows after `poll` seconds anyway.
             pubsub.get_message(timeout=poll)
