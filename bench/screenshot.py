@@ -77,8 +77,12 @@ def shoot(base_url: str, out: Path, chromium: str) -> list[Path]:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         for lang in ("en", "de"):
             context = browser.new_context(
-                viewport=VIEWPORT, device_scale_factor=1, is_mobile=True, has_touch=True,
-                locale=lang, extra_http_headers={"Accept-Language": lang},
+                viewport=VIEWPORT,
+                device_scale_factor=1,
+                is_mobile=True,
+                has_touch=True,
+                locale=lang,
+                extra_http_headers={"Accept-Language": lang},
                 reduced_motion="reduce",
             )
             page = context.new_page()
@@ -123,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     too_big = []
     for path in written:
         size = path.stat().st_size
-        print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {size / 1000:.0f} KB")
+        shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        print(f"{shown}: {size / 1000:.0f} KB")
         if size >= MAX_BYTES:
             too_big.append(path.name)
     if too_big:

@@ -67,7 +67,13 @@ def _http(exc: HTTPException) -> Response:
     status = exc.code or 500
     if wants_json():
         return problem(status, exc.name, exc.description or exc.name)
-    return _page(status, exc.name, exc.description or "")
+    titles = {
+        400: _("This request cannot be answered"),
+        404: _("Not found"),
+        405: _("This address does not accept that method"),
+        413: _("The upload is too large"),
+    }
+    return _page(status, titles.get(status, exc.name), exc.description or "")
 
 
 def init_app(app: Flask) -> None:

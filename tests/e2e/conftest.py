@@ -44,7 +44,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if chromium_path() is not None:
         return
     skip = pytest.mark.skip(
-        reason="no chromium: set ORIGINXR_CHROMIUM or `apt-get install chromium` (/usr/bin/chromium)"
+        reason="no chromium to drive: set ORIGINXR_CHROMIUM, or install Debian's chromium "
+        "(/usr/bin/chromium)"
     )
     for item in items:
         if item.get_closest_marker("browser"):

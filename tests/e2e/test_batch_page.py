@@ -13,6 +13,12 @@ from tests.e2e.conftest import BATCH_PATH, ROOT, ConsoleLog
 
 pytestmark = pytest.mark.browser
 
+# what has the keyboard focus: the language switcher, "Explore in 3D", or another tag
+FOCUSED = """() => {
+  const el = document.activeElement;
+  if (el.closest('nav.lang')) return 'lang';
+  return el.matches('[data-xr-launch]') ? 'xr' : el.tagName;
+}"""
 GERMAN = {"extra_http_headers": {"Accept-Language": "de"}, "locale": "de-DE"}
 
 
@@ -87,10 +93,7 @@ def test_keyboard_reaches_language_switcher_and_viewer(built_server: Any, page: 
     seen: list[str] = []
     for _ in range(15):
         page.keyboard.press("Tab")
-        focused = page.evaluate(
-            "() => { const el = document.activeElement;"
-            " return el.closest('nav.lang') ? 'lang' : el.matches('[data-xr-launch]') ? 'xr' : el.tagName }"
-        )
+        focused = page.evaluate(FOCUSED)
         seen.append(focused)
         if focused == "xr":
             break

@@ -23,7 +23,8 @@ WATCH_PROGRESS = """() => {
     for (const r of records) {
       if (r.target.matches('progress')) window.__progressSeen.push(Number(r.target.value));
     }
-  }).observe(document.querySelector('main'), {attributes: true, subtree: true, attributeFilter: ['value']});
+  }).observe(document.querySelector('main'),
+             {attributes: true, subtree: true, attributeFilter: ['value']});
 }"""
 
 

@@ -47,7 +47,7 @@ def test_viewer_loads_on_click_and_renders(built_server: Any, page: Any) -> None
     before = frames(page)
     wait_for_more_frames(page, before)
 
-    image = decode_png(page.locator("#xr-stage canvas").screenshot())
+    image = decode_png(page.locator("#xr-stage").screenshot())
     height, width, _ = image.shape
     assert width > 200 and height > 150
     rgb = image[..., :3].astype(float)
