@@ -36,10 +36,40 @@ def figure(value: float | None, unit: str | None) -> str:
     return f"{text} {unit}" if unit else text
 
 
-def _check_view(check: dict[str, Any], batch: Batch) -> dict[str, Any]:
+def _findings(check: dict[str, Any], report: dict[str, Any], names: dict[str, str]) -> list[str]:
+    """Return what a shopper should see of a check's flagged rows (never hidden, max 5)."""
+    found = []
+    for row in check.get("details", []):
+        if row.get("status") not in ("warn", "fail", "unknown"):
+            continue
+        farm = row.get("farm")
+        place = names.get(farm, farm) if farm else None
+        label = ", ".join(p for p in (place, row.get("plot")) if p)
+        status = _(STATUS_NAMES.get(row["status"], STATUS_NAMES["unknown"]))
+        ratio = row.get("ratio")
+        extra = f" ({figure(ratio, 'ratio')})" if isinstance(ratio, int | float) else ""
+        found.append(f"{status}: {label}{extra}" if label else status)
+    if check["key"] == "known_origin_share":
+        for gap in report.get("trace", {}).get("unknown", []):
+            found.append(
+                _(
+                    "%(share)s of the mass could not be traced to a farm",
+                    share=figure(gap["share"], "ratio"),
+                )
+            )
+    return found[:5] + ([_("… and %(num)d more", num=len(found) - 5)] if len(found) > 5 else [])
+
+
+def _check_view(
+    check: dict[str, Any],
+    batch: Batch,
+    report: dict[str, Any] | None = None,
+    names: dict[str, str] | None = None,
+) -> dict[str, Any]:
     key = check["key"]
     status = check.get("status", "unknown")
     return {
+        "findings": _findings(check, report or {}, names or {}),
         "key": key,
         "name": _(CHECK_NAMES[key]) if key in CHECK_NAMES else key,
         "question": _(CHECK_QUESTIONS[key]) if key in CHECK_QUESTIONS else "",
@@ -118,7 +148,8 @@ def render_batch_page(batch: Batch) -> Response:
         product.name.get(locale) or product.name.get(brand.default_locale) or product.gtin
     )
     report = outputs.report or {}
-    checks = [_check_view(c, batch) for c in report.get("checks", [])]
+    names = {site.key: site.name for site in _sites(brand.id)}
+    checks = [_check_view(c, batch, report, names) for c in report.get("checks", [])]
     scene = outputs.scene or {}
     poster = scene.get(f"poster:{locale}") or scene.get(f"poster:{brand.default_locale}")
     context = {
