@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, abort, current_app, jsonify
 from sqlalchemy import select
 
 from server.blobs import BlobStore
@@ -36,6 +36,15 @@ def _pending(outputs: BatchOutputs) -> Response:
     return response
 
 
+def _reported(gtin: str, lot: str) -> tuple[Batch, BatchOutputs, dict[str, Any], str]:
+    """Return the batch, its outputs, report and report hash; answer 503 while unbuilt."""
+    batch = _batch(gtin, lot)
+    outputs = batch_outputs(batch)
+    if outputs.report is None or outputs.report_sha is None:
+        abort(_pending(outputs))
+    return batch, outputs, outputs.report, outputs.report_sha
+
+
 def _status_headers(response: Response, outputs: BatchOutputs) -> Response:
     response.headers["Originxr-Build"] = "stale" if "evidence" in outputs.stale else "current"
     return response
@@ -44,15 +53,10 @@ def _status_headers(response: Response, outputs: BatchOutputs) -> Response:
 @bp.get("/batches/<gtin>/<lot>/evidence")
 def evidence_report(gtin: str, lot: str) -> Response:
     """Return the batch's evidence report (the ``gs1:traceability`` target)."""
-    batch = _batch(gtin, lot)
-    outputs = batch_outputs(batch)
-    if outputs.report_sha is None:
-        return _pending(outputs)
-    from flask import current_app
-
-    data = BlobStore(current_app.config["BLOB_PATH"]).get(outputs.report_sha)
+    _, outputs, _, sha = _reported(gtin, lot)
+    data = BlobStore(current_app.config["BLOB_PATH"]).get(sha)
     response = Response(data, mimetype="application/json")
-    response.set_etag(outputs.report_sha)
+    response.set_etag(sha)
     response.headers["Cache-Control"] = "public, max-age=60"
     return _status_headers(response, outputs)
 
@@ -60,11 +64,7 @@ def evidence_report(gtin: str, lot: str) -> Response:
 @bp.get("/batches/<gtin>/<lot>/summary")
 def consumer_summary(gtin: str, lot: str) -> Response:
     """Return each check's status and figure (the ``gs1:sustainabilityInfo`` target)."""
-    batch = _batch(gtin, lot)
-    outputs = batch_outputs(batch)
-    if outputs.report is None:
-        return _pending(outputs)
-    report = outputs.report
+    batch, outputs, report, _ = _reported(gtin, lot)
     body: dict[str, Any] = {
         "batch": report.get("batch"),
         "as_of": report.get("as_of"),
@@ -77,11 +77,8 @@ def consumer_summary(gtin: str, lot: str) -> Response:
 @bp.get("/batches/<gtin>/<lot>/events")
 def batch_events(gtin: str, lot: str) -> Response:
     """Return the EPCIS events in the batch's trace as an EPCISDocument (``gs1:epcis``)."""
-    batch = _batch(gtin, lot)
-    outputs = batch_outputs(batch)
-    if outputs.report is None:
-        return _pending(outputs)
-    ids = {step["event"] for step in outputs.report.get("trace", {}).get("journey", [])}
+    batch, outputs, report, _ = _reported(gtin, lot)
+    ids = {step["event"] for step in report.get("trace", {}).get("journey", [])}
     rows = db.session.scalars(
         select(EpcisEvent)
         .where(EpcisEvent.brand_id == batch.product.brand_id)
@@ -92,7 +89,7 @@ def batch_events(gtin: str, lot: str) -> Response:
         "@context": [EPCIS_CONTEXT],
         "type": "EPCISDocument",
         "schemaVersion": "2.0",
-        "creationDate": outputs.report.get("as_of"),
+        "creationDate": report.get("as_of"),
         "epcisBody": {"eventList": events},
     }
     response = jsonify(document)

@@ -6,6 +6,7 @@ import json
 
 from flask import Blueprint, Response, abort, current_app, request
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
 from flask_babel import gettext as _
 
 from server.batch_links import batch_links, batch_uri
@@ -65,9 +66,11 @@ def resolve(rest: str) -> ResponseReturnValue:
                     known=known,
                 ),
             )
-        response = current_app.make_response(
-            _DIRECT_TARGETS[target.link_type](gtin=batch.product.gtin, lot=batch.lot)
-        )
+        try:
+            result = _DIRECT_TARGETS[target.link_type](gtin=batch.product.gtin, lot=batch.lot)
+        except HTTPException as exc:  # e.g. 503 while unbuilt: still carry the Link header
+            result = exc.response or current_app.handle_user_exception(exc)
+        response = current_app.make_response(result)
         response.headers["Content-Location"] = target.href
     else:
         response = render_batch_page(batch)
