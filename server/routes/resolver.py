@@ -6,8 +6,8 @@ import json
 
 from flask import Blueprint, Response, abort, current_app, request
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException
 from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
 
 from server.batch_links import batch_links, batch_uri
 from server.catalog import batch_by_lot, product_by_gtin
