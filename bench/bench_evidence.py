@@ -12,7 +12,6 @@ It prints the median seconds of each stage; with ``--baseline`` it prints earlie
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time

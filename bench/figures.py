@@ -15,7 +15,9 @@ def load_baseline(path: Path | None) -> dict[str, float]:
     return figures
 
 
-def print_table(figures: dict[str, float], baseline: dict[str, float], units: dict[str, str]) -> None:
+def print_table(
+    figures: dict[str, float], baseline: dict[str, float], units: dict[str, str]
+) -> None:
     """Print each figure, its baseline and the ratio now/baseline."""
     print(f"{'figure':<34}{'now':>14}{'baseline':>14}{'ratio':>8}")
     for name, value in figures.items():
