@@ -1,4 +1,4 @@
-"""The `originxr` command: run, worker, migrate, load-brand, urls."""
+"""The `originxr` command: run, worker, migrate, load-brand, urls, create-token."""
 
 from __future__ import annotations
 
@@ -83,6 +83,29 @@ def urls_command(brand_slug: str | None) -> None:
     _migrate(current_app._get_current_object())  # type: ignore[attr-defined]
     for batch in all_batches(db.session, brand_slug):
         click.echo(base + batch_path(batch.product.gtin, batch.lot))
+
+
+@main.command("create-token")
+@click.option("--brand", "brand_slug", required=True, help="Slug of the brand the token acts for.")
+@click.option("--name", default="integrator", show_default=True, help="Who the token is for.")
+def create_token_command(brand_slug: str, name: str) -> None:
+    """Create an API token for the brand and print it (only once: it is stored hashed)."""
+    from flask import current_app
+
+    from server.db import db
+    from server.errors import NotFound
+    from server.tokens import create_token
+
+    _migrate(current_app._get_current_object())  # type: ignore[attr-defined]
+    try:
+        with db.transaction() as session:
+            record, token = create_token(session, brand_slug, name)
+    except NotFound as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"token {record.id} ({name}) for brand {brand_slug}; shown once, keep it safe:", err=True
+    )
+    click.echo(token)
 
 
 @main.command("worker")

@@ -35,3 +35,31 @@ class NotFound(OriginxrError):
 
 class BrandPackError(OriginxrError):
     """A brand pack that cannot be imported; the message names the file and the problem."""
+
+
+class Unauthorized(OriginxrError):
+    """A request to the integrator API without a live bearer token.
+
+    ``error`` is the RFC 6750 error code for the ``WWW-Authenticate`` challenge (None when
+    no credentials were sent at all).
+    """
+
+    def __init__(self, message: str, error: str | None = None) -> None:
+        self.error = error
+        super().__init__(message)
+
+
+class InvalidSubmission(OriginxrError):
+    """A submitted document the API refuses; rendered as problem details with its issues.
+
+    ``status`` is the HTTP status (400, 413, 415, 422), ``title`` a short summary and
+    ``issues`` a list of ``{"path", "message"}`` naming where the document is wrong.
+    """
+
+    def __init__(
+        self, status: int, title: str, detail: str, issues: list[dict[str, str]] | None = None
+    ) -> None:
+        self.status = status
+        self.title = title
+        self.issues = issues or []
+        super().__init__(detail)

@@ -4,14 +4,17 @@ from server.models.base import Base
 from server.models.blob import Blob
 from server.models.brand import Batch, Brand, Product, StoryVersion
 from server.models.build import Build
+from server.models.capture import ApiToken, Capture
 from server.models.supply import EpcisEvent, EvidenceRecord, Plot, Site
 
 __all__ = [
+    "ApiToken",
     "Base",
     "Batch",
     "Blob",
     "Brand",
     "Build",
+    "Capture",
     "EpcisEvent",
     "EvidenceRecord",
     "Plot",

@@ -9,6 +9,7 @@ def register(app: Flask) -> None:
     """Register every blueprint, the error handlers and the response headers."""
     from server.routes.api import bp as api_bp
     from server.routes.blobs import bp as blobs_bp
+    from server.routes.epcis_capture import bp as epcis_capture_bp
     from server.routes.errors import init_app as init_errors
     from server.routes.home import bp as home_bp
     from server.routes.pages import bp as pages_bp
@@ -16,7 +17,7 @@ def register(app: Flask) -> None:
     from server.routes.resolver import bp as resolver_bp
     from server.routes.security import init_app as init_security
 
-    for blueprint in (resolver_bp, api_bp, blobs_bp, home_bp, pages_bp):
+    for blueprint in (resolver_bp, api_bp, blobs_bp, epcis_capture_bp, home_bp, pages_bp):
         app.register_blueprint(blueprint)
     init_progress(app)
     init_errors(app)

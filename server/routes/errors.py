@@ -8,7 +8,13 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from server.errors import DigitalLinkError, NotFound, TranslatableError
+from server.errors import (
+    DigitalLinkError,
+    InvalidSubmission,
+    NotFound,
+    TranslatableError,
+    Unauthorized,
+)
 from server.i18n import UI_LOCALES
 
 
@@ -63,6 +69,21 @@ def _not_found(exc: NotFound) -> Response:
     return _page(404, _("We could not find this product"), message)
 
 
+def _unauthorized(exc: Unauthorized) -> Response:
+    response = problem(401, "Unauthorized", str(exc))
+    challenge = 'Bearer realm="originxr"'
+    if exc.error:
+        challenge += f', error="{exc.error}"'
+    response.headers["WWW-Authenticate"] = challenge
+    return response
+
+
+def _invalid(exc: InvalidSubmission) -> Response:
+    if exc.issues:
+        return problem(exc.status, exc.title, str(exc), errors=exc.issues)
+    return problem(exc.status, exc.title, str(exc))
+
+
 def _http(exc: HTTPException) -> Response:
     status = exc.code or 500
     if wants_json():
@@ -80,4 +101,6 @@ def init_app(app: Flask) -> None:
     """Register the error handlers on `app`."""
     app.register_error_handler(DigitalLinkError, _bad_link)
     app.register_error_handler(NotFound, _not_found)
+    app.register_error_handler(Unauthorized, _unauthorized)
+    app.register_error_handler(InvalidSubmission, _invalid)
     app.register_error_handler(HTTPException, _http)

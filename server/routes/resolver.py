@@ -66,6 +66,7 @@ def resolve(rest: str) -> ResponseReturnValue:
                     known=known,
                 ),
             )
+        result: ResponseReturnValue
         try:
             result = _DIRECT_TARGETS[target.link_type](gtin=batch.product.gtin, lot=batch.lot)
         except HTTPException as exc:  # e.g. 503 while unbuilt: still carry the Link header

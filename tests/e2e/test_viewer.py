@@ -89,11 +89,6 @@ def test_enter_and_exit_emulated_vr(built_server: Any, new_context: Callable[...
 # Opens into the stage, but the stage cannot show it: critical.css gives #xr-stage
 # `aspect-ratio: 4/3; overflow: hidden`, while xr.css makes the canvas min(70vh, 36rem)
 # tall and puts the site list, chapter panel and Enter VR/AR buttons below the canvas.
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: #xr-stage (server/templates/critical.css:14) clips the viewer's "
-    "canvas and its whole UI (web/static/css/xr.css:4-5)",
-)
 def test_viewer_canvas_and_controls_are_visible(built_server: Any, page: Any) -> None:
     page.goto(built_server.url + BATCH_PATH)
     open_viewer(page)

@@ -1,0 +1,137 @@
+"""Storing validated EPCIS events of one capture: whole or not at all, duplicates stored once."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from server.epcis import parse_event
+from server.models import Blob, Brand, Capture, EpcisEvent
+from server.models.base import utcnow
+from workers.identifiers import canonical_id
+
+_CHUNK = 500
+_ATTEMPTS = 3
+
+
+def _ids(event: dict[str, Any], key: str) -> list[str]:
+    return [canonical_id(value) for value in event.get(key) or []]
+
+
+def stored_columns(event: dict[str, Any]) -> dict[str, Any]:
+    """Return the stored columns of a validated event, every identifier canonical.
+
+    `server.epcis.parse_event` covers quantities, locations, parties and ``epcList``; the
+    capture interface adds the identifiers of aggregations, associations and transformations.
+    """
+    columns = parse_event(event)
+    parsed = columns["parsed"]
+    parsed["child_epcs"] = _ids(event, "childEPCs")
+    parsed["input_epcs"] = _ids(event, "inputEPCList")
+    parsed["output_epcs"] = _ids(event, "outputEPCList")
+    parsed["parent_id"] = canonical_id(event["parentID"]) if event.get("parentID") else None
+    parsed["child_quantities"] = [
+        {
+            "epc_class": canonical_id(q["epcClass"]),
+            "quantity": q.get("quantity"),
+            "uom": q.get("uom"),
+        }
+        for q in event.get("childQuantityList") or []
+    ]
+    return columns
+
+
+def _known_hashes(session: Session, brand_id: int, hashes: Sequence[str]) -> set[str]:
+    known: set[str] = set()
+    for start in range(0, len(hashes), _CHUNK):
+        chunk = list(hashes[start : start + _CHUNK])
+        known.update(
+            session.scalars(
+                select(EpcisEvent.event_hash).where(
+                    EpcisEvent.brand_id == brand_id, EpcisEvent.event_hash.in_(chunk)
+                )
+            )
+        )
+    return known
+
+
+def _store(
+    session: Session,
+    brand_id: int,
+    rows: list[tuple[str, dict[str, Any], dict[str, Any]]],
+    document: tuple[str, int, str],
+) -> Capture:
+    sha, size, media_type = document
+    if session.get(Blob, sha) is None:
+        session.add(Blob(sha256=sha, size=size, media_type=media_type))
+    capture = Capture(
+        id=secrets.token_urlsafe(16), brand_id=brand_id, status="succeeded", event_count=len(rows)
+    )
+    known = _known_hashes(session, brand_id, [columns["event_hash"] for _, _, columns in rows])
+    duplicates: list[dict[str, Any]] = []
+    new: list[EpcisEvent] = []
+    for path, raw, columns in rows:
+        digest = columns["event_hash"]
+        if digest in known:
+            duplicates.append({"path": path, "eventHash": digest, "eventID": raw.get("eventID")})
+            continue
+        known.add(digest)  # the same event twice in one document is stored once
+        new.append(EpcisEvent(brand_id=brand_id, raw=raw, source_document=sha, **columns))
+    session.add_all(new)
+    if new:
+        # New events make every build of the brand stale.
+        session.execute(
+            update(Brand).where(Brand.id == brand_id).values(data_revision=Brand.data_revision + 1)
+        )
+    capture.stored_count = len(new)
+    capture.duplicates = duplicates
+    capture.finished_at = utcnow()
+    session.add(capture)
+    session.commit()
+    return capture
+
+
+def capture_events(
+    session: Session,
+    brand_id: int,
+    events: Sequence[tuple[str, dict[str, Any]]],
+    document: tuple[str, int, str],
+) -> Capture:
+    """Store validated `events` ((JSON path, event) pairs) of the brand in one transaction.
+
+    `document` is (sha256, size, media type) of the submitted bytes, already in the blob
+    store. Events whose hash the brand already holds are listed as duplicates, not stored.
+    A concurrent capture of the same new event makes the commit fail on the unique
+    (brand, hash) constraint; the capture is then retried, finding it a duplicate.
+    """
+    rows = [(path, raw, stored_columns(raw)) for path, raw in events]
+    for attempt in range(_ATTEMPTS):
+        try:
+            return _store(session, brand_id, rows, document)
+        except IntegrityError:
+            session.rollback()
+            if attempt == _ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def capture_status(capture: Capture) -> dict[str, Any]:
+    """Return the JSON status of `capture` as `GET /epcis/capture/<id>` answers it."""
+    return {
+        "captureID": capture.id,
+        "status": capture.status,
+        "running": capture.status == "running",
+        "success": capture.status == "succeeded",
+        "receivedAt": capture.received_at.isoformat(),
+        "finishedAt": capture.finished_at.isoformat() if capture.finished_at else None,
+        "eventCount": capture.event_count,
+        "storedCount": capture.stored_count,
+        "duplicateCount": len(capture.duplicates),
+        "duplicates": capture.duplicates,
+        "errors": capture.errors,
+    }
