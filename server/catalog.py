@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from server.errors import N_, NotFound, TranslatableError
-from server.models import Batch, Brand, Product
+from server.models import Batch, Brand, Product, Site
 
 
 class UnknownProduct(NotFound, TranslatableError):
@@ -57,3 +57,8 @@ def all_batches(session: Session, brand_slug: str | None = None) -> list[Batch]:
     if brand_slug:
         query = query.where(Brand.slug == brand_slug)
     return list(session.scalars(query))
+
+
+def sites_of(session: Session, brand_id: int) -> list[Site]:
+    """Return the brand's sites (farms, cooperatives, factories, ...)."""
+    return list(session.scalars(select(Site).where(Site.brand_id == brand_id)))

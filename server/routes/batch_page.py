@@ -13,6 +13,7 @@ from server.assets import bundle_url
 from server.batch_links import batch_uri
 from server.build_outputs import BatchOutputs, batch_outputs
 from server.builds import published_story
+from server.catalog import sites_of
 from server.checks_text import (
     CHAPTER_FALLBACK_TITLES,
     CHECK_NAMES,
@@ -60,12 +61,13 @@ def _findings(check: dict[str, Any], report: dict[str, Any], names: dict[str, st
     return found[:5] + ([_("… and %(num)d more", num=len(found) - 5)] if len(found) > 5 else [])
 
 
-def _check_view(
+def check_view(
     check: dict[str, Any],
     batch: Batch,
     report: dict[str, Any] | None = None,
     names: dict[str, str] | None = None,
 ) -> dict[str, Any]:
+    """Return what the page shows of one check: name, status, figure, findings, link."""
     key = check["key"]
     status = check.get("status", "unknown")
     return {
@@ -96,7 +98,7 @@ def _chapters(batch: Batch, outputs: BatchOutputs, locale: str) -> list[dict[str
     text_for = texts.get(locale) or texts.get(brand.default_locale) or {}
     report = outputs.report or {}
     journey = report.get("trace", {}).get("journey", [])
-    sites = {s.key: s for s in _sites(brand.id)}
+    sites = {s.key: s for s in sites_of(db.session, brand.id)}
     checks = {c["key"]: c for c in report.get("checks", [])}
     chapters = []
     for cfg in settings.get("chapters", []):
@@ -123,19 +125,11 @@ def _chapters(batch: Batch, outputs: BatchOutputs, locale: str) -> list[dict[str
                 "site_count": len(seen),
                 "dates": _dates(steps),
                 "checks": [
-                    _check_view(checks[k], batch) for k in cfg.get("checks", []) if k in checks
+                    check_view(checks[k], batch) for k in cfg.get("checks", []) if k in checks
                 ],
             }
         )
     return chapters
-
-
-def _sites(brand_id: int) -> list[Any]:
-    from sqlalchemy import select
-
-    from server.models import Site
-
-    return list(db.session.scalars(select(Site).where(Site.brand_id == brand_id)))
 
 
 def render_batch_page(batch: Batch) -> Response:
@@ -148,8 +142,8 @@ def render_batch_page(batch: Batch) -> Response:
         product.name.get(locale) or product.name.get(brand.default_locale) or product.gtin
     )
     report = outputs.report or {}
-    names = {site.key: site.name for site in _sites(brand.id)}
-    checks = [_check_view(c, batch, report, names) for c in report.get("checks", [])]
+    names = {site.key: site.name for site in sites_of(db.session, brand.id)}
+    checks = [check_view(c, batch, report, names) for c in report.get("checks", [])]
     scene = outputs.scene or {}
     poster = scene.get(f"poster:{locale}") or scene.get(f"poster:{brand.default_locale}")
     context = {

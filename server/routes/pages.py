@@ -9,11 +9,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from server.build_outputs import batch_outputs
+from server.catalog import sites_of
 from server.db import db
 from server.digital_link import batch_path
 from server.models import EvidenceRecord
 from server.routes.api import _batch
-from server.routes.batch_page import _check_view
+from server.routes.batch_page import check_view
 from server.routes.locales import locale_context, offer_locales
 
 bp = Blueprint("pages", __name__)
@@ -40,10 +41,17 @@ def check(gtin: str, lot: str, key: str) -> Response:
     found = next((c for c in report.get("checks", []) if c["key"] == key), None)
     if found is None:
         abort(404, _("This batch has no check named %(key)s (yet).", key=key))
+    names = {site.key: site.name for site in sites_of(db.session, brand.id)}
     rows = [dict(r) for r in found.get("details", [])]
+    for row in rows:
+        if row.get("farm") in names:
+            row["farm"] = f"{names[row['farm']]} ({row['farm']})"
+    # Scalar columns only: lists (event ids, plot rows) are listed under "Evidence used".
     columns: list[str] = []
     for row in rows:
-        columns.extend(k for k in row if k not in columns)
+        columns.extend(
+            k for k, v in row.items() if k not in columns and not isinstance(v, list | dict)
+        )
     records = {
         r.key: r
         for r in db.session.scalars(
@@ -69,7 +77,7 @@ def check(gtin: str, lot: str, key: str) -> Response:
         theme=(brand.settings or {}).get("theme"),
         batch=batch,
         batch_href=batch_path(batch.product.gtin, batch.lot),
-        check=_check_view(found, batch),
+        check=check_view(found, batch),
         raw=found,
         columns=columns,
         rows=[[_cell(r.get(c)) for c in columns] for r in rows],
