@@ -1,45 +1,19 @@
 """Validation of EPCIS 2.0 capture documents and events, reporting every problem by JSON path.
 
-Rules follow GS1's EPCIS 2.0 JSON schema (required fields per event type, field types,
-time-zone offsets, quantity elements, property names) plus what the project relies on:
-one of the five standard event types, and GS1 identifiers (EPC URNs, Digital Link URIs)
-that `workers.identifiers.canonical_id` can read. Plain data in, a list of `Issue` out.
+Rules follow GS1's EPCIS 2.0 JSON schema (required fields per event type, allowed property
+names, the what-dimension each type needs) plus what the project relies on: one of the five
+standard event types. Field-level checks live in `server.epcis_fields`. Plain data in, a
+list of `Issue` out.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from server.epcis import EVENT_TYPES
-from workers.identifiers import IdentifierError, canonical_id
+from server.epcis_fields import FIELD_CHECKS, Issue, check_object, check_time
 
 MAX_DEPTH = 64
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One problem in a submitted document: where (a JSON path) and what is wrong."""
-
-    path: str
-    message: str
-
-    def as_dict(self) -> dict[str, str]:
-        """Return the issue as it appears in problem details."""
-        return {"path": self.path, "message": self.message}
-
-
-Check = Callable[[Any, str, list[Issue]], None]
-
-_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
-_OFFSET = re.compile(r"^[+-]((0\d|1[0-3]):[0-5]\d|14:00)$")
-_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
-_UOM = re.compile(r"^[A-Z0-9]{2,3}$")
-_CBV_WORD = re.compile(r"^[a-z][a-z_]*$")
-_EPC_URN = re.compile(r"^urn:epc:(id|class|idpat):[a-z]+:[^\s]+$")
 
 _COMMON = {
     "@context",
@@ -82,223 +56,6 @@ _DOCUMENT_FIELDS = {
 }
 
 
-def _string(value: Any, path: str, out: list[Issue]) -> None:
-    if not isinstance(value, str) or not value.strip():
-        out.append(Issue(path, "must be a non-empty string"))
-
-
-def _uri(value: Any, path: str, out: list[Issue]) -> None:
-    if not isinstance(value, str) or not _URI.match(value):
-        out.append(Issue(path, f"must be a URI (scheme:rest), got {value!r}"))
-
-
-def _gs1_id(value: Any, path: str, out: list[Issue]) -> None:
-    """Check an identifier that canonicalisation will read (EPC URN, Digital Link or URI)."""
-    before = len(out)
-    _uri(value, path, out)
-    if len(out) > before:
-        return
-    if value.startswith("urn:epc:") and not _EPC_URN.match(value):
-        out.append(Issue(path, f"is not a well-formed EPC URN: {value!r}"))
-        return
-    try:
-        canonical_id(value)
-    except IdentifierError as exc:
-        out.append(Issue(path, str(exc)))
-
-
-def _time(value: Any, path: str, out: list[Issue]) -> None:
-    if not isinstance(value, str) or not _TIME.match(value):
-        out.append(Issue(path, f"must be an RFC 3339 date-time with offset, got {value!r}"))
-        return
-    try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        out.append(Issue(path, f"is not a real date-time: {value!r}"))
-
-
-def _offset(value: Any, path: str, out: list[Issue]) -> None:
-    if not isinstance(value, str) or not _OFFSET.match(value):
-        out.append(
-            Issue(path, f"must be an offset from -14:00 to +14:00 like +01:00, got {value!r}")
-        )
-
-
-def _vocab(value: Any, path: str, out: list[Issue]) -> None:
-    """Check a CBV value: a bare standard word (``shipping``) or a URI."""
-    if not isinstance(value, str) or not (_CBV_WORD.match(value) or _URI.match(value)):
-        out.append(Issue(path, f"must be a CBV word or a URI, got {value!r}"))
-
-
-def _action(value: Any, path: str, out: list[Issue]) -> None:
-    if value not in ("ADD", "OBSERVE", "DELETE"):
-        out.append(Issue(path, f"must be ADD, OBSERVE or DELETE, got {value!r}"))
-
-
-def _obj(value: Any, path: str, out: list[Issue]) -> bool:
-    if not isinstance(value, dict):
-        out.append(Issue(path, "must be an object"))
-        return False
-    return True
-
-
-def _fields(
-    value: Any, path: str, out: list[Issue], checks: dict[str, Check], required: tuple[str, ...]
-) -> None:
-    """Check an object's required keys, known keys, and that no others appear."""
-    if not _obj(value, path, out):
-        return
-    for key in required:
-        if key not in value:
-            out.append(Issue(f"{path}.{key}", "is required"))
-    for key, item in value.items():
-        if key in checks:
-            checks[key](item, f"{path}.{key}", out)
-        else:
-            out.append(Issue(f"{path}.{key}", "is not a field of this element"))
-
-
-def _list_of(check: Check, min_items: int = 0) -> Check:
-    def run(value: Any, path: str, out: list[Issue]) -> None:
-        if not isinstance(value, list):
-            out.append(Issue(path, "must be a list"))
-            return
-        if len(value) < min_items:
-            out.append(Issue(path, f"must hold at least {min_items} item(s)"))
-        for i, item in enumerate(value):
-            check(item, f"{path}[{i}]", out)
-
-    return run
-
-
-def _number(value: Any, path: str, out: list[Issue]) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        out.append(Issue(path, f"must be a number, got {value!r}"))
-
-
-def _uom(value: Any, path: str, out: list[Issue]) -> None:
-    if not isinstance(value, str) or not _UOM.match(value):
-        out.append(Issue(path, f"must be a UN/CEFACT unit code like KGM, got {value!r}"))
-
-
-def _quantity(value: Any, path: str, out: list[Issue]) -> None:
-    checks: dict[str, Check] = {"epcClass": _gs1_id, "quantity": _number, "uom": _uom}
-    _fields(value, path, out, checks, ("epcClass",))
-
-
-def _location(value: Any, path: str, out: list[Issue]) -> None:
-    if _obj(value, path, out):
-        if "id" not in value:
-            out.append(Issue(f"{path}.id", "is required"))
-        else:
-            _gs1_id(value["id"], f"{path}.id", out)
-
-
-def _biz_transaction(value: Any, path: str, out: list[Issue]) -> None:
-    checks: dict[str, Check] = {"type": _vocab, "bizTransaction": _uri}
-    _fields(value, path, out, checks, ("bizTransaction",))
-
-
-def _party(key: str) -> Check:
-    def run(value: Any, path: str, out: list[Issue]) -> None:
-        _fields(value, path, out, {"type": _vocab, key: _gs1_id}, ("type", key))
-
-    return run
-
-
-def _sensor_report(value: Any, path: str, out: list[Issue]) -> None:
-    if not _obj(value, path, out):
-        return
-    if "type" not in value:
-        out.append(Issue(f"{path}.type", "is required"))
-    numbers = ("value", "minValue", "maxValue", "meanValue", "sDev", "percRank", "percValue")
-    for key, item in value.items():
-        if key == "time":
-            _time(item, f"{path}.time", out)
-        elif key in numbers:
-            _number(item, f"{path}.{key}", out)
-        elif key == "booleanValue" and not isinstance(item, bool):
-            out.append(Issue(f"{path}.{key}", "must be true or false"))
-
-
-def _sensor_element(value: Any, path: str, out: list[Issue]) -> None:
-    if not _obj(value, path, out):
-        return
-    if "sensorReport" not in value:
-        out.append(Issue(f"{path}.sensorReport", "is required"))
-    else:
-        _list_of(_sensor_report, 1)(value["sensorReport"], f"{path}.sensorReport", out)
-    meta = value.get("sensorMetadata")
-    if meta is not None and _obj(meta, f"{path}.sensorMetadata", out):
-        for key in ("time", "startTime", "endTime"):
-            if key in meta:
-                _time(meta[key], f"{path}.sensorMetadata.{key}", out)
-
-
-def _certification(value: Any, path: str, out: list[Issue]) -> None:
-    (_list_of(_uri) if isinstance(value, list) else _uri)(value, path, out)
-
-
-def _error_declaration(value: Any, path: str, out: list[Issue]) -> None:
-    if not _obj(value, path, out):
-        return
-    if "declarationTime" not in value:
-        out.append(Issue(f"{path}.declarationTime", "is required"))
-    checks: dict[str, Check] = {
-        "declarationTime": _time,
-        "reason": _vocab,
-        "correctiveEventIDs": _list_of(_uri),
-    }
-    for key, item in value.items():
-        if key in checks:
-            checks[key](item, f"{path}.{key}", out)
-        elif ":" not in key:
-            out.append(Issue(f"{path}.{key}", "is not a field of an error declaration"))
-
-
-def _persistent(value: Any, path: str, out: list[Issue]) -> None:
-    checks: dict[str, Check] = {"set": _list_of(_vocab, 1), "unset": _list_of(_vocab, 1)}
-    _fields(value, path, out, checks, ())
-
-
-def _ilmd(value: Any, path: str, out: list[Issue]) -> None:
-    _obj(value, path, out)
-
-
-_ids = _list_of(_gs1_id)
-_quantities = _list_of(_quantity)
-FIELD_CHECKS: dict[str, Check] = {
-    "@context": lambda value, path, out: None,  # JSON-LD contexts are taken as written
-    "eventTime": _time,
-    "recordTime": _time,
-    "eventTimeZoneOffset": _offset,
-    "eventID": _uri,
-    "certificationInfo": _certification,
-    "errorDeclaration": _error_declaration,
-    "action": _action,
-    "epcList": _ids,
-    "childEPCs": _ids,
-    "inputEPCList": _ids,
-    "outputEPCList": _ids,
-    "parentID": _gs1_id,
-    "transformationID": _uri,
-    "quantityList": _quantities,
-    "childQuantityList": _quantities,
-    "inputQuantityList": _quantities,
-    "outputQuantityList": _quantities,
-    "bizStep": _vocab,
-    "disposition": _vocab,
-    "persistentDisposition": _persistent,
-    "readPoint": _location,
-    "bizLocation": _location,
-    "bizTransactionList": _list_of(_biz_transaction),
-    "sourceList": _list_of(_party("source")),
-    "destinationList": _list_of(_party("destination")),
-    "sensorElementList": _list_of(_sensor_element),
-    "ilmd": _ilmd,
-}
-
-
 def _has(event: dict[str, Any], *keys: str) -> bool:
     return any(isinstance(event.get(k), list) and event[k] for k in keys)
 
@@ -334,7 +91,7 @@ def _type_rules(event: dict[str, Any], kind: str, path: str, out: list[Issue]) -
 def validate_event(event: Any, path: str = "$", *, lone: bool = False) -> list[Issue]:
     """Return the problems of one EPCIS event at `path` (``lone``: sent on its own)."""
     out: list[Issue] = []
-    if not _obj(event, path, out):
+    if not check_object(event, path, out):
         return out
     kind = event.get("type")
     if kind not in EVENT_TYPES:
@@ -356,7 +113,7 @@ def validate_event(event: Any, path: str = "$", *, lone: bool = False) -> list[I
 def validate_document(document: Any) -> list[Issue]:
     """Return the problems of an EPCISDocument, its events included."""
     out: list[Issue] = []
-    if not _obj(document, "$", out):
+    if not check_object(document, "$", out):
         return out
     kind = document.get("type")
     if kind == "EPCISQueryDocument":
@@ -370,9 +127,9 @@ def validate_document(document: Any) -> list[Issue]:
         if key not in _DOCUMENT_FIELDS and ":" not in key:
             out.append(Issue(f"$.{key}", "is not a field of an EPCISDocument"))
     if "creationDate" in document:
-        _time(document["creationDate"], "$.creationDate", out)
+        check_time(document["creationDate"], "$.creationDate", out)
     body = document.get("epcisBody")
-    if body is None or not _obj(body, "$.epcisBody", out):
+    if body is None or not check_object(body, "$.epcisBody", out):
         return out
     events = body.get("eventList")
     if not isinstance(events, list):

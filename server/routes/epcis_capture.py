@@ -10,9 +10,9 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from server.blobs import BlobStore
 from server.capture import capture_events, capture_status
 from server.db import db
+from server.epcis_fields import Issue
 from server.epcis_validation import (
     MAX_DEPTH,
-    Issue,
     nesting_depth,
     validate_document,
     validate_event,

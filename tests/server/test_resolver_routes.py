@@ -157,3 +157,19 @@ def test_page_carries_a_strict_content_security_policy(app: Flask) -> None:
     tokens = csp.replace(";", " ").split()
     assert "'unsafe-inline'" not in tokens and "'unsafe-eval'" not in tokens
     assert "'wasm-unsafe-eval'" in csp and "worker-src 'self' blob:" in csp
+
+
+def test_built_page_fits_the_first_round_trip_budget(app: Flask) -> None:
+    import gzip
+
+    client = app.test_client()
+    client.get(FLAGGED)
+    work_queue(app)
+    html = client.get(FLAGGED, headers={"Accept-Language": "de"}).data
+    assert len(gzip.compress(html, 9)) <= 14 * 1024, "inline critical CSS + HTML over 14 KB gz"
+    from server.assets import bundle_url
+
+    with app.test_request_context():
+        viewer = bundle_url(app, "viewer")
+    if viewer:  # the 3D bundle is only imported on demand, never referenced by the page
+        assert viewer.encode() not in html
