@@ -110,6 +110,25 @@ def ensure_builds(
     return result
 
 
+def enqueue_brand_builds(session: Session, redis: Redis, brand: Brand, lease_seconds: int) -> int:
+    """Enqueue the current builds of every batch of `brand` (after its data or story changed).
+
+    Return how many builds were enqueued. Up-to-date or running builds are left alone.
+    """
+    from server.models import Product
+
+    batches = session.scalars(
+        select(Batch).join(Product).where(Product.brand_id == brand.id).order_by(Batch.id)
+    ).all()
+    before = {row.id: row.job_id for row in session.scalars(select(Build))}
+    rows = [
+        row
+        for batch in batches
+        for row in ensure_builds(session, redis, batch, lease_seconds).values()
+    ]
+    return sum(1 for row in rows if row.job_id and before.get(row.id) != row.job_id)
+
+
 def needs_enqueue(row: Build, redis: Redis, lease_seconds: int) -> bool:
     """Tell whether a build that is not done has nobody working on it."""
     if row.job_id is None:

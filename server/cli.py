@@ -34,12 +34,18 @@ def _migrate(app: Flask) -> None:
 
 
 def _load(app: Flask, path: Path) -> tuple[str, bool]:
+    """Import the pack at `path`; if anything changed, enqueue the brand's rebuilds."""
     from server.blobs import BlobStore
     from server.brand_pack import load_pack
+    from server.broker import broker
+    from server.builds import enqueue_brand_builds
     from server.db import db
 
     with app.app_context():
         brand, changed = load_pack(db.session, BlobStore(app.config["BLOB_PATH"]), path)
+        if changed:
+            lease = int(app.config["BUILD_LEASE_SECONDS"])
+            enqueue_brand_builds(db.session, broker.redis, brand, lease)
         return brand.slug, changed
 
 

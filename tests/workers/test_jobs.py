@@ -57,16 +57,23 @@ def test_data_change_makes_builds_stale_and_reenqueues(
     evidence["records"].append(added)
     (copied_pack / "evidence.json").write_text(json.dumps(evidence))
     load_demo(app, copied_pack)
+    from server.broker import broker
+    from server.builds import enqueue_brand_builds
+    from server.models import Brand
+
+    with app.app_context():
+        brand = db.session.scalars(select(Brand)).one()
+        # The change itself enqueues every batch's rebuild (what `originxr load-brand` does).
+        assert enqueue_brand_builds(db.session, broker.redis, brand, 60) == 6
+        assert enqueue_brand_builds(db.session, broker.redis, brand, 60) == 0
 
     stale = client.get(FLAGGED)
     assert "being recomputed" in stale.get_data(as_text=True)  # old result shown, marked
     assert stale.headers["Cache-Control"] == "no-cache"
     from rq import Queue
 
-    from server.broker import broker
-
     with app.app_context():
-        assert Queue("builds", connection=broker.redis).count == 2
+        assert Queue("builds", connection=broker.redis).count == 6
     work_queue(app)
     after = client.get(FLAGGED + "?linkType=gs1:sustainabilityInfo").get_json()
     statuses = {c["key"]: c["status"] for c in after["checks"]}
