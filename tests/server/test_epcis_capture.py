@@ -121,6 +121,12 @@ def test_capture_answers_202_with_a_location_reporting_its_status(
     capture_id = response.get_json()["captureID"]
     assert response.headers["Location"] == f"/epcis/capture/{capture_id}"
     assert _revision(sqlite_app) == before + 1
+    from rq import Queue
+
+    from server.broker import broker
+
+    with sqlite_app.app_context():  # every batch's evidence and scene rebuild is enqueued
+        assert Queue("builds", connection=broker.redis).count == 6
     token = _token(sqlite_app)
     status = sqlite_app.test_client().get(
         response.headers["Location"], headers={"Authorization": f"Bearer {token}"}
