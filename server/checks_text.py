@@ -13,6 +13,7 @@ CHECK_NAMES = {
     "child_labour": N_("Child-labour monitoring"),
     "conversion_balance": N_("Conversion balance"),
     "transport_emissions": N_("Transport emissions"),
+    "evidence_freshness": N_("Up-to-date evidence"),
 }
 
 CHECK_QUESTIONS = {
@@ -25,6 +26,14 @@ CHECK_QUESTIONS = {
     "deforestation": N_("Was any plot cleared of forest after 31 December 2020?"),
     "farmgate_price": N_("Did farmers receive at least the living-income reference price?"),
     "child_labour": N_("Are the farms visited by a child-labour monitoring system?"),
+    "conversion_balance": N_(
+        "Does the weight going into each processing step match what comes out, within normal "
+        "losses?"
+    ),
+    "transport_emissions": N_("How much CO2 did transporting the cocoa cause, per kg?"),
+    "evidence_freshness": N_(
+        "Are the certificates and assessments behind this batch still valid and recent?"
+    ),
 }
 
 STATUS_NAMES = {

@@ -133,11 +133,11 @@ CHAPTERS = [
     {
         "key": "cooperative",
         "site_kinds": ["cooperative"],
-        "checks": ["farmgate_price", "child_labour"],
+        "checks": ["farmgate_price", "child_labour", "evidence_freshness"],
     },
-    {"key": "fermentation", "site_kinds": ["fermentary"], "checks": []},
-    {"key": "shipping", "site_kinds": ["warehouse", "port"], "checks": []},
-    {"key": "factory", "site_kinds": ["factory"], "checks": []},
+    {"key": "fermentation", "site_kinds": ["fermentary"], "checks": ["conversion_balance"]},
+    {"key": "shipping", "site_kinds": ["warehouse", "port"], "checks": ["transport_emissions"]},
+    {"key": "factory", "site_kinds": ["factory"], "checks": ["conversion_balance"]},
 ]
 
 

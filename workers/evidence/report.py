@@ -40,7 +40,10 @@ from typing import Any
 from urllib.parse import unquote
 
 from workers.evidence.child_labour import check_child_labour
+from workers.evidence.conversion import check_conversion_balance
 from workers.evidence.deforestation import check_deforestation
+from workers.evidence.emissions import check_transport_emissions
+from workers.evidence.freshness import check_evidence_freshness
 from workers.evidence.geometry import check_plot_geometry
 from workers.evidence.inputs import BatchInputs
 from workers.evidence.origin import check_known_origin_share
@@ -59,6 +62,9 @@ CHECKS: tuple[tuple[str, Callable[[BatchInputs, Trace], CheckResult]], ...] = (
     ("deforestation", check_deforestation),
     ("farmgate_price", check_farmgate_price),
     ("child_labour", check_child_labour),
+    ("conversion_balance", check_conversion_balance),
+    ("transport_emissions", check_transport_emissions),
+    ("evidence_freshness", check_evidence_freshness),
 )
 
 

@@ -30,6 +30,9 @@ def test_report_shape_and_summary(kit: Kit) -> None:
         "deforestation": ("ok", 1.0),
         "farmgate_price": ("ok", 1.044776),
         "child_labour": ("ok", 1.0),
+        "conversion_balance": ("ok", 1.0),
+        "transport_emissions": ("ok", 0.0),  # the kit's sites all stand on one spot
+        "evidence_freshness": ("ok", 1.0),
     }
     trace = report["trace"]
     assert [(o["farm"], o["plots"], o["share"]) for o in trace["origins"]] == [
