@@ -1,4 +1,4 @@
-"""The `originxr` command: run, worker, migrate, load-brand, urls, create-token."""
+"""The `originxr` command: run, worker, migrate, load-brand, urls, create-token, demo-snapshots."""
 
 from __future__ import annotations
 
@@ -112,6 +112,32 @@ def create_token_command(brand_slug: str, name: str) -> None:
         f"token {record.id} ({name}) for brand {brand_slug}; shown once, keep it safe:", err=True
     )
     click.echo(token)
+
+
+@main.command("demo-snapshots")
+@click.option("--brand", "brand_slug", default=None, help="Brand slug; default DEFAULT_BRAND.")
+def demo_snapshots_command(brand_slug: str | None) -> None:
+    """Give the brand's first farm, fermentary and factory a synthetic snapshot to tile."""
+    from flask import current_app
+
+    from server.blobs import BlobStore
+    from server.broker import broker
+    from server.db import db
+    from server.demo_snapshots import add_demo_snapshots
+    from server.errors import InvalidSubmission, NotFound
+    from server.snapshots import SnapshotLimits
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _migrate(app)
+    slug = brand_slug or app.config["DEFAULT_BRAND"]
+    store, limits = BlobStore(app.config["BLOB_PATH"]), SnapshotLimits.from_config(app.config)
+    try:
+        results = add_demo_snapshots(db.session, store, broker.redis, slug, limits)
+    except (NotFound, InvalidSubmission) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for r in results:
+        state = "enqueued for tiling" if r.created else "already there"
+        click.echo(f"{r.site} ({r.kind}): snapshot {r.snapshot} {state}")
 
 
 @main.command("worker")

@@ -104,6 +104,21 @@ SETTINGS: tuple[Setting, ...] = (
         "How long shared caches may keep a batch page (stale-while-revalidate doubles it).",
     ),
     Setting(
+        "SNAPSHOT_MAX_BYTES",
+        256 * 1024 * 1024,
+        "Largest reality-snapshot upload (.ply or .spz) accepted, in bytes.",
+    ),
+    Setting(
+        "SNAPSHOT_MAX_SPLATS",
+        5_000_000,
+        "Most Gaussian splats a reality-snapshot upload may hold.",
+    ),
+    Setting(
+        "SNAPSHOT_MAX_DISTANCE_M",
+        2000.0,
+        "Furthest a snapshot's capture position may lie from its site, in metres.",
+    ),
+    Setting(
         "WS_POLL_SECONDS",
         1.0,
         "How often the progress WebSocket re-reads build state when no message arrives.",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from workers.identifiers import IdentifierError, canonical_id
@@ -110,6 +110,8 @@ def parse_event(event: dict[str, Any]) -> dict[str, Any]:
         raise EventError(f"`eventTime` is not an ISO 8601 date-time: {raw_time!r}") from exc
     if when.tzinfo is None:
         raise EventError("`eventTime` must carry a time-zone offset")
+    # Stored in UTC: SQLite keeps no offset, so local clock times would compare wrongly.
+    when = when.astimezone(UTC)
     quantities = _quantities(event, "quantityList")
     outputs = _quantities(event, "outputQuantityList")
     if kind == "ObjectEvent" and event.get("action") == "ADD":

@@ -1,5 +1,7 @@
 // Bundle web/xr into web/static/dist with hashed names and write dist/manifest.json,
-// which maps entry names ("boot", "viewer") to their hashed files for the Flask app.
+// which maps entry names ("boot", "viewer", "splats") to their hashed files for the Flask app.
+// "splats" (Spark and its inline WASM, ~1 MB gzipped) is its own entry so that nothing
+// loads it until a snapshot is shown: viewer.js reaches it only through import().
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,11 +17,17 @@ const outdir = path.join(here, 'static', 'dist');
 export async function build() {
   await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
+  const entryPoints = {
+    boot: path.join(here, 'xr', 'boot.js'),
+    viewer: path.join(here, 'xr', 'viewer.js'),
+    splats: path.join(here, 'xr', 'splats', 'splatLayer.js'),
+  };
+  // the metafile names entry points by their path relative to the working directory
+  const names = new Map(
+    Object.entries(entryPoints).map(([name, file]) => [path.relative(process.cwd(), file), name]),
+  );
   const result = await esbuild.build({
-    entryPoints: {
-      boot: path.join(here, 'xr', 'boot.js'),
-      viewer: path.join(here, 'xr', 'viewer.js'),
-    },
+    entryPoints,
     outdir,
     bundle: true,
     splitting: true,
@@ -36,7 +44,7 @@ export async function build() {
   const manifest = {};
   for (const [output, info] of Object.entries(result.metafile.outputs)) {
     if (!info.entryPoint || !output.endsWith('.js')) continue;
-    const name = path.basename(info.entryPoint, '.js');
+    const name = names.get(info.entryPoint) ?? path.basename(info.entryPoint, '.js');
     manifest[name] = {
       file: path.basename(output),
       imports: info.imports.filter((i) => i.kind === 'import-statement').map((i) => path.basename(i.path)),

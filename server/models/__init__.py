@@ -5,6 +5,7 @@ from server.models.blob import Blob
 from server.models.brand import Batch, Brand, Product, StoryVersion
 from server.models.build import Build
 from server.models.capture import ApiToken, Capture
+from server.models.snapshot import Snapshot
 from server.models.supply import EpcisEvent, EvidenceRecord, Plot, Site
 
 __all__ = [
@@ -20,5 +21,6 @@ __all__ = [
     "Plot",
     "Product",
     "Site",
+    "Snapshot",
     "StoryVersion",
 ]

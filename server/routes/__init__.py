@@ -10,15 +10,22 @@ def register(app: Flask) -> None:
     from server.routes.api import bp as api_bp
     from server.routes.blobs import bp as blobs_bp
     from server.routes.epcis_capture import bp as epcis_capture_bp
+    from server.routes.epcis_query import bp as epcis_query_bp
     from server.routes.errors import init_app as init_errors
+    from server.routes.evidence_upload import bp as evidence_upload_bp
     from server.routes.home import bp as home_bp
     from server.routes.pages import bp as pages_bp
+    from server.routes.plot_upload import bp as plot_upload_bp
     from server.routes.progress import init_app as init_progress
     from server.routes.resolver import bp as resolver_bp
     from server.routes.security import init_app as init_security
+    from server.routes.snapshots import bp as snapshots_bp
 
     for blueprint in (resolver_bp, api_bp, blobs_bp, epcis_capture_bp, home_bp, pages_bp):
         app.register_blueprint(blueprint)
+    for blueprint in (epcis_query_bp, plot_upload_bp, evidence_upload_bp):
+        app.register_blueprint(blueprint)
+    app.register_blueprint(snapshots_bp)
     init_progress(app)
     init_errors(app)
     init_security(app)

@@ -10,6 +10,8 @@ import { GLTFLoader } from 'three/examples/jsm/loaders/GLTFLoader.js';
  *   text: Object<string, {title: string, body: string}>}>} chapters
  * @property {string[]} locales
  * @property {{min: number[], max: number[]}} bounds
+ * @property {Array<{site: string, tileset: string}>} [snapshots] a site's reality snapshot:
+ *   the URL of its splat tileset JSON (tiles are fetched beside it, by sha256)
  */
 
 /**

@@ -30,6 +30,8 @@ import { createXrButtons } from './xrButtons.js';
 const BACKGROUND = new Color(0xf3ede4);
 // where the diorama stands in an immersive session: a table in front of the user
 const XR_OFFSET = new Vector3(0, 0.8, -1.1);
+// a site's snapshot is shown over its marker, this fraction of the diorama's size across
+const SNAPSHOT_SIZE = 0.25;
 
 /**
  * Pick a chapter's text in `locale`, falling back to the manifest's first locale.
@@ -121,8 +123,15 @@ export async function mountViewer(container, { manifestUrl, glbUrl, locale, stri
     panel.show({ heading: site.name, title: text.title, body: text.body });
     container.dataset.selectedSite = siteId;
   };
-  const list = createSiteList(ui, manifest.sites, strings.sites, select);
-  const picker = createSitePicker(canvas, camera, root, select);
+  const snapshots = createSnapshots(manifest, { scene, renderer, camera, root, size, container });
+  const list = createSiteList(ui, manifest.sites, strings.sites, (siteId) => {
+    select(siteId);
+    snapshots.show(siteId);
+  });
+  const picker = createSitePicker(canvas, camera, root, (siteId) => {
+    select(siteId);
+    snapshots.show(siteId);
+  });
   const xrButtons = createXrButtons(ui, renderer, strings, {
     onStart(mode) {
       root.position.copy(XR_OFFSET).sub(new Vector3(centre.x, 0, centre.z));
@@ -138,6 +147,7 @@ export async function mountViewer(container, { manifestUrl, glbUrl, locale, stri
   let frames = 0;
   renderer.setAnimationLoop(() => {
     if (!renderer.xr.isPresenting) controls.update();
+    snapshots.update();
     renderer.render(scene, camera);
     frames += 1;
     container.dataset.frames = String(frames);
@@ -152,6 +162,7 @@ export async function mountViewer(container, { manifestUrl, glbUrl, locale, stri
       controls.removeEventListener('start', stopAutoRotate);
       controls.dispose();
       picker.stop();
+      snapshots.stop();
       list.stop();
       panel.stop();
       xrButtons.stop();
@@ -165,6 +176,83 @@ export async function mountViewer(container, { manifestUrl, glbUrl, locale, stri
       renderer.dispose();
       canvas.remove();
       container.classList.remove('xr-viewer');
+    },
+  };
+}
+
+/**
+ * Show a site's reality snapshot (manifest.snapshots) over its marker. Spark and the splat
+ * code are fetched on the first snapshot shown: a manifest without snapshots never loads them.
+ * @param {import('./sceneLoader.js').SceneManifest} manifest
+ * @param {{scene: Scene, renderer: WebGLRenderer, camera: PerspectiveCamera,
+ *   root: import('three').Object3D, size: number, container: HTMLElement}} context
+ * @returns {{show(siteId: string): void, update(): void, stop(): void}}
+ */
+function createSnapshots(manifest, { scene, renderer, camera, root, size, container }) {
+  const abort = new AbortController();
+  /** @type {import('./splats/splatLayer.js').SplatLayer | null} */
+  let layer = null;
+  /** @type {string | null} */
+  let current = null;
+
+  /** @param {string} siteId */
+  const show = async (siteId) => {
+    const entry = manifest.snapshots?.find((s) => s.site === siteId);
+    if (!entry || current === siteId) return;
+    current = siteId;
+    layer?.stop();
+    layer = null;
+    container.dataset.snapshot = 'loading';
+    try {
+      const { createSplatLayer } = await import('./splats/splatLayer.js');
+      if (abort.signal.aborted || current !== siteId) return;
+      const made = await createSplatLayer({
+        scene,
+        renderer,
+        camera,
+        tilesetUrl: entry.tileset,
+        signal: abort.signal,
+      });
+      if (abort.signal.aborted || current !== siteId) {
+        made.stop();
+        return;
+      }
+      layer = made;
+      const { min, max } = made.bounds;
+      const extent = Math.max(max[0] - min[0], max[1] - min[1], max[2] - min[2], 1e-6);
+      const scale = (size * SNAPSHOT_SIZE) / extent;
+      made.group.scale.setScalar(scale);
+      // the snapshot's footprint (bottom centre) stands on the marker
+      const foot = new Vector3((min[0] + max[0]) / 2, min[1], (min[2] + max[2]) / 2);
+      root.updateMatrixWorld();
+      root.traverse((object) => {
+        if (object.userData.type === 'site' && object.userData.id === siteId) {
+          object.getWorldPosition(made.group.position).addScaledVector(foot, -scale);
+        }
+      });
+      // under the diorama, it moves with it onto the table of an immersive session
+      root.attach(made.group);
+      await made.ready;
+      if (layer === made) container.dataset.snapshot = siteId;
+    } catch (error) {
+      if (abort.signal.aborted) return;
+      // the diorama still works without the snapshot: say so on the stage, keep going
+      container.dataset.snapshot = 'failed';
+      console.warn('snapshot failed to load', error);
+    }
+  };
+
+  return {
+    show(siteId) {
+      show(siteId);
+    },
+    update() {
+      layer?.update();
+    },
+    stop() {
+      abort.abort();
+      layer?.stop();
+      layer = null;
     },
   };
 }

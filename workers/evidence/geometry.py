@@ -49,7 +49,7 @@ def check_plot_geometry(inputs: BatchInputs, trace: Trace) -> CheckResult:
     )
     rows = []
     for plot in plots:
-        issues = _issues(plot, params) + overlaps.get(plot.id, [])
+        issues = plot_issues(plot, params) + overlaps.get(plot.id, [])
         rows.append(
             {
                 "plot": plot.id,
@@ -70,7 +70,8 @@ def check_plot_geometry(inputs: BatchInputs, trace: Trace) -> CheckResult:
     )
 
 
-def _issues(plot: Plot, params: dict[str, Any]) -> list[dict[str, Any]]:
+def plot_issues(plot: Plot, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return one plot's geolocation rule breaks (overlaps need all plots: see above)."""
     issues: list[dict[str, Any]] = []
     geometry = plot.geometry
     limit = params["polygon_required_above_ha"]["value"]

@@ -1,0 +1,28 @@
+"""What follows a change of a brand's supply-chain data: a new revision, then rebuilds."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from server.broker import broker
+from server.builds import enqueue_brand_builds
+from server.models import Brand
+
+
+def bump_revision(session: Session, brand_id: int) -> None:
+    """Make every build of the brand stale (call inside the transaction storing the change)."""
+    session.execute(
+        update(Brand).where(Brand.id == brand_id).values(data_revision=Brand.data_revision + 1)
+    )
+
+
+def rebuild(session: Session, brand_id: int) -> int:
+    """Enqueue the brand's rebuilds after a committed change; return how many were enqueued."""
+    brand = session.get(Brand, brand_id)
+    if brand is None:
+        return 0
+    session.refresh(brand)  # data_revision was bumped by an UPDATE, not through the object
+    lease = int(current_app.config["BUILD_LEASE_SECONDS"])
+    return enqueue_brand_builds(session, broker.redis, brand, lease)

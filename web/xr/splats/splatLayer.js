@@ -1,0 +1,249 @@
+import { Group, Vector2, Vector3 } from 'three';
+import { SparkRenderer, SplatFileType, SplatMesh } from '@sparkjsdev/spark';
+import { splatBudget } from './deviceBudget.js';
+import { DEFAULT_MAX_ERROR, parentsOf, selectTiles } from './tileSelector.js';
+
+/**
+ * @typedef {import('./tileSelector.js').TileNode} TileNode
+ * @typedef {import('./tileSelector.js').Tileset} Tileset
+ */
+
+/**
+ * @typedef {object} SplatLayerOptions
+ * @property {import('three').Scene} scene
+ * @property {import('three').WebGLRenderer} renderer
+ * @property {import('three').PerspectiveCamera} camera
+ * @property {string} tilesetUrl the tileset JSON (workers/splats/tiling.py `to_json()`)
+ * @property {(sha256: string) => string} [tileUrl] where a tile's bytes are; default: the
+ *   sha256 resolved against `tilesetUrl`, i.e. beside the tileset (`/blobs/<sha256>`)
+ * @property {number} [budget] splats shown at most; default: this device's (deviceBudget.js)
+ * @property {number} [every] frames between two tile selections (default 15)
+ * @property {number} [maxError] pixels of screen-space error tolerated
+ * @property {number} [concurrency] tiles downloading at once (default 2)
+ * @property {AbortSignal} [signal] aborts the tileset download
+ */
+
+/**
+ * @typedef {object} SplatLayerState
+ * @property {string[]} shown ids of the tiles drawn now
+ * @property {number} splats splats drawn now
+ * @property {number} loading tiles downloading or decoding
+ * @property {number} failed tiles that could not be loaded
+ */
+
+/**
+ * @typedef {object} SplatLayer
+ * @property {Group} group holds the tiles (added to `scene`; may be moved under another
+ *   object): place and scale it to put the snapshot somewhere
+ * @property {{min: number[], max: number[]}} bounds the tileset's bounds in its own frame
+ * @property {Promise<void>} ready settles when the first tile is drawn (the root, usually)
+ * @property {() => void} update call once per frame (nothing loads before the first call);
+ *   selects tiles on the first call and every `every` frames after
+ * @property {() => SplatLayerState} state
+ * @property {() => void} stop removes and disposes everything it made
+ */
+
+/**
+ * @typedef {object} Entry a tile the layer holds a mesh for
+ * @property {SplatMesh} mesh
+ * @property {'loading' | 'loaded' | 'failed'} status
+ */
+
+/**
+ * Stream a splat tileset into `scene` through one SparkRenderer: one SplatMesh per tile,
+ * coarse tiles first, finer ones as the camera comes close, within a splat budget.
+ *
+ * A tile that is replaced (by its children, or by its parent when the camera moves away)
+ * stays drawn until all of its replacements have loaded, and they stay hidden until then:
+ * no holes and no doubled splats while tiles stream in.
+ * @param {SplatLayerOptions} options
+ * @returns {Promise<SplatLayer>}
+ */
+export async function createSplatLayer({
+  scene,
+  renderer,
+  camera,
+  tilesetUrl,
+  tileUrl,
+  budget = splatBudget(),
+  every = 15,
+  maxError = DEFAULT_MAX_ERROR,
+  concurrency = 2,
+  signal,
+}) {
+  const base = new URL(tilesetUrl, document.baseURI);
+  const response = await fetch(base, { signal });
+  if (!response.ok) throw new Error(`tileset ${tilesetUrl}: HTTP ${response.status}`);
+  /** @type {Tileset} */
+  const tileset = await response.json();
+  if (!tileset?.root?.content) throw new Error(`tileset ${tilesetUrl}: no root tile`);
+  const urlOf = tileUrl ?? ((sha256) => new URL(sha256, base).href);
+  const parents = parentsOf(tileset);
+
+  const spark = new SparkRenderer({ renderer });
+  scene.add(spark);
+  const group = new Group();
+  group.name = 'splat-tiles';
+  scene.add(group);
+
+  /** @type {Map<TileNode, Entry>} */
+  const entries = new Map();
+  /** @type {TileNode[]} */
+  let wanted = [];
+  let frame = 0;
+  let stopped = false;
+  let shownOnce = false;
+  /** @type {() => void} */
+  let markReady = () => {};
+  /** @type {(error: unknown) => void} */
+  let failReady = () => {};
+  /** @type {Promise<void>} */
+  const ready = new Promise((resolve, reject) => {
+    markReady = resolve;
+    failReady = reject;
+  });
+
+  /**
+   * @param {TileNode} a
+   * @param {TileNode} b
+   * @returns {boolean} whether `a` is a strict ancestor of `b`
+   */
+  const isAncestor = (a, b) => {
+    for (let p = parents.get(b); p; p = parents.get(p)) if (p === a) return true;
+    return false;
+  };
+  /**
+   * @param {TileNode} a
+   * @param {TileNode} b
+   * @returns {boolean} whether one of the two covers the other's space
+   */
+  const related = (a, b) => isAncestor(a, b) || isAncestor(b, a);
+
+  /** @param {TileNode} tile */
+  const drop = (tile) => {
+    const entry = entries.get(tile);
+    if (!entry) return;
+    entries.delete(tile);
+    group.remove(entry.mesh);
+    // a mesh still decoding is disposed when it settles (see `load`)
+    if (entry.status !== 'loading') entry.mesh.dispose();
+  };
+
+  /** @param {TileNode} tile */
+  const load = (tile) => {
+    // not raycastable: pickers walking the scene should not test every splat
+    const mesh = new SplatMesh({
+      url: urlOf(tile.content.sha256),
+      fileType: SplatFileType.SPZ,
+      raycastable: false,
+    });
+    mesh.name = `tile:${tile.id}`;
+    mesh.visible = false;
+    /** @type {Entry} */
+    const entry = { mesh, status: 'loading' };
+    entries.set(tile, entry);
+    group.add(mesh);
+    mesh.initialized.then(
+      () => {
+        entry.status = 'loaded';
+      },
+      (error) => {
+        entry.status = 'failed';
+        console.warn(`splat tile ${tile.id} failed to load`, error);
+        if (tile === tileset.root) failReady(error);
+      },
+    ).finally(() => {
+      if (stopped || entries.get(tile) !== entry) {
+        mesh.dispose();
+        return;
+      }
+      reconcile();
+    });
+  };
+
+  /** Bring the meshes in line with `wanted`: load, show, hide and drop. */
+  const reconcile = () => {
+    if (stopped) return;
+    const want = new Set(wanted);
+    const settled = (/** @type {TileNode} */ tile) => entries.get(tile)?.status !== 'loading';
+    // stale tiles go once every wanted tile covering their space has settled
+    for (const tile of [...entries.keys()]) {
+      if (want.has(tile)) continue;
+      if (wanted.every((w) => !related(w, tile) || (entries.has(w) && settled(w)))) drop(tile);
+    }
+    // over budget (a slow load while the view keeps changing): drop stale tiles, largest first
+    const held = () => [...entries.keys()].reduce((sum, tile) => sum + tile.splats, 0);
+    const stale = [...entries.keys()].filter((t) => !want.has(t));
+    stale.sort((a, b) => b.splats - a.splats);
+    while (held() > budget && stale.length > 0) drop(/** @type {TileNode} */ (stale.shift()));
+    let loading = [...entries.values()].filter((e) => e.status === 'loading').length;
+    // coarse first: until something is drawn, the root (small by construction) loads too,
+    // ahead of the finer tiles, and stands in for them until they have all arrived
+    const queue = shownOnce || want.has(tileset.root) ? wanted : [tileset.root, ...wanted];
+    for (const tile of queue) {
+      if (loading >= concurrency) break;
+      if (!entries.has(tile)) {
+        load(tile);
+        loading += 1;
+      }
+    }
+    const staleLeft = [...entries.keys()].filter((t) => !want.has(t));
+    for (const [tile, entry] of entries) {
+      entry.mesh.visible =
+        entry.status === 'loaded' &&
+        (want.has(tile) ? staleLeft.every((s) => !related(s, tile)) : true);
+    }
+    if (!shownOnce && [...entries.values()].some((e) => e.mesh.visible)) {
+      shownOnce = true;
+      markReady();
+    }
+  };
+
+  const cameraPosition = new Vector3();
+  const drawingSize = new Vector2();
+  const select = () => {
+    const xr = renderer.xr.isPresenting ? renderer.xr.getCamera() : null;
+    (xr ?? camera).getWorldPosition(cameraPosition);
+    group.updateWorldMatrix(true, false);
+    group.worldToLocal(cameraPosition);
+    renderer.getDrawingBufferSize(drawingSize);
+    // an XR camera's projection is per eye; ~100° is typical of headsets
+    const fovY = xr ? (100 * Math.PI) / 180 : (camera.fov * Math.PI) / 180;
+    wanted = selectTiles(
+      tileset,
+      { position: cameraPosition.toArray(), screenHeight: Math.max(drawingSize.y, 1), fovY },
+      budget,
+      maxError,
+    ).tiles;
+    reconcile();
+  };
+
+  return {
+    group,
+    bounds: tileset.root.bounds,
+    ready,
+    update() {
+      if (stopped) return;
+      // the first call selects at once: by then the caller has placed `group`
+      if (frame % every === 0) select();
+      frame += 1;
+    },
+    state() {
+      const shown = [...entries].filter(([, e]) => e.mesh.visible).map(([t]) => t);
+      return {
+        shown: shown.map((t) => t.id),
+        splats: shown.reduce((sum, t) => sum + t.splats, 0),
+        loading: [...entries.values()].filter((e) => e.status === 'loading').length,
+        failed: [...entries.values()].filter((e) => e.status === 'failed').length,
+      };
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      for (const tile of [...entries.keys()]) drop(tile);
+      group.removeFromParent();
+      scene.remove(spark);
+      spark.dispose();
+    },
+  };
+}
