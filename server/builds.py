@@ -46,8 +46,11 @@ def fingerprints(session: Session, batch: Batch) -> dict[str, str]:
     """Return the current input fingerprint of each build kind for `batch`."""
     brand: Brand = batch.product.brand
     story = published_story(session, brand.id)
+    from server.snapshots import site_tilesets
+
     evidence = _digest(CODE_VERSIONS["evidence"], batch.id, brand.data_revision)
-    scene = _digest(CODE_VERSIONS["scene"], evidence, story.version if story else 0)
+    snapshots = sorted(site_tilesets(session, brand.id).items())
+    scene = _digest(CODE_VERSIONS["scene"], evidence, story.version if story else 0, snapshots)
     return {"evidence": evidence, "scene": scene}
 
 

@@ -11,6 +11,7 @@ import json
 from flask import current_app
 
 from server.builds import published_story
+from server.snapshots import site_tilesets
 from workers.batch_data import load_batch_inputs, load_scene_input
 from workers.evidence.report import build_report
 from workers.runner import BuildContext, run_build
@@ -53,7 +54,15 @@ def _scene_steps(ctx: BuildContext) -> dict[str, str]:
     scene = compose_scene(inp, outlines)
     ctx.step("publish", 0.85)
     glb = ctx.put_blob(scene.glb, "model/gltf-binary")
-    manifest = dict(scene.manifest, glb=glb)
+    # Reality snapshots of the scene's sites, streamed by the viewer's splat layer on demand.
+    tilesets = site_tilesets(ctx.session, ctx.batch.product.brand_id)
+    shown = {site.id for site in inp.sites}
+    snapshots = [
+        {"site": key, "tileset": f"/blobs/{sha}"}
+        for key, sha in sorted(tilesets.items())
+        if key in shown
+    ]
+    manifest = dict(scene.manifest, glb=glb, snapshots=snapshots)
     # One poster per locale: its accessible title names the product in that language.
     names = ctx.batch.product.name or {}
     posters = {}

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from server.blobs import BlobStore
 from server.broker import broker
+from server.builds import enqueue_brand_builds
 from server.db import db
-from server.models import Blob, Snapshot
+from server.models import Blob, Brand, Snapshot
 from server.snapshots import MEDIA_TYPES, SnapshotLimits, parse_capture, publish_snapshot
 from workers.splats import build_tiles, rdf_to_rub
 
@@ -46,6 +47,11 @@ def tile_snapshot(snapshot_id: str) -> str:
             publish_snapshot(broker.redis, snapshot)
             raise
         publish_snapshot(broker.redis, snapshot)
+        # The brand's scenes now have a new snapshot to show: rebuild them.
+        brand = session.get(Brand, snapshot.brand_id)
+        if brand is not None:
+            lease = int(current_app.config["BUILD_LEASE_SECONDS"])
+            enqueue_brand_builds(session, broker.redis, brand, lease)
         return sha
 
 

@@ -139,3 +139,34 @@ def test_worker_killed_mid_build_leaves_nothing_half_published_and_recovers(
     assert killed[0].id in {b.id for b in done}
     html = client.get(FLAGGED).get_data(as_text=True)
     assert 'id="check-yield_plausibility"' in html
+
+
+def test_a_tiled_snapshot_reaches_the_scene_manifest(sqlite_app: Flask) -> None:
+    from server.blobs import BlobStore
+    from server.broker import broker
+    from server.demo_snapshots import add_demo_snapshots
+    from server.snapshots import SnapshotLimits
+    from workers.worker import run_worker
+
+    client = sqlite_app.test_client()
+    batch_uri = "/01/09520123100018/10/NK25-0120"  # its farms include farm-01
+    client.get(batch_uri)
+    work_queue(sqlite_app)
+    with sqlite_app.app_context():
+        add_demo_snapshots(
+            db.session,
+            BlobStore(sqlite_app.config["BLOB_PATH"]),
+            broker.redis,
+            "nkabom",
+            SnapshotLimits.from_config(sqlite_app.config),
+        )
+        run_worker(sqlite_app, broker.redis, ["default"], burst=True)  # tiling
+    work_queue(sqlite_app)  # the finished snapshots enqueued the scene rebuilds
+    html = client.get(batch_uri).get_data(as_text=True)
+    start = html.index('data-manifest-url="/blobs/') + len('data-manifest-url="/blobs/')
+    manifest = json.loads(client.get("/blobs/" + html[start : start + 64]).data)
+    sites = {s["site"] for s in manifest["snapshots"]}
+    assert "farm-01" in sites
+    for snapshot in manifest["snapshots"]:
+        tileset = client.get(snapshot["tileset"])
+        assert tileset.status_code == 200 and "root" in tileset.get_json()
