@@ -153,6 +153,14 @@ def worker_process(
     )
 
 
+def api_token(app: Flask, slug: str = "nkabom") -> str:
+    """Create an integrator API token for brand `slug` and return it."""
+    from server.tokens import create_token
+
+    with app.app_context(), db.transaction() as session:
+        return create_token(session, slug, "test")[1]
+
+
 class LiveServer:
     """The app served by a threaded Werkzeug server on a free loopback port."""
 

@@ -12,6 +12,7 @@ def register(app: Flask) -> None:
     from server.routes.epcis_capture import bp as epcis_capture_bp
     from server.routes.epcis_query import bp as epcis_query_bp
     from server.routes.errors import init_app as init_errors
+    from server.routes.eudr import bp as eudr_bp
     from server.routes.evidence_upload import bp as evidence_upload_bp
     from server.routes.home import bp as home_bp
     from server.routes.pages import bp as pages_bp
@@ -19,13 +20,24 @@ def register(app: Flask) -> None:
     from server.routes.progress import init_app as init_progress
     from server.routes.resolver import bp as resolver_bp
     from server.routes.security import init_app as init_security
+    from server.routes.signatures import bp as signatures_bp
     from server.routes.snapshots import bp as snapshots_bp
 
-    for blueprint in (resolver_bp, api_bp, blobs_bp, epcis_capture_bp, home_bp, pages_bp):
+    for blueprint in (
+        resolver_bp,
+        api_bp,
+        blobs_bp,
+        home_bp,
+        pages_bp,
+        epcis_capture_bp,
+        epcis_query_bp,
+        plot_upload_bp,
+        evidence_upload_bp,
+        snapshots_bp,
+        signatures_bp,
+        eudr_bp,
+    ):
         app.register_blueprint(blueprint)
-    for blueprint in (epcis_query_bp, plot_upload_bp, evidence_upload_bp):
-        app.register_blueprint(blueprint)
-    app.register_blueprint(snapshots_bp)
     init_progress(app)
     init_errors(app)
     init_security(app)

@@ -36,7 +36,7 @@ def _pending(outputs: BatchOutputs) -> Response:
     return response
 
 
-def _reported(gtin: str, lot: str) -> tuple[Batch, BatchOutputs, dict[str, Any], str]:
+def reported(gtin: str, lot: str) -> tuple[Batch, BatchOutputs, dict[str, Any], str]:
     """Return the batch, its outputs, report and report hash; answer 503 while unbuilt."""
     batch = _batch(gtin, lot)
     outputs = batch_outputs(batch)
@@ -53,7 +53,7 @@ def _status_headers(response: Response, outputs: BatchOutputs) -> Response:
 @bp.get("/batches/<gtin>/<lot>/evidence")
 def evidence_report(gtin: str, lot: str) -> Response:
     """Return the batch's evidence report (the ``gs1:traceability`` target)."""
-    _, outputs, _, sha = _reported(gtin, lot)
+    _, outputs, _, sha = reported(gtin, lot)
     data = BlobStore(current_app.config["BLOB_PATH"]).get(sha)
     response = Response(data, mimetype="application/json")
     response.set_etag(sha)
@@ -64,7 +64,7 @@ def evidence_report(gtin: str, lot: str) -> Response:
 @bp.get("/batches/<gtin>/<lot>/summary")
 def consumer_summary(gtin: str, lot: str) -> Response:
     """Return each check's status and figure (the ``gs1:sustainabilityInfo`` target)."""
-    batch, outputs, report, _ = _reported(gtin, lot)
+    batch, outputs, report, _ = reported(gtin, lot)
     body: dict[str, Any] = {
         "batch": report.get("batch"),
         "as_of": report.get("as_of"),
@@ -77,7 +77,7 @@ def consumer_summary(gtin: str, lot: str) -> Response:
 @bp.get("/batches/<gtin>/<lot>/events")
 def batch_events(gtin: str, lot: str) -> Response:
     """Return the EPCIS events in the batch's trace as an EPCISDocument (``gs1:epcis``)."""
-    batch, outputs, report, _ = _reported(gtin, lot)
+    batch, outputs, report, _ = reported(gtin, lot)
     ids = {step["event"] for step in report.get("trace", {}).get("journey", [])}
     rows = db.session.scalars(
         select(EpcisEvent)

@@ -18,6 +18,7 @@ from server.cli import main
 from server.db import db
 from server.models import ApiToken, Blob, Brand, Capture, EpcisEvent
 from server.tokens import create_token, revoke_token, token_hash
+from tests.conftest import api_token
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT.parent / "shared" / "conformance" / "epcis" / "examples"
@@ -52,8 +53,7 @@ def _document(*events: dict[str, Any]) -> dict[str, Any]:
 
 
 def _token(app: Flask, slug: str = "nkabom") -> str:
-    with app.app_context(), db.transaction() as session:
-        return create_token(session, slug, "test")[1]
+    return api_token(app, slug)
 
 
 def _count(app: Flask, model: type[Any] = EpcisEvent) -> int:

@@ -12,15 +12,14 @@ from sqlalchemy import select
 
 from server.db import db
 from server.models import Brand, EpcisEvent
-from server.tokens import create_token
+from tests.conftest import api_token
 from workers.identifiers import canonical_id
 
 SHIPPING_URN = "urn:epcglobal:cbv:bizstep:shipping"
 
 
 def _token(app: Flask, slug: str = "nkabom") -> str:
-    with app.app_context(), db.transaction() as session:
-        return create_token(session, slug, "query test")[1]
+    return api_token(app, slug)
 
 
 def _get(app: Flask, token: str, **params: str) -> Any:

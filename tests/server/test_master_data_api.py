@@ -21,7 +21,7 @@ from server.broker import broker
 from server.db import db
 from server.evidence_upload import MAX_DOCUMENT_BYTES
 from server.models import Blob, Brand, EvidenceRecord, Plot
-from server.tokens import create_token
+from tests.conftest import api_token
 
 X, Y = -2.104393, 6.620711
 SQUARE = [[X, Y], [-2.10311, Y], [-2.10311, 6.621982], [X, 6.621982], [X, Y]]  # ~1.99 ha
@@ -29,8 +29,7 @@ PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
 
 def _token(app: Flask, slug: str = "nkabom") -> str:
-    with app.app_context(), db.transaction() as session:
-        return create_token(session, slug, "master data test")[1]
+    return api_token(app, slug)
 
 
 def _count(app: Flask, model: type[Any]) -> int:

@@ -21,8 +21,7 @@ from server.broker import broker
 from server.cli import main
 from server.db import db
 from server.models import Blob, Brand, Snapshot
-from server.tokens import create_token
-from tests.conftest import load_demo, make_app
+from tests.conftest import api_token, load_demo, make_app
 from workers.splats import encode_spz, rdf_to_rub, write_ply
 from workers.splats.demo import MAX_SPLATS, demo_capture
 from workers.worker import run_worker
@@ -32,8 +31,7 @@ FERMENTARY = {"key": "fermentary-1", "lat": "6.458732", "lon": "-2.312417"}
 
 
 def _token(app: Flask, slug: str = "nkabom") -> str:
-    with app.app_context(), db.transaction() as session:
-        return create_token(session, slug, "test")[1]
+    return api_token(app, slug)
 
 
 def _auth(token: str) -> dict[str, str]:
