@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 from server.models import Batch, Brand, Build, StoryVersion
 
 # Bump a kind's version when its code changes what it outputs: every build goes stale.
-CODE_VERSIONS = {"evidence": "evidence-1", "scene": "scene-1"}
+# evidence-2 / scene-2: each build also publishes signature blobs (report_sig, manifest_sig).
+CODE_VERSIONS = {"evidence": "evidence-2", "scene": "scene-2"}
 KINDS = tuple(CODE_VERSIONS)
 JOB_FUNCTIONS = {"evidence": "workers.jobs.compute_evidence", "scene": "workers.jobs.build_scene"}
 JOB_TIMEOUT_SECONDS = 600

@@ -55,8 +55,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SECRET_KEY",
         None,
-        "Key that signs sessions and the batch manifests; unset reads or generates "
+        "Key that signs sessions and query page tokens; unset reads or generates "
         "INSTANCE_PATH/secret_key.",
+    ),
+    Setting(
+        "SIGNING_KEY_PATH",
+        None,
+        "Ed25519 private key (PKCS#8 PEM) that signs each build's evidence report and scene "
+        "manifest; unset means INSTANCE_PATH/signing_key.pem, generated (0600) on first use.",
     ),
     Setting(
         "PUBLIC_BASE_URL",
@@ -164,6 +170,8 @@ def _derive(values: dict[str, Any]) -> dict[str, Any]:
         values["DATABASE_URL"] = f"sqlite:///{instance / 'originxr.sqlite3'}"
     if not values["BLOB_PATH"]:
         values["BLOB_PATH"] = str(instance / "blobs")
+    if not values["SIGNING_KEY_PATH"]:
+        values["SIGNING_KEY_PATH"] = str(instance / "signing_key.pem")
     if not values["SECRET_KEY"]:
         values["SECRET_KEY"] = _instance_secret(instance / "secret_key")
     return values

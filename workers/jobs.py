@@ -38,7 +38,8 @@ def _evidence_steps(ctx: BuildContext) -> dict[str, str]:
     ctx.step("trace", 0.4)
     report = build_report(inputs)
     ctx.step("publish", 0.9)
-    return {"report": ctx.put_json(report)}
+    sha = ctx.put_json(report)
+    return {"report": sha, "report_sig": ctx.put_signature(sha)}
 
 
 def _scene_steps(ctx: BuildContext) -> dict[str, str]:
@@ -62,13 +63,19 @@ def _scene_steps(ctx: BuildContext) -> dict[str, str]:
         for key, sha in sorted(tilesets.items())
         if key in shown
     ]
-    manifest = dict(scene.manifest, glb=glb, snapshots=snapshots)
+    # The signed manifest names the report its statuses came from and the GLB it describes.
+    manifest = dict(scene.manifest, glb=glb, snapshots=snapshots, report=evidence["report"])
     # One poster per locale: its accessible title names the product in that language.
     names = ctx.batch.product.name or {}
     posters = {}
     for locale in inp.locales:
         title = f"{names.get(locale) or inp.batch.product_name} — {inp.batch.lot}"
         posters[locale] = ctx.put_blob(scene.poster_svg(title).encode(), "image/svg+xml")
-    outputs = {"glb": glb, "manifest": ctx.put_json(manifest)}
+    manifest_sha = ctx.put_json(manifest)
+    outputs = {
+        "glb": glb,
+        "manifest": manifest_sha,
+        "manifest_sig": ctx.put_signature(manifest_sha),
+    }
     outputs.update({f"poster:{loc}": sha for loc, sha in posters.items()})
     return outputs

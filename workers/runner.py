@@ -23,6 +23,7 @@ from server.builds import (
 )
 from server.db import db
 from server.models import Batch, Blob, Build
+from server.signing import load_private_key, sign
 
 
 class BuildContext:
@@ -61,6 +62,22 @@ class BuildContext:
         """Store `value` as canonical JSON and return its sha256."""
         text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return self.put_blob(text.encode(), "application/json")
+
+    def put_signature(self, sha256: str) -> str:
+        """Sign the stored blob `sha256` as it is on disk; store the record, return its sha256."""
+        key = load_private_key(current_app.config["SIGNING_KEY_PATH"])
+        record = sign(self.store.get(sha256), key)
+        if record["signed"] != sha256:
+            raise ValueError(f"blob `{sha256}` does not hash to its name; refusing to sign it")
+        return self.put_json(
+            {
+                "schema": "originxr.signature/1",
+                "blob": sha256,
+                "alg": record["alg"],
+                "kid": record["kid"],
+                "signature": record["signature"],
+            }
+        )
 
 
 StepFunction = Callable[[BuildContext], dict[str, str]]
