@@ -27,6 +27,7 @@ if __package__ in (None, ""):  # run as a file: make the repository root importa
 
 from werkzeug.serving import make_server
 
+from bench.chromium import CHROMIUM_ARGS
 from server import create_app
 from server.blobs import BlobStore
 from server.brand_pack import load_pack
@@ -39,15 +40,6 @@ ROOT = Path(__file__).resolve().parents[1]
 BATCH_PATH = "/01/09520123100025/10/NK25-0227"
 VIEWPORT = {"width": 412, "height": 915}
 MAX_BYTES = 300_000
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-    "--ignore-gpu-blocklist",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 def built_app(instance: Path, redis_url: str | None) -> Any:

@@ -16,19 +16,12 @@ from typing import Any
 
 import pytest
 
+from bench.chromium import CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[2]
 DIST_MANIFEST = ROOT / "web" / "static" / "dist" / "manifest.json"
 IWER_BUNDLE = ROOT / "node_modules" / "iwer" / "build" / "iwer.js"
 BATCH_PATH = "/01/09520123100025/10/NK25-0227"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-    "--ignore-gpu-blocklist",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 def chromium_path() -> str | None:
