@@ -9,6 +9,7 @@ def register(app: Flask) -> None:
     """Register every blueprint, the error handlers and the response headers."""
     from server.routes.api import bp as api_bp
     from server.routes.blobs import bp as blobs_bp
+    from server.routes.bundles import bp as bundles_bp
     from server.routes.epcis_capture import bp as epcis_capture_bp
     from server.routes.epcis_query import bp as epcis_query_bp
     from server.routes.errors import init_app as init_errors
@@ -27,6 +28,7 @@ def register(app: Flask) -> None:
         resolver_bp,
         api_bp,
         blobs_bp,
+        bundles_bp,
         home_bp,
         pages_bp,
         epcis_capture_bp,
