@@ -6,6 +6,10 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 _HEX = frozenset("0123456789abcdef")
 
@@ -50,3 +54,13 @@ class BlobStore:
     def exists(self, sha256: str) -> bool:
         """Tell whether the blob is stored."""
         return self.path(sha256).is_file()
+
+
+def store_blob(session: Session, store: BlobStore, data: bytes, media_type: str) -> str:
+    """Write `data` to `store` and add its Blob row if missing (the caller commits)."""
+    from server.models import Blob  # the file store itself knows nothing of the database
+
+    digest = store.put(data)
+    if session.get(Blob, digest) is None:
+        session.add(Blob(sha256=digest, size=len(data), media_type=media_type))
+    return digest

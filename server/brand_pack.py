@@ -18,12 +18,11 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from server.blobs import BlobStore
+from server.blobs import BlobStore, store_blob
 from server.epcis import EventError, events_of, parse_event
 from server.errors import BrandPackError
 from server.models import (
     Batch,
-    Blob,
     Brand,
     EpcisEvent,
     EvidenceRecord,
@@ -32,7 +31,7 @@ from server.models import (
     Site,
     StoryVersion,
 )
-from workers.identifiers import IdentifierError, canonical_id, gtin14, location_id
+from workers.identifiers import IdentifierError, gtin14, location_id
 
 SUPPLY_FILES = ("sites.geojson", "plots.geojson", "evidence.json")
 
@@ -211,16 +210,9 @@ def _add_plots(session: Session, brand: Brand, collection: Any, where: Path) -> 
         )
 
 
-def _store_blob(session: Session, store: BlobStore, data: bytes, media_type: str) -> str:
-    digest = store.put(data)
-    if session.get(Blob, digest) is None:
-        session.add(Blob(sha256=digest, size=len(data), media_type=media_type))
-    return digest
-
-
 def _add_events(session: Session, brand: Brand, store: BlobStore, path: Path) -> None:
     document = _read_json(path)
-    source = _store_blob(session, store, path.read_bytes(), "application/ld+json")
+    source = store_blob(session, store, path.read_bytes(), "application/ld+json")
     seen: set[str] = set()
     try:
         events = events_of(document)
@@ -250,7 +242,7 @@ def _add_evidence(session: Session, brand: Brand, store: BlobStore, folder: Path
             if folder.resolve() not in doc_path.parents or not doc_path.is_file():
                 raise BrandPackError(f"{where}: record {item['id']}: no file {item['document']}")
             media = "application/json" if doc_path.suffix == ".json" else "application/pdf"
-            document_sha = _store_blob(session, store, doc_path.read_bytes(), media)
+            document_sha = store_blob(session, store, doc_path.read_bytes(), media)
         canonical = json.dumps(item, sort_keys=True, separators=(",", ":")).encode()
         session.add(
             EvidenceRecord(
@@ -287,6 +279,3 @@ def _store_story(session: Session, brand: Brand, stories: dict[str, Any]) -> boo
         )
     )
     return True
-
-
-__all__ = ["canonical_id", "load_pack"]

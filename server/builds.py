@@ -102,14 +102,23 @@ def claim_row(session: Session, batch_id: int, kind: str, fingerprint: str) -> B
 
 
 def ensure_builds(
-    session: Session, redis: Redis, batch: Batch, lease_seconds: int
+    session: Session,
+    redis: Redis,
+    batch: Batch,
+    lease_seconds: int,
+    enqueued: list[Build] | None = None,
 ) -> dict[str, Build]:
-    """Make sure every kind has a current build that is done or on its way; return them."""
+    """Make sure every kind has a current build that is done or on its way; return them.
+
+    Builds enqueued by this call are appended to `enqueued`, if given.
+    """
     result: dict[str, Build] = {}
     for kind, fingerprint in fingerprints(session, batch).items():
         row = claim_row(session, batch.id, kind, fingerprint)
         if row.status != "done" and needs_enqueue(row, redis, lease_seconds):
             enqueue(session, redis, row)
+            if enqueued is not None:
+                enqueued.append(row)
         result[kind] = row
     return result
 
@@ -124,13 +133,10 @@ def enqueue_brand_builds(session: Session, redis: Redis, brand: Brand, lease_sec
     batches = session.scalars(
         select(Batch).join(Product).where(Product.brand_id == brand.id).order_by(Batch.id)
     ).all()
-    before = {row.id: row.job_id for row in session.scalars(select(Build))}
-    rows = [
-        row
-        for batch in batches
-        for row in ensure_builds(session, redis, batch, lease_seconds).values()
-    ]
-    return sum(1 for row in rows if row.job_id and before.get(row.id) != row.job_id)
+    enqueued: list[Build] = []
+    for batch in batches:
+        ensure_builds(session, redis, batch, lease_seconds, enqueued)
+    return len(enqueued)
 
 
 def needs_enqueue(row: Build, redis: Redis, lease_seconds: int) -> bool:

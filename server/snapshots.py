@@ -20,9 +20,9 @@ from rq import Queue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.blobs import BlobStore
+from server.blobs import BlobStore, store_blob
 from server.errors import InvalidSubmission, NotFound
-from server.models import Blob, Site, Snapshot
+from server.models import Site, Snapshot
 from server.snapshot_meta import CaptureMeta
 from workers.splats import Gaussians, SplatFileError, decode_spz, read_ply
 
@@ -123,9 +123,7 @@ def ingest_snapshot(
         fmt, splats = parse_capture(data, limits)
     except SplatFileError as exc:
         raise InvalidSubmission(422, "Invalid splat file", f"{exc}; nothing was stored.") from exc
-    sha = store.put(data)
-    if session.get(Blob, sha) is None:
-        session.add(Blob(sha256=sha, size=len(data), media_type=MEDIA_TYPES[fmt]))
+    sha = store_blob(session, store, data, MEDIA_TYPES[fmt])
     snapshot = Snapshot(
         id=uuid.uuid4().hex,
         brand_id=site.brand_id,

@@ -12,7 +12,7 @@ from flask import current_app
 from rq import get_current_job
 from sqlalchemy.orm import Session
 
-from server.blobs import BlobStore
+from server.blobs import BlobStore, store_blob
 from server.broker import broker
 from server.builds import (
     build_state,
@@ -22,7 +22,7 @@ from server.builds import (
     worker_identity,
 )
 from server.db import db
-from server.models import Batch, Blob, Build
+from server.models import Batch, Build
 from server.signing import load_private_key, sign
 
 
@@ -52,10 +52,8 @@ class BuildContext:
 
     def put_blob(self, data: bytes, media_type: str) -> str:
         """Store `data` content-addressed (file first, then its row) and return its sha256."""
-        digest = self.store.put(data)
-        if self.session.get(Blob, digest) is None:
-            self.session.add(Blob(sha256=digest, size=len(data), media_type=media_type))
-            self.session.commit()
+        digest = store_blob(self.session, self.store, data, media_type)
+        self.session.commit()
         return digest
 
     def put_json(self, value: Any) -> str:

@@ -15,11 +15,11 @@ from flask import current_app
 from rq import get_current_job
 from sqlalchemy.orm import Session
 
-from server.blobs import BlobStore
+from server.blobs import BlobStore, store_blob
 from server.broker import broker
 from server.builds import enqueue_brand_builds
 from server.db import db
-from server.models import Blob, Brand, Snapshot
+from server.models import Brand, Snapshot
 from server.snapshots import MEDIA_TYPES, SnapshotLimits, parse_capture, publish_snapshot
 from workers.splats import build_tiles, rdf_to_rub
 
@@ -85,12 +85,8 @@ def _tile(session: Session, snapshot: Snapshot, store: BlobStore) -> str:
     leaf_cap, root_cap = tile_caps(len(splats))
     tileset = build_tiles(splats, max_splats_per_tile=leaf_cap, root_cap=root_cap)
     _step(session, snapshot, "publish", 0.8)
-    blobs: dict[str, Blob] = {}
     for tile in tileset.tiles:
-        store.put(tile.content)
-        blobs[tile.sha256] = Blob(
-            sha256=tile.sha256, size=len(tile.content), media_type=MEDIA_TYPES["spz"]
-        )
+        store_blob(session, store, tile.content, MEDIA_TYPES["spz"])
     document = tileset.to_json()
     _link(document["root"])
     document["snapshot"] = {
@@ -100,11 +96,7 @@ def _tile(session: Session, snapshot: Snapshot, store: BlobStore) -> str:
         "source": {"sha256": snapshot.source_sha256, "format": fmt},
     }
     text = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
-    sha = store.put(text)
-    blobs[sha] = Blob(sha256=sha, size=len(text), media_type="application/json")
-    for digest, row in blobs.items():
-        if session.get(Blob, digest) is None:
-            session.add(row)
+    sha = store_blob(session, store, text, "application/json")
     snapshot.tileset_sha256 = sha
     snapshot.status, snapshot.progress, snapshot.step = "done", 1.0, "done"
     snapshot.finished_at = datetime.now(UTC)

@@ -23,7 +23,7 @@ from server.checks_text import (
 )
 from server.db import db
 from server.digital_link import batch_path
-from server.models import Batch, Product
+from server.models import Batch, Product, Site
 from server.routes.locales import locale_context
 
 
@@ -90,7 +90,9 @@ def _dates(steps: list[dict[str, Any]]) -> tuple[str, str] | None:
     return str(format_date(first, "medium")), str(format_date(last, "medium"))
 
 
-def _chapters(batch: Batch, outputs: BatchOutputs, locale: str) -> list[dict[str, Any]]:
+def _chapters(
+    batch: Batch, outputs: BatchOutputs, locale: str, sites: dict[str, Site]
+) -> list[dict[str, Any]]:
     brand = batch.product.brand
     settings = brand.settings or {}
     story = published_story(db.session, brand.id)
@@ -98,7 +100,6 @@ def _chapters(batch: Batch, outputs: BatchOutputs, locale: str) -> list[dict[str
     text_for = texts.get(locale) or texts.get(brand.default_locale) or {}
     report = outputs.report or {}
     journey = report.get("trace", {}).get("journey", [])
-    sites = {s.key: s for s in sites_of(db.session, brand.id)}
     checks = {c["key"]: c for c in report.get("checks", [])}
     chapters = []
     for cfg in settings.get("chapters", []):
@@ -142,7 +143,8 @@ def render_batch_page(batch: Batch) -> Response:
         product.name.get(locale) or product.name.get(brand.default_locale) or product.gtin
     )
     report = outputs.report or {}
-    names = {site.key: site.name for site in sites_of(db.session, brand.id)}
+    sites = {site.key: site for site in sites_of(db.session, brand.id)}
+    names = {key: site.name for key, site in sites.items()}
     checks = [check_view(c, batch, report, names) for c in report.get("checks", [])]
     scene = outputs.scene or {}
     poster = scene.get(f"poster:{locale}") or scene.get(f"poster:{brand.default_locale}")
@@ -155,7 +157,7 @@ def render_batch_page(batch: Batch) -> Response:
         "produced_on": format_date(batch.produced_on, "long") if batch.produced_on else None,
         "best_before": format_date(batch.best_before, "long") if batch.best_before else None,
         "uri": batch_uri(batch),
-        "chapters": _chapters(batch, outputs, locale),
+        "chapters": _chapters(batch, outputs, locale, sites),
         "checks": checks,
         "failing": [c for c in checks if c["status"] in ("fail", "warn", "unknown")],
         "outputs": outputs,

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import select
 
-from server.blobs import BlobStore
+from server.blobs import BlobStore, store_blob
 from server.brand_changes import bump_revision, rebuild
 from server.db import db
 from server.evidence_upload import (
@@ -19,7 +19,7 @@ from server.evidence_upload import (
     read_fields,
     record_json,
 )
-from server.models import Batch, Blob, Brand, EvidenceRecord, Plot, Product, Site
+from server.models import Batch, Brand, EvidenceRecord, Plot, Product, Site
 from server.routes.auth import bearer_brand
 from server.routes.errors import problem
 from workers.identifiers import IdentifierError, canonical_id, gtin_of, lot_class
@@ -113,9 +113,7 @@ def _store(brand: Brand, fields: EvidenceFields, data: bytes, media: str) -> Res
         if same.record_sha256 == record_sha:
             return _answer(same, media, 200)  # the same upload again: nothing new
         raise FieldError("id", f"the brand already has an evidence record {key!r}", 409)
-    BlobStore(current_app.config["BLOB_PATH"]).put(data)
-    if session.get(Blob, sha) is None:
-        session.add(Blob(sha256=sha, size=len(data), media_type=media))
+    store_blob(session, BlobStore(current_app.config["BLOB_PATH"]), data, media)
     record = EvidenceRecord(
         brand_id=brand.id,
         key=key,
