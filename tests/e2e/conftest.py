@@ -74,7 +74,7 @@ def browser(built_bundles: Path) -> Iterator[Any]:
 
     executable = chromium_path()
     if executable is None:  # pytest_collection_modifyitems skipped these already
-        pytest.skip("no chromium")
+        pytest.skip("no chromium: set ORIGINXR_CHROMIUM or install Debian's chromium")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=executable, headless=True, args=CHROMIUM_ARGS
