@@ -114,6 +114,53 @@ def create_token_command(brand_slug: str, name: str) -> None:
     click.echo(token)
 
 
+def _invitation_link(user_email: str, brand_slug: str | None, role: str | None) -> str:
+    from flask import current_app
+
+    from server.accounts import AccountError, ensure_user, grant, invite
+    from server.catalog import brand_by_slug
+    from server.db import db
+
+    _migrate(current_app._get_current_object())  # type: ignore[attr-defined]
+    try:
+        with db.transaction() as session:
+            user = ensure_user(session, user_email, admin=brand_slug is None)
+            if brand_slug is not None and role is not None:
+                brand = brand_by_slug(session, brand_slug)
+                if brand is None:
+                    raise click.ClickException(
+                        f"no brand {brand_slug!r}; `originxr urls` lists them"
+                    )
+                grant(session, user, brand, role)
+            token = invite(session, user)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    base = (current_app.config["PUBLIC_BASE_URL"] or "http://127.0.0.1:8000").rstrip("/")
+    return f"{base}/studio/invite/{token}"
+
+
+@main.command("create-admin")
+@click.argument("email")
+def create_admin_command(email: str) -> None:
+    """Make EMAIL a platform admin and print a one-time sign-in link (valid 7 days)."""
+    link = _invitation_link(email, None, None)
+    click.echo(f"platform admin {email}; one-time sign-in link:", err=True)
+    click.echo(link)
+
+
+@main.command("create-user")
+@click.argument("email")
+@click.option("--brand", "brand_slug", required=True, help="Slug of the brand.")
+@click.option(
+    "--role", type=click.Choice(["editor", "viewer"]), required=True, help="Role at the brand."
+)
+def create_user_command(email: str, brand_slug: str, role: str) -> None:
+    """Give EMAIL a role at a brand and print a one-time sign-in link (valid 7 days)."""
+    link = _invitation_link(email, brand_slug, role)
+    click.echo(f"{role} of {brand_slug}: {email}; one-time sign-in link:", err=True)
+    click.echo(link)
+
+
 @main.command("demo-snapshots")
 @click.option("--brand", "brand_slug", default=None, help="Brand slug; default DEFAULT_BRAND.")
 def demo_snapshots_command(brand_slug: str | None) -> None:

@@ -36,7 +36,8 @@ def choose_locale(
 def _select_locale() -> str:
     offered: Sequence[str] = g.get("offered_locales", UI_LOCALES)
     default: str = g.get("default_locale", "en")
-    return choose_locale(offered, default, request.args.get("lang"), list(request.accept_languages))
+    query = request.args.get("lang") or g.get("preferred_locale")
+    return choose_locale(offered, default, query, list(request.accept_languages))
 
 
 def init_app(app: Flask) -> None:

@@ -1,5 +1,6 @@
 """Database models (SQLAlchemy 2), one module per area."""
 
+from server.models.account import Invitation, Membership, User
 from server.models.base import Base
 from server.models.blob import Blob
 from server.models.brand import Batch, Brand, Product, StoryVersion
@@ -18,9 +19,12 @@ __all__ = [
     "Capture",
     "EpcisEvent",
     "EvidenceRecord",
+    "Invitation",
+    "Membership",
     "Plot",
     "Product",
     "Site",
     "Snapshot",
     "StoryVersion",
+    "User",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models.base import Base, utcnow
@@ -46,6 +46,16 @@ class StoryVersion(Base):
     chapters: Mapped[dict[str, Any]] = mapped_column(default=dict)
     published: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # [{"key", "site_kinds", "checks": [check names in display order]}]; None: brand settings
+    layout: Mapped[list[Any] | None] = mapped_column(default=None)
+    published_at: Mapped[datetime | None]
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Where the version came from: "pack", "studio" or "rollback:<version>".
+    source: Mapped[str] = mapped_column(String(32), default="pack")
+    note: Mapped[str | None] = mapped_column(Text)
+    # Claim-check findings open at publish time, and the reason given to publish anyway.
+    findings: Mapped[list[Any]] = mapped_column(default=list)
+    override_reason: Mapped[str | None] = mapped_column(Text)
 
     brand: Mapped[Brand] = relationship(back_populates="stories")
 

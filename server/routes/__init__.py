@@ -23,6 +23,11 @@ def register(app: Flask) -> None:
     from server.routes.security import init_app as init_security
     from server.routes.signatures import bp as signatures_bp
     from server.routes.snapshots import bp as snapshots_bp
+    from server.routes.studio_auth import bp as studio_auth_bp
+    from server.routes.studio_home import bp as studio_home_bp
+    from server.routes.studio_tokens import bp as studio_tokens_bp
+    from server.routes.studio_users import bp as studio_users_bp
+    from server.studio import init_app as init_studio
 
     for blueprint in (
         resolver_bp,
@@ -38,8 +43,13 @@ def register(app: Flask) -> None:
         snapshots_bp,
         signatures_bp,
         eudr_bp,
+        studio_auth_bp,
+        studio_home_bp,
+        studio_users_bp,
+        studio_tokens_bp,
     ):
         app.register_blueprint(blueprint)
+    init_studio(app)
     init_progress(app)
     init_errors(app)
     init_security(app)

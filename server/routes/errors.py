@@ -66,6 +66,8 @@ def _not_found(exc: NotFound) -> Response:
     message = _translated(exc) if isinstance(exc, TranslatableError) else str(exc)
     if wants_json():
         return problem(404, "Not found", message)
+    if request.path.startswith("/studio"):
+        return _page(404, _("Not found"), _("There is nothing here, or you have no access to it."))
     return _page(404, _("We could not find this product"), message)
 
 
@@ -90,6 +92,8 @@ def _http(exc: HTTPException) -> Response:
         return problem(status, exc.name, exc.description or exc.name)
     titles = {
         400: _("This request cannot be answered"),
+        401: _("Please sign in"),
+        403: _("You may not do this"),
         404: _("Not found"),
         405: _("This address does not accept that method"),
         413: _("The upload is too large"),
