@@ -14,6 +14,7 @@ def register(app: Flask) -> None:
     from server.routes.epcis_query import bp as epcis_query_bp
     from server.routes.errors import init_app as init_errors
     from server.routes.eudr import bp as eudr_bp
+    from server.routes.eudr import studio_bp as studio_eudr_bp
     from server.routes.evidence_upload import bp as evidence_upload_bp
     from server.routes.home import bp as home_bp
     from server.routes.pages import bp as pages_bp
@@ -47,6 +48,7 @@ def register(app: Flask) -> None:
         studio_home_bp,
         studio_users_bp,
         studio_tokens_bp,
+        studio_eudr_bp,
     ):
         app.register_blueprint(blueprint)
     init_studio(app)

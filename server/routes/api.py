@@ -36,9 +36,16 @@ def _pending(outputs: BatchOutputs) -> Response:
     return response
 
 
-def reported(gtin: str, lot: str) -> tuple[Batch, BatchOutputs, dict[str, Any], str]:
-    """Return the batch, its outputs, report and report hash; answer 503 while unbuilt."""
+def reported(
+    gtin: str, lot: str, brand_id: int | None = None
+) -> tuple[Batch, BatchOutputs, dict[str, Any], str]:
+    """Return the batch, its outputs, report and report hash; answer 503 while unbuilt.
+
+    With `brand_id`, another brand's batch answers 404 before anything else is told.
+    """
     batch = _batch(gtin, lot)
+    if brand_id is not None and batch.product.brand_id != brand_id:
+        abort(404)
     outputs = batch_outputs(batch)
     if outputs.report is None or outputs.report_sha is None:
         abort(_pending(outputs))
