@@ -35,6 +35,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("studio_disclosure.edit", N_("Disclosure")),
     ("studio_theme.edit", N_("Theme")),
     ("studio_codes.index", N_("QR codes")),
+    ("studio_snapshots.index", N_("Snapshots")),
     ("studio_analytics.dashboard", N_("Scans")),
     ("studio_users.index", N_("People")),
     ("studio_tokens.index", N_("API tokens")),

@@ -61,6 +61,37 @@ def batch_progress(ws: Any, batch_id: int) -> None:
         pubsub.close()
 
 
+@sock.route("/ws/snapshots/<snapshot_id>", bp=bp)
+def snapshot_progress(ws: Any, snapshot_id: str) -> None:
+    """Send a snapshot's tiling state as it changes, to studio users of its brand only."""
+    from server.routes.studio_snapshots import watchable
+    from server.snapshots import snapshot_channel, snapshot_state
+
+    snapshot = watchable(snapshot_id)
+    if snapshot is None:
+        abort(404)
+    pubsub = broker.redis.pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(snapshot_channel(snapshot.id))
+    poll = float(current_app.config["WS_POLL_SECONDS"])
+    deadline = time.monotonic() + MAX_SECONDS
+    sent: dict[str, Any] | None = None
+    try:
+        while time.monotonic() < deadline:
+            db.session.rollback()  # a fresh read (see _states)
+            db.session.refresh(snapshot)
+            state = snapshot_state(snapshot)
+            if state != sent:
+                ws.send(json.dumps({"type": "state", **state}))
+                sent = state
+            if snapshot.status in ("done", "failed"):
+                ws.send(json.dumps({"type": snapshot.status}))
+                ws.receive(timeout=CLOSE_GRACE_SECONDS)
+                return
+            pubsub.get_message(timeout=poll)
+    finally:
+        pubsub.close()
+
+
 def init_app(app: Flask) -> None:
     """Attach flask-sock and the progress blueprint to `app`."""
     sock.init_app(app)
