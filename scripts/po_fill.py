@@ -3,7 +3,8 @@
     .venv/bin/python scripts/po_fill.py FILE.json    # then scripts/i18n to compile
     .venv/bin/python scripts/po_fill.py --missing     # print untranslated msgids as JSON
 
-FILE.json maps each msgid to its translations: {"Sign in": {"de": "Anmelden", ...}}.
+FILE.json maps each msgid to its translations: {"Sign in": {"de": "Anmelden", ...}}; for a
+plural msgid (its singular form is the key) give a list of the locale's plural forms.
 Only msgids already in a catalog (run scripts/i18n first) are filled; others are reported.
 """
 
@@ -52,7 +53,9 @@ def fill(translations: dict[str, dict[str, str]]) -> list[str]:
             if message is None or locale not in by_locale:
                 continue
             unknown.discard(msgid)
-            message.string = by_locale[locale]
+            value = by_locale[locale]
+            # plural forms: a list, one string per form of the locale
+            message.string = tuple(value) if isinstance(value, list) else value
             message.flags.discard("fuzzy")
         with path.open("wb") as handle:
             write_po(handle, catalog)
