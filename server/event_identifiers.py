@@ -19,7 +19,7 @@ MATCH_ANY_EPC_ROLES = (EPC, IO)
 MAX_LENGTH = 200  # the column's width; longer identifiers are left to the JSON scan
 
 
-def _classes(rows: Iterable[Any]) -> list[str]:
+def _classes(rows: Iterable[Any] | None) -> list[str]:
     return [row["epc_class"] for row in rows or [] if isinstance(row, dict)]
 
 
