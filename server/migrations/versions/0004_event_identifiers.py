@@ -80,11 +80,10 @@ def _backfill() -> None:
         ]
     for start in range(0, len(rows), 1000):
         bind.execute(links.insert(), rows[start : start + 1000])
-    for row in list(bind.execute(sa.select(plots.c.id, plots.c.geometry))):
-        box = dict(
-            zip(("min_lon", "min_lat", "max_lon", "max_lat"), _bounds(row.geometry), strict=True)
-        )
-        bind.execute(plots.update().where(plots.c.id == row.id).values(**box))
+    names = ("min_lon", "min_lat", "max_lon", "max_lat")
+    for plot in list(bind.execute(sa.select(plots.c.id, plots.c.geometry))):
+        box = dict(zip(names, _bounds(plot.geometry), strict=True))
+        bind.execute(plots.update().where(plots.c.id == plot.id).values(**box))
 
 
 def upgrade() -> None:
