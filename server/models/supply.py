@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from server.models.base import Base, utcnow
 from workers.evidence.plots import bounds
+from workers.evidence.records import site_named
 
 
 class Site(Base):
@@ -122,6 +123,7 @@ class EvidenceRecord(Base):
     __table_args__ = (
         UniqueConstraint("brand_id", "key"),
         Index("ix_evidence_records_subject", "brand_id", "subject_type", "subject_key"),
+        Index("ix_evidence_records_about_site", "brand_id", "about_site"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -136,3 +138,12 @@ class EvidenceRecord(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     document_sha256: Mapped[str | None] = mapped_column(String(64))
     record_sha256: Mapped[str] = mapped_column(String(64))
+    # the site the record is about (`workers.evidence.records.record_site`), kept on write
+    about_site: Mapped[str | None] = mapped_column(String(200))
+
+
+@event.listens_for(EvidenceRecord, "before_insert")
+@event.listens_for(EvidenceRecord, "before_update")
+def _keep_about_site(_mapper: Any, _connection: Any, record: EvidenceRecord) -> None:
+    site = site_named(record.payload or {}, record.subject_type, record.subject_key)
+    record.about_site = site[:200] if site else None

@@ -1,12 +1,13 @@
-"""event identifiers, plot bounding boxes and lookup indexes for scale
+"""event identifiers, plot bounding boxes, record sites and lookup indexes for scale
 
 Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-25 07:40:00
 
-Existing events get their identifier rows and existing plots their bounding boxes here,
-computed with a frozen copy of the rules of `server.event_identifiers` and
-`workers.evidence.plots.bounds` as they stood in this revision.
+Existing events get their identifier rows, plots their bounding boxes and evidence records
+their site here, computed with a frozen copy of the rules of `server.event_identifiers`,
+`workers.evidence.plots.bounds` and `workers.evidence.records.record_site` as they stood in
+this revision.
 """
 
 from __future__ import annotations
@@ -80,6 +81,17 @@ def _backfill() -> None:
         ]
     for start in range(0, len(rows), 1000):
         bind.execute(links.insert(), rows[start : start + 1000])
+    records = sa.Table("evidence_records", meta, autoload_with=bind)
+    about = (records.c.id, records.c.payload, records.c.subject_type, records.c.subject_key)
+    for record in list(bind.execute(sa.select(*about))):
+        named = (record.payload or {}).get("site") if isinstance(record.payload, dict) else None
+        if not (isinstance(named, str) and named):
+            named = record.subject_key if record.subject_type == "site" else None
+        bind.execute(
+            records.update()
+            .where(records.c.id == record.id)
+            .values(about_site=named[:200] if named else None)
+        )
     names = ("min_lon", "min_lat", "max_lon", "max_lat")
     for plot in list(bind.execute(sa.select(plots.c.id, plots.c.geometry))):
         box = dict(zip(names, _bounds(plot.geometry), strict=True))
@@ -116,6 +128,10 @@ def upgrade() -> None:
     with op.batch_alter_table("epcis_events", schema=None) as batch_op:
         batch_op.create_index("ix_epcis_events_event_id", ["brand_id", "event_id"], unique=False)
     with op.batch_alter_table("evidence_records", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("about_site", sa.String(length=200), nullable=True))
+        batch_op.create_index(
+            "ix_evidence_records_about_site", ["brand_id", "about_site"], unique=False
+        )
         batch_op.create_index(
             "ix_evidence_records_subject",
             ["brand_id", "subject_type", "subject_key"],
@@ -141,6 +157,8 @@ def downgrade() -> None:
         batch_op.drop_column("min_lon")
     with op.batch_alter_table("evidence_records", schema=None) as batch_op:
         batch_op.drop_index("ix_evidence_records_subject")
+        batch_op.drop_index("ix_evidence_records_about_site")
+        batch_op.drop_column("about_site")
     with op.batch_alter_table("epcis_events", schema=None) as batch_op:
         batch_op.drop_index("ix_epcis_events_event_id")
     with op.batch_alter_table("event_identifiers", schema=None) as batch_op:
