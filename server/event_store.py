@@ -18,26 +18,40 @@ _CHUNK = 1000
 def insert_events(session: Session, brand_id: int, rows: Sequence[dict[str, Any]]) -> int:
     """Insert `rows` (stored columns plus ``raw`` and ``source_document``) for the brand.
 
-    Each event's identifiers go to ``event_identifiers`` in the same transaction. Return how
+    Each event's identifiers go to ``event_identifiers`` in the same transaction: events
+    are inserted with one executemany per chunk, their ids read back by content hash (one
+    query per chunk), then their identifier rows inserted with one executemany. Return how
     many events were inserted. The caller commits.
     """
     now = utcnow()
+    connection = session.connection()  # Core executemany: no ORM bookkeeping per row
     for start in range(0, len(rows), _CHUNK):
         chunk = [
             {**row, "brand_id": brand_id, "recorded_at": now}
             for row in rows[start : start + _CHUNK]
         ]
-        ids = session.scalars(
-            insert(EpcisEvent).returning(EpcisEvent.id, sort_by_parameter_order=True),
-            chunk,
-        ).all()
+        connection.execute(insert(EpcisEvent), chunk)
+        hashes = [row["event_hash"] for row in chunk]
+        ids = {
+            digest: event_id
+            for digest, event_id in connection.execute(
+                select(EpcisEvent.event_hash, EpcisEvent.id).where(
+                    EpcisEvent.brand_id == brand_id, EpcisEvent.event_hash.in_(hashes)
+                )
+            )
+        }
         links = [
-            {"event_id": event_id, "brand_id": brand_id, "role": role, "identifier": value}
-            for event_id, row in zip(ids, chunk, strict=True)
+            {
+                "event_id": ids[row["event_hash"]],
+                "brand_id": brand_id,
+                "role": role,
+                "identifier": value,
+            }
+            for row in chunk
             for role, value in identifier_rows(row)
         ]
         if links:
-            session.execute(insert(EventIdentifier), links)
+            connection.execute(insert(EventIdentifier), links)
     return len(rows)
 
 
