@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 from server.blobs import BlobStore, store_blob
 from server.epcis import EventError, events_of, parse_event
 from server.errors import BrandPackError
+from server.event_store import delete_brand_events, insert_events
 from server.models import (
     Batch,
     Brand,
-    EpcisEvent,
     EvidenceRecord,
     Plot,
     Product,
@@ -112,7 +112,8 @@ def _replace_supply(
         if k in meta
     }
     _upsert_products(session, brand, meta, folder)
-    for model in (Site, Plot, EpcisEvent, EvidenceRecord):
+    delete_brand_events(session, brand.id)
+    for model in (Site, Plot, EvidenceRecord):
         session.execute(delete(model).where(model.brand_id == brand.id))
     _add_sites(session, brand, _read_json(folder / "sites.geojson"), folder / "sites.geojson")
     _add_plots(session, brand, _read_json(folder / "plots.geojson"), folder / "plots.geojson")
@@ -214,6 +215,7 @@ def _add_events(session: Session, brand: Brand, store: BlobStore, path: Path) ->
     document = _read_json(path)
     source = store_blob(session, store, path.read_bytes(), "application/ld+json")
     seen: set[str] = set()
+    rows: list[dict[str, Any]] = []
     try:
         events = events_of(document)
     except EventError as exc:
@@ -226,7 +228,8 @@ def _add_events(session: Session, brand: Brand, store: BlobStore, path: Path) ->
         if columns["event_hash"] in seen:
             continue  # the same event twice in one document is stored once
         seen.add(columns["event_hash"])
-        session.add(EpcisEvent(brand_id=brand.id, raw=raw, source_document=source, **columns))
+        rows.append({**columns, "raw": raw, "source_document": source})
+    insert_events(session, brand.id, rows)
     session.flush()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import socket
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,6 +32,7 @@ CODE_VERSIONS = {"evidence": "evidence-2", "scene": "scene-2"}
 KINDS = tuple(CODE_VERSIONS)
 JOB_FUNCTIONS = {"evidence": "workers.jobs.compute_evidence", "scene": "workers.jobs.build_scene"}
 JOB_TIMEOUT_SECONDS = 600
+BRAND_REBUILD_JOB = "workers.jobs.rebuild_brand"
 
 
 def published_story(session: Session, brand_id: int) -> StoryVersion | None:
@@ -137,6 +139,35 @@ def enqueue_brand_builds(session: Session, redis: Redis, brand: Brand, lease_sec
     for batch in batches:
         ensure_builds(session, redis, batch, lease_seconds, enqueued)
     return len(enqueued)
+
+
+def brand_rebuild_key(brand_id: int) -> str:
+    """Return the Redis key held while a rebuild of the brand's batches waits in the queue."""
+    return f"originxr:rebuild-brand:{brand_id}"
+
+
+def request_brand_rebuild(redis: Redis, brand_id: int, lease_seconds: int) -> bool:
+    """Enqueue one job that will enqueue the brand's builds, unless one is already waiting.
+
+    Captures arrive by the thousand: enqueuing every batch's builds after each would cost
+    a few queries per batch per capture and flood the queue with builds of revisions that
+    are stale a moment later. Requests coalesce instead: while a rebuild job waits (its key
+    is held, for at most `lease_seconds`), further requests add nothing; the job drops the
+    key before reading the brand's revision, so a change committed after that asks anew.
+    Return whether a job was enqueued.
+    """
+    if not redis.set(brand_rebuild_key(brand_id), "1", nx=True, ex=lease_seconds):
+        return False
+    Queue("builds", connection=redis).enqueue_call(
+        BRAND_REBUILD_JOB,
+        args=(brand_id,),
+        job_id=f"rebuild-brand-{brand_id}-{secrets.token_hex(6)}",
+        timeout=JOB_TIMEOUT_SECONDS,
+        result_ttl=3600,
+        failure_ttl=86400,
+        description=f"rebuilds of brand {brand_id}",
+    )
+    return True
 
 
 def needs_enqueue(row: Build, redis: Redis, lease_seconds: int) -> bool:

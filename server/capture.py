@@ -6,16 +6,16 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.epcis import parse_event
-from server.models import Blob, Brand, Capture, EpcisEvent
+from server.event_store import insert_events, known_hashes
+from server.models import Blob, Brand, Capture
 from server.models.base import utcnow
 from workers.identifiers import canonical_id
 
-_CHUNK = 500
 _ATTEMPTS = 3
 
 
@@ -46,20 +46,6 @@ def stored_columns(event: dict[str, Any]) -> dict[str, Any]:
     return columns
 
 
-def _known_hashes(session: Session, brand_id: int, hashes: Sequence[str]) -> set[str]:
-    known: set[str] = set()
-    for start in range(0, len(hashes), _CHUNK):
-        chunk = list(hashes[start : start + _CHUNK])
-        known.update(
-            session.scalars(
-                select(EpcisEvent.event_hash).where(
-                    EpcisEvent.brand_id == brand_id, EpcisEvent.event_hash.in_(chunk)
-                )
-            )
-        )
-    return known
-
-
 def _store(
     session: Session,
     brand_id: int,
@@ -72,17 +58,17 @@ def _store(
     capture = Capture(
         id=secrets.token_urlsafe(16), brand_id=brand_id, status="succeeded", event_count=len(rows)
     )
-    known = _known_hashes(session, brand_id, [columns["event_hash"] for _, _, columns in rows])
+    known = known_hashes(session, brand_id, [columns["event_hash"] for _, _, columns in rows])
     duplicates: list[dict[str, Any]] = []
-    new: list[EpcisEvent] = []
+    new: list[dict[str, Any]] = []
     for path, raw, columns in rows:
         digest = columns["event_hash"]
         if digest in known:
             duplicates.append({"path": path, "eventHash": digest, "eventID": raw.get("eventID")})
             continue
         known.add(digest)  # the same event twice in one document is stored once
-        new.append(EpcisEvent(brand_id=brand_id, raw=raw, source_document=sha, **columns))
-    session.add_all(new)
+        new.append({**columns, "raw": raw, "source_document": sha})
+    insert_events(session, brand_id, new)
     if new:
         # New events make every build of the brand stale.
         session.execute(

@@ -1,8 +1,9 @@
 """EPCIS 2.0 event queries: the REST binding's query parameters read, checked and run.
 
 Scalar filters (bizStep, time, location, type, action) run in SQL. Identifier filters
-(``MATCH_epc``, ``MATCH_anyEPC``) look inside JSON columns, which SQLite and PostgreSQL
-query differently: SQL narrows with a LIKE over the JSON text, Python then decides exactly.
+(``MATCH_epc``, ``MATCH_anyEPC``) run in SQL too, on the indexed ``event_identifiers`` rows
+written at capture. Only an identifier longer than that table's column falls back to a scan:
+SQL narrows with a LIKE over the JSON text, Python then decides exactly.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from server.epcis import EVENT_TYPES
-from server.models import EpcisEvent
+from server.event_identifiers import MATCH_ANY_EPC_ROLES, MATCH_EPC_ROLES, is_indexed
+from server.models import EpcisEvent, EventIdentifier
 from workers.identifiers import IdentifierError, canonical_id
 
 DEFAULT_PER_PAGE = 30
@@ -191,6 +193,21 @@ def _like_any(values: Sequence[str]) -> Any:
     return or_(*(c.cast(Text).like(p, escape="\\") for c in columns for p in patterns))
 
 
+def _indexed(query: EventQuery) -> bool:
+    return all(is_indexed(v) for v in query.match_epc + query.match_any_epc)
+
+
+def _naming(brand_id: int, values: Sequence[str], roles: Sequence[str]) -> Any:
+    """Return a SQL condition: the event names one of `values` in one of `roles`."""
+    return EpcisEvent.id.in_(
+        select(EventIdentifier.event_id).where(
+            EventIdentifier.brand_id == brand_id,
+            EventIdentifier.identifier.in_(values),
+            EventIdentifier.role.in_(roles),
+        )
+    )
+
+
 def _statement(brand_id: int, query: EventQuery, after: Sequence[Any] | None) -> Select[Any]:
     stmt = select(EpcisEvent).where(EpcisEvent.brand_id == brand_id)
     if query.biz_steps:
@@ -205,8 +222,15 @@ def _statement(brand_id: int, query: EventQuery, after: Sequence[Any] | None) ->
         stmt = stmt.where(EpcisEvent.event_time >= query.ge_time)
     if query.lt_time is not None:
         stmt = stmt.where(EpcisEvent.event_time < query.lt_time)
-    for values in (query.match_epc, query.match_any_epc):
-        condition = _like_any(values) if values else None
+    identifiers = (
+        (query.match_epc, MATCH_EPC_ROLES),
+        (query.match_any_epc, MATCH_ANY_EPC_ROLES),
+    )
+    indexed = _indexed(query)
+    for values, roles in identifiers:
+        if not values:
+            continue
+        condition = _naming(brand_id, values, roles) if indexed else _like_any(values)
         if condition is not None:
             stmt = stmt.where(condition)
     if after is not None:
@@ -235,7 +259,7 @@ def find_events(
     `after` is ``(event_time, id)`` of the previous page's last event.
     """
     wanted = query.per_page + 1
-    if not (query.match_epc or query.match_any_epc):
+    if _indexed(query):
         rows = list(session.scalars(_statement(brand_id, query, after).limit(wanted)))
         return rows[: query.per_page], len(rows) > query.per_page
     found: list[EpcisEvent] = []

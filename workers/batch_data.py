@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from itertools import pairwise
 from typing import Any
@@ -10,7 +12,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.digital_link import batch_path
-from server.models import Batch, Brand, EpcisEvent, EvidenceRecord, Plot, Site, StoryVersion
+from server.event_identifiers import EPC, IO, PLACE, base_location
+from server.models import (
+    Batch,
+    Brand,
+    EpcisEvent,
+    EventIdentifier,
+    EvidenceRecord,
+    Plot,
+    Site,
+    StoryVersion,
+)
 from workers.evidence.inputs import (
     BatchInputs,
     Material,
@@ -26,7 +38,7 @@ from workers.evidence.inputs import (
 from workers.evidence.inputs import (
     Site as PlainSite,
 )
-from workers.identifiers import lot_class
+from workers.identifiers import gtin_of, lot_class
 from workers.scene.inputs import (
     SceneBatch,
     SceneChapter,
@@ -36,6 +48,7 @@ from workers.scene.inputs import (
     ScenePlot,
     SceneSite,
 )
+from workers.trace import is_creation, named_plots
 
 
 def _quantities(rows: list[Any]) -> tuple[Quantity, ...]:
@@ -50,7 +63,8 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _event(row: EpcisEvent) -> TraceEvent:
+def plain_event(row: EpcisEvent) -> TraceEvent:
+    """Return a stored event as the trace reads it."""
     parsed = row.parsed or {}
     return TraceEvent(
         id=row.event_id or row.event_hash,
@@ -69,20 +83,198 @@ def _event(row: EpcisEvent) -> TraceEvent:
     )
 
 
-def load_batch_inputs(session: Session, batch: Batch, as_of: date | None = None) -> BatchInputs:
-    """Return everything the evidence checks need for `batch`, read from the database."""
-    brand: Brand = batch.product.brand
-    settings = brand.settings or {}
-    locale = brand.default_locale
-    sites = session.scalars(select(Site).where(Site.brand_id == brand.id)).all()
-    plots = session.scalars(select(Plot).where(Plot.brand_id == brand.id)).all()
-    events = session.scalars(
-        select(EpcisEvent).where(EpcisEvent.brand_id == brand.id).order_by(EpcisEvent.event_time)
-    ).all()
-    records = session.scalars(
-        select(EvidenceRecord).where(EvidenceRecord.brand_id == brand.id)
-    ).all()
-    materials = tuple(
+def plain_site(s: Site) -> PlainSite:
+    """Return a stored site as the checks read it."""
+    return PlainSite(
+        id=s.key,
+        kind=s.kind,
+        name=s.name,
+        sgln=s.location_id,
+        country=s.country,
+        lat=s.lat,
+        lon=s.lon,
+        region=s.region,
+        parent=s.parent_key,
+    )
+
+
+def plain_plot(p: Plot) -> PlainPlot:
+    """Return a stored plot as the checks read it."""
+    return PlainPlot(
+        id=p.key,
+        farm=p.site_key,
+        geometry=p.geometry,
+        declared_area_ha=p.declared_area_ha,
+        country=p.country,
+    )
+
+
+def plain_record(r: EvidenceRecord) -> PlainRecord:
+    """Return a stored evidence record as the checks read it."""
+    return PlainRecord(
+        id=r.key,
+        kind=r.kind,
+        subject_type=r.subject_type,
+        subject_id=r.subject_key,
+        issuer=r.issuer,
+        issued_on=r.issued_on,
+        valid_until=r.valid_until,
+        payload=r.payload,
+        source_hash=r.document_sha256 or r.record_sha256,
+    )
+
+
+_CHUNK = 1000
+_NAMING_ROLES = (EPC, IO)
+
+
+def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
+    items = sorted(values)
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def _events_by_id(session: Session, ids: Iterable[int]) -> list[EpcisEvent]:
+    return [
+        row
+        for chunk in _chunks(ids)
+        for row in session.scalars(select(EpcisEvent).where(EpcisEvent.id.in_(chunk)))
+    ]
+
+
+def _naming(session: Session, brand_id: int, classes: set[str]) -> dict[int, set[str]]:
+    """Return event id -> which of `classes` it names (one indexed query per chunk)."""
+    found: dict[int, set[str]] = defaultdict(set)
+    for chunk in _chunks(classes):
+        rows = session.execute(
+            select(EventIdentifier.event_id, EventIdentifier.identifier).where(
+                EventIdentifier.brand_id == brand_id,
+                EventIdentifier.identifier.in_(chunk),
+                EventIdentifier.role.in_(_NAMING_ROLES),
+            )
+        )
+        for event_id, identifier in rows:
+            found[event_id].add(identifier)
+    return found
+
+
+def _trace_events(
+    session: Session, brand_id: int, root: str, tracked: Callable[[str], bool]
+) -> dict[int, EpcisEvent]:
+    """Return the events naming the classes upstream of `root`, level by level.
+
+    From the batch's class, each round fetches the events naming the new classes; the
+    transformations among them that output one of those classes bring their tracked inputs
+    into the next round: the classes `workers.trace` walks, and every event naming them.
+    """
+    events: dict[int, EpcisEvent] = {}
+    seen: set[str] = set()
+    frontier = {root}
+    while frontier:
+        seen |= frontier
+        naming = _naming(session, brand_id, frontier)
+        for row in _events_by_id(session, naming.keys() - events.keys()):
+            events[row.id] = row
+        upstream: set[str] = set()
+        for event_id, classes in naming.items():
+            row = events[event_id]
+            if row.event_type != "TransformationEvent":
+                continue
+            if classes & {q["epc_class"] for q in row.outputs or []}:
+                upstream.update(q["epc_class"] for q in row.inputs or [] if tracked(q["epc_class"]))
+        frontier = upstream - seen
+    return events
+
+
+def _farm_creations(
+    session: Session, brand_id: int, locations: set[str], known: set[int]
+) -> list[EpcisEvent]:
+    """Return the ObjectEvents at `locations` (farms): their other harvests count for yields."""
+    ids: set[int] = set()
+    for chunk in _chunks({base_location(loc) for loc in locations}):
+        ids.update(
+            session.scalars(
+                select(EventIdentifier.event_id).where(
+                    EventIdentifier.brand_id == brand_id,
+                    EventIdentifier.identifier.in_(chunk),
+                    EventIdentifier.role == PLACE,
+                )
+            )
+        )
+    rows = _events_by_id(session, ids - known)
+    return [row for row in rows if row.event_type == "ObjectEvent"]
+
+
+def _sites_at(session: Session, brand_id: int, locations: set[str]) -> dict[str, Site]:
+    wanted = locations | {base_location(loc) for loc in locations}
+    return {
+        site.key: site
+        for chunk in _chunks(wanted)
+        for site in session.scalars(
+            select(Site).where(Site.brand_id == brand_id, Site.location_id.in_(chunk))
+        )
+    }
+
+
+def _sites_by_key(session: Session, brand_id: int, keys: set[str]) -> list[Site]:
+    return [
+        site
+        for chunk in _chunks(keys)
+        for site in session.scalars(
+            select(Site).where(Site.brand_id == brand_id, Site.key.in_(chunk))
+        )
+    ]
+
+
+def _plots_near(session: Session, brand_id: int, sites: set[str]) -> dict[str, Plot]:
+    """Return the sites' plots and every plot whose bounding box meets theirs (for overlaps)."""
+    plots = {
+        plot.key: plot
+        for chunk in _chunks(sites)
+        for plot in session.scalars(
+            select(Plot).where(Plot.brand_id == brand_id, Plot.site_key.in_(chunk))
+        )
+    }
+    boxes = [p for p in plots.values() if p.min_lon is not None]
+    if boxes:
+        near = select(Plot).where(
+            Plot.brand_id == brand_id,
+            Plot.min_lon <= max(p.max_lon or 0.0 for p in boxes),
+            Plot.max_lon >= min(p.min_lon or 0.0 for p in boxes),
+            Plot.min_lat <= max(p.max_lat or 0.0 for p in boxes),
+            Plot.max_lat >= min(p.min_lat or 0.0 for p in boxes),
+        )
+        for plot in session.scalars(near):
+            plots.setdefault(plot.key, plot)
+    return plots
+
+
+def _records_about(
+    session: Session, brand_id: int, sites: set[str], plots: set[str]
+) -> dict[int, EvidenceRecord]:
+    """Return the records about `sites` or `plots`, and those about neither kind of subject."""
+    about = EvidenceRecord.brand_id == brand_id
+    queries = [
+        select(EvidenceRecord).where(about, EvidenceRecord.subject_type.not_in(("plot", "site")))
+    ]
+    for chunk in _chunks(sites):
+        queries.append(
+            select(EvidenceRecord).where(
+                about, EvidenceRecord.subject_type == "site", EvidenceRecord.subject_key.in_(chunk)
+            )
+        )
+        queries.append(select(EvidenceRecord).where(about, EvidenceRecord.about_site.in_(chunk)))
+    for chunk in _chunks(plots):
+        queries.append(
+            select(EvidenceRecord).where(
+                about, EvidenceRecord.subject_type == "plot", EvidenceRecord.subject_key.in_(chunk)
+            )
+        )
+    return {record.id: record for query in queries for record in session.scalars(query)}
+
+
+def _materials(settings: dict[str, Any], locale: str) -> tuple[Material, ...]:
+    return tuple(
         Material(
             gtin=m["gtin"],
             name=(m.get("name") or {}).get(locale) or m["gtin"],
@@ -91,50 +283,50 @@ def load_batch_inputs(session: Session, batch: Batch, as_of: date | None = None)
         )
         for m in settings.get("materials", [])
     )
+
+
+def load_batch_inputs(session: Session, batch: Batch, as_of: date | None = None) -> BatchInputs:
+    """Return everything the evidence checks need for `batch`, read from the database.
+
+    Only what the batch's trace and checks can reach is read, with set-based indexed queries
+    (a few per level of the chain, none per event): the events naming the classes upstream
+    of the batch, every harvest at the farms among them (yields are per farm and season),
+    the sites at those events' locations, the farms' plots and the plots near them (for
+    overlaps), and the evidence records about those sites and plots or about no place.
+    """
+    brand: Brand = batch.product.brand
+    settings = brand.settings or {}
+    materials = _materials(settings, brand.default_locale)
+    tracked_gtins = {m.gtin: m.tracked for m in materials}
+
+    def tracked(cls: str) -> bool:
+        return tracked_gtins.get(gtin_of(cls) or "", True)
+
+    root = lot_class(batch.product.gtin, batch.lot)
+    events = _trace_events(session, brand.id, root, tracked)
+    locations = {loc for e in events.values() for loc in (e.biz_location, e.read_point) if loc}
+    sites = _sites_at(session, brand.id, locations)
+    farm_locations = {s.location_id for s in sites.values() if s.kind == "farm" and s.location_id}
+    for row in _farm_creations(session, brand.id, farm_locations, set(events)):
+        events[row.id] = row
+    plots = _plots_near(session, brand.id, set(sites))
+    trace_events = tuple(
+        plain_event(e) for e in sorted(events.values(), key=lambda e: (e.event_time, e.id))
+    )
+    named_plot_ids = {p for e in trace_events if is_creation(e) for p in named_plots(e)}
+    records = _records_about(session, brand.id, set(sites), set(plots) | named_plot_ids)
+    named_sites = {r.about_site for r in records.values() if r.about_site} - sites.keys()
+    for site in _sites_by_key(session, brand.id, named_sites):
+        sites[site.key] = site
     return BatchInputs(
-        batch_class=lot_class(batch.product.gtin, batch.lot),
+        batch_class=root,
         batch_quantity_kg=batch.quantity_kg,
         as_of=as_of or batch.produced_on or date.today(),
-        events=tuple(_event(e) for e in events),
-        sites=tuple(
-            PlainSite(
-                id=s.key,
-                kind=s.kind,
-                name=s.name,
-                sgln=s.location_id,
-                country=s.country,
-                lat=s.lat,
-                lon=s.lon,
-                region=s.region,
-                parent=s.parent_key,
-            )
-            for s in sites
-        ),
-        plots=tuple(
-            PlainPlot(
-                id=p.key,
-                farm=p.site_key,
-                geometry=p.geometry,
-                declared_area_ha=p.declared_area_ha,
-                country=p.country,
-            )
-            for p in plots
-        ),
+        events=trace_events,
+        sites=tuple(plain_site(s) for s in sorted(sites.values(), key=lambda s: s.id)),
+        plots=tuple(plain_plot(p) for p in sorted(plots.values(), key=lambda p: p.id)),
         materials=materials,
-        evidence=tuple(
-            PlainRecord(
-                id=r.key,
-                kind=r.kind,
-                subject_type=r.subject_type,
-                subject_id=r.subject_key,
-                issuer=r.issuer,
-                issued_on=r.issued_on,
-                valid_until=r.valid_until,
-                payload=r.payload,
-                source_hash=r.document_sha256 or r.record_sha256,
-            )
-            for r in records
-        ),
+        evidence=tuple(plain_record(r) for r in sorted(records.values(), key=lambda r: r.id)),
         parameters=settings.get("parameters") or {},
     )
 

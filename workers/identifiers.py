@@ -10,6 +10,7 @@ canonical host.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import quote, unquote, urlsplit
 
 CANONICAL_HOST = "https://id.gs1.org"
@@ -112,11 +113,13 @@ def _from_digital_link(uri: str) -> str:
     return _dl((primary, value), *pairs[1:])
 
 
+@lru_cache(maxsize=1 << 16)
 def canonical_id(identifier: str) -> str:
     """Return the canonical form of an EPC URN or GS1 Digital Link URI.
 
     Non-GS1 URIs (``urn:uuid:``, a company's own ``https://`` vocabulary) are returned as
-    written: they are already their own canonical form.
+    written: they are already their own canonical form. Results are cached: a capture
+    reads each identifier twice (validation, storage) and lots recur across events.
     """
     text = identifier.strip()
     match = _URN.match(text)

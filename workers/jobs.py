@@ -10,7 +10,10 @@ import json
 
 from flask import current_app
 
-from server.builds import published_story
+from server.broker import broker
+from server.builds import brand_rebuild_key, enqueue_brand_builds, published_story
+from server.db import db
+from server.models import Brand
 from server.snapshots import site_tilesets
 from workers.batch_data import load_batch_inputs, load_scene_input
 from workers.evidence.report import build_report
@@ -18,6 +21,21 @@ from workers.runner import BuildContext, run_build
 from workers.scene import build_scene as compose_scene
 from workers.scene import countries_of
 from workers.scene.topojson import load_country_outlines
+
+
+def rebuild_brand(brand_id: int) -> int:
+    """Enqueue the current builds of every batch of the brand; return how many were enqueued.
+
+    Run for a coalesced request (`server.builds.request_brand_rebuild`): the request's key
+    is dropped first, so a change committed while this runs requests another run.
+    """
+    with current_app.app_context():
+        broker.redis.delete(brand_rebuild_key(brand_id))
+        brand = db.session.get(Brand, brand_id)
+        if brand is None:
+            return 0
+        lease = int(current_app.config["BUILD_LEASE_SECONDS"])
+        return enqueue_brand_builds(db.session, broker.redis, brand, lease)
 
 
 def compute_evidence(batch_id: int) -> dict[str, str]:

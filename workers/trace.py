@@ -88,6 +88,14 @@ def ilmd_value(ilmd: dict[str, Any], names: frozenset[str]) -> Any:
     return None
 
 
+def named_plots(event: TraceEvent) -> tuple[str, ...]:
+    """Return the plot ids a harvest (creation) event names in its ILMD, sorted."""
+    named = ilmd_value(event.ilmd, _PLOT_KEYS)
+    if isinstance(named, (list, tuple)):
+        return tuple(sorted({str(p) for p in named}))
+    return (str(named),) if named else ()
+
+
 @dataclass(frozen=True)
 class Flow:
     """One input or output line of a transformation."""
@@ -370,11 +378,7 @@ class _Builder:
             elif site.kind != "farm":
                 self.lose("created_off_farm", cls, part, [event.id])
             else:
-                named = ilmd_value(event.ilmd, _PLOT_KEYS)
-                if isinstance(named, (list, tuple)):
-                    plot_ids = tuple(sorted({str(p) for p in named}))
-                else:
-                    plot_ids = (str(named),) if named else ()
+                plot_ids = named_plots(event)
                 row = self.origins.setdefault(
                     (site.id, plot_ids),
                     {"share": 0.0, "kg": 0.0, "lots": set(), "events": set()},

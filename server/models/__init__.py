@@ -7,7 +7,7 @@ from server.models.brand import Batch, Brand, Product, StoryVersion
 from server.models.build import Build
 from server.models.capture import ApiToken, Capture
 from server.models.snapshot import Snapshot
-from server.models.supply import EpcisEvent, EvidenceRecord, Plot, Site
+from server.models.supply import EpcisEvent, EventIdentifier, EvidenceRecord, Plot, Site
 
 __all__ = [
     "ApiToken",
@@ -18,6 +18,7 @@ __all__ = [
     "Build",
     "Capture",
     "EpcisEvent",
+    "EventIdentifier",
     "EvidenceRecord",
     "Invitation",
     "Membership",

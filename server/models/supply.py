@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from server.models.base import Base, utcnow
+from workers.evidence.plots import bounds
+from workers.evidence.records import site_named
 
 
 class Site(Base):
@@ -33,10 +35,18 @@ class Site(Base):
 
 
 class Plot(Base):
-    """A farm's plot with its GeoJSON geometry and declared area."""
+    """A farm's plot with its GeoJSON geometry and declared area.
+
+    The bounding box is kept from the geometry so that plots near a batch's plots (the ones
+    an overlap check must compare) are found by an indexed range query.
+    """
 
     __tablename__ = "plots"
-    __table_args__ = (UniqueConstraint("brand_id", "key"),)
+    __table_args__ = (
+        UniqueConstraint("brand_id", "key"),
+        Index("ix_plots_bbox", "brand_id", "min_lon", "max_lon"),
+        Index("ix_plots_farm", "brand_id", "site_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
@@ -45,13 +55,26 @@ class Plot(Base):
     geometry: Mapped[dict[str, Any]] = mapped_column(default=dict)
     declared_area_ha: Mapped[float | None] = mapped_column(Float)
     country: Mapped[str | None] = mapped_column(String(2))
+    min_lon: Mapped[float | None] = mapped_column(Float)
+    min_lat: Mapped[float | None] = mapped_column(Float)
+    max_lon: Mapped[float | None] = mapped_column(Float)
+    max_lat: Mapped[float | None] = mapped_column(Float)
+
+    @validates("geometry")
+    def _keep_bounds(self, _key: str, geometry: dict[str, Any]) -> dict[str, Any]:
+        box = bounds(geometry) if geometry else None
+        self.min_lon, self.min_lat, self.max_lon, self.max_lat = box or (None,) * 4
+        return geometry
 
 
 class EpcisEvent(Base):
     """One EPCIS 2.0 event: the raw JSON as captured plus the fields tracing needs."""
 
     __tablename__ = "epcis_events"
-    __table_args__ = (UniqueConstraint("brand_id", "event_hash"),)
+    __table_args__ = (
+        UniqueConstraint("brand_id", "event_hash"),
+        Index("ix_epcis_events_event_id", "brand_id", "event_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
@@ -74,11 +97,34 @@ class EpcisEvent(Base):
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class EventIdentifier(Base):
+    """One canonical identifier an event names, in a role: what identifier filters look up.
+
+    Roles: ``epc`` (epcList, childEPCs and the classes of quantityList/childQuantityList:
+    what ``MATCH_epc`` sees), ``io`` (parentID, input/output EPCs and classes: the rest of
+    ``MATCH_anyEPC``) and ``place`` (the bizLocation without its ``/254/`` extension).
+    """
+
+    __tablename__ = "event_identifiers"
+    __table_args__ = (Index("ix_event_identifiers_lookup", "brand_id", "identifier", "role"),)
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("epcis_events.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(8), primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(200), primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"))
+
+
 class EvidenceRecord(Base):
     """A piece of evidence about a plot, site or batch (assessment, visit, payment, audit)."""
 
     __tablename__ = "evidence_records"
-    __table_args__ = (UniqueConstraint("brand_id", "key"),)
+    __table_args__ = (
+        UniqueConstraint("brand_id", "key"),
+        Index("ix_evidence_records_subject", "brand_id", "subject_type", "subject_key"),
+        Index("ix_evidence_records_about_site", "brand_id", "about_site"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
@@ -92,3 +138,12 @@ class EvidenceRecord(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     document_sha256: Mapped[str | None] = mapped_column(String(64))
     record_sha256: Mapped[str] = mapped_column(String(64))
+    # the site the record is about (`workers.evidence.records.record_site`), kept on write
+    about_site: Mapped[str | None] = mapped_column(String(200))
+
+
+@event.listens_for(EvidenceRecord, "before_insert")
+@event.listens_for(EvidenceRecord, "before_update")
+def _keep_about_site(_mapper: Any, _connection: Any, record: EvidenceRecord) -> None:
+    site = site_named(record.payload or {}, record.subject_type, record.subject_key)
+    record.about_site = site[:200] if site else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from server.blobs import BlobStore
 from server.build_outputs import BatchOutputs, batch_outputs
@@ -86,11 +86,18 @@ def batch_events(gtin: str, lot: str) -> Response:
     """Return the EPCIS events in the batch's trace as an EPCISDocument (``gs1:epcis``)."""
     batch, outputs, report, _ = reported(gtin, lot)
     ids = {step["event"] for step in report.get("trace", {}).get("journey", [])}
-    rows = db.session.scalars(
-        select(EpcisEvent)
-        .where(EpcisEvent.brand_id == batch.product.brand_id)
-        .order_by(EpcisEvent.event_time)
-    ).all()
+    wanted = sorted(ids)
+    found: dict[int, EpcisEvent] = {}
+    for start in range(0, len(wanted), 1000):
+        chunk = wanted[start : start + 1000]
+        for row in db.session.scalars(
+            select(EpcisEvent).where(
+                EpcisEvent.brand_id == batch.product.brand_id,
+                or_(EpcisEvent.event_id.in_(chunk), EpcisEvent.event_hash.in_(chunk)),
+            )
+        ):
+            found[row.id] = row
+    rows = sorted(found.values(), key=lambda row: (row.event_time, row.id))
     events = [row.raw for row in rows if (row.event_id or row.event_hash) in ids]
     document = {
         "@context": [EPCIS_CONTEXT],

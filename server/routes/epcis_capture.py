@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from server.blobs import BlobStore
 from server.broker import broker
-from server.builds import enqueue_brand_builds
+from server.builds import request_brand_rebuild
 from server.capture import capture_events, capture_status
 from server.db import db
 from server.epcis_fields import Issue
@@ -20,7 +20,7 @@ from server.epcis_validation import (
     validate_event,
 )
 from server.errors import InvalidSubmission, NotFound
-from server.models import Brand, Capture
+from server.models import Capture
 from server.routes.auth import bearer_brand
 
 bp = Blueprint("epcis_capture", __name__, url_prefix="/epcis")
@@ -83,11 +83,10 @@ def _accept(brand_id: int, data: bytes, events: list[tuple[str, dict[str, Any]]]
     sha = BlobStore(current_app.config["BLOB_PATH"]).put(data)
     capture = capture_events(db.session, brand_id, events, (sha, len(data), media_type))
     if capture.stored_count:
-        # New events change the brand's batches: start their rebuilds now, not at next scan.
-        brand = db.session.get(Brand, brand_id)
-        if brand is not None:
-            lease = int(current_app.config["BUILD_LEASE_SECONDS"])
-            enqueue_brand_builds(db.session, broker.redis, brand, lease)
+        # New events change the brand's batches: start their rebuilds now, not at next scan
+        # (one coalesced job for a stream of captures, see `request_brand_rebuild`).
+        lease = int(current_app.config["BUILD_LEASE_SECONDS"])
+        request_brand_rebuild(broker.redis, brand_id, lease)
     response = jsonify(capture_status(capture))
     response.status_code = 202
     response.headers["Location"] = f"/epcis/capture/{capture.id}"

@@ -121,12 +121,33 @@ def test_capture_answers_202_with_a_location_reporting_its_status(
     capture_id = response.get_json()["captureID"]
     assert response.headers["Location"] == f"/epcis/capture/{capture_id}"
     assert _revision(sqlite_app) == before + 1
-    from rq import Queue
+    from rq import Queue, SimpleWorker
 
     from server.broker import broker
 
-    with sqlite_app.app_context():  # every batch's evidence and scene rebuild is enqueued
-        assert Queue("builds", connection=broker.redis).count == 6
+    with sqlite_app.app_context():  # one job will enqueue every batch's rebuilds
+        queue = Queue("builds", connection=broker.redis)
+        assert [job.func_name for job in queue.get_jobs()] == ["workers.jobs.rebuild_brand"]
+    # More captures while it waits add no job: requests coalesce.
+    assert post(_document(_event(bizStep="receiving"))).status_code == 202
+    assert _revision(sqlite_app) == before + 2
+    with sqlite_app.app_context():
+        assert queue.count == 1
+        job = queue.get_jobs()[0]
+        SimpleWorker([queue], connection=broker.redis).work(burst=True, max_jobs=1)
+        assert job.return_value() == 6  # evidence and scene of the demo's three batches
+        builds = [j.func_name for j in queue.get_jobs()]
+        assert (
+            sorted(builds)
+            == ["workers.jobs.build_scene"] * 3 + ["workers.jobs.compute_evidence"] * 3
+        )
+        revision = db.session.scalars(select(Brand.data_revision).where(Brand.slug == "nkabom"))
+        assert revision.one() == before + 2
+    # Once it has run, the next capture asks again.
+    assert post(_document(_event(bizStep="inspecting"))).status_code == 202
+    with sqlite_app.app_context():
+        jobs = [j.func_name for j in queue.get_jobs()]
+        assert jobs.count("workers.jobs.rebuild_brand") == 1
     token = _token(sqlite_app)
     status = sqlite_app.test_client().get(
         response.headers["Location"], headers={"Authorization": f"Bearer {token}"}

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, text
+from werkzeug.datastructures import MultiDict
 
 from server.db import db
+from server.epcis_query import _statement, parse_query
 from server.models import Brand, EpcisEvent
 from tests.conftest import api_token
 from workers.identifiers import canonical_id
@@ -212,3 +215,80 @@ def test_queries_need_a_live_token(sqlite_app: Flask) -> None:
     response = sqlite_app.test_client().get("/epcis/events")
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def _capture(app: Flask, token: str, *events: dict[str, Any]) -> None:
+    document = {
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2025-02-03T11:00:00Z",
+        "epcisBody": {"eventList": list(events)},
+    }
+    response = app.test_client().post(
+        "/epcis/capture",
+        data=json.dumps(document),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/ld+json"},
+    )
+    assert response.status_code == 202, response.get_json()
+
+
+def _aggregation(event_id: str, parent: str, children: list[str]) -> dict[str, Any]:
+    return {
+        "type": "AggregationEvent",
+        "eventID": event_id,
+        "eventTime": "2025-02-03T10:00:00Z",
+        "eventTimeZoneOffset": "+00:00",
+        "action": "ADD",
+        "bizStep": "packing",
+        "parentID": parent,
+        "childEPCs": children,
+    }
+
+
+SSCC = "urn:epc:id:sscc:9520123.0000000001"
+CHILD = "urn:epc:id:sgtin:9520123.012345.400"
+
+
+def test_match_epc_sees_children_and_any_epc_sees_the_parent(app: Flask) -> None:
+    token = _token(app)
+    _capture(app, token, _aggregation("urn:uuid:agg-1", SSCC, [CHILD]))
+    # Digital Link and URN spellings of the same identifiers find the same events.
+    assert [e["eventID"] for e in _all(app, token, MATCH_epc=CHILD)] == ["urn:uuid:agg-1"]
+    assert [e["eventID"] for e in _all(app, token, MATCH_anyEPC=CHILD)] == ["urn:uuid:agg-1"]
+    assert _all(app, token, MATCH_epc=SSCC) == []
+    assert [e["eventID"] for e in _all(app, token, MATCH_anyEPC=canonical_id(SSCC))] == [
+        "urn:uuid:agg-1"
+    ]
+    # Both filters given: an event must satisfy each.
+    assert _all(app, token, MATCH_epc=CHILD, MATCH_anyEPC=SSCC) != []
+    assert _all(app, token, MATCH_epc=SSCC, MATCH_anyEPC=CHILD) == []
+
+
+def test_identifier_filters_agree_with_the_events_for_every_class(sqlite_app: Flask) -> None:
+    token = _token(sqlite_app)
+    stored = _stored(sqlite_app)
+    classes = sorted({q["epc_class"] for e in stored for q in e.quantities + e.inputs})[:12]
+    for cls in classes:
+        for name, any_epc in (("MATCH_epc", False), ("MATCH_anyEPC", True)):
+            expected = {e.event_id for e in stored if cls in _classes(e, any_epc=any_epc)}
+            found = _all(sqlite_app, token, perPage="500", **{name: cls})
+            assert {e["eventID"] for e in found} == expected, (name, cls)
+
+
+def test_identifier_filters_use_the_identifier_index(sqlite_app: Flask) -> None:
+    query = parse_query(MultiDict({"MATCH_anyEPC": CHILD}))
+    with sqlite_app.app_context():
+        statement = _statement(1, query, None).limit(31)
+        compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
+        plan = db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all()
+    assert any("ix_event_identifiers_lookup" in str(row) for row in plan), plan
+
+
+def test_an_identifier_longer_than_the_index_is_still_found(sqlite_app: Flask) -> None:
+    token = _token(sqlite_app)
+    long_child = "https://example.org/item/" + "x" * 300
+    _capture(sqlite_app, token, _aggregation("urn:uuid:agg-long", SSCC, [long_child]))
+    found = _all(sqlite_app, token, MATCH_epc=long_child)
+    assert [e["eventID"] for e in found] == ["urn:uuid:agg-long"]
+    assert _all(sqlite_app, token, MATCH_epc=long_child + "y") == []

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 
 from server.db import make_engine
 from server.migrate import upgrade
@@ -20,3 +23,60 @@ def test_migrations_match_the_models(database: dict[str, Any]) -> None:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     engine.dispose()
     assert diff == [], f"models and migrations differ; add a migration: {diff}"
+
+
+def test_migration_0004_fills_identifiers_bounds_and_record_sites(
+    database: dict[str, Any],
+) -> None:
+    engine = make_engine(database["DATABASE_URL"], database.get("DATABASE_SCHEMA"))
+    upgrade(engine, "0003")
+    lot = "https://id.gs1.org/01/09520123000014/10/W1"
+    farm = "https://id.gs1.org/414/9520123000016/254/7"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO brands (id, slug, name, default_locale, locales, settings,"
+                " data_revision, created_at) VALUES (1, 'b', 'B', 'en', '[]', '{}', 1, :now)"
+            ),
+            {"now": datetime.now(UTC)},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO epcis_events (id, brand_id, event_hash, event_type, event_time,"
+                " event_timezone, biz_location, inputs, outputs, quantities, parsed, raw,"
+                " recorded_at) VALUES (1, 1, 'h1', 'ObjectEvent', :now, '+00:00', :farm,"
+                " '[]', '[]', :quantities, :parsed, '{}', :now)"
+            ),
+            {
+                "now": datetime.now(UTC),
+                "farm": farm,
+                "quantities": json.dumps([{"epc_class": lot, "quantity": 1, "uom": "KGM"}]),
+                "parsed": json.dumps({"epcs": [], "parent_id": "urn:x:parent"}),
+            },
+        )
+        conn.execute(
+            text(
+                "INSERT INTO plots (id, brand_id, key, site_key, geometry) VALUES"
+                " (1, 1, 'p1', 'farm-1', :geometry)"
+            ),
+            {"geometry": json.dumps({"type": "Point", "coordinates": [-1.5, 6.25]})},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO evidence_records (id, brand_id, key, kind, subject_type,"
+                " subject_key, payload, record_sha256) VALUES"
+                " (1, 1, 'r1', 'farmgate_payment', 'plot', 'p1', :payload, 'x'),"
+                " (2, 1, 'r2', 'clmrs_visit', 'site', 'farm-2', '{}', 'y')"
+            ),
+            {"payload": json.dumps({"site": "farm-1"})},
+        )
+    upgrade(engine)
+    with engine.connect() as conn:
+        links = set(conn.execute(text("SELECT role, identifier FROM event_identifiers")).all())
+        box = conn.execute(text("SELECT min_lon, min_lat, max_lon, max_lat FROM plots")).one()
+        sites = conn.execute(text("SELECT about_site FROM evidence_records ORDER BY id")).all()
+    engine.dispose()
+    base = farm.split("/254/")[0]
+    assert links == {("epc", lot), ("io", "urn:x:parent"), ("place", base)}
+    assert tuple(box) == (-1.5, 6.25, -1.5, 6.25)
+    assert [s[0] for s in sites] == ["farm-1", "farm-2"]

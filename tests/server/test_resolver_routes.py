@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from flask import Flask
 
@@ -100,6 +101,13 @@ def test_link_types_answer_with_their_targets(app: Flask) -> None:
     document = json.loads(events.data)
     assert document["type"] == "EPCISDocument"
     assert len(document["epcisBody"]["eventList"]) > 20
+    # Exactly the journey's events, in time order.
+    journey = [step["event"] for step in body["trace"]["journey"]]
+    listed = document["epcisBody"]["eventList"]
+    assert sorted(e["eventID"] for e in listed) == sorted(journey)
+    assert [e["eventTime"] for e in listed] == sorted(
+        (e["eventTime"] for e in listed), key=lambda t: datetime.fromisoformat(t)
+    )
     missing = client.get(
         FLAGGED + "?linkType=gs1:recipeInfo", headers={"Accept": "application/json"}
     )

@@ -22,6 +22,29 @@ def _geod() -> Geod:
     return Geod(ellps="WGS84")
 
 
+def bounds(geometry: dict[str, Any]) -> tuple[float, float, float, float] | None:
+    """Return (min lon, min lat, max lon, max lat) of a GeoJSON geometry's positions.
+
+    None when it holds no readable position; positions that are not numbers are skipped.
+    """
+    xs: list[float] = []
+    ys: list[float] = []
+    stack: list[Any] = [geometry.get("coordinates") if isinstance(geometry, dict) else None]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, list) or not item:
+            continue
+        first, second = item[0], item[1] if len(item) > 1 else None
+        if isinstance(first, int | float) and isinstance(second, int | float):
+            xs.append(float(first))
+            ys.append(float(second))
+        else:
+            stack.extend(item)
+    if not xs:
+        return None
+    return min(xs), min(ys), max(xs), max(ys)
+
+
 def is_polygonal(geometry: dict[str, Any]) -> bool:
     """Tell whether a GeoJSON geometry is a Polygon or MultiPolygon."""
     return geometry.get("type") in ("Polygon", "MultiPolygon")

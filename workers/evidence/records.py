@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from workers.evidence.inputs import BatchInputs, EvidenceRecord
 
 
@@ -22,7 +24,12 @@ def records_of(inputs: BatchInputs, kind: str) -> list[EvidenceRecord]:
 
 def record_site(record: EvidenceRecord) -> str | None:
     """Return the site a record is about: its payload's ``site``, else a site subject."""
-    site = record.payload.get("site")
+    return site_named(record.payload, record.subject_type, record.subject_id)
+
+
+def site_named(payload: dict[str, Any], subject_type: str, subject_id: str) -> str | None:
+    """Return the site a record with this payload and subject is about (see `record_site`)."""
+    site = payload.get("site") if isinstance(payload, dict) else None
     if isinstance(site, str) and site:
         return site
-    return record.subject_id if record.subject_type == "site" else None
+    return subject_id if subject_type == "site" else None
