@@ -55,7 +55,8 @@ def test_editor_uploads_and_the_worker_tiles_it(
     studio: StudioClient, studio_app: Flask, ply: bytes
 ) -> None:
     page = studio.get(PAGE)
-    assert page.status_code == 200 and "47 sites have no snapshot yet" in page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "47 sites have no snapshot yet" in page.get_data(as_text=True)
     response = studio.post(PAGE, _form(ply), content_type="multipart/form-data")
     assert response.status_code == 303
     listing = studio.get(PAGE).get_data(as_text=True)
