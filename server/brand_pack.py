@@ -19,9 +19,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from server.blobs import BlobStore, store_blob
-from server.epcis import EventError, events_of, parse_event
+from server.capture import stage_capture
+from server.epcis_validation import validate_document
 from server.errors import BrandPackError
-from server.event_store import delete_brand_events, insert_events
+from server.event_store import delete_brand_events
 from server.models import (
     Batch,
     Brand,
@@ -212,25 +213,22 @@ def _add_plots(session: Session, brand: Brand, collection: Any, where: Path) -> 
 
 
 def _add_events(session: Session, brand: Brand, store: BlobStore, path: Path) -> None:
+    """Capture the EPCIS document at `path` exactly as `POST /epcis/capture` would."""
+    data = path.read_bytes()
     document = _read_json(path)
-    source = store_blob(session, store, path.read_bytes(), "application/ld+json")
-    seen: set[str] = set()
-    rows: list[dict[str, Any]] = []
-    try:
-        events = events_of(document)
-    except EventError as exc:
-        raise BrandPackError(f"{path}: {exc}") from exc
-    for i, raw in enumerate(events):
-        try:
-            columns = parse_event(raw)
-        except EventError as exc:
-            raise BrandPackError(f"{path}: event {i}: {exc}") from exc
-        if columns["event_hash"] in seen:
-            continue  # the same event twice in one document is stored once
-        seen.add(columns["event_hash"])
-        rows.append({**columns, "raw": raw, "source_document": source})
-    insert_events(session, brand.id, rows)
-    session.flush()
+    issues = validate_document(document)
+    if issues:
+        listed = "; ".join(f"{i.path}: {i.message}" for i in issues[:5])
+        raise BrandPackError(f"{path}: {len(issues)} problem(s) in the EPCIS document: {listed}")
+    source = store_blob(session, store, data, "application/ld+json")
+    events = document["epcisBody"]["eventList"]
+    paths = [f"$.epcisBody.eventList[{i}]" for i in range(len(events))]
+    stage_capture(
+        session,
+        brand.id,
+        list(zip(paths, events, strict=True)),
+        (source, len(data), "application/ld+json"),
+    )
 
 
 def _add_evidence(session: Session, brand: Brand, store: BlobStore, folder: Path) -> None:

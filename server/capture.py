@@ -46,6 +46,20 @@ def stored_columns(event: dict[str, Any]) -> dict[str, Any]:
     return columns
 
 
+def stage_capture(
+    session: Session,
+    brand_id: int,
+    events: Sequence[tuple[str, dict[str, Any]]],
+    document: tuple[str, int, str],
+) -> Capture:
+    """Add validated `events` of the brand and their Capture record to `session`; no commit.
+
+    The one way events enter the database: the HTTP capture interface (`capture_events`)
+    and brand-pack imports (`server.brand_pack`) both come through here.
+    """
+    return _store(session, brand_id, [(p, raw, stored_columns(raw)) for p, raw in events], document)
+
+
 def _store(
     session: Session,
     brand_id: int,
@@ -78,7 +92,7 @@ def _store(
     capture.duplicates = duplicates
     capture.finished_at = utcnow()
     session.add(capture)
-    session.commit()
+    session.flush()
     return capture
 
 
@@ -98,7 +112,9 @@ def capture_events(
     rows = [(path, raw, stored_columns(raw)) for path, raw in events]
     for attempt in range(_ATTEMPTS):
         try:
-            return _store(session, brand_id, rows, document)
+            capture = _store(session, brand_id, rows, document)
+            session.commit()
+            return capture
         except IntegrityError:
             session.rollback()
             if attempt == _ATTEMPTS - 1:

@@ -93,12 +93,13 @@ def test_every_official_capture_example_is_accepted(sqlite_app: Flask, post: Pos
     refused = {}
     documents = [p for p in _examples() if p.name != "EPCISQueryDocument.jsonld"]
     assert len(documents) >= 40
+    before = _count(sqlite_app, Capture)  # the demo pack's own event files, captured at import
     for path in documents:
         response = post(path.read_bytes())
         if response.status_code != 202:
             refused[str(path.relative_to(EXAMPLES))] = response.get_json()
     assert refused == {}
-    assert _count(sqlite_app, Capture) == len(documents)
+    assert _count(sqlite_app, Capture) == before + len(documents)
 
 
 def test_the_query_document_is_refused_naming_its_type(sqlite_app: Flask, post: Post) -> None:
@@ -195,6 +196,15 @@ def test_a_duplicate_capture_does_not_double_events(app: Flask) -> None:
     assert (body["storedCount"], body["duplicateCount"]) == (0, 1)
     assert body["duplicates"][0]["path"] == "$.epcisBody.eventList[0]"
     assert (_count(app), _revision(app)) == (count, revision)
+
+
+def test_the_demo_pack_is_imported_through_the_capture_interface(sqlite_app: Flask) -> None:
+    event_files = sorted((ROOT / "brands" / "nkabom" / "events").glob("*.jsonld"))
+    with sqlite_app.app_context():
+        captures = db.session.scalars(select(Capture)).all()
+        assert len(captures) == len(event_files)
+        assert all(c.status == "succeeded" and c.stored_count > 0 for c in captures)
+        assert sum(c.event_count for c in captures) >= 262
 
 
 def test_the_demo_packs_own_events_recaptured_are_all_duplicates(
@@ -307,13 +317,14 @@ def test_requests_without_a_live_token_get_401_with_a_bearer_challenge(sqlite_ap
     with sqlite_app.app_context(), db.transaction() as session:
         record, token = create_token(session, "nkabom", "to revoke")
         revoke_token(session, record.id)
+    captures = _count(sqlite_app, Capture)
     for headers in ({}, {"Authorization": "Basic abc"}, {"Authorization": f"Bearer {token}"}):
         response = client.post("/epcis/capture", json=document, headers=headers)
         assert response.status_code == 401
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
         assert response.mimetype == "application/problem+json"
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
-    assert _count(sqlite_app, Capture) == 0
+    assert _count(sqlite_app, Capture) == captures
 
 
 def test_a_capture_is_invisible_to_another_brands_token(sqlite_app: Flask, post: Post) -> None:
@@ -332,10 +343,10 @@ def test_a_capture_is_invisible_to_another_brands_token(sqlite_app: Flask, post:
 def test_a_failure_while_storing_rolls_the_whole_capture_back(app: Flask) -> None:
     # A brand id that does not exist fails the foreign key only when the events are
     # written, after the document's blob row and the capture row were added.
-    before = (_count(app), _count(app, Blob))
+    before = (_count(app), _count(app, Blob), _count(app, Capture))
     with app.app_context(), pytest.raises(IntegrityError):
         capture_events(db.session, 999_999, [("$", _event())], ("0" * 64, 1, LD))
-    assert (_count(app), _count(app, Blob), _count(app, Capture)) == (*before, 0)
+    assert (_count(app), _count(app, Blob), _count(app, Capture)) == before
 
 
 def test_create_token_prints_a_token_stored_only_as_its_hash(sqlite_app: Flask) -> None:
