@@ -8,10 +8,11 @@ position has been found consistent with the site.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pyproj import Geod
@@ -21,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.blobs import BlobStore, store_blob
+from server.capture_credentials import media_type_of, read_credentials
 from server.errors import InvalidSubmission, NotFound
 from server.models import Site, Snapshot
 from server.snapshot_meta import CaptureMeta
@@ -108,11 +110,14 @@ def ingest_snapshot(
     data: bytes,
     meta: CaptureMeta,
     limits: SnapshotLimits,
+    credentials: bytes | None = None,
 ) -> Snapshot:
     """Validate capture `data` of `site`, then store it and enqueue its tiling.
 
-    Raise InvalidSubmission (413 over the size cap, 422 for a malformed or hostile file or
-    a position too far from the site) before anything is stored.
+    `credentials` is an optional image with an embedded C2PA manifest about the capture.
+    Raise InvalidSubmission (413 over the size cap, 422 for a malformed or hostile file,
+    a position too far from the site, or credentials that fail verification) before
+    anything is stored.
     """
     if len(data) > limits.max_bytes:
         raise InvalidSubmission(
@@ -123,7 +128,13 @@ def ingest_snapshot(
         fmt, splats = parse_capture(data, limits)
     except SplatFileError as exc:
         raise InvalidSubmission(422, "Invalid splat file", f"{exc}; nothing was stored.") from exc
+    verified = None
+    if credentials:
+        verified = read_credentials(credentials, hashlib.sha256(data).hexdigest())
     sha = store_blob(session, store, data, MEDIA_TYPES[fmt])
+    if credentials and verified:
+        image = store_blob(session, store, credentials, media_type_of(credentials))
+        verified = replace(verified, image_sha256=image)
     snapshot = Snapshot(
         id=uuid.uuid4().hex,
         brand_id=site.brand_id,
@@ -138,6 +149,7 @@ def ingest_snapshot(
         device=meta.device,
         party=meta.party,
         consent=meta.consent,
+        credentials=verified.as_json() if verified else None,
         status="queued",
         progress=0.0,
     )
@@ -181,6 +193,7 @@ def snapshot_state(snapshot: Snapshot) -> dict[str, Any]:
         "device": snapshot.device,
         "party": snapshot.party,
         "consent": snapshot.consent,
+        "credentials": snapshot.credentials,
         "source": {"sha256": snapshot.source_sha256},
         "tileset": f"/blobs/{snapshot.tileset_sha256}" if done else None,
         "error": snapshot.error if snapshot.status == "failed" else None,

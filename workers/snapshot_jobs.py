@@ -95,6 +95,8 @@ def _tile(session: Session, snapshot: Snapshot, store: BlobStore) -> str:
         "capturedOn": snapshot.captured_on.isoformat(),
         "source": {"sha256": snapshot.source_sha256, "format": fmt},
     }
+    if snapshot.credentials:
+        document["snapshot"]["credentials"] = snapshot.credentials
     text = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
     sha = store_blob(session, store, text, "application/json")
     snapshot.tileset_sha256 = sha

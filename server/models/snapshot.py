@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -34,6 +35,8 @@ class Snapshot(Base):
     device: Mapped[str | None] = mapped_column(String(200))
     party: Mapped[str | None] = mapped_column(String(200))
     consent: Mapped[str | None] = mapped_column(Text)
+    # Verified C2PA capture credentials (server.capture_credentials.Credentials), if sent.
+    credentials: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     status: Mapped[str] = mapped_column(String(16))
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     step: Mapped[str | None] = mapped_column(String(32))

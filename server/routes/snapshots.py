@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from server.blobs import BlobStore
 from server.broker import broker
+from server.capture_credentials import uploaded_credentials
 from server.db import db
 from server.errors import InvalidSubmission, NotFound
 from server.models import Site, Snapshot
@@ -76,6 +77,7 @@ def upload_snapshot(site_key: str) -> Response:
         data,
         meta,
         limits,
+        uploaded_credentials(request.files),
     )
     response = jsonify(snapshot_state(snapshot))
     response.status_code = 202

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from server.blobs import BlobStore
 from server.broker import broker
+from server.capture_credentials import uploaded_credentials
 from server.db import db
 from server.errors import InvalidSubmission, NotFound
 from server.models import Site, Snapshot
@@ -85,6 +86,7 @@ def upload(slug: str) -> Response:
             data,
             meta,
             limits,
+            uploaded_credentials(request.files),
         )
     except InvalidSubmission as problem:
         db.session.rollback()

@@ -145,3 +145,17 @@ def test_progress_socket_for_studio_users_of_the_brand_only(
             ws.close()
     assert messages[0]["status"] in ("queued", "tiling", "done")
     assert messages[-1]["type"] == "done"
+
+
+def test_capture_credentials_are_shown_in_the_studio(studio: StudioClient, ply: bytes) -> None:
+    import hashlib
+
+    from tests.server.c2pa_signing import signed_still
+
+    studio.get(PAGE)
+    still = signed_still(hashlib.sha256(ply).hexdigest())
+    form = _form(ply, credentials=(io.BytesIO(still), "still.jpg"))
+    assert studio.post(PAGE, form, content_type="multipart/form-data").status_code == 303
+    page = studio.get(PAGE).get_data(as_text=True)
+    assert "signed, signer not on a trust list" in page
+    assert "by Field capture app" in page and "names this capture" in page
