@@ -183,3 +183,16 @@ def live_server(sqlite_app: Flask) -> Iterator[LiveServer]:
     """The demo app (SQLite, real Redis) served over HTTP, for WebSocket and browser tests."""
     with LiveServer(sqlite_app) as server:
         yield server
+
+
+def stored_counts(app: Flask) -> tuple[int, int, frozenset[Path]]:
+    """Return the snapshot rows, blob rows and blob files there are (nothing-stored checks)."""
+    from sqlalchemy import func, select
+
+    from server.models import Blob, Snapshot
+
+    with app.app_context():
+        snapshots = db.session.scalar(select(func.count()).select_from(Snapshot)) or 0
+        blobs = db.session.scalar(select(func.count()).select_from(Blob)) or 0
+    files = frozenset(p for p in Path(app.config["BLOB_PATH"]).rglob("*") if p.is_file())
+    return int(snapshots), int(blobs), files

@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from server.blobs import BlobStore
 from server.broker import broker
@@ -67,22 +68,27 @@ def upload_snapshot(site_key: str) -> Response:
             "Put the .ply or .spz capture in the multipart field `file`.",
             [{"path": "file", "message": "missing"}],
         )
-    meta = capture_meta(request.form, date.today())
-    data = upload.stream.read(limits.max_bytes + 1)
-    snapshot = ingest_snapshot(
-        db.session,
-        BlobStore(current_app.config["BLOB_PATH"]),
-        broker.redis,
-        site,
-        data,
-        meta,
-        limits,
-        uploaded_credentials(request.files),
-    )
+    snapshot = ingest_from_request(site, upload, limits)
     response = jsonify(snapshot_state(snapshot))
     response.status_code = 202
     response.headers["Location"] = f"/api/snapshots/{snapshot.id}"
     return response
+
+
+def ingest_from_request(site: Site, upload: FileStorage, limits: SnapshotLimits) -> Snapshot:
+    """Ingest the request's capture `upload` of `site` with its form's metadata and
+    credentials (the API and the studio upload both come through here)."""
+    meta = capture_meta(request.form, date.today())
+    return ingest_snapshot(
+        db.session,
+        BlobStore(current_app.config["BLOB_PATH"]),
+        broker.redis,
+        site,
+        upload.stream.read(limits.max_bytes + 1),
+        meta,
+        limits,
+        uploaded_credentials(request.files),
+    )
 
 
 @bp.get("/snapshots/<snapshot_id>")

@@ -6,20 +6,15 @@ Uploads go through `server.snapshots.ingest_snapshot`, the same validation and s
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from server.blobs import BlobStore
-from server.broker import broker
-from server.capture_credentials import uploaded_credentials
 from server.db import db
 from server.errors import InvalidSubmission, NotFound
 from server.models import Site, Snapshot
-from server.snapshot_meta import capture_meta
-from server.snapshots import SnapshotLimits, ingest_snapshot, site_by_key
+from server.routes.snapshots import ingest_from_request
+from server.snapshots import SnapshotLimits, site_by_key
 from server.studio import brand_access, login_required, studio_blueprint, studio_context
 
 bp = studio_blueprint("studio_snapshots", __name__)
@@ -76,18 +71,7 @@ def upload(slug: str) -> Response:
     try:
         if upload is None or not upload.filename:
             raise InvalidSubmission(400, "", _("Choose a .ply or .spz capture file."))
-        meta = capture_meta(request.form, date.today())
-        data = upload.stream.read(limits.max_bytes + 1)
-        snapshot = ingest_snapshot(
-            db.session,
-            BlobStore(current_app.config["BLOB_PATH"]),
-            broker.redis,
-            site,
-            data,
-            meta,
-            limits,
-            uploaded_credentials(request.files),
-        )
+        snapshot = ingest_from_request(site, upload, limits)
     except InvalidSubmission as problem:
         db.session.rollback()
         return _page(slug, problem.status if problem.status < 500 else 400, problem)

@@ -6,19 +6,18 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from server.blobs import BlobStore
 from server.broker import broker
 from server.capture_credentials import CredentialError, summarise
 from server.db import db
-from server.models import Blob, Snapshot
-from tests.conftest import api_token
+from server.models import Snapshot
+from tests.conftest import api_token, stored_counts
 from tests.server.c2pa_signing import signed_still
 from workers.splats import rdf_to_rub, write_ply
 from workers.splats.demo import demo_capture
@@ -47,14 +46,6 @@ def _post(app: Flask, ply: bytes, credentials: bytes | None) -> Any:
         headers={"Authorization": f"Bearer {api_token(app)}"},
         content_type="multipart/form-data",
     )
-
-
-def _stored(app: Flask) -> tuple[int, int, int]:
-    with app.app_context():
-        rows = db.session.scalar(select(func.count()).select_from(Snapshot)) or 0
-        blobs = db.session.scalar(select(func.count()).select_from(Blob)) or 0
-    files = sum(1 for p in Path(app.config["BLOB_PATH"]).rglob("*") if p.is_file())
-    return int(rows), int(blobs), files
 
 
 def test_credentials_naming_the_capture_are_kept_and_reach_the_tileset(
@@ -104,12 +95,12 @@ def _tampered(data: bytes) -> bytes:
 def test_credentials_that_fail_are_refused_and_nothing_is_stored(
     sqlite_app: Flask, ply: bytes, make: Any, message: str
 ) -> None:
-    before = _stored(sqlite_app)
+    before = stored_counts(sqlite_app)
     response = _post(sqlite_app, ply, make())
     assert response.status_code == 422
     assert message in response.get_json()["detail"]
     assert "nothing was stored" in response.get_json()["detail"]
-    assert _stored(sqlite_app) == before
+    assert stored_counts(sqlite_app) == before
 
 
 def _plain_jpeg() -> bytes:

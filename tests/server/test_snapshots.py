@@ -14,14 +14,14 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from server.blobs import BlobStore
 from server.broker import broker
 from server.cli import main
 from server.db import db
-from server.models import Blob, Brand, Snapshot
-from tests.conftest import api_token, load_demo, make_app
+from server.models import Brand, Snapshot
+from tests.conftest import api_token, load_demo, make_app, stored_counts
 from workers.splats import encode_spz, rdf_to_rub, write_ply
 from workers.splats.demo import MAX_SPLATS, demo_capture
 from workers.worker import run_worker
@@ -64,15 +64,6 @@ def _upload(client: FlaskClient, token: str, site: dict[str, str], data: bytes, 
 def _work(app: Flask) -> None:
     with app.app_context():
         run_worker(app, broker.redis, ["default"], burst=True)
-
-
-def _stored(app: Flask) -> tuple[int, int, frozenset[Path]]:
-    """Return the snapshot rows, blob rows and blob files there are."""
-    with app.app_context():
-        snapshots = db.session.scalar(select(func.count()).select_from(Snapshot)) or 0
-        blobs = db.session.scalar(select(func.count()).select_from(Blob)) or 0
-    files = frozenset(p for p in Path(app.config["BLOB_PATH"]).rglob("*") if p.is_file())
-    return int(snapshots), int(blobs), files
 
 
 def _ply(n: int = 3000, kind: str = "farm") -> bytes:
@@ -172,25 +163,25 @@ def test_hostile_files_are_refused_and_nothing_is_stored(
     sqlite_app: Flask, token: str, name: str
 ) -> None:
     make, words = HOSTILE[name]
-    before = _stored(sqlite_app)
+    before = stored_counts(sqlite_app)
     response = _upload(sqlite_app.test_client(), token, FARM, make())
     assert response.status_code == 422, response.get_json()
     assert response.mimetype == "application/problem+json"
     assert words in response.get_json()["detail"]
-    assert _stored(sqlite_app) == before
+    assert stored_counts(sqlite_app) == before
 
 
 def test_a_capture_far_from_its_site_is_refused(sqlite_app: Flask, token: str) -> None:
-    before = _stored(sqlite_app)
+    before = stored_counts(sqlite_app)
     away = dict(FARM, lat="6.650711")  # ~3.3 km north
     response = _upload(sqlite_app.test_client(), token, away, _ply())
     assert response.status_code == 422
     assert "3,3" in response.get_json()["detail"] and "farm-01" in response.get_json()["detail"]
-    assert _stored(sqlite_app) == before
+    assert stored_counts(sqlite_app) == before
 
 
 def test_bad_metadata_is_refused_naming_each_field(sqlite_app: Flask, token: str) -> None:
-    before = _stored(sqlite_app)
+    before = stored_counts(sqlite_app)
     response = _upload(
         sqlite_app.test_client(), token, FARM, _ply(), captured_on="01/02/2025", lat="north"
     )
@@ -198,7 +189,7 @@ def test_bad_metadata_is_refused_naming_each_field(sqlite_app: Flask, token: str
     assert {e["path"] for e in response.get_json()["errors"]} == {"captured_on", "lat"}
     future = _upload(sqlite_app.test_client(), token, FARM, _ply(), captured_on="2999-01-01")
     assert "future" in future.get_json()["errors"][0]["message"]
-    assert _stored(sqlite_app) == before
+    assert stored_counts(sqlite_app) == before
 
 
 def test_size_and_splat_caps_come_from_the_settings(
@@ -209,13 +200,13 @@ def test_size_and_splat_caps_come_from_the_settings(
     )
     load_demo(app)
     token, client = _token(app), app.test_client()
-    before = _stored(app)
+    before = stored_counts(app)
     too_big = _upload(client, token, FARM, _ply(3000))  # ~200 KB
     assert too_big.status_code == 413
     too_many = _upload(client, token, FARM, _ply(600))  # ~41 KB, 600 splats
     assert too_many.status_code == 422
     assert "limit is 500" in too_many.get_json()["detail"]
-    assert _stored(app) == before
+    assert stored_counts(app) == before
     assert _upload(client, token, FARM, _ply(400)).status_code == 202
     db.engine_for(app).dispose()
 
@@ -244,7 +235,7 @@ def test_tiling_is_idempotent_and_a_broken_source_fails_the_snapshot(
     first = _upload(client, token, FARM, _ply()).get_json()["id"]
     second = _upload(client, token, FERMENTARY, _ply(2000, "fermentary")).get_json()["id"]
     _work(sqlite_app)
-    before = _stored(sqlite_app)
+    before = stored_counts(sqlite_app)
     with sqlite_app.app_context():
         done = db.session.get(Snapshot, first)
         assert done is not None and done.status == "done"
@@ -253,7 +244,7 @@ def test_tiling_is_idempotent_and_a_broken_source_fails_the_snapshot(
         done.status = "queued"
         db.session.commit()
         assert tile_snapshot(first) == done.tileset_sha256
-    assert _stored(sqlite_app) == before
+    assert stored_counts(sqlite_app) == before
 
     with sqlite_app.app_context():
         row = db.session.get(Snapshot, second)

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 import simple_websocket
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from server.broker import broker
 from server.db import db
-from server.models import Blob, Snapshot
-from tests.conftest import LiveServer
+from server.models import Snapshot
+from tests.conftest import LiveServer, stored_counts
 from tests.studio.conftest import StudioClient
 from workers.splats import rdf_to_rub, write_ply
 from workers.splats.demo import demo_capture
@@ -36,14 +35,6 @@ def _form(data: bytes, **changes: Any) -> dict[str, Any]:
     }
     form.update(changes)
     return form
-
-
-def _stored(app: Flask) -> tuple[int, int, frozenset[Path]]:
-    with app.app_context():
-        snapshots = db.session.scalar(select(func.count()).select_from(Snapshot)) or 0
-        blobs = db.session.scalar(select(func.count()).select_from(Blob)) or 0
-    files = frozenset(p for p in Path(app.config["BLOB_PATH"]).rglob("*") if p.is_file())
-    return int(snapshots), int(blobs), files
 
 
 @pytest.fixture
@@ -82,7 +73,7 @@ def test_refused_uploads_say_why_and_store_nothing(
     studio: StudioClient, studio_app: Flask, ply: bytes, changes: dict[str, Any], message: str
 ) -> None:
     studio.get(PAGE)
-    before = _stored(studio_app)
+    before = stored_counts(studio_app)
     fields = dict(changes)
     if "file" in fields:
         content, name = fields["file"]
@@ -91,7 +82,7 @@ def test_refused_uploads_say_why_and_store_nothing(
     assert 400 <= response.status_code < 500
     body = response.get_data(as_text=True)
     assert message in body and "nothing was stored" in body and 'role="alert"' in body
-    assert _stored(studio_app) == before
+    assert stored_counts(studio_app) == before
 
 
 def test_viewers_watch_other_brands_see_nothing(studio_app: Flask, ply: bytes) -> None:
@@ -106,7 +97,7 @@ def test_viewers_watch_other_brands_see_nothing(studio_app: Flask, ply: bytes) -
     assert rival.get(PAGE).status_code == 404
     rival.get("/studio/rival/snapshots")  # a form of its own brand: a valid CSRF token
     assert rival.post(PAGE, _form(ply), content_type="multipart/form-data").status_code == 404
-    assert _stored(studio_app)[0] == 0
+    assert stored_counts(studio_app)[0] == 0
 
 
 def test_progress_socket_for_studio_users_of_the_brand_only(
