@@ -220,7 +220,7 @@ def _add_events(session: Session, brand: Brand, store: BlobStore, path: Path) ->
         raise BrandPackError(f"{path}: {exc}") from exc
     for i, raw in enumerate(events):
         try:
-            columns = parse_event(raw)
+            columns = parse_event(raw, document.get("@context"))
         except EventError as exc:
             raise BrandPackError(f"{path}: event {i}: {exc}") from exc
         if columns["event_hash"] in seen:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from server.capture import capture_events
 from server.cli import main
 from server.db import db
+from server.event_hash import event_hash
 from server.models import ApiToken, Blob, Brand, Capture, EpcisEvent
 from server.tokens import create_token, revoke_token, token_hash
 from tests.conftest import api_token
@@ -174,6 +175,68 @@ def test_a_duplicate_capture_does_not_double_events(app: Flask) -> None:
     assert (body["storedCount"], body["duplicateCount"]) == (0, 1)
     assert body["duplicates"][0]["path"] == "$.epcisBody.eventList[0]"
     assert (_count(app), _revision(app)) == (count, revision)
+
+
+def _as_digital_links(event: dict[str, Any]) -> dict[str, Any]:
+    """Return `event` written with Digital Links, another offset and CBV URNs."""
+    return {
+        "eventTimeZoneOffset": "+00:00",
+        "quantityList": [
+            {
+                "uom": "KGM",
+                "quantity": 10.0,
+                "epcClass": "https://brand.example/01/09520123123451/10/T1?linkType=all",
+            }
+        ],
+        "bizLocation": {"id": "https://id.gs1.org/414/9520123000011"},
+        "bizStep": "urn:epcglobal:cbv:bizstep:commissioning",
+        "action": event["action"],
+        "eventTime": "2025-02-03T12:00:00+02:00",
+        "type": event["type"],
+    }
+
+
+def test_urn_and_digital_link_forms_of_one_event_are_stored_once(
+    sqlite_app: Flask, post: Post
+) -> None:
+    event = _event(eventTime="2025-02-04T10:00:00Z")
+    linked = _as_digital_links(event)
+    linked["eventTime"] = "2025-02-04T12:00:00.000+02:00"
+    before = _count(sqlite_app)
+    # Within one document: the second form is a duplicate of the first.
+    response = post(_document(event, linked))
+    assert response.status_code == 202
+    body = response.get_json()
+    assert (body["eventCount"], body["newCount"], body["duplicateCount"]) == (2, 1, 1)
+    assert body["duplicates"][0]["path"] == "$.epcisBody.eventList[1]"
+    assert body["duplicates"][0]["duplicateOf"] == "document"
+    assert body["duplicates"][0]["eventHash"] == event_hash(event, [CONTEXT])
+    assert _count(sqlite_app) == before + 1
+    # Digital Links alone are captured like URNs: another event is new ...
+    again = post(_document(_as_digital_links(_event())))
+    assert again.status_code == 202
+    assert (again.get_json()["newCount"], again.get_json()["duplicateCount"]) == (1, 0)
+    # ... and across documents the Digital Link form is a duplicate of the stored event.
+    repeat = post(_document(linked)).get_json()
+    assert (repeat["newCount"], repeat["duplicates"][0]["duplicateOf"]) == (0, "stored")
+    assert _count(sqlite_app) == before + 2
+
+
+def test_a_supplied_hash_event_id_is_kept_while_our_hash_is_computed(
+    sqlite_app: Flask, post: Post
+) -> None:
+    supplied = "ni:///sha-256;" + "ab" * 32 + "?ver=CBV2.0"
+    event = _event(eventID=supplied, eventTime="2025-02-05T10:00:00Z")
+    assert post(_document(event)).status_code == 202
+    with sqlite_app.app_context():
+        row = db.session.scalars(select(EpcisEvent).where(EpcisEvent.event_id == supplied)).one()
+        assert row.event_hash == event_hash(event, [CONTEXT]) != supplied
+        assert row.event_hash.startswith("ni:///sha-256;") and row.event_hash.endswith(
+            "?ver=CBV2.0"
+        )
+    # The same event under another id (or none) is the same event.
+    response = post(_document(_event(eventTime="2025-02-05T11:00:00+01:00")))
+    assert response.get_json()["duplicateCount"] == 1
 
 
 def test_the_demo_packs_own_events_recaptured_are_all_duplicates(
