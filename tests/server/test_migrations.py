@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from server.db import make_engine
+from server.event_hash import event_hash
 from server.migrate import upgrade
-from server.models import Base
+from server.models import Base, Brand, EpcisEvent
 
 
 def test_migrations_match_the_models(database: dict[str, Any]) -> None:
@@ -20,3 +24,49 @@ def test_migrations_match_the_models(database: dict[str, Any]) -> None:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     engine.dispose()
     assert diff == [], f"models and migrations differ; add a migration: {diff}"
+
+
+def test_0004b_recomputes_event_hashes_and_drops_events_stored_twice(
+    database: dict[str, Any],
+) -> None:
+    engine = make_engine(database["DATABASE_URL"], database.get("DATABASE_SCHEMA"))
+    upgrade(engine, "0003")
+    urn = {
+        "type": "ObjectEvent",
+        "eventTime": "2025-02-03T10:00:00Z",
+        "eventTimeZoneOffset": "+00:00",
+        "action": "OBSERVE",
+        "epcList": ["urn:epc:id:sgtin:9520123.012345.S1"],
+    }
+    # The same event with a Digital Link: before 0004b its content hash differed.
+    link = {**urn, "epcList": ["https://id.gs1.org/01/09520123123451/21/S1"]}
+    other = {**urn, "action": "ADD"}
+    when = datetime(2025, 2, 3, 10, tzinfo=UTC)
+    with Session(engine) as session:
+        brand = Brand(slug="b", name="B", default_locale="en", locales=["en"], settings={})
+        brand.data_revision = 3
+        session.add(brand)
+        session.flush()
+        for i, raw in enumerate((urn, link, other)):
+            session.add(
+                EpcisEvent(
+                    brand_id=brand.id,
+                    event_hash=f"ni:///sha-256;old{i}",
+                    event_type="ObjectEvent",
+                    event_time=when,
+                    event_timezone="+00:00",
+                    raw=raw,
+                )
+            )
+        session.commit()
+    upgrade(engine)
+    with Session(engine) as session:
+        rows = session.execute(
+            select(EpcisEvent.raw, EpcisEvent.event_hash).order_by(EpcisEvent.id)
+        )
+        assert [tuple(row) for row in rows] == [
+            (urn, event_hash(urn)),
+            (other, event_hash(other)),
+        ]
+        assert session.scalars(select(Brand.data_revision)).one() == 4
+    engine.dispose()
