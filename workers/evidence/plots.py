@@ -47,6 +47,16 @@ def shape_area_ha(geom: BaseGeometry) -> float:
     return abs(area) / _SQ_M_PER_HA
 
 
+def geodesic_perimeter_m(geometry: dict[str, Any]) -> float:
+    """Return the geodesic length in metres of every ring of a GeoJSON (Multi)Polygon."""
+    if not is_polygonal(geometry):
+        raise ValueError(
+            f"`geometry` must be a Polygon or MultiPolygon, got {geometry.get('type')!r}"
+        )
+    _, perimeter = _geod().geometry_area_perimeter(shape(geometry))
+    return float(perimeter)
+
+
 def plot_area_ha(plot: Plot) -> tuple[float | None, str]:
     """Return a plot's area in hectares and how it was found ("geodesic", "declared", "none").
 
