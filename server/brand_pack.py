@@ -116,8 +116,9 @@ def _replace_supply(
         session.execute(delete(model).where(model.brand_id == brand.id))
     _add_sites(session, brand, _read_json(folder / "sites.geojson"), folder / "sites.geojson")
     _add_plots(session, brand, _read_json(folder / "plots.geojson"), folder / "plots.geojson")
+    seen: set[str] = set()  # event hashes: an event in two of the pack's files is stored once
     for path in event_files:
-        _add_events(session, brand, store, path)
+        _add_events(session, brand, store, path, seen)
     _add_evidence(session, brand, store, folder)
 
 
@@ -210,10 +211,11 @@ def _add_plots(session: Session, brand: Brand, collection: Any, where: Path) -> 
         )
 
 
-def _add_events(session: Session, brand: Brand, store: BlobStore, path: Path) -> None:
+def _add_events(
+    session: Session, brand: Brand, store: BlobStore, path: Path, seen: set[str]
+) -> None:
     document = _read_json(path)
     source = store_blob(session, store, path.read_bytes(), "application/ld+json")
-    seen: set[str] = set()
     try:
         events = events_of(document)
     except EventError as exc:
@@ -224,7 +226,7 @@ def _add_events(session: Session, brand: Brand, store: BlobStore, path: Path) ->
         except EventError as exc:
             raise BrandPackError(f"{path}: event {i}: {exc}") from exc
         if columns["event_hash"] in seen:
-            continue  # the same event twice in one document is stored once
+            continue  # the same event twice (URN or Digital Link, any offset) is stored once
         seen.add(columns["event_hash"])
         session.add(EpcisEvent(brand_id=brand.id, raw=raw, source_document=source, **columns))
     session.flush()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,8 @@ from server.db import db
 from server.event_hash import event_hash
 from server.models import ApiToken, Blob, Brand, Capture, EpcisEvent
 from server.tokens import create_token, revoke_token, token_hash
-from tests.conftest import api_token
+from tests.conftest import api_token, load_demo
+from workers.identifiers import canonical_id
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT.parent / "shared" / "conformance" / "epcis" / "examples"
@@ -247,6 +250,25 @@ def test_the_demo_packs_own_events_recaptured_are_all_duplicates(
         response = post(path.read_bytes())
         assert response.status_code == 202, response.get_json()
         assert response.get_json()["storedCount"] == 0
+    assert _count(sqlite_app) == before
+
+
+def test_a_brand_pack_naming_one_event_in_two_files_stores_it_once(
+    sqlite_app: Flask, tmp_path: Path
+) -> None:
+    pack = tmp_path / "pack"
+    shutil.copytree(ROOT / "brands" / "nkabom", pack)
+    harvest = json.loads((pack / "events" / "harvest.jsonld").read_text())
+    event = copy.deepcopy(harvest["epcisBody"]["eventList"][0])
+    for quantity in event["quantityList"]:
+        quantity["epcClass"] = canonical_id(quantity["epcClass"])
+    for key in ("readPoint", "bizLocation"):
+        event[key]["id"] = canonical_id(event[key]["id"])
+    event.pop("eventID", None)
+    harvest["epcisBody"]["eventList"] = [event]
+    (pack / "events" / "zz-repeat.jsonld").write_text(json.dumps(harvest))
+    before = _count(sqlite_app)
+    load_demo(sqlite_app, pack)  # the pack changed: its supply data is replaced
     assert _count(sqlite_app) == before
 
 
