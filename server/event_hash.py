@@ -10,9 +10,10 @@ says gives another. The algorithm:
    ``errorDeclaration`` and ``certificationInfo`` (not in the CBV 2.0 order) are left
    out, as are JSON-LD keywords and ``rdfs:comment``.
 2. Normalise values: timestamps to UTC with milliseconds (``...T10:00:30.000Z``, a 4th
-   decimal rounding half up); numbers without trailing zeros (``25.0`` -> ``25``); EPC
-   URNs and Digital Links to constrained canonical Digital Links and CBV URNs or bare CBV
-   words to Web URIs (`server.gs1_uri`); known CURIEs expanded.
+   decimal rounding half up); numbers without trailing zeros (``25.0`` -> ``25``, also
+   decimals written as text in extensions, as the reference implementation does); EPC
+   URNs and Digital Links to constrained canonical Digital Links, CBV URNs and bare CBV
+   words to Web URIs (`server.gs1_uri`); ``gs1:``, ``cbv:`` and ``epcis:`` CURIEs expanded.
 3. Sort the children of every list lexically (UTF-8 code points) by their own pre-hash
    text. Elements with a type (business transactions, sources, destinations) put
    ``type=`` first, as the CBV 2.0 standard text and the reference implementation do.
@@ -27,10 +28,11 @@ written. No context is ever fetched.
 
 Checked against the pre-hash strings of the GS1 reference implementation
 (github.com/RalphTro/epcis-event-hash-generator, tests/examples/expected/CBV2.0) in
-`tests/server/test_event_hash.py`, with two documented differences where that
+`tests/server/test_event_hash.py`, with one documented difference where that
 implementation disagrees with the EPCIS JSON-LD context: bare sensor measurement types
 expand to ``https://gs1.org/voc/`` (the context's ``gs1:`` prefix), not
-``https://ref.gs1.org/voc/``.
+``https://ref.gs1.org/voc/``. CBV 2.0 fields only: ``certificationInfo`` (added to the
+order by CBV 2.1) is not hashed, so two events differing only there are one event here.
 """
 
 from __future__ import annotations
@@ -168,7 +170,9 @@ def _number(value: int | float | str) -> str:
     try:
         text = format(Decimal(value if isinstance(value, str) else repr(value)).normalize(), "f")
     except InvalidOperation as exc:
-        raise EventHashError(f"{value!r} is not a finite number") from exc
+        raise EventHashError(f"{value!r} is not a number") from exc
+    if text in ("NaN", "sNaN", "Infinity", "-Infinity"):
+        raise EventHashError(f"{value!r} is not a finite number")
     return "0" if text in ("-0", "") else text
 
 
@@ -199,7 +203,10 @@ class _Hasher:
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, int | float):
-            return _number(value)
+            try:
+                return _number(value)
+            except EventHashError as exc:
+                raise EventHashError(f"`{field}`: {exc}") from exc
         if isinstance(value, str):
             return self.uri(value, field)
         raise EventHashError(f"`{field}` must be a string, number or boolean")

@@ -225,6 +225,7 @@ def test_timestamps_become_utc_with_rounded_milliseconds(written: str, expected:
         (_set("quantityList", [{"quantity": 3}]), "quantityList[0]"),
         (_set("readPoint", "urn:epc:id:sgln:9520123.00011.0"), "readPoint"),
         (_set("type", None), "type"),
+        (_quantity("quantity", float("nan")), "quantityList[0].quantity"),
     ],
 )
 def test_an_unreadable_event_is_refused_naming_the_field(
