@@ -57,6 +57,24 @@ _KEEP = {
     "8017": (),
     "8018": (),
 }
+# The shape of each primary key's value (GS1 General Specifications §3), so that a web
+# address such as https://example.com/blog/2024/01/post is not read as a GTIN.
+_SHAPES = {
+    "00": re.compile(r"\d{18}"),
+    "01": re.compile(r"\d{8}|\d{12,14}"),
+    "253": re.compile(r"\d{13}[!-~]{0,17}"),
+    "255": re.compile(r"\d{13}\d{0,12}"),
+    "401": re.compile(r".{1,30}"),
+    "402": re.compile(r"\d{17}"),
+    "414": re.compile(r"\d{13}"),
+    "417": re.compile(r"\d{13}"),
+    "8003": re.compile(r"\d{14}.{0,16}"),
+    "8004": re.compile(r".{1,30}"),
+    "8006": re.compile(r"\d{18}"),
+    "8010": re.compile(r".{1,30}"),
+    "8017": re.compile(r"\d{18}"),
+    "8018": re.compile(r"\d{18}"),
+}
 # Qualifiers that may appear in a Digital Link path (dropped unless kept above).
 _QUALIFIERS = {"21", "235", "10", "22", "254", "7040", "8011"}
 _EPC_URN = re.compile(r"^urn:epc:(id|class|idpat):([A-Za-z0-9]+):(.+)$")
@@ -155,9 +173,10 @@ def constrained_digital_link(uri: str) -> str | None:
         return None
     segments = [unquote(s) for s in split.path.split("/") if s]
     for start in range(len(segments) - 1):
-        if segments[start] in _KEEP and len(segments[start:]) % 2 == 0:
+        ai = segments[start]
+        if ai in _KEEP and len(segments[start:]) % 2 == 0:
             pairs = [(segments[i], segments[i + 1]) for i in range(start, len(segments), 2)]
-            if all(ai in _QUALIFIERS for ai, _ in pairs[1:]):
+            if _SHAPES[ai].fullmatch(pairs[0][1]) and all(q in _QUALIFIERS for q, _ in pairs[1:]):
                 break
     else:
         return None

@@ -271,6 +271,8 @@ def test_what_is_not_a_gs1_identifier_is_hashed_as_written() -> None:
     assert epc_urn_to_digital_link("urn:epc:id:sgtin:061414x.112345.400") is None
     assert constrained_digital_link("http://transaction.acme.com/po/12345678") is None
     assert constrained_digital_link("geo:47.506694,11.104301") is None
+    assert constrained_digital_link("https://example.com/blog/2024/01/post") is None
+    assert constrained_digital_link("https://example.com/414/123") is None
     assert cbv_urn_to_uri("urn:epcglobal:cbv:bt:4012345000009:ASN1099") is None
     assert cbv_urn_to_uri("urn:epcglobal:cbv:disp:in_transit") == (
         "https://ref.gs1.org/cbv/Disp-in_transit"
