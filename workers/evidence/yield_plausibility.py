@@ -100,6 +100,7 @@ def check_yield_plausibility(inputs: BatchInputs, trace: Trace) -> CheckResult:
             harvests[(site.id, season_of(event))].append(event)
     wanted = sorted({(o.farm_id, season_of(events[e])) for o in trace.origins for e in o.event_ids})
     by_farm = plots_by_farm(inputs.plots)
+    measured: dict[str, list[Measured]] = {}  # per farm: each plot measured once, not per season
     rows = []
     for farm, season in wanted:
         site = sites.get(farm)
@@ -120,7 +121,7 @@ def check_yield_plausibility(inputs: BatchInputs, trace: Trace) -> CheckResult:
                 farm,
                 season,
                 site,
-                by_farm.get(farm, []),
+                measured.setdefault(farm, [_measure(p, params) for p in by_farm.get(farm, [])]),
                 delivered,
                 ids,
                 params,
@@ -144,10 +145,25 @@ def check_yield_plausibility(inputs: BatchInputs, trace: Trace) -> CheckResult:
     )
 
 
+Measured = tuple[Plot, float | None, str, tuple[float, float] | None]
+
+
+def _measure(plot: Plot, params: dict[str, Any]) -> Measured:
+    """Return (plot, area in ha, its source, (low, high) area) for one plot."""
+    area, source = plot_area_ha(plot)
+    if area is None:
+        return plot, None, source, None
+    return plot, area, source, area_band_ha(plot, area, source, params)
+
+
 def area_band_ha(
     plot: Plot, area: float, source: str, params: dict[str, Any]
 ) -> tuple[float, float]:
-    """Return the (low, high) area of a plot given GPS accuracy or declared-area uncertainty."""
+    """Return the (low, high) area of a plot given GPS accuracy or declared-area uncertainty.
+
+    A polygon traced with GPS positions off by up to `gps_accuracy_m` may be larger or
+    smaller by a strip that wide along its whole boundary: perimeter x accuracy.
+    """
     if source == "geodesic":
         strip = geodesic_perimeter_m(plot.geometry) * params["gps_accuracy_m"]["value"] / 10_000
         return max(0.0, area - strip), area + strip
@@ -160,13 +176,14 @@ def _row(
     farm: str,
     season: str,
     site: Site | None,
-    plots: list[Any],
+    measured: list[Measured],
     delivered: float,
     ids: list[str],
     params: dict[str, Any],
 ) -> dict[str, Any]:
+    plots = [plot for plot, *_ in measured]
     country = site.country if site and site.country else next((p.country for p in plots), None)
-    areas = [(p.id, *plot_area_ha(p)) for p in plots]
+    areas = [(plot.id, area, source) for plot, area, source, _ in measured]
     expected = per_country(inputs.parameters, "expected_yield_kg_per_ha", country)
     maximum = per_country(inputs.parameters, "regional_max_yield_kg_per_ha", country)
     if expected:
@@ -204,9 +221,7 @@ def _row(
     per_ha = delivered / area
     ratio = delivered / estimate
     row.update(area_ha=area, estimate_kg=estimate, yield_kg_per_ha=per_ha, ratio=ratio)
-    plot_bands = [
-        area_band_ha(p, a or 0.0, src, params) for p, (_, a, src) in zip(plots, areas, strict=True)
-    ]
+    plot_bands = [band for *_, band in measured if band is not None]
     area_band = (sum(lo for lo, _ in plot_bands), sum(hi for _, hi in plot_bands))
     mass_band = relative(delivered, params["mass_measurement_tolerance"]["value"])
     expected_kg = float(expected["value"])
