@@ -9,7 +9,7 @@ from typing import Any
 
 from workers.evidence.inputs import BatchInputs, Plot, Site, TraceEvent
 from workers.evidence.parameters import per_country, scalar, sourced
-from workers.evidence.plots import geodesic_perimeter_m, plot_area_ha, plots_by_farm
+from workers.evidence.plots import plot_area_perimeter, plots_by_farm
 from workers.evidence.result import CheckResult, worst
 from workers.evidence.uncertainty import (
     MASS_SOURCE,
@@ -150,22 +150,23 @@ Measured = tuple[Plot, float | None, str, tuple[float, float] | None]
 
 def _measure(plot: Plot, params: dict[str, Any]) -> Measured:
     """Return (plot, area in ha, its source, (low, high) area) for one plot."""
-    area, source = plot_area_ha(plot)
+    area, source, perimeter = plot_area_perimeter(plot)
     if area is None:
         return plot, None, source, None
-    return plot, area, source, area_band_ha(plot, area, source, params)
+    return plot, area, source, area_band_ha(area, perimeter, params)
 
 
 def area_band_ha(
-    plot: Plot, area: float, source: str, params: dict[str, Any]
+    area: float, perimeter_m: float | None, params: dict[str, Any]
 ) -> tuple[float, float]:
     """Return the (low, high) area of a plot given GPS accuracy or declared-area uncertainty.
 
     A polygon traced with GPS positions off by up to `gps_accuracy_m` may be larger or
-    smaller by a strip that wide along its whole boundary: perimeter x accuracy.
+    smaller by a strip that wide along its whole boundary: perimeter x accuracy. An area
+    without a measured perimeter is a declared one.
     """
-    if source == "geodesic":
-        strip = geodesic_perimeter_m(plot.geometry) * params["gps_accuracy_m"]["value"] / 10_000
+    if perimeter_m is not None:
+        strip = perimeter_m * params["gps_accuracy_m"]["value"] / 10_000
         return max(0.0, area - strip), area + strip
     low, high = relative(area, params["declared_area_uncertainty"]["value"])
     return max(0.0, low), high
