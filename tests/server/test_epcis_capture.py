@@ -105,6 +105,19 @@ def test_every_official_capture_example_is_accepted(sqlite_app: Flask, post: Pos
     assert _count(sqlite_app, Capture) == len(documents)
 
 
+def test_gs1s_urn_and_digital_link_transformation_examples_are_one_event(post: Post) -> None:
+    """GS1 publishes Example 9.6.4 with EPC URNs and again with Digital Links."""
+    _examples()
+    urn = EXAMPLES / "Example_9.6.4-TransformationEvent.jsonld"
+    link = (
+        EXAMPLES / "WithDigitalLinkID" / "Example_9.6.4-TransformationEventWithDigitalLink.jsonld"
+    )
+    assert post(urn.read_bytes()).get_json()["newCount"] == 1
+    second = post(link.read_bytes()).get_json()
+    assert (second["newCount"], second["duplicateCount"]) == (0, 1)
+    assert second["duplicates"][0]["duplicateOf"] == "stored"
+
+
 def test_the_query_document_is_refused_naming_its_type(sqlite_app: Flask, post: Post) -> None:
     query = next(p for p in _examples() if p.name == "EPCISQueryDocument.jsonld")
     before = _count(sqlite_app)
