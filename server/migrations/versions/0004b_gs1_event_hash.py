@@ -7,11 +7,12 @@ twice. This data migration recomputes every row's hash with `server.event_hash`
 event, and only the first stored (lowest id) is kept. No schema change: the column and its
 unique (brand_id, event_hash) constraint stay.
 
-Limit: stored events do not keep their document's ``@context``, so an extension whose
-prefix only that context defined is hashed with the prefix as written (``originxr:plots``
-rather than ``{https://ns.originxr.org/epcis/}plots``). Brand packs are re-read with their
-context on the next pack change; API-captured events with such extensions keep the
-context-free hash, and a re-capture of their document would store them once more.
+Extension namespaces come from the ``@context`` of each event's source document, read
+back from the blob store when the migration is given its path (``originxr migrate`` and
+``originxr run`` do). Without it -- or for a document no longer stored -- an extension
+whose prefix only that context defined is hashed with the prefix as written
+(``originxr:plots`` rather than ``{https://ns.originxr.org/epcis/}plots``), and a later
+re-capture of that document would store such events once more.
 
 Revision ID: 0004b
 Revises: 0003
@@ -20,11 +21,15 @@ Create Date: 2026-11-25 07:40:00
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 
+from server.blobs import BlobStore
 from server.event_hash import EventHashError, event_hash
 
 revision = "0004b"
@@ -39,21 +44,46 @@ _events = sa.table(
     sa.column("brand_id", sa.Integer),
     sa.column("event_hash", sa.String),
     sa.column("raw", sa.JSON),
+    sa.column("source_document", sa.String),
 )
 _brands = sa.table("brands", sa.column("id", sa.Integer), sa.column("data_revision", sa.Integer))
+
+
+def _document_contexts() -> Callable[[str | None], Any]:
+    """Return a function giving the @context of a stored source document (None if unknown)."""
+    blob_path = context.config.attributes.get("blob_path")
+    store = BlobStore(blob_path) if blob_path else None
+    found: dict[str, Any] = {}
+
+    def of(sha: str | None) -> Any:
+        if store is None or not sha:
+            return None
+        if sha not in found:
+            try:
+                document = json.loads(store.get(sha))
+            except (OSError, ValueError):
+                # A missing or unreadable document: hash with default prefixes only.
+                document = None
+            found[sha] = document.get("@context") if isinstance(document, dict) else None
+        return found[sha]
+
+    return of
 
 
 def upgrade() -> None:
     bind = op.get_bind()
     rows = bind.execute(
-        sa.select(_events.c.id, _events.c.brand_id, _events.c.raw).order_by(_events.c.id)
+        sa.select(
+            _events.c.id, _events.c.brand_id, _events.c.raw, _events.c.source_document
+        ).order_by(_events.c.id)
     ).all()
+    context_of = _document_contexts()
     seen: set[tuple[int, str]] = set()
     updates: list[dict[str, object]] = []
     duplicates: list[int] = []
     for row in rows:
         try:
-            digest = event_hash(row.raw)
+            digest = event_hash(row.raw, context_of(row.source_document))
         except EventHashError as exc:
             # Stored events passed capture validation; one the hash cannot read keeps its
             # old hash rather than stopping the migration.
