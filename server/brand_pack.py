@@ -118,6 +118,7 @@ def _replace_supply(
         session.execute(delete(model).where(model.brand_id == brand.id))
     _add_sites(session, brand, _read_json(folder / "sites.geojson"), folder / "sites.geojson")
     _add_plots(session, brand, _read_json(folder / "plots.geojson"), folder / "plots.geojson")
+    # An event in two of the pack's files is stored once: the second capture finds it known.
     for path in event_files:
         _add_events(session, brand, store, path)
     _add_evidence(session, brand, store, folder)
@@ -228,6 +229,7 @@ def _add_events(session: Session, brand: Brand, store: BlobStore, path: Path) ->
         brand.id,
         list(zip(paths, events, strict=True)),
         (source, len(data), "application/ld+json"),
+        document.get("@context"),
     )
 
 

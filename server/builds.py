@@ -28,7 +28,7 @@ from server.models import Batch, Brand, Build, StoryVersion
 
 # Bump a kind's version when its code changes what it outputs: every build goes stale.
 # evidence-2 / scene-2: each build also publishes signature blobs (report_sig, manifest_sig).
-CODE_VERSIONS = {"evidence": "evidence-2", "scene": "scene-2"}
+CODE_VERSIONS = {"evidence": "evidence-3", "scene": "scene-2"}
 KINDS = tuple(CODE_VERSIONS)
 JOB_FUNCTIONS = {"evidence": "workers.jobs.compute_evidence", "scene": "workers.jobs.build_scene"}
 JOB_TIMEOUT_SECONDS = 600

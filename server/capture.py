@@ -23,13 +23,14 @@ def _ids(event: dict[str, Any], key: str) -> list[str]:
     return [canonical_id(value) for value in event.get(key) or []]
 
 
-def stored_columns(event: dict[str, Any]) -> dict[str, Any]:
+def stored_columns(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """Return the stored columns of a validated event, every identifier canonical.
 
-    `server.epcis.parse_event` covers quantities, locations, parties and ``epcList``; the
-    capture interface adds the identifiers of aggregations, associations and transformations.
+    `server.epcis.parse_event` covers quantities, locations, parties, ``epcList`` and the
+    GS1 event hash (`context`: the document's ``@context``); the capture interface adds the
+    identifiers of aggregations, associations and transformations.
     """
-    columns = parse_event(event)
+    columns = parse_event(event, context)
     parsed = columns["parsed"]
     parsed["child_epcs"] = _ids(event, "childEPCs")
     parsed["input_epcs"] = _ids(event, "inputEPCList")
@@ -51,13 +52,16 @@ def stage_capture(
     brand_id: int,
     events: Sequence[tuple[str, dict[str, Any]]],
     document: tuple[str, int, str],
+    context: Any = None,
 ) -> Capture:
     """Add validated `events` of the brand and their Capture record to `session`; no commit.
 
     The one way events enter the database: the HTTP capture interface (`capture_events`)
-    and brand-pack imports (`server.brand_pack`) both come through here.
+    and brand-pack imports (`server.brand_pack`) both come through here. `context` is the
+    document's ``@context`` (for the GS1 event hash).
     """
-    return _store(session, brand_id, [(p, raw, stored_columns(raw)) for p, raw in events], document)
+    rows = [(p, raw, stored_columns(raw, context)) for p, raw in events]
+    return _store(session, brand_id, rows, document)
 
 
 def _store(
@@ -73,14 +77,23 @@ def _store(
         id=secrets.token_urlsafe(16), brand_id=brand_id, status="succeeded", event_count=len(rows)
     )
     known = known_hashes(session, brand_id, [columns["event_hash"] for _, _, columns in rows])
+    in_document: set[str] = set()
     duplicates: list[dict[str, Any]] = []
     new: list[dict[str, Any]] = []
     for path, raw, columns in rows:
         digest = columns["event_hash"]
-        if digest in known:
-            duplicates.append({"path": path, "eventHash": digest, "eventID": raw.get("eventID")})
+        if digest in known or digest in in_document:
+            duplicates.append(
+                {
+                    "path": path,
+                    "eventHash": digest,
+                    "eventID": raw.get("eventID"),
+                    # an event stored before, or one written twice in this document
+                    "duplicateOf": "stored" if digest in known else "document",
+                }
+            )
             continue
-        known.add(digest)  # the same event twice in one document is stored once
+        in_document.add(digest)
         new.append({**columns, "raw": raw, "source_document": sha})
     insert_events(session, brand_id, new)
     if new:
@@ -101,15 +114,20 @@ def capture_events(
     brand_id: int,
     events: Sequence[tuple[str, dict[str, Any]]],
     document: tuple[str, int, str],
+    context: Any = None,
 ) -> Capture:
     """Store validated `events` ((JSON path, event) pairs) of the brand in one transaction.
 
     `document` is (sha256, size, media type) of the submitted bytes, already in the blob
-    store. Events whose hash the brand already holds are listed as duplicates, not stored.
+    store; `context` its ``@context``. Events whose GS1 event hash the brand already holds,
+    or that repeat an earlier event of the same document, are listed as duplicates and not
+    stored: the same event written with EPC URNs or Digital Links, in another time zone or
+    list order is one event. A supplied ``eventID`` (even a ``ni:///`` hash) is kept as
+    written; the hash is always computed here.
     A concurrent capture of the same new event makes the commit fail on the unique
     (brand, hash) constraint; the capture is then retried, finding it a duplicate.
     """
-    rows = [(path, raw, stored_columns(raw)) for path, raw in events]
+    rows = [(path, raw, stored_columns(raw, context)) for path, raw in events]
     for attempt in range(_ATTEMPTS):
         try:
             capture = _store(session, brand_id, rows, document)
@@ -134,6 +152,7 @@ def capture_status(capture: Capture) -> dict[str, Any]:
         "eventCount": capture.event_count,
         "storedCount": capture.stored_count,
         "duplicateCount": len(capture.duplicates),
+        "newCount": capture.stored_count,
         "duplicates": capture.duplicates,
         "errors": capture.errors,
     }

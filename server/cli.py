@@ -30,7 +30,7 @@ def _migrate(app: Flask) -> None:
     from server.db import db
     from server.migrate import upgrade
 
-    upgrade(db.engine_for(app))
+    upgrade(db.engine_for(app), blob_path=app.config["BLOB_PATH"])
 
 
 def _load(app: Flask, path: Path) -> tuple[str, bool]:

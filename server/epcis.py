@@ -1,16 +1,16 @@
-"""EPCIS 2.0 JSON events reduced to stored columns: canonical ids, quantities, a content hash.
+"""EPCIS 2.0 JSON events reduced to stored columns: canonical ids, quantities, the event hash.
 
 This is the foundation's reader for trusted brand-pack documents. The capture interface
-(full validation, the GS1 event-hash algorithm) builds on it.
+(full validation) builds on it; `server.event_hash` computes the GS1 event hash by which
+duplicates are recognised.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import UTC, datetime
 from typing import Any
 
+from server.event_hash import EventHashError, event_hash
 from workers.identifiers import IdentifierError, canonical_id
 
 EVENT_TYPES = (
@@ -20,8 +20,6 @@ EVENT_TYPES = (
     "TransformationEvent",
     "AssociationEvent",
 )
-# Fields that describe the record, not the event: left out of the content hash.
-_NOT_HASHED = ("eventID", "recordTime", "errorDeclaration", "@context")
 
 
 class EventError(ValueError):
@@ -41,13 +39,6 @@ def events_of(document: dict[str, Any]) -> list[dict[str, Any]]:
     if not isinstance(events, list):
         raise EventError("`epcisBody.eventList` must be a list")
     return events
-
-
-def content_hash(event: dict[str, Any]) -> str:
-    """Return ``ni:///sha-256;<hex>`` over the event's canonical JSON (record fields left out)."""
-    body = {k: v for k, v in event.items() if k not in _NOT_HASHED}
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "ni:///sha-256;" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def _id(value: Any, field: str) -> str:
@@ -95,8 +86,12 @@ def _typed_list(event: dict[str, Any], key: str, inner: str) -> list[list[str]]:
     return rows
 
 
-def parse_event(event: dict[str, Any]) -> dict[str, Any]:
-    """Return the stored columns of one EPCIS event (canonical identifiers throughout)."""
+def parse_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """Return the stored columns of one EPCIS event (canonical identifiers throughout).
+
+    `context` is the ``@context`` of the event's document: it names the namespaces of
+    user extensions, which the event hash includes.
+    """
     kind = event.get("type")
     if kind not in EVENT_TYPES:
         raise EventError(f"`type` must be one of {', '.join(EVENT_TYPES)}, got {kind!r}")
@@ -116,8 +111,12 @@ def parse_event(event: dict[str, Any]) -> dict[str, Any]:
     outputs = _quantities(event, "outputQuantityList")
     if kind == "ObjectEvent" and event.get("action") == "ADD":
         outputs = outputs or quantities
+    try:
+        digest = event_hash(event, context)
+    except EventHashError as exc:
+        raise EventError(str(exc)) from exc
     return {
-        "event_hash": content_hash(event),
+        "event_hash": digest,
         "event_id": event.get("eventID"),
         "event_type": kind,
         "event_time": when,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from alembic import command
@@ -19,9 +20,15 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the database behind `engine` to `revision`."""
+def upgrade(
+    engine: Engine, revision: str = "head", blob_path: str | os.PathLike[str] | None = None
+) -> None:
+    """Migrate the database behind `engine` to `revision`.
+
+    `blob_path` is the blob store, for data migrations that re-read stored documents.
+    """
     config = alembic_config(engine)
+    config.attributes["blob_path"] = blob_path
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

@@ -37,6 +37,16 @@ def figure(value: float | None, unit: str | None) -> str:
     return f"{text} {unit}" if unit else text
 
 
+def band(uncertainty: list[float] | None, unit: str | None) -> str | None:
+    """Return a check's uncertainty band as "low – high" in the page's locale, if it has one."""
+    if not uncertainty:
+        return None
+    low, high = uncertainty
+    if unit == "ratio":
+        return f"{figure(low, unit)} – {figure(high, unit)}"
+    return f"{figure(low, None)} – {figure(high, unit)}"  # the unit once, after the range
+
+
 def _findings(check: dict[str, Any], report: dict[str, Any], names: dict[str, str]) -> list[str]:
     """Return what a shopper should see of a check's flagged rows (never hidden, max 5)."""
     found = []
@@ -78,6 +88,7 @@ def check_view(
         "status": status,
         "status_name": _(STATUS_NAMES.get(status, STATUS_NAMES["unknown"])),
         "figure": figure(check.get("value"), check.get("unit")),
+        "band": band(check.get("uncertainty"), check.get("unit")),
         "href": url_for("pages.check", gtin=batch.product.gtin, lot=batch.lot, key=key),
     }
 

@@ -78,10 +78,12 @@ def _refuse_invalid(issues: list[Issue]) -> None:
         )
 
 
-def _accept(brand_id: int, data: bytes, events: list[tuple[str, dict[str, Any]]]) -> Response:
+def _accept(
+    brand_id: int, data: bytes, events: list[tuple[str, dict[str, Any]]], context: Any
+) -> Response:
     media_type = request.mimetype
     sha = BlobStore(current_app.config["BLOB_PATH"]).put(data)
-    capture = capture_events(db.session, brand_id, events, (sha, len(data), media_type))
+    capture = capture_events(db.session, brand_id, events, (sha, len(data), media_type), context)
     if capture.stored_count:
         # New events change the brand's batches: start their rebuilds now, not at next scan
         # (one coalesced job for a stream of captures, see `request_brand_rebuild`).
@@ -101,7 +103,7 @@ def capture_document() -> Response:
     _refuse_invalid(validate_document(document))
     events = document["epcisBody"]["eventList"]
     paths = [f"$.epcisBody.eventList[{i}]" for i in range(len(events))]
-    return _accept(brand.id, data, list(zip(paths, events, strict=True)))
+    return _accept(brand.id, data, list(zip(paths, events, strict=True)), document.get("@context"))
 
 
 @bp.post("/events")
@@ -110,7 +112,7 @@ def capture_event() -> Response:
     brand = bearer_brand()
     data, event = _body()
     _refuse_invalid(validate_event(event, "$", lone=True))
-    return _accept(brand.id, data, [("$", event)])
+    return _accept(brand.id, data, [("$", event)], event.get("@context"))
 
 
 @bp.get("/capture/<capture_id>")

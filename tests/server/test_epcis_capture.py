@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,9 +18,11 @@ from sqlalchemy.exc import IntegrityError
 from server.capture import capture_events
 from server.cli import main
 from server.db import db
+from server.event_hash import event_hash
 from server.models import ApiToken, Blob, Brand, Capture, EpcisEvent
 from server.tokens import create_token, revoke_token, token_hash
-from tests.conftest import api_token
+from tests.conftest import api_token, load_demo
+from workers.identifiers import canonical_id
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT.parent / "shared" / "conformance" / "epcis" / "examples"
@@ -100,6 +104,19 @@ def test_every_official_capture_example_is_accepted(sqlite_app: Flask, post: Pos
             refused[str(path.relative_to(EXAMPLES))] = response.get_json()
     assert refused == {}
     assert _count(sqlite_app, Capture) == before + len(documents)
+
+
+def test_gs1s_urn_and_digital_link_transformation_examples_are_one_event(post: Post) -> None:
+    """GS1 publishes Example 9.6.4 with EPC URNs and again with Digital Links."""
+    _examples()
+    urn = EXAMPLES / "Example_9.6.4-TransformationEvent.jsonld"
+    link = (
+        EXAMPLES / "WithDigitalLinkID" / "Example_9.6.4-TransformationEventWithDigitalLink.jsonld"
+    )
+    assert post(urn.read_bytes()).get_json()["newCount"] == 1
+    second = post(link.read_bytes()).get_json()
+    assert (second["newCount"], second["duplicateCount"]) == (0, 1)
+    assert second["duplicates"][0]["duplicateOf"] == "stored"
 
 
 def test_the_query_document_is_refused_naming_its_type(sqlite_app: Flask, post: Post) -> None:
@@ -207,6 +224,68 @@ def test_the_demo_pack_is_imported_through_the_capture_interface(sqlite_app: Fla
         assert sum(c.event_count for c in captures) >= 262
 
 
+def _as_digital_links(event: dict[str, Any]) -> dict[str, Any]:
+    """Return `event` written with Digital Links, another offset and CBV URNs."""
+    return {
+        "eventTimeZoneOffset": "+00:00",
+        "quantityList": [
+            {
+                "uom": "KGM",
+                "quantity": 10.0,
+                "epcClass": "https://brand.example/01/09520123123451/10/T1?linkType=all",
+            }
+        ],
+        "bizLocation": {"id": "https://id.gs1.org/414/9520123000011"},
+        "bizStep": "urn:epcglobal:cbv:bizstep:commissioning",
+        "action": event["action"],
+        "eventTime": "2025-02-03T12:00:00+02:00",
+        "type": event["type"],
+    }
+
+
+def test_urn_and_digital_link_forms_of_one_event_are_stored_once(
+    sqlite_app: Flask, post: Post
+) -> None:
+    event = _event(eventTime="2025-02-04T10:00:00Z")
+    linked = _as_digital_links(event)
+    linked["eventTime"] = "2025-02-04T12:00:00.000+02:00"
+    before = _count(sqlite_app)
+    # Within one document: the second form is a duplicate of the first.
+    response = post(_document(event, linked))
+    assert response.status_code == 202
+    body = response.get_json()
+    assert (body["eventCount"], body["newCount"], body["duplicateCount"]) == (2, 1, 1)
+    assert body["duplicates"][0]["path"] == "$.epcisBody.eventList[1]"
+    assert body["duplicates"][0]["duplicateOf"] == "document"
+    assert body["duplicates"][0]["eventHash"] == event_hash(event, [CONTEXT])
+    assert _count(sqlite_app) == before + 1
+    # Digital Links alone are captured like URNs: another event is new ...
+    again = post(_document(_as_digital_links(_event())))
+    assert again.status_code == 202
+    assert (again.get_json()["newCount"], again.get_json()["duplicateCount"]) == (1, 0)
+    # ... and across documents the Digital Link form is a duplicate of the stored event.
+    repeat = post(_document(linked)).get_json()
+    assert (repeat["newCount"], repeat["duplicates"][0]["duplicateOf"]) == (0, "stored")
+    assert _count(sqlite_app) == before + 2
+
+
+def test_a_supplied_hash_event_id_is_kept_while_our_hash_is_computed(
+    sqlite_app: Flask, post: Post
+) -> None:
+    supplied = "ni:///sha-256;" + "ab" * 32 + "?ver=CBV2.0"
+    event = _event(eventID=supplied, eventTime="2025-02-05T10:00:00Z")
+    assert post(_document(event)).status_code == 202
+    with sqlite_app.app_context():
+        row = db.session.scalars(select(EpcisEvent).where(EpcisEvent.event_id == supplied)).one()
+        assert row.event_hash == event_hash(event, [CONTEXT]) != supplied
+        assert row.event_hash.startswith("ni:///sha-256;") and row.event_hash.endswith(
+            "?ver=CBV2.0"
+        )
+    # The same event under another id (or none) is the same event.
+    response = post(_document(_event(eventTime="2025-02-05T11:00:00+01:00")))
+    assert response.get_json()["duplicateCount"] == 1
+
+
 def test_the_demo_packs_own_events_recaptured_are_all_duplicates(
     sqlite_app: Flask, post: Post
 ) -> None:
@@ -215,6 +294,25 @@ def test_the_demo_packs_own_events_recaptured_are_all_duplicates(
         response = post(path.read_bytes())
         assert response.status_code == 202, response.get_json()
         assert response.get_json()["storedCount"] == 0
+    assert _count(sqlite_app) == before
+
+
+def test_a_brand_pack_naming_one_event_in_two_files_stores_it_once(
+    sqlite_app: Flask, tmp_path: Path
+) -> None:
+    pack = tmp_path / "pack"
+    shutil.copytree(ROOT / "brands" / "nkabom", pack)
+    harvest = json.loads((pack / "events" / "harvest.jsonld").read_text())
+    event = copy.deepcopy(harvest["epcisBody"]["eventList"][0])
+    for quantity in event["quantityList"]:
+        quantity["epcClass"] = canonical_id(quantity["epcClass"])
+    for key in ("readPoint", "bizLocation"):
+        event[key]["id"] = canonical_id(event[key]["id"])
+    event.pop("eventID", None)
+    harvest["epcisBody"]["eventList"] = [event]
+    (pack / "events" / "zz-repeat.jsonld").write_text(json.dumps(harvest))
+    before = _count(sqlite_app)
+    load_demo(sqlite_app, pack)  # the pack changed: its supply data is replaced
     assert _count(sqlite_app) == before
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 
 from flask import Flask
@@ -45,6 +46,22 @@ def test_built_page_surfaces_the_problems_honestly(app: Flask) -> None:
     detail = client.get("/batches/09520123100025/NK25-0227/checks/yield_plausibility")
     assert detail.status_code == 200
     assert "farm-17" in detail.get_data(as_text=True)
+    # Uncertainty bands where they apply: in the report JSON and on each check's page.
+    report = client.get("/api/v1/batches/09520123100025/NK25-0227/evidence").get_json()
+    bands = {c["key"]: c["uncertainty"] for c in report["checks"]}
+    for key in ("yield_plausibility", "known_origin_share", "transport_emissions"):
+        check = next(c for c in report["checks"] if c["key"] == key)
+        low, high = bands[key]
+        assert low <= check["value"] <= high, key
+    assert bands["yield_plausibility"][0] < bands["yield_plausibility"][1]
+    assert bands["deforestation"] is None
+    assert re.search(
+        r"Uncertainty band: 1\d\d(\.\d)?\s?% – [12]\d\d", detail.get_data(as_text=True)
+    )
+    german = client.get(
+        "/batches/09520123100025/NK25-0227/checks/transport_emissions?lang=de"
+    ).get_data(as_text=True)
+    assert re.search(r"Unsicherheitsbereich: [\d,]+ – [\d,]+ kg CO2e/kg", german)
 
 
 def test_accept_language_picks_german_and_lang_overrides(app: Flask) -> None:

@@ -13,8 +13,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from workers.evidence.inputs import BatchInputs
-from workers.evidence.parameters import DEFAULT_SOURCE, scalar
+from workers.evidence.parameters import DEFAULT_SOURCE, scalar, sourced
 from workers.evidence.result import CheckResult, worst
+from workers.evidence.uncertainty import MASS_SOURCE, MASS_TOLERANCE
 from workers.identifiers import gtin_of
 from workers.trace import Flow, Trace, Transformation
 
@@ -30,7 +31,11 @@ METHOD = (
     "from originxr defaults matched on the materials' names. A ratio inside its range is ok; "
     "outside it by less than the tolerance (relative to the nearer bound) warns; further out "
     "fails. A transformation with a missing mass or no known range is unknown. The check "
-    "takes the worst transformation; the value is the share of transformations in range."
+    "takes the worst transformation; the value is the share of transformations in range. "
+    "Uncertainty band: every mass may be off by the mass-measurement tolerance, so a ratio "
+    "may be off by about twice that; the band runs from the share of transformations whose "
+    "ratios are in range even at their worst to the share whose ratios could be in range. "
+    "Statuses use the ratios as weighed, not the band."
 )
 
 # (from stage, to stage, min, max, why); stages are matched on material names by _stage.
@@ -58,6 +63,7 @@ _STAGE_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 def check_conversion_balance(inputs: BatchInputs, trace: Trace) -> CheckResult:
     """Return the conversion ratio of every transformation on the batch's path vs its range."""
     tolerance = scalar(inputs.parameters, "conversion_tolerance", 0.10)
+    mass = sourced(inputs.parameters, "mass_measurement_tolerance", MASS_TOLERANCE, MASS_SOURCE)
     brand_ranges = _brand_ranges(inputs.parameters.get("conversion_ratios"))
     used: dict[tuple[str, str, float, float, str], dict[str, Any]] = {}
     rows = []
@@ -67,7 +73,7 @@ def check_conversion_balance(inputs: BatchInputs, trace: Trace) -> CheckResult:
         t for t in trace.transformations if any(f.epc_class in on_path for f in t.outputs)
     ]
     for t in made_for_batch:
-        row = _row(t, brand_ranges, tolerance["value"])
+        row = _row(t, brand_ranges, tolerance["value"], mass["value"])
         for pair in row["pairs"]:
             if pair["min"] is not None:
                 key = (pair["from"], pair["to"], pair["min"], pair["max"], pair["source"])
@@ -76,13 +82,26 @@ def check_conversion_balance(inputs: BatchInputs, trace: Trace) -> CheckResult:
     params: dict[str, Any] = {
         "conversion_tolerance": tolerance,
         "conversion_ratios": [used[k] for k in sorted(used)],
+        "mass_measurement_tolerance": mass,
     }
     evidence = tuple(sorted(t.event_id for t in made_for_batch))
     if not rows:
         return CheckResult(KEY, "unknown", None, "ratio", METHOD, params, evidence)
     in_range = sum(1 for r in rows if r["status"] == "ok") / len(rows)
     status = worst(r["status"] for r in rows)
-    return CheckResult(KEY, status, in_range, "ratio", METHOD, params, evidence, tuple(rows))
+    surely = sum(1 for r in rows if r["in_range"] == "surely") / len(rows)
+    possibly = sum(1 for r in rows if r["in_range"] in ("surely", "possibly")) / len(rows)
+    return CheckResult(
+        KEY,
+        status,
+        in_range,
+        "ratio",
+        METHOD,
+        params,
+        evidence,
+        tuple(rows),
+        (surely, possibly),
+    )
 
 
 def _brand_ranges(raw: Any) -> dict[tuple[str, str], dict[str, Any]]:
@@ -131,8 +150,24 @@ def _materials(flows: Iterable[Flow]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _in_range(pairs: list[dict[str, Any]]) -> str | None:
+    """Return "surely", "possibly" or "not" for ratios and their bands against their ranges."""
+    if not pairs or any(p["ratio_low"] is None or p["min"] is None for p in pairs):
+        return None
+    lows = [p["ratio_low"] >= p["min"] - 1e-9 and p["ratio_high"] <= p["max"] + 1e-9 for p in pairs]
+    if all(lows):
+        return "surely"
+    could = [
+        p["ratio_high"] >= p["min"] - 1e-9 and p["ratio_low"] <= p["max"] + 1e-9 for p in pairs
+    ]
+    return "possibly" if all(could) else "not"
+
+
 def _row(
-    t: Transformation, brand: dict[tuple[str, str], dict[str, Any]], tolerance: float
+    t: Transformation,
+    brand: dict[tuple[str, str], dict[str, Any]],
+    tolerance: float,
+    mass_tolerance: float,
 ) -> dict[str, Any]:
     ins, outs = _materials(t.inputs), _materials(t.outputs)
     masses = [m["quantity_kg"] for m in (*ins.values(), *outs.values())]
@@ -149,22 +184,28 @@ def _row(
         "output_kg": output_kg,
     }
     if not ins or not outs:
-        return {**row, "pairs": [], "status": "unknown", "reason": "no inputs or no outputs"}
+        return {
+            **row,
+            "pairs": [],
+            "status": "unknown",
+            "reason": "no inputs or no outputs",
+            "in_range": None,
+        }
     if len(ins) == 1 and set(ins) != set(outs):
         (source,) = ins.values()
-        pairs = [_pair(source, out, brand, tolerance) for out in outs.values()]
+        pairs = [_pair(source, out, brand, tolerance, mass_tolerance) for out in outs.values()]
     else:
         mixed = {"gtin": ALL, "material": ALL, "quantity_kg": input_kg}
         target = next(iter(outs.values())) if len(outs) == 1 else None
         total = {"gtin": ALL, "material": ALL, "quantity_kg": output_kg}
-        pairs = [_pair(mixed, total, brand, tolerance, target)]
+        pairs = [_pair(mixed, total, brand, tolerance, mass_tolerance, target)]
     status = worst(p["status"] for p in pairs)
     reason = None
     if any(kg is None for kg in masses):
         reason = "a mass is missing or not in a mass unit"
     elif status != "ok":
         reason = next(p["reason"] for p in pairs if p["status"] == status)
-    return {**row, "pairs": pairs, "status": status, "reason": reason}
+    return {**row, "pairs": pairs, "status": status, "reason": reason, "in_range": _in_range(pairs)}
 
 
 def _total(lines: Iterable[dict[str, Any]]) -> float | None:
@@ -177,6 +218,7 @@ def _pair(
     target: dict[str, Any],
     brand: dict[tuple[str, str], dict[str, Any]],
     tolerance: float,
+    mass_tolerance: float,
     mixed_output: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Compare target mass / source mass with the range for (source, target)."""
@@ -192,6 +234,8 @@ def _pair(
         "from_material": source["material"],
         "to_material": target["material"],
         "ratio": None,
+        "ratio_low": None,
+        "ratio_high": None,
         "min": None if found is None else found["min"],
         "max": None if found is None else found["max"],
         "source": None if found is None else found["source"],
@@ -202,7 +246,10 @@ def _pair(
     if source["quantity_kg"] <= 0:
         return {**pair, "status": "unknown", "reason": "input mass is zero"}
     ratio = target["quantity_kg"] / source["quantity_kg"]
+    # Output weighed light and input heavy, and the other way round.
     pair["ratio"] = ratio
+    pair["ratio_low"] = ratio * (1 - mass_tolerance) / (1 + mass_tolerance)
+    pair["ratio_high"] = ratio * (1 + mass_tolerance) / (1 - mass_tolerance)
     if found is None:
         return {
             **pair,

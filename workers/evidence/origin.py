@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from workers.evidence.inputs import BatchInputs
-from workers.evidence.parameters import scalar
+from workers.evidence.parameters import scalar, sourced
 from workers.evidence.result import CheckResult, threshold_status
+from workers.evidence.uncertainty import MASS_SOURCE, MASS_TOLERANCE, share_band
 from workers.trace import Trace
 
 KEY = "known_origin_share"
@@ -14,7 +15,10 @@ METHOD = (
     "that created lots at farms. The value is the share of the batch's tracked mass created at "
     "farms with registered plots (at the named plot when the harvest event names one). Mass "
     "with no upstream event, in a cycle, created away from a farm or at an unknown place counts "
-    "as unknown origin."
+    "as unknown origin. Uncertainty band: every mass may be off by the mass-measurement "
+    "tolerance; the band is the share with registered-origin mass weighed light and the rest "
+    "heavy, and the other way round (a batch of wholly known or wholly unknown origin has no "
+    "width). Statuses use the share, not the band."
 )
 
 
@@ -22,7 +26,14 @@ def check_known_origin_share(inputs: BatchInputs, trace: Trace) -> CheckResult:
     """Return the share of the batch's tracked mass traceable to registered plots."""
     ok_at = scalar(inputs.parameters, "known_origin_ok_share", 0.99)
     warn_at = scalar(inputs.parameters, "known_origin_warn_share", 0.90)
-    params = {"known_origin_ok_share": ok_at, "known_origin_warn_share": warn_at}
+    tolerance = sourced(
+        inputs.parameters, "mass_measurement_tolerance", MASS_TOLERANCE, MASS_SOURCE
+    )
+    params = {
+        "known_origin_ok_share": ok_at,
+        "known_origin_warn_share": warn_at,
+        "mass_measurement_tolerance": tolerance,
+    }
     details: list[dict[str, object]] = [
         {
             "farm": o.farm_id,
@@ -53,4 +64,5 @@ def check_known_origin_share(inputs: BatchInputs, trace: Trace) -> CheckResult:
         return CheckResult(KEY, "unknown", None, "ratio", METHOD, params, evidence, tuple(details))
     value = sum(o.share for o in trace.origins if o.registered)
     status = threshold_status(value, ok_at["value"], warn_at["value"])
-    return CheckResult(KEY, status, value, "ratio", METHOD, params, evidence, tuple(details))
+    band = share_band(value, max(0.0, 1.0 - value), float(tolerance["value"]))
+    return CheckResult(KEY, status, value, "ratio", METHOD, params, evidence, tuple(details), band)

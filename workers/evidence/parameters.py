@@ -26,6 +26,13 @@ def scalar(parameters: dict[str, Any], name: str, default: float) -> dict[str, A
     return {"value": default, "source": DEFAULT_SOURCE}
 
 
+def sourced(parameters: dict[str, Any], name: str, default: float, source: str) -> dict[str, Any]:
+    """Return `scalar` of `name`, the default carrying its own `source` text when unset."""
+    if name in parameters:
+        return scalar(parameters, name, default)
+    return {"value": default, "source": source}
+
+
 def per_country(
     parameters: dict[str, Any], name: str, country: str | None
 ) -> dict[str, Any] | None:

@@ -70,6 +70,22 @@ def shape_area_ha(geom: BaseGeometry) -> float:
     return abs(area) / _SQ_M_PER_HA
 
 
+def plot_area_perimeter(plot: Plot) -> tuple[float | None, str, float | None]:
+    """Return `plot_area_ha` and, for a measured polygon, its perimeter in metres.
+
+    One geodesic computation gives both (the yield check needs the perimeter for its band).
+    """
+    if is_polygonal(plot.geometry):
+        try:
+            area, perimeter = _geod().geometry_area_perimeter(shape(plot.geometry))
+            return abs(area) / _SQ_M_PER_HA, "geodesic", float(perimeter)
+        except (ValueError, TypeError, KeyError, IndexError):
+            # Unreadable coordinates: the declared area, as in plot_area_ha.
+            pass
+    area_ha, source = plot_area_ha(plot)
+    return area_ha, source, None
+
+
 def plot_area_ha(plot: Plot) -> tuple[float | None, str]:
     """Return a plot's area in hectares and how it was found ("geodesic", "declared", "none").
 

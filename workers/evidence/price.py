@@ -9,6 +9,7 @@ from workers.evidence.inputs import BatchInputs, EvidenceRecord
 from workers.evidence.parameters import dated, scalar, to_date
 from workers.evidence.records import record_site, records_of
 from workers.evidence.result import CheckResult, threshold_status, worst
+from workers.evidence.uncertainty import weighted_band
 from workers.trace import Trace
 
 KEY = "farmgate_price"
@@ -20,7 +21,11 @@ METHOD = (
     "living-income reference price of the farm's country valid on the payment date. A farm's "
     "ratio and the check's value are quantity-weighted means of these ratios. A ratio at or "
     "above the ok ratio is ok, at or above the warn ratio warns, below fails; the check takes "
-    "the worst farm, so one underpaid farm is not hidden by the mean."
+    "the worst farm, so one underpaid farm is not hidden by the mean. Uncertainty band: the "
+    "rate of the payment day itself is rarely published, so each converted price may lie "
+    "between the prices at the rate used and at the next rate published after the payment; "
+    "the band is the quantity-weighted mean of these lows and highs (a payment with no later "
+    "rate, or in the reference currency, adds no width). Statuses use the ratio, not the band."
 )
 
 
@@ -75,7 +80,13 @@ def check_farmgate_price(inputs: BatchInputs, trace: Trace) -> CheckResult:
     evidence = tuple(sorted(p["record"] for r in rows for p in r["payments"]))
     value = weighted / total_kg if total_kg > 0 else None
     status = worst(r["status"] for r in rows) if rows else "unknown"
-    return CheckResult(KEY, status, value, "ratio", METHOD, params, evidence, tuple(rows))
+    band = weighted_band(
+        (p["quantity_kg"], (p["ratio_low"], p["ratio_high"]))
+        for r in rows
+        for p in r["payments"]
+        if p["ratio"] is not None
+    )
+    return CheckResult(KEY, status, value, "ratio", METHOD, params, evidence, tuple(rows), band)
 
 
 def _payment(inputs: BatchInputs, record: EvidenceRecord, country: str | None) -> dict[str, Any]:
@@ -92,6 +103,8 @@ def _payment(inputs: BatchInputs, record: EvidenceRecord, country: str | None) -
         "price_per_kg": None,
         "reference": None,
         "ratio": None,
+        "ratio_low": None,
+        "ratio_high": None,
         "reason": None,
     }
     reference = _reference(inputs.parameters, country, paid)
@@ -109,12 +122,19 @@ def _payment(inputs: BatchInputs, record: EvidenceRecord, country: str | None) -
             "reason": f"no exchange rate {payload.get('currency')}->{target} on or before {paid}",
         }
     price = float(payload["amount"]) * float(rate["rate"]) / line["quantity_kg"]
+    ratio = price / float(reference["value"])
+    later = None if rate["from"] == rate["to"] else _rate_after(inputs.parameters, rate, paid)
+    # The day's own rate lies, as far as we know, between the rate used and the next one.
+    swing = float(later["rate"]) / float(rate["rate"]) if later else 1.0
     return {
         **line,
         "exchange_rate": rate if rate["from"] != rate["to"] else None,
+        "next_exchange_rate": later,
         "price_per_kg": price,
         "reference": reference,
-        "ratio": price / float(reference["value"]),
+        "ratio": ratio,
+        "ratio_low": ratio * min(1.0, swing),
+        "ratio_high": ratio * max(1.0, swing),
     }
 
 
@@ -127,6 +147,24 @@ def _reference(
     entry = table[country]
     entries = entry if isinstance(entry, list) else [entry]
     return dated([e for e in entries if isinstance(e, dict) and "value" in e], on)
+
+
+def _rate_after(
+    parameters: dict[str, Any], used: dict[str, Any], paid: date
+) -> dict[str, Any] | None:
+    """Return the first rate between `used`'s currencies published after `paid`, or None."""
+    source, target = used["from"], used["to"]
+    later: list[tuple[date, dict[str, Any]]] = []
+    for entry in parameters.get("exchange_rates") or []:
+        on = to_date(entry.get("on")) if isinstance(entry, dict) else None
+        if on is None or on <= paid or not entry.get("rate"):
+            continue
+        if (entry.get("from"), entry.get("to")) == (source, target):
+            later.append((on, entry))
+        elif (entry.get("from"), entry.get("to")) == (target, source):
+            flipped = {**entry, "from": source, "to": target, "inverted": True}
+            later.append((on, {**flipped, "rate": 1.0 / float(entry["rate"])}))
+    return min(later, key=lambda pair: pair[0])[1] if later else None
 
 
 def _rate(parameters: dict[str, Any], source: str, target: str, on: date) -> dict[str, Any] | None:

@@ -97,3 +97,26 @@ def test_same_material_in_and_out_must_keep_its_mass(kit: Kit) -> None:
     row = result.details[-1]
     assert row["pairs"][0]["ratio"] == pytest.approx(500 / 600)
     assert row["status"] == "fail"
+
+
+def test_the_band_runs_from_surely_to_possibly_in_range(kit: Kit) -> None:
+    result = run(kit.inputs())
+    drying, bar = result.details
+    # 0.4 weighed 1 % off either way: 0.4 x 0.99 / 1.01 to 0.4 x 1.01 / 0.99, inside 0.33-0.45.
+    pair = drying["pairs"][0]
+    assert (pair["ratio_low"], pair["ratio_high"]) == pytest.approx(
+        (0.4 * 0.99 / 1.01, 0.4 * 1.01 / 0.99)
+    )
+    assert drying["in_range"] == "surely"
+    # Mixing at 1.0 could be 1.0202, above the 0.97-1.01 range: only possibly in range.
+    assert bar["in_range"] == "possibly"
+    assert result.uncertainty == (0.5, 1.0)
+    assert "unconfirmed" in result.parameters["mass_measurement_tolerance"]["source"]
+
+
+def test_a_ratio_outside_its_range_even_at_best_is_not_in_the_band(kit: Kit) -> None:
+    result = run(kit.inputs(parameters=with_range(0.41, 0.45)))
+    assert result.details[0]["in_range"] == "not"  # 0.4 x 1.01 / 0.99 = 0.408 < 0.41
+    assert result.uncertainty == (0.0, 0.5)
+    exact = run(kit.inputs(parameters={"mass_measurement_tolerance": 0}))
+    assert exact.uncertainty == (exact.value, exact.value) == (1.0, 1.0)

@@ -73,3 +73,44 @@ def test_farm_without_payments_is_unknown_but_a_low_farm_still_shows(kit: Kit) -
         for r in records
     ]
     assert run(kit, low).status == "warn"
+
+
+def _with_rates(kit: Kit, *extra: dict[str, Any]) -> dict[str, Any]:
+    parameters = kit.inputs().parameters
+    return {**parameters, "exchange_rates": [*parameters["exchange_rates"], *extra]}
+
+
+def test_the_band_spans_the_rate_used_and_the_next_published_rate(kit: Kit) -> None:
+    later = {"from": "GHS", "to": "USD", "rate": 0.075, "on": "2025-03-01", "source": "BoG"}
+    result = run(kit, kit.evidence(), _with_rates(kit, later))
+    ratio = 2.80 / 2.68  # at the 0.07 rate of 2025-02-01, before the 2025-02-10 payment
+    assert result.value == pytest.approx(ratio)
+    assert result.uncertainty == pytest.approx((ratio, ratio * 0.075 / 0.07))
+    line = result.details[0]["payments"][0]
+    assert line["next_exchange_rate"]["on"] == "2025-03-01"
+    assert (line["ratio_low"], line["ratio_high"]) == pytest.approx((ratio, ratio * 0.075 / 0.07))
+
+
+def test_a_falling_rate_widens_the_band_downwards_and_inverse_rates_count(kit: Kit) -> None:
+    # 12.5 GHS per USD published on 2025-02-20 is 0.08 USD per GHS; the earliest later rate wins.
+    inverse = {"from": "USD", "to": "GHS", "rate": 12.5, "on": "2025-02-20", "source": "BoG"}
+    lower = {"from": "GHS", "to": "USD", "rate": 0.065, "on": "2025-02-15", "source": "BoG"}
+    ratio = 2.80 / 2.68
+    result = run(kit, kit.evidence(), _with_rates(kit, inverse, lower))
+    assert result.uncertainty == pytest.approx((ratio * 0.065 / 0.07, ratio))
+    result = run(kit, kit.evidence(), _with_rates(kit, inverse))
+    assert result.uncertainty == pytest.approx((ratio, ratio * 0.08 / 0.07))
+
+
+def test_no_later_rate_or_no_conversion_gives_no_width(kit: Kit) -> None:
+    result = run(kit, kit.evidence())
+    assert result.uncertainty == pytest.approx((result.value, result.value))
+    assert result.details[0]["payments"][0]["next_exchange_rate"] is None
+    usd = run(kit, payments(kit, currency="USD", amount=1120.0))  # 2.80 USD/kg
+    assert usd.uncertainty == pytest.approx((2.80 / 2.68, 2.80 / 2.68))
+    assert "Uncertainty band" in usd.method
+
+
+def test_unknown_payments_give_no_band(kit: Kit) -> None:
+    result = run(kit, payments(kit, currency="EUR"))
+    assert (result.value, result.uncertainty) == (None, None)

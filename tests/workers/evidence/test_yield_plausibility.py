@@ -98,3 +98,49 @@ def test_seasons(kit: Kit) -> None:
     assert crop_year(datetime(2024, 10, 1, tzinfo=UTC)) == "2024/2025"
     light = kit.harvest("h", "farm-1", kit.wet1, 1, kit.at(1, 6, 2025), None, "2024/25 light crop")
     assert season_of(light) == "2024/2025"
+
+
+# The conftest plots are 0.00127-degree squares at 6.5 N: sides of 0.00127 x 111,320 m x
+# cos(6.5 deg) = 140.47 m and 0.00127 x 110,590 m = 140.45 m, a perimeter of ~561.8 m.
+STRIP_HA = 561.8 * 5.0 / 10_000  # perimeter x the default 5 m GPS accuracy
+
+
+def test_the_band_spans_gps_area_error_and_mass_tolerance(kit: Kit) -> None:
+    result = run(kit)
+    farm1 = rows(result)["farm-1"]
+    low = 400 * 0.99 / ((AREA + STRIP_HA) * 450)
+    high = 400 * 1.01 / ((AREA - STRIP_HA) * 450)
+    assert farm1["ratio_low"] == pytest.approx(low, rel=1e-3)
+    assert farm1["ratio_high"] == pytest.approx(high, rel=1e-3)
+    assert result.uncertainty == pytest.approx((low, high), rel=1e-3)
+    assert result.parameters["gps_accuracy_m"]["value"] == 5.0
+    assert "unconfirmed" in result.parameters["gps_accuracy_m"]["source"]
+    assert "unconfirmed" in result.parameters["declared_area_uncertainty"]["source"]
+
+
+def test_brand_parameters_set_the_band(kit: Kit) -> None:
+    events = kit.chain()
+    events[0] = kit.harvest("h1", "farm-1", kit.wet1, 1000, kit.at(1), ["plot-1a"], "2024/25")
+    parameters = {**kit.inputs().parameters, "gps_accuracy_m": 0, "mass_measurement_tolerance": 0}
+    inputs = kit.inputs(events=events, parameters=parameters)
+    result = check_yield_plausibility(inputs, build_trace(inputs))
+    assert result.uncertainty == pytest.approx((result.value, result.value))
+    assert result.parameters["gps_accuracy_m"] == {"value": 0.0, "source": "brand parameters"}
+
+
+def test_a_declared_area_carries_its_own_uncertainty(kit: Kit) -> None:
+    point = replace(
+        kit.plots()[0], geometry={"type": "Point", "coordinates": [-1.6, 6.5]}, declared_area_ha=0.5
+    )
+    farm1 = rows(run(kit, plots=[point, kit.plots()[1]]))["farm-1"]
+    assert farm1["ratio_low"] == pytest.approx(400 * 0.99 / (0.5 * 1.25 * 450))
+    assert farm1["ratio_high"] == pytest.approx(400 * 1.01 / (0.5 * 0.75 * 450))
+
+
+def test_the_band_follows_the_value_the_highest_known_ratio(kit: Kit) -> None:
+    point = Plot("plot-1a", "farm-1", {"type": "Point", "coordinates": [-1.6, 6.5]}, None, "GH")
+    result = run(kit, plots=[point, kit.plots()[1]])
+    farm1, farm2 = rows(result)["farm-1"], rows(result)["farm-2"]
+    assert (farm1["ratio"], farm1["ratio_low"], farm1["ratio_high"]) == (None, None, None)
+    assert result.value == farm2["ratio"]
+    assert result.uncertainty == (farm2["ratio_low"], farm2["ratio_high"])

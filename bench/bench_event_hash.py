@@ -1,0 +1,75 @@
+"""Time the GS1 event hash over the demo brand pack's EPCIS events.
+
+Run from the repository root::
+
+    .venv/bin/python -m bench.bench_event_hash [--repeat 5] [--save FILE] [--baseline FILE]
+
+It prints the median microseconds per event of the pre-hash string and of the whole hash
+(the cost capture adds per event), and events per second. It asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a file: make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.figures import load_baseline, print_table, save
+from server.event_hash import event_hash, pre_hash_string
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def demo_events() -> list[tuple[dict[str, Any], Any]]:
+    """Return every (event, document context) pair of the demo pack's event files."""
+    pairs = []
+    for path in sorted((ROOT / "brands" / "nkabom" / "events").glob("*.jsonld")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        context = document.get("@context")
+        pairs.extend((event, context) for event in document["epcisBody"]["eventList"])
+    return pairs
+
+
+def _median_us(pairs: list[tuple[dict[str, Any], Any]], repeat: int, hashing: bool) -> float:
+    step = event_hash if hashing else pre_hash_string
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for event, context in pairs:
+            step(event, context)
+        runs.append((time.perf_counter() - start) / len(pairs) * 1e6)
+    return statistics.median(runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--save", type=Path)
+    parser.add_argument("--baseline", type=Path)
+    args = parser.parse_args()
+    pairs = demo_events()
+    per_event = _median_us(pairs, args.repeat, hashing=True)
+    figures = {
+        "pre-hash string per event": _median_us(pairs, args.repeat, hashing=False),
+        "event hash per event": per_event,
+        "events hashed per second": 1e6 / per_event,
+    }
+    print(f"{len(pairs)} events of the demo pack, median of {args.repeat} runs")
+    print_table(
+        figures,
+        load_baseline(args.baseline),
+        {"events hashed per second": "/s"}
+        | {name: "us" for name in figures if name.endswith("per event")},
+    )
+    save(args.save, figures, events=len(pairs), repeat=args.repeat)
+
+
+if __name__ == "__main__":
+    main()
