@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from server.digital_link import batch_path
 from server.models import Batch, Brand, EpcisEvent, EvidenceRecord, Plot, Site, StoryVersion
+from server.scene_labels import scene_labels
 from workers.evidence.inputs import (
     BatchInputs,
     Material,
@@ -216,6 +217,7 @@ def load_scene_input(
                 key=c["key"],
                 site_ids=tuple(s.key for s in journey_sites if s.kind in c.get("site_kinds", [])),
                 text={loc: texts.get(loc, {}).get(c["key"], {}) for loc in locales},
+                checks=tuple(c.get("checks", [])),
             )
             for c in chapters_cfg
         ),
@@ -226,4 +228,5 @@ def load_scene_input(
             for c in report.get("consumer_summary", [])
         ),
         locales=locales,
+        labels=scene_labels(locales),
     )
