@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import json
 import struct
-from dataclasses import replace
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
