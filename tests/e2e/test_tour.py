@@ -258,3 +258,143 @@ def test_tour_visits_sites_with_splats_and_enters_vr(
     page.evaluate(f"() => {right}.updateAxes('thumbstick', 0, 0)")
     page.wait_for_selector("#xr-stage[data-xr-teleports='1']")
     assert stage(page, "xrTurns") == "1", "one push turns once"
+
+
+# Records whether the stage ever said the camera was flying, from before the page's scripts.
+WATCH_MOVING = """
+new MutationObserver(() => {
+  const stage = document.getElementById('xr-stage');
+  if (stage && stage.dataset.tourMoving === 'true') window.__flew = true;
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-tour-moving']});
+"""
+
+
+@pytest.mark.parametrize("motion", ["reduce", "no-preference"])
+def test_reduced_motion_cuts_between_stops_and_holds_still(
+    tour_server: SplatServer,
+    bundles: dict[str, str],
+    new_context: Callable[..., Any],
+    motion: str,
+) -> None:
+    context = new_context(locale="en-GB", reduced_motion=motion)
+    context.add_init_script(WATCH_MOVING)
+    page = context.new_page()
+    open_tour(page, tour_url(tour_server, bundles, snapshots=False))
+    assert stage(page, "tourMotion") == ("cut" if motion == "reduce" else "fly")
+
+    canvas = page.locator("#xr-stage canvas")
+    wait_frames(page, 3)
+    first = decode_png(canvas.screenshot())
+    wait_frames(page, 10)
+    later = decode_png(canvas.screenshot())
+    moved = np.abs(first.astype(int) - later.astype(int)).max()
+    if motion == "reduce":
+        assert moved == 0, "the map should hold still: no auto-rotation"
+    else:
+        assert moved > 0, "the map turns slowly when motion is welcome"
+
+    page.get_by_role("button", name="Next place").click()
+    page.wait_for_selector("#xr-stage[data-tour-site='farm-1']")
+    wait_frames(page, 3)
+    at_stop = decode_png(canvas.screenshot())
+    wait_frames(page, 3)
+    still = decode_png(canvas.screenshot())
+    settled = np.array_equal(at_stop, still)
+    flew = page.evaluate("() => window.__flew === true")
+    if motion == "reduce":
+        assert not flew, "with reduced motion the camera cuts, it never flies"
+        assert settled, "after a cut the view is already in place"
+    else:
+        assert flew, "the camera should fly between stops"
+        page.wait_for_function(f"() => {STAGE}.dataset.tourMoving === undefined")
+
+
+def test_exit_tour_restores_the_viewer(
+    tour_server: SplatServer, bundles: dict[str, str], page: Any
+) -> None:
+    open_tour(page, tour_url(tour_server, bundles, snapshots=False))
+    assert page.locator("#xr-stage .xr-sites").is_hidden(), "the tour replaces the site list"
+    page.keyboard.press("ArrowRight")
+    page.wait_for_selector("#xr-stage[data-tour-site='farm-1']")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_selector("#xr-stage[data-tour-site='map']")
+    page.get_by_role("button", name="Exit tour").click()
+    page.wait_for_function(f"() => {STAGE}.dataset.tour === undefined")
+    assert page.get_by_role("region", name="Guided tour").count() == 0
+    assert page.locator("#xr-stage .xr-sites").is_visible()
+    # and it starts again
+    page.get_by_role("button", name="Take the tour").click()
+    page.wait_for_selector("#xr-stage[data-tour-stop='0']")
+
+
+def test_tour_on_the_german_batch_page_speaks_german(
+    built_server: Any, new_context: Callable[..., Any]
+) -> None:
+    """The real page, scene and manifest: every word of the tour comes from the server."""
+    from babel.support import Translations
+
+    from server.checks_text import CHECK_NAMES, STATUS_NAMES
+    from tests.e2e.conftest import BATCH_PATH, ROOT
+
+    de = Translations.load(str(ROOT / "translations"), ["de"])
+    page = new_context(
+        locale="de-DE", extra_http_headers={"Accept-Language": "de"}, reduced_motion="reduce"
+    ).new_page()
+    page.goto(built_server.url + BATCH_PATH)
+    page.get_by_role("button", name=de.gettext("Take the tour")).click()
+    page.wait_for_selector("#xr-stage[data-tour-stop='0']", timeout=60_000)
+    tour = page.get_by_role("region", name=de.gettext("Guided tour"))
+    counter = tour.locator(".xr-tour-counter").text_content() or ""
+    assert counter.startswith("Station 1 von "), counter
+    assert tour.locator("h3").text_content() == de.gettext("The whole journey")
+
+    page.get_by_role("button", name=de.gettext("Next place")).click()
+    page.wait_for_selector("#xr-stage[data-tour-stop='1']")
+    story = json.loads((ROOT / "brands/nkabom/stories/de.json").read_text())["chapters"]
+    assert tour.locator("h3").text_content() == story["farms"]["title"]
+    badges = tour.locator(".xr-badge")
+    names = {de.gettext(name): key for key, name in CHECK_NAMES.items()}
+    statuses = {de.gettext(name): key for key, name in STATUS_NAMES.items()}
+    assert badges.count() == 4  # brands/nkabom/brand.json: the farms chapter's checks
+    seen = {}
+    for i in range(badges.count()):
+        badge = badges.nth(i)
+        status_word = badge.locator("strong").text_content() or ""
+        assert statuses.get(status_word) == badge.get_attribute("data-status"), status_word
+        rest = (badge.text_content() or "")[len(status_word) :].strip()
+        # the name, then the figure in brackets when the check has one
+        name = next((n for n in names if rest == n or rest.startswith(f"{n} (")), None)
+        assert name, f"{rest!r} does not start with a German check name"
+        seen[names[name]] = badge.get_attribute("data-status")
+    # the page's own evidence section says the same
+    assert seen["known_origin_share"] == "fail"
+    assert seen["yield_plausibility"] == "warn"
+
+
+NO_WEBGL2 = """
+HTMLCanvasElement.prototype.getContext = ((original) => function (type, ...rest) {
+  return type === 'webgl2' ? null : original.call(this, type, ...rest);
+})(HTMLCanvasElement.prototype.getContext);
+"""
+
+
+def test_without_webgl2_the_tour_keeps_the_poster_and_says_why(
+    built_server: Any, new_context: Callable[..., Any]
+) -> None:
+    from tests.e2e.conftest import BATCH_PATH
+
+    context = new_context(locale="en-GB")
+    context.add_init_script(NO_WEBGL2)
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(built_server.url + BATCH_PATH)
+    page.get_by_role("button", name="Take the tour").click()
+    page.wait_for_selector("#xr-stage[data-state=unsupported]")
+    status = page.locator("#xr-stage .xr-status")
+    assert status.is_visible()
+    assert "WebGL 2 is missing" in (status.text_content() or "")
+    assert page.locator("img.poster").is_visible()
+    assert page.locator("img.poster").evaluate("img => img.complete && img.naturalWidth > 0")
+    assert page.locator("#xr-stage canvas").count() == 0, "no blank canvas"
+    assert not any("/static/dist/viewer-" in u or "/static/dist/tour-" in u for u in requested)
