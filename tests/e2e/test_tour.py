@@ -101,6 +101,21 @@ def tour_server() -> Iterator[SplatServer]:
     server.httpd.server_close()
 
 
+def test_tour_is_its_own_chunk_reached_only_through_import(bundles: dict[str, str]) -> None:
+    dist = DIST_MANIFEST.parent
+    entries = json.loads(DIST_MANIFEST.read_text())
+    viewer = (dist / bundles["viewer"]).read_text()
+    assert f'import("./{bundles["tour"]}")' in viewer
+    assert bundles["tour"] not in entries["viewer"]["imports"]
+    # the tour itself does not bring Spark: the viewer's snapshots import it when needed
+    tour = (dist / bundles["tour"]).read_text()
+    assert bundles["splats"] not in tour and "SparkRenderer" not in tour
+    boot = (dist / bundles["boot"]).read_text()
+    assert "tour-" not in boot and "splats-" not in boot
+    # the page's boot bundle stays tiny: two buttons' wiring, nothing of the tour's
+    assert (dist / f"{bundles['boot']}.gz").stat().st_size < 1024
+
+
 def tour_url(server: SplatServer, bundles: dict[str, str], snapshots: bool = True) -> str:
     tilesets = {}
     if snapshots:
@@ -398,3 +413,29 @@ def test_without_webgl2_the_tour_keeps_the_poster_and_says_why(
     assert page.locator("img.poster").evaluate("img => img.complete && img.naturalWidth > 0")
     assert page.locator("#xr-stage canvas").count() == 0, "no blank canvas"
     assert not any("/static/dist/viewer-" in u or "/static/dist/tour-" in u for u in requested)
+
+
+def test_tour_in_immersive_ar_without_surfaces_says_where_the_diorama_is(
+    tour_server: SplatServer, bundles: dict[str, str], new_context: Callable[..., Any]
+) -> None:
+    """IWER grants 'hit-test' but finds no surfaces without its synthetic-environment module:
+    the tour's visible fallback (diorama in front of the user, and a note) is what runs."""
+    context = new_context(locale="en-GB")
+    context.add_init_script(path=str(IWER_BUNDLE))
+    context.add_init_script(INSTALL_QUEST3)
+    page = context.new_page()
+    open_tour(page, tour_url(tour_server, bundles, snapshots=False))
+    page.locator("#xr-stage button[data-xr-mode=immersive-ar]").click()
+    page.wait_for_selector("#xr-stage[data-xr=immersive-ar]")
+    page.wait_for_selector("#xr-stage[data-ar-hit-test=false]")
+    note = page.locator("#xr-stage .xr-tour-status")  # in the session's DOM overlay
+    assert note.text_content() == "No surfaces"
+    assert note.is_visible()
+    wait_frames(page)
+    # the tour goes on in AR (IWER covers the page: send the click event itself)
+    page.get_by_role("button", name="Next place").dispatch_event("click")
+    page.wait_for_selector("#xr-stage[data-tour-site='farm-1']")
+    wait_frames(page)
+    page.locator("#xr-stage button[data-xr-mode=immersive-ar]").dispatch_event("click")
+    page.wait_for_function(f"() => {STAGE}.dataset.xr === undefined")
+    assert note.is_hidden(), "the AR note goes with the session"

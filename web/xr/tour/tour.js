@@ -264,6 +264,8 @@ export function startTour(parts, strings, onExit) {
     placement = null;
     say('');
     endFlight();
+    delete container.dataset.arHitTest;
+    delete container.dataset.arPlaced;
     if (event.type === 'end') {
       go(index);
       return;
@@ -290,6 +292,7 @@ export function startTour(parts, strings, onExit) {
         onPlaced: () => {
           say('');
           replace = true;
+          container.dataset.arPlaced = 'true';
         },
       });
       if (stopped || !renderer.xr.isPresenting) {
@@ -364,7 +367,7 @@ export function startTour(parts, strings, onExit) {
     endFlight();
     controls.autoRotate = autoRotateBefore && !reducedMotion.matches;
     for (const el of hidden) el.hidden = false;
-    for (const key of ['tour', 'tourStop', 'tourSite', 'tourNextAt', 'xrSplatFrames', 'arHitTest']) {
+    for (const key of ['tour', 'tourStop', 'tourSite', 'tourNextAt', 'xrSplatFrames', 'arHitTest', 'arPlaced']) {
       delete container.dataset[key];
     }
   };
