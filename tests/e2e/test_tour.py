@@ -333,13 +333,16 @@ def test_exit_tour_restores_the_viewer(
     page.wait_for_selector("#xr-stage[data-tour-site='farm-1']")
     page.keyboard.press("ArrowLeft")
     page.wait_for_selector("#xr-stage[data-tour-site='map']")
-    page.get_by_role("button", name="Exit tour").click()
+    page.keyboard.press("Escape")
     page.wait_for_function(f"() => {STAGE}.dataset.tour === undefined")
+    assert page.evaluate("() => document.activeElement.textContent") == "Take the tour"
     assert page.get_by_role("region", name="Guided tour").count() == 0
     assert page.locator("#xr-stage .xr-sites").is_visible()
-    # and it starts again
+    # and it starts again, and its Exit button leaves it too
     page.get_by_role("button", name="Take the tour").click()
     page.wait_for_selector("#xr-stage[data-tour-stop='0']")
+    page.get_by_role("button", name="Exit tour").click()
+    page.wait_for_function(f"() => {STAGE}.dataset.tour === undefined")
 
 
 def test_tour_on_the_german_batch_page_speaks_german(

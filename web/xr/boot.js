@@ -82,7 +82,12 @@ export function bootXr(root) {
         });
         stage.dataset.state = 'ready';
       }
-      if (wantsTour && !stopped) await viewer.startTour(JSON.parse(button.dataset.tourStrings || '{}'));
+      if (wantsTour && !stopped) {
+        // leaving the tour puts the keyboard back on the button that started it
+        await viewer.startTour(JSON.parse(button.dataset.tourStrings || '{}'), () =>
+          button.focus(),
+        );
+      }
       status.textContent = '';
     } catch (error) {
       if (!viewer) stage.dataset.state = 'failed';

@@ -46,8 +46,9 @@ import { createXrButtons } from './xrButtons.js';
 /**
  * @typedef {object} Viewer
  * @property {() => void} stop
- * @property {(strings: Record<string, string>) => Promise<{stop(): void}>} startTour
- *   load the tour's code and start it (once; a second call returns the running tour)
+ * @property {(strings: Record<string, string>, onExit?: () => void) => Promise<{stop(): void}>}
+ *   startTour load the tour's code and start it (once; a second call returns the running
+ *   tour); `onExit` runs when the shopper leaves it (e.g. to put the focus back)
  */
 
 /**
@@ -224,11 +225,12 @@ export async function mountViewer(container, { manifestUrl, glbUrl, locale, stri
   let tour = null;
 
   return {
-    startTour(tourStrings) {
+    startTour(tourStrings, onExit) {
       // the tour's code is its own chunk: fetched on the first tour only
       tour ??= import('./tour/tour.js').then(({ startTour }) =>
         startTour(parts, tourStrings, () => {
           tour = null;
+          onExit?.();
         }),
       );
       tour.catch(() => {
