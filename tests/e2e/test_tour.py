@@ -365,6 +365,7 @@ def test_tour_on_the_german_batch_page_speaks_german(
     counter = tour.locator(".xr-tour-counter").text_content() or ""
     assert counter.startswith("Station 1 von "), counter
     assert tour.locator("h3").text_content() == de.gettext("The whole journey")
+    assert tour.locator("h2").text_content() == page.locator("h1").text_content()
 
     page.get_by_role("button", name=de.gettext("Next place")).click()
     page.wait_for_selector("#xr-stage[data-tour-stop='1']")

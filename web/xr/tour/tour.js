@@ -19,6 +19,8 @@ import { createXrLocomotion } from './xrLocomotion.js';
 
 /**
  * @typedef {object} TourStrings translated by the page (server/templates/batch.html)
+ * @property {string} [product] the product's name in the page's language (the map stop's
+ *   heading; default: the manifest's, in the brand's default language)
  * @property {string} tour accessible name of the tour's controls
  * @property {string} previous
  * @property {string} next
@@ -109,7 +111,8 @@ export function startTour(parts, strings, onExit) {
     const stop = stops[index];
     const local = siteLocal(stop.siteId);
     const eyeLocal = root.worldToLocal(eye());
-    const centreLocal = root.worldToLocal(parts.centre.clone());
+    // measured when the diorama stood at the origin: its centre in its own frame
+    const centreLocal = parts.centre.clone();
     const anchor = local ?? centreLocal;
     // from the anchor towards the viewer, level
     view.subVectors(eyeLocal, anchor).setY(0);
@@ -175,7 +178,8 @@ export function startTour(parts, strings, onExit) {
   const render = () => {
     const stop = stops[index];
     const counter = fillTemplate(strings.stop, { n: index + 1, total: stops.length });
-    const heading = stop.kind === 'map' ? manifest.batch?.product_name ?? '' : stop.siteName;
+    const product = strings.product || manifest.batch?.product_name || '';
+    const heading = stop.kind === 'map' ? product : stop.siteName;
     const title = stop.kind === 'map' ? strings.map : stop.title;
     const eyebrow = stop.kindLabel ? `${stop.kindLabel} · ${heading}` : heading;
     panel.show({ eyebrow, counter, title, body: stop.body, badges: stop.badges });
