@@ -193,6 +193,7 @@ def test_tour_visits_sites_with_splats_and_enters_vr(
     assert tour.locator(".xr-tour-counter").text_content() == "Stop 1 of 3"
     assert tour.locator("h2").text_content() == "Test bar"
     assert tour.locator("h3").text_content() == "The whole journey"
+    assert tour.locator(".xr-tour-body").text_content() == "The farms → Shipping"
     assert tour.get_by_role("button", name="Previous place").is_disabled()
     assert page.evaluate("() => document.activeElement.textContent") == "Next place"
     assert "Stop 1 of 3" in (tour.get_by_role("status").text_content() or "")

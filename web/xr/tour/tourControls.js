@@ -40,6 +40,7 @@ export function createTourControls(host, keyTarget, strings, actions) {
   const heading = document.createElement('h2');
   const title = document.createElement('h3');
   const body = document.createElement('p');
+  body.className = 'xr-tour-body';
   const badges = document.createElement('ul');
   badges.className = 'xr-tour-badges';
   const nav = document.createElement('div');

@@ -140,8 +140,10 @@ function drawPanel(ctx, content) {
     y += 60;
   }
   y += 8;
-  const badges = content.badges.slice(0, MAX_BADGES);
-  const badgeRows = badges.length * 52;
+  // more badges than fit: the last row says how many more the DOM controls list
+  const more = content.badges.length - MAX_BADGES;
+  const badges = content.badges.slice(0, more > 0 ? MAX_BADGES - 1 : MAX_BADGES);
+  const badgeRows = (badges.length + (more > 0 ? 1 : 0)) * 52;
   ctx.font = `400 30px ${FONT}`;
   const bodyLines = Math.max(1, Math.floor((height - pad - badgeRows - y - 12) / 40));
   for (const line of wrapText((t) => ctx.measureText(t).width, content.body, width - 2 * pad, bodyLines)) {
@@ -163,6 +165,11 @@ function drawPanel(ctx, content) {
     const fitted = wrapText((t) => ctx.measureText(t).width, text, width - 2 * pad - pill - 20, 1);
     ctx.fillText(fitted[0] ?? '', pad + pill + 20, y + 6);
     y += 52;
+  }
+  if (more > 0) {
+    ctx.fillStyle = INK;
+    ctx.font = `700 28px ${FONT}`;
+    ctx.fillText(`+${more + 1}`, pad, y + 6);
   }
 }
 

@@ -100,7 +100,8 @@ function badge(key, result, labels, locale) {
  */
 
 /**
- * Return the tour's stops: the map, then for each chapter in order its sites (a chapter with
+ * Return the tour's stops: the map (its body lists the chapters' titles, in order), then for
+ * each chapter in order its sites (a chapter with
  * more than MAX_SITES_PER_CHAPTER sites shows those with a snapshot, at most that many, or
  * else its first). A site belongs to the first chapter naming it; sites the manifest does not
  * place are skipped.
@@ -129,6 +130,8 @@ export function planTour(manifest, wantedLocale) {
     },
   ];
   const seen = new Set();
+  /** @type {string[]} */
+  const route = [];
   for (const chapter of manifest.chapters ?? []) {
     const ids = chapter.site_ids.filter((id) => sites.has(id) && !seen.has(id));
     if (ids.length === 0) continue;
@@ -143,6 +146,7 @@ export function planTour(manifest, wantedLocale) {
     const badges = (chapter.checks ?? []).map((key) =>
       badge(key, evidence.get(key), labels, locale),
     );
+    route.push(title);
     for (const id of chosen) {
       seen.add(id);
       const site = /** @type {{id: string, kind: string, name: string}} */ (sites.get(id));
@@ -159,6 +163,8 @@ export function planTour(manifest, wantedLocale) {
       });
     }
   }
+  // the map's text: the chapters ahead, in order
+  stops[0].body = route.join(' → ');
   return stops;
 }
 

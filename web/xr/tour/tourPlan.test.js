@@ -125,6 +125,10 @@ describe('planTour', () => {
     assert.equal(other.title, 'The farms');
   });
 
+  it('lists the chapters with a site on the map stop', () => {
+    assert.equal(planTour(manifest(), 'en')[0].body, 'The farms → The cooperative → Shipping');
+  });
+
   it('has only the map when there are no chapters', () => {
     const empty = { ...manifest(), chapters: [] };
     assert.deepEqual(planTour(empty, 'en').map((s) => s.kind), ['map']);
