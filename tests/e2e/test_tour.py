@@ -275,6 +275,20 @@ def test_tour_visits_sites_with_splats_and_enters_vr(
     page.wait_for_selector("#xr-stage[data-xr-teleports='1']")
     assert stage(page, "xrTurns") == "1", "one push turns once"
 
+    # hands: pinch pointing at the floor, away from the panel, and release to teleport
+    page.evaluate("() => { window.__xrDevice.primaryInputMode = 'hand'; }")
+    wait_frames(page)
+    hand = "window.__xrDevice.hands.right"
+    # tilted 45° down, so the arc meets the floor ahead
+    page.evaluate(f"() => {hand}.quaternion.set(-0.3827, 0, 0, 0.9239)")
+    wait_frames(page)
+    page.evaluate(f"() => {hand}.updatePinchValue(1)")
+    wait_frames(page)
+    assert stage(page, "xrTeleports") == "1", "a pinch aims; the release teleports"
+    page.evaluate(f"() => {hand}.updatePinchValue(0)")
+    page.wait_for_selector("#xr-stage[data-xr-teleports='2']")
+    assert stage(page, "tourSite") == "port-1", "a pinch away from the panel is no select"
+
 
 # Records whether the stage ever said the camera was flying, from before the page's scripts.
 WATCH_MOVING = """
