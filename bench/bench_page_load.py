@@ -24,7 +24,14 @@ Phases:
 - batch NK25-0120: tap "Explore in 3D", wait until ready, pick farm-01 in the site list, time
   from the pick to ``#xr-stage[data-snapshot=farm-01]`` (splats loaded), bytes by kind (Spark
   chunk, tileset, tiles, other) finished by then, and all bytes once the network is idle
-  (the tiles refined after the first ones show).
+  (the tiles refined after the first ones show);
+- tour, batch NK25-0120: tap "Take the tour", then "Next place" as soon as the tour shows
+  (again until a stop with a snapshot), time from the tap to the tour's first stop and to
+  the first frame with splats drawn (``dataset.splats`` > 0, set after that frame rendered),
+  and the bytes finished by then by kind (viewer and three.js chunks, tour chunk, Spark
+  chunk, GLB, manifest, tileset, tiles, other) — what dominates the wait.
+
+Run ``--only tour`` for that phase alone.
 """
 
 from __future__ import annotations
@@ -84,6 +91,8 @@ WATCH_STAGE = """
     if (Number(stage.dataset.frames || 0) >= 1 && marks.frame === undefined) marks.frame = now;
     if (site && stage.dataset.snapshot === site && marks.snapshot === undefined)
       marks.snapshot = now;
+    if (stage.dataset.tour === 'on' && marks.tour === undefined) marks.tour = now;
+    if (Number(stage.dataset.splats || 0) > 0 && marks.splats === undefined) marks.splats = now;
     if (stage.dataset.snapshot === 'failed' && marks.snapshotFailed === undefined)
       marks.snapshotFailed = now;
   };
@@ -134,6 +143,55 @@ def _kind(url: str, tileset: str) -> str:
     if "/blobs/" in url:
         return "tiles"
     return "other"
+
+
+TOUR_KINDS = (
+    "viewer chunk",
+    "three.js chunk",
+    "tour chunk",
+    "spark chunk",
+    "glb",
+    "manifest",
+    "tileset",
+    "tiles",
+    "other",
+)
+
+
+def _tour_kind(url: str, scene: dict[str, Any]) -> str:
+    """What a response of the tour phase was, for the bytes-by-kind breakdown."""
+    path = url.split("://", 1)[-1].split("/", 1)[-1]
+    path = "/" + path.split("?", 1)[0]
+    for prefix, kind in (
+        ("/static/dist/viewer-", "viewer chunk"),
+        ("/static/dist/chunk-", "three.js chunk"),
+        ("/static/dist/tour-", "tour chunk"),
+        ("/static/dist/splats-", "spark chunk"),
+    ):
+        if path.startswith(prefix):
+            return kind
+    if path == scene["glb"]:
+        return "glb"
+    if path == scene["manifest"]:
+        return "manifest"
+    if path in scene["tilesets"]:
+        return "tileset"
+    if path.startswith("/blobs/"):
+        return "tiles"
+    return "other"
+
+
+def scene_urls(app: Any, batch: str) -> dict[str, Any]:
+    """The manifest and GLB paths of `batch`'s page, and its snapshot sites' tilesets."""
+    client = app.test_client()
+    html = client.get(batch).get_data(as_text=True)
+    urls = {}
+    for name in ("manifest", "glb"):
+        start = html.index(f'data-{name}-url="') + len(f'data-{name}-url="')
+        urls[name] = html[start : html.index('"', start)]
+    manifest = client.get(urls["manifest"]).get_json(force=True)
+    tilesets = {s["site"]: s["tileset"] for s in manifest.get("snapshots", [])}
+    return {**urls, "tilesets": set(tilesets.values()), "sites": set(tilesets)}
 
 
 def tileset_url(app: Any) -> str:
@@ -248,10 +306,51 @@ def _wait_mark(page: Any, name: str) -> float:
     return marks[name]
 
 
-def run_once(browser: Any, base_url: str, tileset: str) -> tuple[dict[str, float], dict[str, Any]]:
-    """One cold-cache pass over the three phases; returns figures and notes (LCP tag...)."""
+def run_tour(
+    browser: Any, base_url: str, scene: dict[str, Any], figures: dict[str, float]
+) -> list[tuple[str, int]]:
+    """Tap "Take the tour" on SNAPSHOT_BATCH, step to the first stop with a snapshot, and
+    record tap → tour and tap → first frame with splats; return the responses by then."""
+    context, page, traffic = _new_page(browser)
+    page.goto(base_url + SNAPSHOT_BATCH, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    page.evaluate(WATCH_STAGE, None)
+    cursor = traffic.mark()
+    start: float = page.evaluate("performance.now()")
+    page.get_by_role("button", name="Take the tour").click()
+    shown = _wait_mark(page, "tour")
+    # the shopper goes on at once: "Next place" until a stop has a snapshot
+    stage = page.locator("#xr-stage")
+    for _ in range(12):
+        if stage.get_attribute("data-tour-site") in scene["sites"]:
+            break
+        page.get_by_role("button", name="Next place").click()
+    else:
+        raise RuntimeError("no tour stop with a snapshot within 12 stops")
+    splats = _wait_mark(page, "splats")
+    got = traffic.since(cursor, _epoch(page, splats))
+    figures["tour: tap → first stop (ms)"] = shown - start
+    figures["tour: tap → first frame with splats (ms)"] = splats - start
+    figures["tour: transferred by splats (bytes)"] = float(sum(size for _, size in got))
+    figures["tour: requests by splats"] = float(len(got))
+    by_kind: Counter[str] = Counter()
+    for url, size in got:
+        by_kind[_tour_kind(url, scene)] += size
+    for kind in TOUR_KINDS:
+        figures[f"tour: {kind} by splats (bytes)"] = float(by_kind[kind])
+    context.close()
+    return got
+
+
+def run_once(
+    browser: Any, base_url: str, tileset: str, scene: dict[str, Any], only: str | None = None
+) -> tuple[dict[str, float], dict[str, Any]]:
+    """One cold-cache pass over the phases; returns figures and notes (LCP tag...)."""
     figures: dict[str, float] = {}
-    notes: dict[str, Any] = {}
+    notes: dict[str, Any] = {"lcp_tag": None}
+    if only == "tour":
+        notes["tour_requests"] = run_tour(browser, base_url, scene, figures)
+        return figures, notes
 
     # batch page NK25-0227, then its 3D viewer
     context, page, traffic = _new_page(browser)
@@ -318,10 +417,14 @@ def run_once(browser: Any, base_url: str, tileset: str) -> tuple[dict[str, float
     notes["splat_requests"] = got
     notes["splat_settled"] = settled
     context.close()
+
+    notes["tour_requests"] = run_tour(browser, base_url, scene, figures)
     return figures, notes
 
 
-def measure(runs: int, redis_url: str, chromium: str) -> tuple[dict[str, float], list[Any]]:
+def measure(
+    runs: int, redis_url: str, chromium: str, only: str | None = None
+) -> tuple[dict[str, float], list[Any]]:
     """Return the median figures over `runs` cold-cache passes, and each pass's notes."""
     from playwright.sync_api import sync_playwright
     from redis import Redis
@@ -331,6 +434,7 @@ def measure(runs: int, redis_url: str, chromium: str) -> tuple[dict[str, float],
     with tempfile.TemporaryDirectory(prefix="originxr-pageload-") as tmp:
         app = built_app(Path(tmp), redis_url)
         tileset = tileset_url(app)
+        scene = scene_urls(app, SNAPSHOT_BATCH)
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
@@ -341,7 +445,7 @@ def measure(runs: int, redis_url: str, chromium: str) -> tuple[dict[str, float],
                 browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
                 for _ in range(runs):
                     figures, note = run_once(
-                        browser, f"http://127.0.0.1:{server.server_port}", tileset
+                        browser, f"http://127.0.0.1:{server.server_port}", tileset, scene, only
                     )
                     samples.append(figures)
                     notes.append(note)
@@ -368,14 +472,34 @@ def main(argv: list[str] | None = None) -> int:
         "--chromium", default=os.environ.get("ORIGINXR_CHROMIUM", "/usr/bin/chromium")
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="list every response")
+    parser.add_argument("--only", choices=["tour"], help="run only this phase")
     args = parser.parse_args(argv)
-    figures, notes = measure(args.runs, args.redis_url, args.chromium)
+    figures, notes = measure(args.runs, args.redis_url, args.chromium, args.only)
     units = {name: "ms" if "(ms)" in name else "B" if "(bytes)" in name else "" for name in figures}
     print_table(figures, load_baseline(args.baseline), units)
-    tags = Counter(note["lcp_tag"] for note in notes)
-    print(f"LCP element: {', '.join(f'<{tag}> ×{n}' for tag, n in tags.items())}")
+    tags = Counter(note["lcp_tag"] for note in notes if note["lcp_tag"])
+    if tags:
+        print(f"LCP element: {', '.join(f'<{tag}> ×{n}' for tag, n in tags.items())}")
+    tour_bytes = {
+        k: v
+        for k, v in figures.items()
+        if k.startswith("tour: ") and " by " in k and "transferred" not in k
+    }
+    total = figures.get("tour: transferred by splats (bytes)", 0.0)
+    if tour_bytes and total:
+        biggest = sorted(tour_bytes.items(), key=lambda item: -item[1])[:4]
+        print(
+            "tour, biggest by the first splat frame: "
+            + ", ".join(
+                f"{name[6:].split(' by ')[0]} {value / 1000:,.0f} kB ({value / total:.0%})"
+                for name, value in biggest
+            )
+        )
     if args.verbose:
-        for label in ("page_requests", "3d_requests", "splat_requests", "splat_settled"):
+        labels = ["tour_requests"]
+        if args.only is None:
+            labels = ["page_requests", "3d_requests", "splat_requests", "splat_settled", *labels]
+        for label in labels:
             print(f"{label} (run 1):")
             for url, size in notes[0][label]:
                 print(f"  {size:>10}  {url}")

@@ -1,7 +1,8 @@
 // Bundle web/xr into web/static/dist with hashed names and write dist/manifest.json,
-// which maps entry names ("boot", "viewer", "splats") to their hashed files for the Flask app.
-// "splats" (Spark and its inline WASM, ~1 MB gzipped) is its own entry so that nothing
-// loads it until a snapshot is shown: viewer.js reaches it only through import().
+// which maps entry names ("boot", "viewer", "tour", "splats") to their hashed files for the
+// Flask app. "splats" (Spark and its inline WASM, ~1 MB gzipped) is its own entry so that
+// nothing loads it until a snapshot is shown: viewer.js reaches it only through import().
+// "tour" (panels, XR locomotion, AR placement) likewise loads only when a tour starts.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +22,7 @@ export async function build() {
   const entryPoints = {
     boot: path.join(here, 'xr', 'boot.js'),
     viewer: path.join(here, 'xr', 'viewer.js'),
+    tour: path.join(here, 'xr', 'tour', 'tour.js'),
     splats: path.join(here, 'xr', 'splats', 'splatLayer.js'),
   };
   // the metafile names entry points by their path relative to the working directory

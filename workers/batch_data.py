@@ -23,6 +23,7 @@ from server.models import (
     Site,
     StoryVersion,
 )
+from server.scene_labels import scene_labels
 from workers.evidence.inputs import (
     BatchInputs,
     Material,
@@ -408,6 +409,7 @@ def load_scene_input(
                 key=c["key"],
                 site_ids=tuple(s.key for s in journey_sites if s.kind in c.get("site_kinds", [])),
                 text={loc: texts.get(loc, {}).get(c["key"], {}) for loc in locales},
+                checks=tuple(c.get("checks", [])),
             )
             for c in chapters_cfg
         ),
@@ -418,4 +420,5 @@ def load_scene_input(
             for c in report.get("consumer_summary", [])
         ),
         locales=locales,
+        labels=scene_labels(locales),
     )

@@ -44,7 +44,7 @@ PAGE = """<!doctype html>
 <script type="module" src="/{script}"></script>
 </head><body><div id="xr-stage"></div></body></html>
 """
-SCRIPTS = {"/": "page.js", "/viewer": "viewer_page.js"}
+SCRIPTS = {"/": "page.js", "/viewer": "viewer_page.js", "/tour": "tour_page.js"}
 # URL prefix -> folder served under it (nothing else of the checkout is reachable)
 FOLDERS = {
     "/node_modules/three/": ROOT / "node_modules" / "three",
@@ -152,24 +152,26 @@ class SplatServer:
         return sha
 
 
-def tiny_glb(site_id: str) -> bytes:
-    """Return a GLB of a 2 m ground square and a small square marking site `site_id`."""
+def tiny_glb(*site_ids: str) -> bytes:
+    """Return a GLB of a 2 m ground square and a small square marking each site of
+    `site_ids` (the first at (0.4, 0.2), the next ones further along x and z)."""
     positions = np.array([[-1, 0, -1], [1, 0, -1], [1, 0, 1], [-1, 0, 1]], dtype="<f4")
     indices = np.array([0, 2, 1, 0, 3, 2], dtype="<u2")
     binary = positions.tobytes() + indices.tobytes()
+    markers = [
+        {
+            "mesh": 0,
+            "translation": [0.4 - 0.8 * i, 0.01, 0.2 - 0.5 * i],
+            "scale": [0.1, 1, 0.1],
+            "extras": {"type": "site", "id": site_id},
+        }
+        for i, site_id in enumerate(site_ids)
+    ]
     document = {
         "asset": {"version": "2.0"},
         "scene": 0,
-        "scenes": [{"nodes": [0, 1]}],
-        "nodes": [
-            {"mesh": 0},
-            {
-                "mesh": 0,
-                "translation": [0.4, 0.01, 0.2],
-                "scale": [0.1, 1, 0.1],
-                "extras": {"type": "site", "id": site_id},
-            },
-        ],
+        "scenes": [{"nodes": list(range(1 + len(markers)))}],
+        "nodes": [{"mesh": 0}, *markers],
         "meshes": [{"primitives": [{"attributes": {"POSITION": 0}, "indices": 1}]}],
         "accessors": [
             {

@@ -167,6 +167,11 @@ def test_a_tiled_snapshot_reaches_the_scene_manifest(sqlite_app: Flask) -> None:
     manifest = json.loads(client.get("/blobs/" + html[start : start + 64]).data)
     sites = {s["site"] for s in manifest["snapshots"]}
     assert "farm-01" in sites
+    # the tour's panels: each chapter's checks, and names translated on the server
+    chapters = {c["key"]: c for c in manifest["chapters"]}
+    assert "deforestation" in chapters["farms"]["checks"]
+    assert manifest["labels"]["de"]["statuses"]["unknown"] == "Unbekannt"
+    assert manifest["labels"]["fr"]["checks"]["deforestation"] != "Deforestation since 2020"
     for snapshot in manifest["snapshots"]:
         tileset = client.get(snapshot["tileset"])
         assert tileset.status_code == 200 and "root" in tileset.get_json()

@@ -16,26 +16,45 @@ export function hasWebGL2() {
 }
 
 /**
- * Wire every `[data-xr-launch]` button under `root` to mount the viewer into `#xr-stage`.
+ * Wire every `[data-xr-launch]` button under `root` to mount the viewer into `#xr-stage`;
+ * a button with `data-xr-tour` then starts the guided tour (its own chunk, which brings
+ * Spark in for the sites' snapshots).
  *
- * Button attributes: `data-manifest-url`, `data-glb-url`, `data-locale`, and
- * `data-strings` (JSON of translated strings: loading, failed, noWebgl, close, sites,
- * enterVR, enterAR, exitXR, vrUnavailable, arUnavailable).
+ * Attributes, on the button or else on the first `[data-xr-launch]` that has them:
+ * `data-manifest-url`, `data-glb-url`, `data-locale`, and `data-strings` (JSON of translated
+ * strings: loading, failed, noWebgl, close, sites, enterVR, enterAR, exitXR, vrUnavailable,
+ * arUnavailable). A tour button carries `data-tour-strings` (see tour/tour.js TourStrings).
  * @param {ParentNode} root
  * @returns {{stop(): void}}
  */
 export function bootXr(root) {
   const buttons = [...root.querySelectorAll('[data-xr-launch]')];
-  /** @type {{stop(): void} | null} */
+  /** @type {import('./viewer.js').Viewer | null} */
   let viewer = null;
   let stopped = false;
+  let busy = false;
+
+  /**
+   * @param {HTMLButtonElement} button
+   * @returns {DOMStringMap} the launch data: the button's own, or the first button's
+   */
+  const launchData = (button) =>
+    (button.dataset.manifestUrl
+      ? button
+      : /** @type {HTMLElement | undefined} */ (
+          buttons.find((b) => /** @type {HTMLElement} */ (b).dataset.manifestUrl)
+        ) ?? button
+    ).dataset;
 
   /** @param {Event} event */
   const onClick = async (event) => {
     const button = /** @type {HTMLButtonElement} */ (event.currentTarget);
     const stage = document.getElementById('xr-stage');
-    if (!stage || viewer || button.getAttribute('aria-busy') === 'true') return;
-    const strings = JSON.parse(button.dataset.strings || '{}');
+    if (!stage || busy) return;
+    const data = launchData(button);
+    const wantsTour = 'xrTour' in button.dataset;
+    if (viewer && !wantsTour) return;
+    const strings = JSON.parse(data.strings || '{}');
     const status = stage.querySelector('.xr-status') ?? document.createElement('p');
     status.className = 'xr-status';
     status.setAttribute('role', 'status');
@@ -46,28 +65,42 @@ export function bootXr(root) {
       stage.dataset.state = 'unsupported';
       return;
     }
+    busy = true;
     button.setAttribute('aria-busy', 'true');
     button.disabled = true;
-    stage.dataset.state = 'loading';
     status.textContent = strings.loading ?? '';
     try {
-      const { mountViewer } = await import('./viewer.js');
-      if (stopped) return;
-      viewer = await mountViewer(stage, {
-        manifestUrl: button.dataset.manifestUrl ?? '',
-        glbUrl: button.dataset.glbUrl ?? '',
-        locale: button.dataset.locale ?? document.documentElement.lang ?? 'en',
-        strings,
-      });
-      stage.dataset.state = 'ready';
+      if (!viewer) {
+        stage.dataset.state = 'loading';
+        const { mountViewer } = await import('./viewer.js');
+        if (stopped) return;
+        viewer = await mountViewer(stage, {
+          manifestUrl: data.manifestUrl ?? '',
+          glbUrl: data.glbUrl ?? '',
+          locale: data.locale ?? document.documentElement.lang ?? 'en',
+          strings,
+        });
+        stage.dataset.state = 'ready';
+      }
+      if (wantsTour && !stopped) {
+        // leaving the tour puts the keyboard back on the button that started it
+        await viewer.startTour(JSON.parse(button.dataset.tourStrings || '{}'), () =>
+          button.focus(),
+        );
+      }
       status.textContent = '';
     } catch (error) {
-      stage.dataset.state = 'failed';
+      if (!viewer) stage.dataset.state = 'failed';
       status.textContent = strings.failed ?? '';
-      button.disabled = false;
       console.error(error);
     } finally {
+      busy = false;
       button.removeAttribute('aria-busy');
+      // once the viewer is up, "Explore in 3D" has nothing left to do; the tour can restart
+      for (const b of buttons) {
+        /** @type {HTMLButtonElement} */ (b).disabled =
+          Boolean(viewer) && !('xrTour' in /** @type {HTMLElement} */ (b).dataset);
+      }
     }
   };
 

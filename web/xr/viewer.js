@@ -20,6 +20,38 @@ import { createXrButtons } from './xrButtons.js';
  */
 
 /**
+ * What the viewer shares with the tour (tour/tour.js), which drives the same scene.
+ * @typedef {object} ViewerParts
+ * @property {HTMLElement} container
+ * @property {HTMLElement} ui the DOM controls' host
+ * @property {Scene} scene
+ * @property {WebGLRenderer} renderer
+ * @property {PerspectiveCamera} camera
+ * @property {OrbitControls} controls
+ * @property {import('three').Object3D} root the diorama
+ * @property {Map<string, import('three').Object3D>} sites site id → marker
+ * @property {import('./sceneLoader.js').SceneManifest} manifest
+ * @property {string} locale
+ * @property {number} size the diorama's diagonal (metres)
+ * @property {Vector3} centre the diorama's centre
+ * @property {MediaQueryList} reducedMotion
+ * @property {{show(siteId: string): Promise<void>, hide(): void,
+ *   state(): import('./splats/splatLayer.js').SplatLayerState | null}} snapshots
+ * @property {(siteId: string | null) => void} highlight enlarge a site's marker (null: none)
+ * @property {Set<(time: number, frame?: XRFrame) => void>} onFrame called every frame
+ * @property {Set<(event: {type: 'start' | 'end', mode: string,
+ *   session?: XRSession}) => void>} onXr immersive sessions starting and ending
+ */
+
+/**
+ * @typedef {object} Viewer
+ * @property {() => void} stop
+ * @property {(strings: Record<string, string>, onExit?: () => void) => Promise<{stop(): void}>}
+ *   startTour load the tour's code and start it (once; a second call returns the running
+ *   tour); `onExit` runs when the shopper leaves it (e.g. to put the focus back)
+ */
+
+/**
  * @typedef {object} ViewerOptions
  * @property {string} manifestUrl
  * @property {string} glbUrl
@@ -52,7 +84,7 @@ export function chapterText(manifest, chapterKey, locale) {
  * Mount the batch's 3D journey into `container` and start rendering.
  * @param {HTMLElement} container
  * @param {ViewerOptions} options
- * @returns {Promise<{stop(): void}>}
+ * @returns {Promise<Viewer>}
  */
 export async function mountViewer(container, { manifestUrl, glbUrl, locale, strings }) {
   const abort = new AbortController();
@@ -112,13 +144,17 @@ export async function mountViewer(container, { manifestUrl, glbUrl, locale, stri
   const panel = createSitePanel(ui, strings);
   /** @type {import('three').Object3D | null} */
   let highlighted = null;
+  /** @param {string | null} siteId */
+  const highlight = (siteId) => {
+    highlighted?.scale.setScalar(1);
+    highlighted = siteId ? (sites.get(siteId) ?? null) : null;
+    highlighted?.scale.setScalar(1.5);
+  };
   /** @param {string} siteId */
   const select = (siteId) => {
     const site = manifest.sites.find((s) => s.id === siteId);
     if (!site) return;
-    highlighted?.scale.setScalar(1);
-    highlighted = sites.get(siteId) ?? null;
-    highlighted?.scale.setScalar(1.5);
+    highlight(siteId);
     const text = chapterText(manifest, site.chapter, locale);
     panel.show({ heading: site.name, title: text.title, body: text.body });
     container.dataset.selectedSite = siteId;
@@ -132,30 +168,81 @@ export async function mountViewer(container, { manifestUrl, glbUrl, locale, stri
     select(siteId);
     snapshots.show(siteId);
   });
+  /** @type {ViewerParts['onXr']} */
+  const onXr = new Set();
   const xrButtons = createXrButtons(ui, renderer, strings, {
-    onStart(mode) {
+    onStart(mode, session) {
       root.position.copy(XR_OFFSET).sub(new Vector3(centre.x, 0, centre.z));
       if (mode === 'immersive-ar') scene.background = null;
+      container.dataset.xr = mode;
+      for (const listener of onXr) listener({ type: 'start', mode, session });
     },
-    onEnd() {
+    onEnd(mode) {
       root.position.set(0, 0, 0);
       scene.background = BACKGROUND;
+      delete container.dataset.xr;
+      for (const listener of onXr) listener({ type: 'end', mode });
       resize();
     },
   });
 
+  /** @type {ViewerParts['onFrame']} */
+  const onFrame = new Set();
   let frames = 0;
-  renderer.setAnimationLoop(() => {
+  renderer.setAnimationLoop((time, frame) => {
     if (!renderer.xr.isPresenting) controls.update();
+    for (const listener of onFrame) listener(time, frame);
     snapshots.update();
     renderer.render(scene, camera);
     frames += 1;
     container.dataset.frames = String(frames);
+    // splats drawn now (0 without a snapshot): what tests and benchmarks wait for
+    const splats = String(snapshots.state()?.splats ?? 0);
+    if (container.dataset.splats !== splats) container.dataset.splats = splats;
   });
 
+  /** @type {ViewerParts} */
+  const parts = {
+    container,
+    ui,
+    scene,
+    renderer,
+    camera,
+    controls,
+    root,
+    sites,
+    manifest,
+    locale,
+    size,
+    centre,
+    reducedMotion,
+    snapshots,
+    highlight,
+    onFrame,
+    onXr,
+  };
+  /** @type {Promise<{stop(): void}> | null} */
+  let tour = null;
+
   return {
+    startTour(tourStrings, onExit) {
+      // the tour's code is its own chunk: fetched on the first tour only
+      tour ??= import('./tour/tour.js').then(({ startTour }) =>
+        startTour(parts, tourStrings, () => {
+          tour = null;
+          onExit?.();
+        }),
+      );
+      tour.catch(() => {
+        tour = null; // a failed load (offline?) may be retried
+      });
+      return tour;
+    },
     stop() {
       abort.abort();
+      tour?.then((t) => t.stop()).catch(() => {
+        // a tour that failed to start has nothing to stop
+      });
       renderer.setAnimationLoop(null);
       observer.disconnect();
       reducedMotion.removeEventListener('change', onMotionPref);
@@ -186,7 +273,8 @@ export async function mountViewer(container, { manifestUrl, glbUrl, locale, stri
  * @param {import('./sceneLoader.js').SceneManifest} manifest
  * @param {{scene: Scene, renderer: WebGLRenderer, camera: PerspectiveCamera,
  *   root: import('three').Object3D, size: number, container: HTMLElement}} context
- * @returns {{show(siteId: string): void, update(): void, stop(): void}}
+ * @returns {{show(siteId: string): Promise<void>, hide(): void, update(): void,
+ *   state(): import('./splats/splatLayer.js').SplatLayerState | null, stop(): void}}
  */
 function createSnapshots(manifest, { scene, renderer, camera, root, size, container }) {
   const abort = new AbortController();
@@ -243,11 +331,18 @@ function createSnapshots(manifest, { scene, renderer, camera, root, size, contai
   };
 
   return {
-    show(siteId) {
-      show(siteId);
+    show,
+    hide() {
+      current = null;
+      layer?.stop();
+      layer = null;
+      delete container.dataset.snapshot;
     },
     update() {
       layer?.update();
+    },
+    state() {
+      return layer?.state() ?? null;
     },
     stop() {
       abort.abort();

@@ -18,7 +18,8 @@ const MODES = /** @type {const} */ ([
  * @param {HTMLElement} host
  * @param {import('three').WebGLRenderer} renderer
  * @param {XrStrings} strings
- * @param {{onStart?(mode: string): void, onEnd?(mode: string): void}} [hooks]
+ * @param {{onStart?(mode: string, session: XRSession): void, onEnd?(mode: string): void}}
+ *   [hooks] `onStart` runs once the renderer presents the session (its reference space set)
  * @returns {{ready: Promise<void>, stop(): void}}
  */
 export function createXrButtons(host, renderer, strings, hooks = {}) {
@@ -70,7 +71,12 @@ export function createXrButtons(host, renderer, strings, hooks = {}) {
       }
       const features =
         mode === 'immersive-ar'
-          ? { optionalFeatures: ['local-floor', 'dom-overlay'], domOverlay: { root: host } }
+          ? {
+              // hit-test places the diorama on a surface (tour/arPlacement.js); optional, so
+              // a phone without it still gets AR, with the diorama in front of the user
+              optionalFeatures: ['local-floor', 'dom-overlay', 'hit-test'],
+              domOverlay: { root: host },
+            }
           : { optionalFeatures: ['local-floor', 'bounded-floor', 'hand-tracking'] };
       const session = await xr.requestSession(mode, features);
       const onEnd = () => {
@@ -81,9 +87,9 @@ export function createXrButtons(host, renderer, strings, hooks = {}) {
       };
       session.addEventListener('end', onEnd);
       current = session;
-      hooks.onStart?.(mode);
       await renderer.xr.setSession(session);
       button.textContent = strings.exitXR;
+      hooks.onStart?.(mode, session);
     };
     button.addEventListener('click', onClick);
     cleanups.push(() => button.removeEventListener('click', onClick));

@@ -6,7 +6,7 @@ knows about Flask, Redis or SQLAlchemy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 LegMode = Literal["road", "sea", "unknown"]
@@ -56,11 +56,13 @@ class SceneLeg:
 
 @dataclass(frozen=True)
 class SceneChapter:
-    """A story chapter: the sites it covers and its text per locale ({"title", "body"})."""
+    """A story chapter: the sites it covers, its text per locale ({"title", "body"}) and the
+    keys of the evidence checks shown with it."""
 
     key: str
     site_ids: tuple[str, ...]
     text: dict[str, dict[str, str]]
+    checks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,3 +87,6 @@ class SceneInput:
     chapters: tuple[SceneChapter, ...] = ()
     evidence: tuple[SceneEvidence, ...] = ()
     locales: tuple[str, ...] = ("en",)
+    # Translated names per locale, for the tour's panels: {"checks": {key: name},
+    # "statuses": {status: name}, "chapters": {key: fallback title}, "kinds": {kind: name}}
+    labels: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)

@@ -90,7 +90,13 @@ def build_manifest(inp: SceneInput, layout: Layout) -> dict[str, Any]:
         "panels": panels,
         "countries": countries,
         "chapters": [
-            {"key": c.key, "site_ids": list(c.site_ids), "text": c.text} for c in inp.chapters
+            {
+                "key": c.key,
+                "site_ids": list(c.site_ids),
+                "text": c.text,
+                "checks": list(c.checks),
+            }
+            for c in inp.chapters
         ],
         "evidence": [
             {
@@ -103,6 +109,8 @@ def build_manifest(inp: SceneInput, layout: Layout) -> dict[str, Any]:
             for e in inp.evidence
         ],
         "locales": list(inp.locales),
+        # names of checks, statuses, chapters and site kinds, translated on the server
+        "labels": {loc: inp.labels[loc] for loc in inp.locales if loc in inp.labels},
         "bounds": {"min": list(layout.bounds[0]), "max": list(layout.bounds[1])},
         "units": "m",
         "up": "+y",

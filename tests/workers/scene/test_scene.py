@@ -6,6 +6,7 @@ import io
 import json
 import struct
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,21 @@ def test_manifest_carries_chapters_and_schema(scene_input: SceneInput) -> None:
     assert sites["factory-gent"]["panel"] == "inset:destination"
     assert manifest["chapters"][0]["text"]["de"]["title"] == "Die Höfe"
     assert manifest["locales"] == ["en", "de"]
+
+
+def test_manifest_names_chapter_checks_and_carries_labels(scene_input: SceneInput) -> None:
+    farms = replace(scene_input.chapters[0], checks=("known_origin_share", "deforestation"))
+    labels = {
+        "en": {"statuses": {"unknown": "Unknown"}},
+        "de": {"statuses": {"unknown": "Unbekannt"}},
+        "fr": {"statuses": {"unknown": "Inconnu"}},  # not a locale of this scene
+    }
+    inp = replace(scene_input, chapters=(farms, *scene_input.chapters[1:]), labels=labels)
+    manifest = build_scene(inp, {}).manifest
+    assert manifest["chapters"][0]["checks"] == ["known_origin_share", "deforestation"]
+    assert manifest["chapters"][1]["checks"] == []
+    assert manifest["labels"] == {"en": labels["en"], "de": labels["de"]}
+    assert json.loads(json.dumps(manifest)) == manifest
 
 
 def test_scene_fits_a_table(scene_input: SceneInput) -> None:

@@ -1,0 +1,460 @@
+"""The guided tour in a real browser: map → site → site, splats, immersive VR under IWER.
+
+The scene is synthetic and small (two sites, a 6K-splat snapshot each), served by the splat
+tests' server (splat_server.py) on the tour test page (splat_page/tour_page.js), which wires
+the built boot bundle to the same two buttons the batch page has.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.e2e.conftest import DIST_MANIFEST, IWER_BUNDLE
+from tests.e2e.pixels import decode_png
+from tests.e2e.splat_server import SplatServer, app_csp, coloured_ball, tiny_glb
+from workers.splats.tiling import build_tiles
+
+pytestmark = pytest.mark.browser
+
+SPLATS_PER_SITE = 6_000  # two sites: 12K splats in all, within the 20K a test may draw
+# IWER's Quest 3, kept where the test can reach it (init scripts are not under the CSP)
+INSTALL_QUEST3 = (
+    "window.__xrDevice = new IWER.XRDevice(IWER.metaQuest3);"
+    "window.__xrDevice.installRuntime({ forceInstall: true });"
+)
+STAGE = "document.getElementById('xr-stage')"
+
+
+def scene_manifest(tilesets: dict[str, str]) -> dict[str, Any]:
+    """A manifest as workers/scene/manifest.py writes it: two chapters, a site each."""
+    return {
+        "schema": "test",
+        "batch": {"gtin": "", "lot": "L1", "product_name": "Test bar", "uri": ""},
+        "sites": [
+            {
+                "id": "farm-1",
+                "node": "site:farm-1",
+                "kind": "farm",
+                "name": "Farm One",
+                "panel": "",
+                "position": [0.4, 0.01, 0.2],
+                "chapter": "farms",
+            },
+            {
+                "id": "port-1",
+                "node": "site:port-1",
+                "kind": "port",
+                "name": "Port One",
+                "panel": "",
+                "position": [-0.4, 0.01, -0.3],
+                "chapter": "shipping",
+            },
+        ],
+        "chapters": [
+            {
+                "key": "farms",
+                "site_ids": ["farm-1"],
+                "checks": ["deforestation", "child_labour"],
+                "text": {"en": {"title": "The farms", "body": "Grown by families."}},
+            },
+            {
+                "key": "shipping",
+                "site_ids": ["port-1"],
+                "checks": [],
+                "text": {"en": {"title": "", "body": "By sea."}},
+            },
+        ],
+        "evidence": [{"key": "deforestation", "status": "warn", "value": None, "unit": None}],
+        "labels": {
+            "en": {
+                "checks": {"deforestation": "Deforestation since 2020"},
+                "statuses": {"ok": "OK", "warn": "Warning", "unknown": "Unknown"},
+                "chapters": {"shipping": "Shipping"},
+                "kinds": {"farm": "Farm", "port": "Port"},
+            }
+        },
+        "locales": ["en"],
+        "bounds": {"min": [-1, 0, -1], "max": [1, 0, 1]},
+        "snapshots": [{"site": site, "tileset": url} for site, url in tilesets.items()],
+    }
+
+
+@pytest.fixture(scope="module")
+def bundles(built_bundles: Any) -> dict[str, str]:
+    """Entry name → built file (web/static/dist/manifest.json)."""
+    manifest = json.loads(DIST_MANIFEST.read_text())
+    return {name: entry["file"] for name, entry in manifest.items()}
+
+
+@pytest.fixture
+def tour_server() -> Iterator[SplatServer]:
+    server = SplatServer(app_csp())
+    server.thread.start()
+    yield server
+    server.httpd.shutdown()
+    server.httpd.server_close()
+
+
+def test_tour_is_its_own_chunk_reached_only_through_import(bundles: dict[str, str]) -> None:
+    dist = DIST_MANIFEST.parent
+    entries = json.loads(DIST_MANIFEST.read_text())
+    viewer = (dist / bundles["viewer"]).read_text()
+    assert f'import("./{bundles["tour"]}")' in viewer
+    assert bundles["tour"] not in entries["viewer"]["imports"]
+    # the tour itself does not bring Spark: the viewer's snapshots import it when needed
+    tour = (dist / bundles["tour"]).read_text()
+    assert bundles["splats"] not in tour and "SparkRenderer" not in tour
+    boot = (dist / bundles["boot"]).read_text()
+    assert "tour-" not in boot and "splats-" not in boot
+    # the page's boot bundle stays tiny: two buttons' wiring, nothing of the tour's
+    assert (dist / f"{bundles['boot']}.gz").stat().st_size < 1024
+
+
+def tour_url(server: SplatServer, bundles: dict[str, str], snapshots: bool = True) -> str:
+    tilesets = {}
+    if snapshots:
+        for seed, site in enumerate(("farm-1", "port-1")):
+            tileset = build_tiles(
+                coloured_ball(SPLATS_PER_SITE, seed=seed),
+                max_splats_per_tile=2_000,
+                root_cap=1_500,
+            )
+            for tile in tileset.tiles:
+                server.add(tile.content)
+            tilesets[site] = "/blobs/" + server.add(json.dumps(tileset.to_json()).encode())
+    manifest_sha = server.add(json.dumps(scene_manifest(tilesets)).encode())
+    glb_sha = server.add(tiny_glb("farm-1", "port-1"))
+    return (
+        f"{server.url}/tour?boot=/static/dist/{bundles['boot']}"
+        f"&manifest=/blobs/{manifest_sha}&glb=/blobs/{glb_sha}"
+    )
+
+
+def stage(page: Any, key: str) -> str | None:
+    value: str | None = page.evaluate(f"k => {STAGE}.dataset[k] ?? null", key)
+    return value
+
+
+def wait_frames(page: Any, more: int = 2, key: str = "frames") -> None:
+    now = int(stage(page, key) or 0)
+    page.wait_for_function(
+        f"([k, n]) => Number({STAGE}.dataset[k] || 0) > n", arg=[key, now + more], timeout=90_000
+    )
+
+
+def hue_bins(image: np.ndarray) -> int:
+    """How many of 36 hue bins (10° each) the saturated, lit pixels of `image` fill.
+
+    The snapshots are balls coloured by direction: every hue. The diorama is grey on beige
+    and the panel adds a few flat badge colours, so a view without splats fills only a few.
+    """
+    rgb = image[::2, ::2, :3].reshape(-1, 3) / 255.0
+    bins = set()
+    for r, g, b in rgb:
+        h, s, v = colorsys.rgb_to_hsv(r, g, b)
+        if s > 0.35 and v > 0.25:
+            bins.add(int(h * 36) % 36)
+    return len(bins)
+
+
+def open_tour(page: Any, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector("body[data-booted]")
+    page.get_by_role("button", name="Take the tour").click()
+    page.wait_for_selector("#xr-stage[data-tour-stop='0']", timeout=60_000)
+
+
+def test_tour_visits_sites_with_splats_and_enters_vr(
+    tour_server: SplatServer, bundles: dict[str, str], new_context: Callable[..., Any]
+) -> None:
+    context = new_context(locale="en-GB")
+    context.add_init_script(path=str(IWER_BUNDLE))
+    context.add_init_script(INSTALL_QUEST3)
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    url = tour_url(tour_server, bundles)
+    page.goto(url)
+    page.wait_for_selector("body[data-booted]")
+    assert not any(bundles["viewer"] in u or bundles["tour"] in u for u in requested)
+
+    page.get_by_role("button", name="Take the tour").click()
+    page.wait_for_selector("#xr-stage[data-tour-stop='0']", timeout=60_000)
+    assert any(bundles["tour"] in u for u in requested), "the tour chunk should have loaded"
+    # stop 1 is the map: no snapshot, so Spark is not fetched yet
+    assert not any(bundles["splats"] in u for u in requested), "Spark loaded before a snapshot"
+    tour = page.get_by_role("region", name="Guided tour")
+    assert tour.locator(".xr-tour-counter").text_content() == "Stop 1 of 3"
+    assert tour.locator("h2").text_content() == "Test bar"
+    assert tour.locator("h3").text_content() == "The whole journey"
+    assert tour.locator(".xr-tour-body").text_content() == "The farms → Shipping"
+    assert tour.get_by_role("button", name="Previous place").is_disabled()
+    assert page.evaluate("() => document.activeElement.textContent") == "Next place"
+    assert "Stop 1 of 3" in (tour.get_by_role("status").text_content() or "")
+    wait_frames(page)
+    map_view = decode_png(page.locator("#xr-stage canvas").screenshot())
+    assert hue_bins(map_view) <= 6, "the map view should show no splats"
+
+    # next site, by keyboard: stop 2, farm-1, streams its snapshot
+    page.keyboard.press("ArrowRight")
+    page.wait_for_selector("#xr-stage[data-tour-site='farm-1']")
+    assert tour.locator(".xr-tour-counter").text_content() == "Stop 2 of 3"
+    assert tour.locator("h2").text_content() == "Farm One"
+    assert tour.locator("h3").text_content() == "The farms"
+    badges = tour.locator(".xr-badge")
+    assert badges.count() == 2
+    assert badges.nth(0).get_attribute("data-status") == "warn"
+    assert badges.nth(0).text_content() == "Warning Deforestation since 2020"
+    # no result for child labour in the manifest: shown as unknown, never left out
+    assert badges.nth(1).get_attribute("data-status") == "unknown"
+    assert badges.nth(1).locator("strong").text_content() == "Unknown"
+    assert "Farm One" in (tour.get_by_role("status").text_content() or "")
+    page.wait_for_selector("#xr-stage[data-snapshot='farm-1']", timeout=90_000)
+    assert any(bundles["splats"] in u for u in requested)
+    page.wait_for_function(f"() => Number({STAGE}.dataset.splats) > 0")
+    page.wait_for_function(f"() => {STAGE}.dataset.tourMoving === undefined", timeout=30_000)
+    wait_frames(page)
+    site_view = decode_png(page.locator("#xr-stage canvas").screenshot())
+    assert hue_bins(site_view) >= 15, f"splats not visible: {hue_bins(site_view)} hue bins"
+
+    # immersive VR, started by a click (a user gesture)
+    enter = page.locator("#xr-stage button[data-xr-mode=immersive-vr]")
+    enter.click()
+    page.wait_for_selector("#xr-stage[data-xr=immersive-vr]")
+    wait_frames(page)
+    wait_frames(page, key="xrSplatFrames")  # XR frames rendered with splats drawn
+    xr_view = decode_png(page.screenshot())
+    assert hue_bins(xr_view) >= 12, f"no splats in the XR view: {hue_bins(xr_view)} hue bins"
+
+    # hold the right controller by the head, point it at the panel's Next button (the panel
+    # faces the user) and pull the trigger
+    page.evaluate(
+        """() => {
+          const [x, y, z] = document.getElementById('xr-stage').dataset.tourNextAt
+            .split(',').map(Number);
+          const c = window.__xrDevice.controllers.right;
+          c.position.set(0.2, 1.4, -0.2);
+          // rotate -z onto the direction to the button
+          const d = [x - c.position.x, y - c.position.y, z - c.position.z];
+          const n = Math.hypot(...d);
+          const to = d.map((v) => v / n);
+          const from = [0, 0, -1];
+          const axis = [from[1] * to[2] - from[2] * to[1], from[2] * to[0] - from[0] * to[2],
+                        from[0] * to[1] - from[1] * to[0]];
+          const w = 1 + (from[0] * to[0] + from[1] * to[1] + from[2] * to[2]);
+          const q = [...axis, w];
+          const m = Math.hypot(...q);
+          c.quaternion.set(q[0] / m, q[1] / m, q[2] / m, q[3] / m);
+        }"""
+    )
+    wait_frames(page)
+    page.evaluate("() => window.__xrDevice.controllers.right.updateButtonValue('trigger', 1)")
+    wait_frames(page)
+    page.evaluate("() => window.__xrDevice.controllers.right.updateButtonValue('trigger', 0)")
+    page.wait_for_selector("#xr-stage[data-tour-site='port-1']", timeout=30_000)
+    page.wait_for_selector("#xr-stage[data-snapshot='port-1']", timeout=90_000)
+    wait_frames(page, key="xrSplatFrames")
+    assert stage(page, "xr") == "immersive-vr"
+
+    # snap turn (thumbstick right) and teleport (forward, then release)
+    right = "window.__xrDevice.controllers.right"
+    page.evaluate(f"() => {right}.updateAxes('thumbstick', 0.9, 0)")
+    page.wait_for_selector("#xr-stage[data-xr-turns='1']")
+    page.evaluate(f"() => {right}.updateAxes('thumbstick', 0, 0)")
+    page.evaluate(f"() => {right}.quaternion.set(0, 0, 0, 1)")
+    page.evaluate(f"() => {right}.updateAxes('thumbstick', 0, -0.9)")
+    wait_frames(page)
+    assert page.locator("#xr-stage").get_attribute("data-xr-teleports") is None
+    page.evaluate(f"() => {right}.updateAxes('thumbstick', 0, 0)")
+    page.wait_for_selector("#xr-stage[data-xr-teleports='1']")
+    assert stage(page, "xrTurns") == "1", "one push turns once"
+
+    # hands: pinch pointing at the floor, away from the panel, and release to teleport
+    page.evaluate("() => { window.__xrDevice.primaryInputMode = 'hand'; }")
+    wait_frames(page)
+    hand = "window.__xrDevice.hands.right"
+    # tilted 45° down, so the arc meets the floor ahead
+    page.evaluate(f"() => {hand}.quaternion.set(-0.3827, 0, 0, 0.9239)")
+    wait_frames(page)
+    page.evaluate(f"() => {hand}.updatePinchValue(1)")
+    wait_frames(page)
+    assert stage(page, "xrTeleports") == "1", "a pinch aims; the release teleports"
+    page.evaluate(f"() => {hand}.updatePinchValue(0)")
+    page.wait_for_selector("#xr-stage[data-xr-teleports='2']")
+    assert stage(page, "tourSite") == "port-1", "a pinch away from the panel is no select"
+
+
+# Records whether the stage ever said the camera was flying, from before the page's scripts.
+WATCH_MOVING = """
+new MutationObserver(() => {
+  const stage = document.getElementById('xr-stage');
+  if (stage && stage.dataset.tourMoving === 'true') window.__flew = true;
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-tour-moving']});
+"""
+
+
+@pytest.mark.parametrize("motion", ["reduce", "no-preference"])
+def test_reduced_motion_cuts_between_stops_and_holds_still(
+    tour_server: SplatServer,
+    bundles: dict[str, str],
+    new_context: Callable[..., Any],
+    motion: str,
+) -> None:
+    context = new_context(locale="en-GB", reduced_motion=motion)
+    context.add_init_script(WATCH_MOVING)
+    page = context.new_page()
+    open_tour(page, tour_url(tour_server, bundles, snapshots=False))
+    assert stage(page, "tourMotion") == ("cut" if motion == "reduce" else "fly")
+
+    canvas = page.locator("#xr-stage canvas")
+    wait_frames(page, 3)
+    first = decode_png(canvas.screenshot())
+    wait_frames(page, 10)
+    later = decode_png(canvas.screenshot())
+    moved = np.abs(first.astype(int) - later.astype(int)).max()
+    if motion == "reduce":
+        assert moved == 0, "the map should hold still: no auto-rotation"
+    else:
+        assert moved > 0, "the map turns slowly when motion is welcome"
+
+    page.get_by_role("button", name="Next place").click()
+    page.wait_for_selector("#xr-stage[data-tour-site='farm-1']")
+    wait_frames(page, 3)
+    at_stop = decode_png(canvas.screenshot())
+    wait_frames(page, 3)
+    still = decode_png(canvas.screenshot())
+    settled = np.array_equal(at_stop, still)
+    flew = page.evaluate("() => window.__flew === true")
+    if motion == "reduce":
+        assert not flew, "with reduced motion the camera cuts, it never flies"
+        assert settled, "after a cut the view is already in place"
+    else:
+        assert flew, "the camera should fly between stops"
+        page.wait_for_function(f"() => {STAGE}.dataset.tourMoving === undefined")
+
+
+def test_exit_tour_restores_the_viewer(
+    tour_server: SplatServer, bundles: dict[str, str], page: Any
+) -> None:
+    open_tour(page, tour_url(tour_server, bundles, snapshots=False))
+    assert page.locator("#xr-stage .xr-sites").is_hidden(), "the tour replaces the site list"
+    page.keyboard.press("ArrowRight")
+    page.wait_for_selector("#xr-stage[data-tour-site='farm-1']")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_selector("#xr-stage[data-tour-site='map']")
+    page.keyboard.press("Escape")
+    page.wait_for_function(f"() => {STAGE}.dataset.tour === undefined")
+    assert page.evaluate("() => document.activeElement.textContent") == "Take the tour"
+    assert page.get_by_role("region", name="Guided tour").count() == 0
+    assert page.locator("#xr-stage .xr-sites").is_visible()
+    # and it starts again, and its Exit button leaves it too
+    page.get_by_role("button", name="Take the tour").click()
+    page.wait_for_selector("#xr-stage[data-tour-stop='0']")
+    page.get_by_role("button", name="Exit tour").click()
+    page.wait_for_function(f"() => {STAGE}.dataset.tour === undefined")
+
+
+def test_tour_on_the_german_batch_page_speaks_german(
+    built_server: Any, new_context: Callable[..., Any]
+) -> None:
+    """The real page, scene and manifest: every word of the tour comes from the server."""
+    from babel.support import Translations
+
+    from server.checks_text import CHECK_NAMES, STATUS_NAMES
+    from tests.e2e.conftest import BATCH_PATH, ROOT
+
+    de = Translations.load(str(ROOT / "translations"), ["de"])
+    page = new_context(
+        locale="de-DE", extra_http_headers={"Accept-Language": "de"}, reduced_motion="reduce"
+    ).new_page()
+    page.goto(built_server.url + BATCH_PATH)
+    page.get_by_role("button", name=de.gettext("Take the tour")).click()
+    page.wait_for_selector("#xr-stage[data-tour-stop='0']", timeout=60_000)
+    tour = page.get_by_role("region", name=de.gettext("Guided tour"))
+    counter = tour.locator(".xr-tour-counter").text_content() or ""
+    assert counter.startswith("Station 1 von "), counter
+    assert tour.locator("h3").text_content() == de.gettext("The whole journey")
+    assert tour.locator("h2").text_content() == page.locator("h1").text_content()
+
+    page.get_by_role("button", name=de.gettext("Next place")).click()
+    page.wait_for_selector("#xr-stage[data-tour-stop='1']")
+    story = json.loads((ROOT / "brands/nkabom/stories/de.json").read_text())["chapters"]
+    assert tour.locator("h3").text_content() == story["farms"]["title"]
+    badges = tour.locator(".xr-badge")
+    names = {de.gettext(name): key for key, name in CHECK_NAMES.items()}
+    statuses = {de.gettext(name): key for key, name in STATUS_NAMES.items()}
+    assert badges.count() == 4  # brands/nkabom/brand.json: the farms chapter's checks
+    seen = {}
+    for i in range(badges.count()):
+        badge = badges.nth(i)
+        status_word = badge.locator("strong").text_content() or ""
+        assert statuses.get(status_word) == badge.get_attribute("data-status"), status_word
+        rest = (badge.text_content() or "")[len(status_word) :].strip()
+        # the name, then the figure in brackets when the check has one
+        name = next((n for n in names if rest == n or rest.startswith(f"{n} (")), None)
+        assert name, f"{rest!r} does not start with a German check name"
+        seen[names[name]] = badge.get_attribute("data-status")
+    # the page's own evidence section says the same
+    assert seen["known_origin_share"] == "fail"
+    assert seen["yield_plausibility"] == "warn"
+
+
+NO_WEBGL2 = """
+HTMLCanvasElement.prototype.getContext = ((original) => function (type, ...rest) {
+  return type === 'webgl2' ? null : original.call(this, type, ...rest);
+})(HTMLCanvasElement.prototype.getContext);
+"""
+
+
+def test_without_webgl2_the_tour_keeps_the_poster_and_says_why(
+    built_server: Any, new_context: Callable[..., Any]
+) -> None:
+    from tests.e2e.conftest import BATCH_PATH
+
+    context = new_context(locale="en-GB")
+    context.add_init_script(NO_WEBGL2)
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(built_server.url + BATCH_PATH)
+    page.get_by_role("button", name="Take the tour").click()
+    page.wait_for_selector("#xr-stage[data-state=unsupported]")
+    status = page.locator("#xr-stage .xr-status")
+    assert status.is_visible()
+    assert "WebGL 2 is missing" in (status.text_content() or "")
+    assert page.locator("img.poster").is_visible()
+    assert page.locator("img.poster").evaluate("img => img.complete && img.naturalWidth > 0")
+    assert page.locator("#xr-stage canvas").count() == 0, "no blank canvas"
+    assert not any("/static/dist/viewer-" in u or "/static/dist/tour-" in u for u in requested)
+
+
+def test_tour_in_immersive_ar_without_surfaces_says_where_the_diorama_is(
+    tour_server: SplatServer, bundles: dict[str, str], new_context: Callable[..., Any]
+) -> None:
+    """IWER grants 'hit-test' but finds no surfaces without its synthetic-environment module:
+    the tour's visible fallback (diorama in front of the user, and a note) is what runs."""
+    context = new_context(locale="en-GB")
+    context.add_init_script(path=str(IWER_BUNDLE))
+    context.add_init_script(INSTALL_QUEST3)
+    page = context.new_page()
+    open_tour(page, tour_url(tour_server, bundles, snapshots=False))
+    page.locator("#xr-stage button[data-xr-mode=immersive-ar]").click()
+    page.wait_for_selector("#xr-stage[data-xr=immersive-ar]")
+    page.wait_for_selector("#xr-stage[data-ar-hit-test=false]")
+    note = page.locator("#xr-stage .xr-tour-status")  # in the session's DOM overlay
+    assert note.text_content() == "No surfaces"
+    assert note.is_visible()
+    wait_frames(page)
+    # the tour goes on in AR (IWER covers the page: send the click event itself)
+    page.get_by_role("button", name="Next place").dispatch_event("click")
+    page.wait_for_selector("#xr-stage[data-tour-site='farm-1']")
+    wait_frames(page)
+    page.locator("#xr-stage button[data-xr-mode=immersive-ar]").dispatch_event("click")
+    page.wait_for_function(f"() => {STAGE}.dataset.xr === undefined")
+    assert note.is_hidden(), "the AR note goes with the session"
