@@ -27,7 +27,8 @@ from server.models import Batch, Brand, Build, StoryVersion
 
 # Bump a kind's version when its code changes what it outputs: every build goes stale.
 # evidence-2 / scene-2: each build also publishes signature blobs (report_sig, manifest_sig).
-CODE_VERSIONS = {"evidence": "evidence-2", "scene": "scene-2"}
+# scene-3: chapter text in the manifest is plain text (story bodies are Markdown).
+CODE_VERSIONS = {"evidence": "evidence-2", "scene": "scene-3"}
 KINDS = tuple(CODE_VERSIONS)
 JOB_FUNCTIONS = {"evidence": "workers.jobs.compute_evidence", "scene": "workers.jobs.build_scene"}
 JOB_TIMEOUT_SECONDS = 600

@@ -10,7 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.digital_link import batch_path
+from server.markdown_text import markdown_to_text
 from server.models import Batch, Brand, EpcisEvent, EvidenceRecord, Plot, Site, StoryVersion
+from server.story_versions import chapter_layout
 from workers.evidence.inputs import (
     BatchInputs,
     Material,
@@ -153,13 +155,19 @@ def _legs(journey_sites: list[Site], countries: dict[str, str | None]) -> tuple[
     return tuple(legs)
 
 
+def _plain(text: dict[str, str]) -> dict[str, str]:
+    """Return a chapter's title and body as plain text (the scene draws no Markdown)."""
+    if not text:
+        return {}
+    return {"title": text.get("title", ""), "body": markdown_to_text(text.get("body", ""))}
+
+
 def load_scene_input(
     session: Session, batch: Batch, report: dict[str, Any], story: StoryVersion | None
 ) -> SceneInput:
     """Return the scene builder's input for `batch`, from its evidence report and story."""
     brand: Brand = batch.product.brand
-    settings = brand.settings or {}
-    chapters_cfg: list[dict[str, Any]] = settings.get("chapters", [])
+    chapters_cfg = chapter_layout(brand, story)
     chapter_of_kind = {kind: c["key"] for c in chapters_cfg for kind in c.get("site_kinds", [])}
     all_sites = {s.key: s for s in session.scalars(select(Site).where(Site.brand_id == brand.id))}
     order: list[str] = []
@@ -215,7 +223,7 @@ def load_scene_input(
             SceneChapter(
                 key=c["key"],
                 site_ids=tuple(s.key for s in journey_sites if s.kind in c.get("site_kinds", [])),
-                text={loc: texts.get(loc, {}).get(c["key"], {}) for loc in locales},
+                text={loc: _plain(texts.get(loc, {}).get(c["key"], {})) for loc in locales},
             )
             for c in chapters_cfg
         ),
