@@ -34,7 +34,12 @@ def _link_allowed(url: str) -> bool:
     """Tell whether a link target is http(s), mailto or relative (no other scheme)."""
     url = url.strip()
     match = SCHEME.match(url)
-    return match is None or match.group(1).lower() in LINK_SCHEMES
+    if match is not None:
+        return match.group(1).lower() in LINK_SCHEMES
+    # No valid scheme: a relative URL, unless a colon comes before any path, query or
+    # fragment (an obfuscated scheme such as "java%09script:").
+    head = re.split(r"[/?#]", url, maxsplit=1)[0]
+    return ":" not in head
 
 
 def _parser() -> MarkdownIt:
