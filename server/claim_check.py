@@ -179,8 +179,9 @@ CONTRADICTED = N_(
 )
 
 NO_REPORT = "no-report"  # the status of a check on a batch that has no evidence report yet
-_DASHES = "-‐‑‒–—_/"
-_OTHER = {"₂": "2", "’": "'", "\u00ad": ""}
+_SEPARATORS = re.compile("[\\s\\-‐‑‒–—_/\u00ad]+")
+_DASH = re.compile("[\\-‐‑‒–—_/]")
+_SAME_LENGTH = str.maketrans({"₂": "2", "’": "'"})
 
 
 @dataclass(frozen=True)
@@ -213,20 +214,33 @@ class Finding:
 def _normalise(text: str, dash: str) -> tuple[str, list[int]]:
     """Return the normalised text and, per character, its index in `text`.
 
-    Dashes become `dash`: a space ("deforestation-free" as two words) or nothing
-    ("entwaldungs-frei" as the compound it is).
+    Lower case; a run of spaces and dashes becomes one space; dashes alone become `dash`:
+    a space ("deforestation-free" as two words) or nothing ("entwaldungs-frei" as the
+    compound it is); soft hyphens vanish.
     """
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few letters lower-case to two characters
+        lowered = "".join(c.lower()[:1] for c in text)
+    lowered = lowered.translate(_SAME_LENGTH)
     out: list[str] = []
     where: list[int] = []
-    for i, char in enumerate(text):
-        mapped = dash if char in _DASHES else _OTHER.get(char, char)
-        for piece in mapped.lower():
-            if piece.isspace():
-                if out and out[-1] == " ":
-                    continue
-                piece = " "
-            out.append(piece)
-            where.append(i)
+    done = 0
+    for run in _SEPARATORS.finditer(lowered):
+        out.append(lowered[done : run.start()])
+        where.extend(range(done, run.start()))
+        chars = run.group()
+        if chars.strip("\u00ad") == "":
+            joiner = ""
+        elif any(c.isspace() for c in chars):
+            joiner = " "
+        else:
+            joiner = dash
+        if joiner:
+            out.append(joiner)
+            where.append(run.start())
+        done = run.end()
+    out.append(lowered[done:])
+    where.extend(range(done, len(lowered)))
     return "".join(out), where
 
 
@@ -248,7 +262,9 @@ def find_phrases(text: str, locale: str) -> list[tuple[Claim, str]]:
     """Return the claims found in `text` (a locale's chapter), with the phrase as written."""
     original = unicodedata.normalize("NFC", text)
     found: dict[tuple[int, int], tuple[Claim, str]] = {}
-    for dash in (" ", ""):
+    # Without dashes both readings are the same text: read it once.
+    readings = (" ", "") if _DASH.search(original) else (" ",)
+    for dash in readings:
         norm, where = _normalise(original, dash)
         for claim, pattern in _compiled(locale):
             for match in pattern.finditer(norm):

@@ -130,6 +130,9 @@ def _render(
     story = story or working_copy(session, brand)
     locale = _locale_of(brand)
     findings = [finding_view(f.as_dict()) for f in findings_for(session, brand, story)]
+    for finding in findings:
+        text = (story.chapters or {}).get(finding["locale"], {}).get(finding["chapter"], {})
+        finding["chapter_title"] = text.get("title") or finding["chapter"]
     versions = history(session, brand)
     authors = {
         u.id: u.email
