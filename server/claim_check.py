@@ -174,6 +174,10 @@ UNLINKED = N_(
     "“%(phrase)s” is only supported when the check “%(check)s” is shown in this chapter "
     "and is OK on every batch. Add the check to the chapter, or remove the claim."
 )
+NO_BATCHES = N_(
+    "“%(phrase)s” cannot be supported yet: the brand has no batches whose check "
+    "“%(check)s” could show it."
+)
 CONTRADICTED = N_(
     "“%(phrase)s” is contradicted by the check “%(check)s”, which is not OK on: %(batches)s."
 )
@@ -320,6 +324,8 @@ def _judge(
             for batch, report in sorted(statuses.items())
             if report is None or report.get(check) != "ok"
         )
-        if bad or not statuses:
+        if not statuses:  # nothing to support it with: say so, never assume OK
+            yield Finding(locale, chapter, phrase, "generic", check, (), NO_BATCHES, claim.key)
+        elif bad:
             kind = "contradicted"
             yield Finding(locale, chapter, phrase, kind, check, bad, CONTRADICTED, claim.key)

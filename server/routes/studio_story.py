@@ -11,6 +11,7 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
+from PIL.Image import DecompressionBombError
 from sqlalchemy import select
 
 from server.blobs import BlobStore, store_blob
@@ -84,7 +85,8 @@ def _locale_names(codes: list[str]) -> dict[str, str]:
     names = {}
     for code in codes:
         try:
-            names[code] = str(Locale.parse(code).get_display_name(code) or code)
+            name = str(Locale.parse(code).get_display_name(code) or code)
+            names[code] = name[:1].upper() + name[1:]
         except (ValueError, UnknownLocaleError):
             names[code] = code
     return names
@@ -332,7 +334,7 @@ def upload_image(slug: str) -> Response:
             with Image.open(BytesIO(data)) as image:
                 image.verify()
                 kind = IMAGE_TYPES.get(image.format or "")
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        except (UnidentifiedImageError, DecompressionBombError, OSError, SyntaxError, ValueError):
             kind = None
         if kind is None:
             error = _("This is not a PNG, JPEG or WebP image.")

@@ -189,3 +189,10 @@ def test_the_same_phrase_twice_is_one_finding() -> None:
 def test_every_claim_has_phrases_in_the_four_locales() -> None:
     for claim in CLAIMS:
         assert {"en", "de", "fr", "nl"} <= claim.patterns.keys(), claim.key
+
+
+def test_a_brand_without_batches_cannot_support_a_claim() -> None:
+    chapters = {"en": {"farms": {"title": "Farms", "body": "Deforestation-free cocoa."}}}
+    [finding] = check_claims(chapters, LAYOUT, {})
+    assert (finding.kind, finding.check, finding.batches) == ("generic", "deforestation", ())
+    assert "no batches" in finding.template
