@@ -177,10 +177,15 @@ def publish(
     draft = draft_of(session, brand)
     top = _top_version(session, brand)
     if source_version is not None:
-        if draft is not None:  # the draft stays the newest version number
+        # The draft keeps the newest version number, above the roll back.
+        if draft is not None and draft.version == top:
             draft.version = top + 1
             session.flush()
             target.version = top
+        elif draft is not None:  # a pack import published above the draft meanwhile
+            draft.version = top + 2
+            session.flush()
+            target.version = top + 1
         else:
             target.version = top + 1
         session.add(target)

@@ -409,3 +409,31 @@ def test_second_user_sees_the_same_draft(studio: StudioClient, studio_app: Flask
     other.login("second@nkabom.example")
     assert "Gemeinsamer Entwurf." in other.get(EDITOR + "?locale=de").get_data(as_text=True)
     assert OTHER_GTIN  # the rival brand exists alongside
+
+
+def test_pack_import_while_a_draft_is_open(
+    studio: StudioClient, studio_app: Flask, copied_pack: Any
+) -> None:
+    from tests.conftest import load_demo
+
+    studio.post(EDITOR, german_form(farms="Entwurf aus dem Studio."))
+    path = copied_pack / "stories" / "de.json"
+    story = json.loads(path.read_text())
+    story["chapters"]["farms"]["body"] = "Neuer Text aus dem Markenpaket."
+    path.write_text(json.dumps(story, ensure_ascii=False))
+    load_demo(studio_app, copied_pack)
+    assert versions(studio_app) == [(1, True, "pack"), (2, False, "studio"), (3, True, "pack")]
+    assert "Neuer Text aus dem Markenpaket." in consumer_german(studio_app)
+
+    studio.get(EDITOR)
+    assert studio.post(EDITOR + "/versions/1/rollback", {}).status_code == 303
+    assert versions(studio_app) == [
+        (1, True, "pack"),
+        (3, True, "pack"),
+        (4, True, "rollback:1"),
+        (5, False, "studio"),
+    ]
+    assert GERMAN["farms"]["body"] in consumer_german(studio_app)
+    assert studio.post(EDITOR + "/publish", {}).status_code == 303
+    assert versions(studio_app)[-1] == (5, True, "studio")
+    assert "Entwurf aus dem Studio." in consumer_german(studio_app)
