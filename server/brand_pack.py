@@ -271,7 +271,10 @@ def _store_story(session: Session, brand: Brand, stories: dict[str, Any]) -> boo
         .order_by(StoryVersion.version.desc())
         .limit(1)
     ).first()
-    if latest is not None and latest.chapters == stories:
+    from server.builds import published_story
+
+    current = published_story(session, brand.id)
+    if current is not None and current.chapters == stories:
         return False
     session.add(
         StoryVersion(

@@ -29,7 +29,8 @@ from server.models import Batch, Brand, Build, StoryVersion
 # Bump a kind's version when its code changes what it outputs: every build goes stale.
 # evidence-2 / scene-2: each build also publishes signature blobs (report_sig, manifest_sig).
 # evidence-3: GS1 event hashes and uncertainty bands.
-# scene-3: the manifest names each chapter's checks and carries translated labels (tour panels).
+# scene-3: the manifest names each chapter's checks and carries translated labels (tour
+# panels); chapter text in it is plain text (story bodies are Markdown).
 CODE_VERSIONS = {"evidence": "evidence-3", "scene": "scene-3"}
 KINDS = tuple(CODE_VERSIONS)
 JOB_FUNCTIONS = {"evidence": "workers.jobs.compute_evidence", "scene": "workers.jobs.build_scene"}

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from server.digital_link import batch_path
 from server.event_identifiers import EPC, IO, PLACE, base_location
+from server.markdown_text import markdown_to_text
 from server.models import (
     Batch,
     Brand,
@@ -24,6 +25,7 @@ from server.models import (
     StoryVersion,
 )
 from server.scene_labels import scene_labels
+from server.story_versions import chapter_layout
 from workers.evidence.inputs import (
     BatchInputs,
     Material,
@@ -346,13 +348,19 @@ def _legs(journey_sites: list[Site], countries: dict[str, str | None]) -> tuple[
     return tuple(legs)
 
 
+def _plain(text: dict[str, str]) -> dict[str, str]:
+    """Return a chapter's title and body as plain text (the scene draws no Markdown)."""
+    if not text:
+        return {}
+    return {"title": text.get("title", ""), "body": markdown_to_text(text.get("body", ""))}
+
+
 def load_scene_input(
     session: Session, batch: Batch, report: dict[str, Any], story: StoryVersion | None
 ) -> SceneInput:
     """Return the scene builder's input for `batch`, from its evidence report and story."""
     brand: Brand = batch.product.brand
-    settings = brand.settings or {}
-    chapters_cfg: list[dict[str, Any]] = settings.get("chapters", [])
+    chapters_cfg = chapter_layout(brand, story)
     chapter_of_kind = {kind: c["key"] for c in chapters_cfg for kind in c.get("site_kinds", [])}
     all_sites = {s.key: s for s in session.scalars(select(Site).where(Site.brand_id == brand.id))}
     order: list[str] = []
@@ -408,7 +416,7 @@ def load_scene_input(
             SceneChapter(
                 key=c["key"],
                 site_ids=tuple(s.key for s in journey_sites if s.kind in c.get("site_kinds", [])),
-                text={loc: texts.get(loc, {}).get(c["key"], {}) for loc in locales},
+                text={loc: _plain(texts.get(loc, {}).get(c["key"], {})) for loc in locales},
                 checks=tuple(c.get("checks", [])),
             )
             for c in chapters_cfg

@@ -27,6 +27,7 @@ def register(app: Flask) -> None:
     from server.routes.studio_auth import bp as studio_auth_bp
     from server.routes.studio_home import bp as studio_home_bp
     from server.routes.studio_snapshots import bp as studio_snapshots_bp
+    from server.routes.studio_story import bp as studio_story_bp
     from server.routes.studio_tokens import bp as studio_tokens_bp
     from server.routes.studio_users import bp as studio_users_bp
     from server.studio import init_app as init_studio
@@ -47,6 +48,7 @@ def register(app: Flask) -> None:
         eudr_bp,
         studio_auth_bp,
         studio_home_bp,
+        studio_story_bp,
         studio_users_bp,
         studio_tokens_bp,
         studio_eudr_bp,

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response, current_app, render_template, url_for
 from flask_babel import format_date, format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from server.assets import bundle_url
 from server.batch_links import batch_uri
@@ -23,8 +24,10 @@ from server.checks_text import (
 )
 from server.db import db
 from server.digital_link import batch_path
-from server.models import Batch, Product, Site
+from server.markdown_text import markdown_to_html
+from server.models import Batch, Product, Site, StoryVersion
 from server.routes.locales import locale_context
+from server.story_versions import chapter_layout
 
 
 def figure(value: float | None, unit: str | None) -> str:
@@ -102,18 +105,20 @@ def _dates(steps: list[dict[str, Any]]) -> tuple[str, str] | None:
 
 
 def _chapters(
-    batch: Batch, outputs: BatchOutputs, locale: str, sites: dict[str, Site]
+    batch: Batch,
+    outputs: BatchOutputs,
+    locale: str,
+    sites: dict[str, Site],
+    story: StoryVersion | None,
 ) -> list[dict[str, Any]]:
     brand = batch.product.brand
-    settings = brand.settings or {}
-    story = published_story(db.session, brand.id)
     texts = story.chapters if story else {}
     text_for = texts.get(locale) or texts.get(brand.default_locale) or {}
     report = outputs.report or {}
     journey = report.get("trace", {}).get("journey", [])
     checks = {c["key"]: c for c in report.get("checks", [])}
     chapters = []
-    for cfg in settings.get("chapters", []):
+    for cfg in chapter_layout(brand, story):
         kinds = set(cfg.get("site_kinds", []))
         steps = [s for s in journey if s.get("site") in sites and sites[s["site"]].kind in kinds]
         seen: dict[str, Any] = {}
@@ -125,7 +130,7 @@ def _chapters(
             {
                 "key": cfg["key"],
                 "title": text.get("title") or (_(fallback) if fallback else cfg["key"]),
-                "body": text.get("body", ""),
+                "body": Markup(markdown_to_html(text.get("body", ""))),
                 "sites": [
                     {
                         "name": s.name,
@@ -144,8 +149,12 @@ def _chapters(
     return chapters
 
 
-def render_batch_page(batch: Batch) -> Response:
-    """Render the batch's story page with whatever builds are ready, and progress for the rest."""
+def render_batch_page(batch: Batch, draft: StoryVersion | None = None) -> Response:
+    """Render the batch's story page with whatever builds are ready, and progress for the rest.
+
+    With `draft`, render a preview of that unpublished story: marked as such, not indexed
+    and not cached.
+    """
     outputs = batch_outputs(batch)
     locale = str(get_locale() or "en")
     brand = batch.product.brand
@@ -168,7 +177,10 @@ def render_batch_page(batch: Batch) -> Response:
         "produced_on": format_date(batch.produced_on, "long") if batch.produced_on else None,
         "best_before": format_date(batch.best_before, "long") if batch.best_before else None,
         "uri": batch_uri(batch),
-        "chapters": _chapters(batch, outputs, locale, sites),
+        "chapters": _chapters(
+            batch, outputs, locale, sites, draft or published_story(db.session, brand.id)
+        ),
+        "preview": draft is not None,
         "checks": checks,
         "failing": [c for c in checks if c["status"] in ("fail", "warn", "unknown")],
         "outputs": outputs,
@@ -184,7 +196,10 @@ def render_batch_page(batch: Batch) -> Response:
         **locale_context(),
     }
     response = Response(render_template("batch.html", **context), mimetype="text/html")
-    if outputs.building:
+    if draft is not None:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    elif outputs.building:
         response.headers["Cache-Control"] = "no-cache"
     else:
         seconds = int(current_app.config["PAGE_CACHE_SECONDS"])
