@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +14,7 @@ from sqlalchemy import select
 
 from server.db import db
 from server.models import Brand, Product
+from tests.conftest import load_demo
 from tests.qr_decode import decode_png, decode_svg, needs_rsvg, needs_zbar
 from tests.studio.conftest import OTHER_GTIN, StudioClient
 
@@ -275,3 +278,24 @@ def test_sizes_are_written_the_readers_way(studio: StudioClient) -> None:
     assert "0.396 mm" in english and "0.990 mm" in english and "14.7 mm" in english
     german = studio.get("/studio/nkabom/codes?lang=de").get_data(as_text=True)
     assert "0,396 mm" in german and "0,990 mm" in german and "14,7 mm" in german
+
+
+def test_code_settings_survive_a_pack_reimport(
+    studio: StudioClient, studio_app: Flask, copied_pack: Path
+) -> None:
+    studio.get("/studio/nkabom/codes")
+    assert studio.post("/studio/nkabom/codes", GOOD).status_code == 303
+    meta = json.loads((copied_pack / "brand.json").read_text())
+    meta["tagline"] = {"en": "A changed tagline"}
+    (copied_pack / "brand.json").write_text(json.dumps(meta))
+    load_demo(studio_app, copied_pack)
+    settings = settings_of(studio_app)
+    assert settings["tagline"] == {"en": "A changed tagline"}, "the pack was re-imported"
+    assert settings["public_base_url"] == BASE
+    assert settings["qr"] == {"ec": "Q", "quiet_zone": 4}
+    # a pack that sets the domain itself wins
+    meta["public_base_url"] = "https://pack.example"
+    (copied_pack / "brand.json").write_text(json.dumps(meta))
+    load_demo(studio_app, copied_pack)
+    assert settings_of(studio_app)["public_base_url"] == "https://pack.example"
+    assert settings_of(studio_app)["qr"] == {"ec": "Q", "quiet_zone": 4}
