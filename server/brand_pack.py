@@ -108,7 +108,7 @@ def _replace_supply(
     brand.name = meta["name"]
     brand.default_locale = meta.get("default_locale", "en")
     brand.locales = list(meta.get("locales", [brand.default_locale]))
-    from_pack = {
+    from_pack: dict[str, Any] = {
         k: meta.get(k)
         for k in ("tagline", "theme", "materials", "parameters", "chapters", "public_base_url")
         if k in meta
