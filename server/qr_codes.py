@@ -205,13 +205,11 @@ def batch_uri(base: str, gtin: str, lot: str) -> str:
 
 
 @dataclass(frozen=True)
-class Symbol:
-    """One QR symbol: its URI, options, module matrix and printed-size figures."""
+class Sizing:
+    """The printed-size figures of a QR symbol of `version` with the chosen options."""
 
-    uri: str
-    options: QrOptions
     version: int
-    matrix: tuple[tuple[bool, ...], ...]  # dark modules, quiet zone included
+    options: QrOptions
 
     @property
     def modules(self) -> int:
@@ -244,15 +242,40 @@ class Symbol:
         return round(self.modules * MIN_X_MM * SCAN_DISTANCE_PER_WIDTH / 10)
 
 
-def make_symbol(uri: str, options: QrOptions) -> Symbol:
-    """Encode `uri` in the smallest QR version that holds it at the chosen EC level."""
-    code = qrcode.QRCode(
-        version=None, error_correction=EC_LEVELS[options.ec], border=options.quiet_zone
+@dataclass(frozen=True)
+class Symbol(Sizing):
+    """One QR symbol: its URI, mask pattern and module matrix (quiet zone included)."""
+
+    uri: str
+    mask: int
+    matrix: tuple[tuple[bool, ...], ...]
+
+
+def _code(uri: str, options: QrOptions, **fixed: int) -> qrcode.QRCode[Any]:
+    code: qrcode.QRCode[Any] = qrcode.QRCode(
+        error_correction=EC_LEVELS[options.ec], border=options.quiet_zone, **fixed
     )
     code.add_data(uri)
-    code.make(fit=True)
+    return code
+
+
+def sizing(uri: str, options: QrOptions) -> Sizing:
+    """Return the size figures of `uri`'s code without drawing it (cheap)."""
+    return Sizing(version=int(_code(uri, options).best_fit()), options=options)
+
+
+def make_symbol(uri: str, options: QrOptions) -> Symbol:
+    """Encode `uri` in the smallest QR version that holds it at the chosen EC level.
+
+    The mask pattern is qrcode's pick by the ISO/IEC 18004 penalty rules; it is kept so
+    that the SVG and the PNG of a code are the same symbol.
+    """
+    version = int(_code(uri, options).best_fit())
+    mask = int(_code(uri, options, version=version).best_mask_pattern())
+    code = _code(uri, options, version=version, mask_pattern=mask)
+    code.make(fit=False)
     matrix = tuple(tuple(bool(cell) for cell in row) for row in code.get_matrix())
-    return Symbol(uri=uri, options=options, version=int(code.version), matrix=matrix)
+    return Symbol(version=version, options=options, uri=uri, mask=mask, matrix=matrix)
 
 
 def render_svg(symbol: Symbol, title: str | None = None) -> bytes:
@@ -261,13 +284,10 @@ def render_svg(symbol: Symbol, title: str | None = None) -> bytes:
     One viewBox unit is one module; width and height are the recommended minimum printed
     size in mm, so the file prints at that size unless scaled.
     """
-    code = qrcode.QRCode(
-        version=symbol.version,
-        error_correction=EC_LEVELS[symbol.options.ec],
-        border=symbol.options.quiet_zone,
-        box_size=10,  # qrcode's SVG unit: 10 px = 1 user unit, so one module = 1
+    # box_size 10 is qrcode's SVG unit (10 px = 1 user unit), so one module is 1 unit
+    code = _code(
+        symbol.uri, symbol.options, version=symbol.version, mask_pattern=symbol.mask, box_size=10
     )
-    code.add_data(symbol.uri)
     code.make(fit=False)
     image = code.make_image(image_factory=SvgPathFillImage)
     root: ET.Element = image.get_image()

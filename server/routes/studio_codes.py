@@ -57,7 +57,7 @@ def _rows(brand: Brand, options: QrOptions, gtin: str | None = None) -> list[dic
                     "gtin": product.gtin,
                     "lot": lot,
                     "uri": uri,
-                    "symbol": qr_codes.make_symbol(uri, options),
+                    "size": qr_codes.sizing(uri, options),
                     **links,
                 }
             )

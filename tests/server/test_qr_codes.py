@@ -185,3 +185,26 @@ def test_png_module_size_is_bounded() -> None:
     for px in (0, 51):
         with pytest.raises(QrSettingError):
             qr_codes.render_png(symbol, px)
+
+
+def test_sizing_without_drawing_matches_the_drawn_symbol() -> None:
+    for uri in URIS:
+        for options in OPTIONS:
+            drawn = qr_codes.make_symbol(uri, options)
+            assert qr_codes.sizing(uri, options) == qr_codes.Sizing(drawn.version, options)
+            assert len(drawn.matrix) == drawn.total_modules
+
+
+@needs_zbar
+@needs_rsvg
+def test_svg_and_png_are_the_same_symbol() -> None:
+    symbol = qr_codes.make_symbol(URIS[2], QrOptions("Q", 4))
+    # draw the SVG at 1 px a module and compare it with the PNG's modules
+    from tests.qr_decode import svg_to_png
+
+    svg = Image.open(io.BytesIO(svg_to_png(qr_codes.render_svg(symbol), symbol.total_modules * 4)))
+    png = Image.open(io.BytesIO(qr_codes.render_png(symbol, 4)))
+    size = (symbol.total_modules,) * 2
+    svg_modules = svg.convert("L").resize(size, Image.Resampling.BOX).point(lambda v: v > 127)
+    png_modules = png.convert("L").resize(size, Image.Resampling.BOX).point(lambda v: v > 127)
+    assert svg_modules.tobytes() == png_modules.tobytes()

@@ -1,0 +1,73 @@
+"""Measure QR code generation: sizing, symbol, SVG and PNG per code, sizes, per EC level.
+
+Run: ``.venv/bin/python bench/bench_qr.py [--repeat 50] [--save F] [--baseline F]``.
+Pure computation (no database): a batch URI on a brand domain, quiet zone 4. It prints
+figures and, with ``--baseline``, earlier figures side by side. It asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.figures import load_baseline, print_table, save
+
+URI = "https://nkabom.example/01/09520123100025/10/NK25-0227"
+
+
+def _median_ms(action: Callable[[], object], repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def measure(repeat: int) -> dict[str, float]:
+    """Return milliseconds per code and bytes per file for each error-correction level."""
+    from server import qr_codes
+
+    figures: dict[str, float] = {}
+    for ec in ("L", "M", "Q", "H"):
+        options = qr_codes.QrOptions(ec, 4)
+        symbol = qr_codes.make_symbol(URI, options)
+        figures[f"{ec}: modules"] = float(symbol.modules)
+        figures[f"{ec}: min printed size (mm)"] = symbol.min_size_mm
+        figures[f"{ec}: size figures only (ms)"] = _median_ms(
+            lambda o=options: qr_codes.sizing(URI, o), repeat
+        )
+        figures[f"{ec}: symbol (ms)"] = _median_ms(
+            lambda o=options: qr_codes.make_symbol(URI, o), repeat
+        )
+        figures[f"{ec}: SVG (ms)"] = _median_ms(lambda s=symbol: qr_codes.render_svg(s), repeat)
+        figures[f"{ec}: PNG 10 px/module (ms)"] = _median_ms(
+            lambda s=symbol: qr_codes.render_png(s), repeat
+        )
+        figures[f"{ec}: SVG (bytes)"] = float(len(qr_codes.render_svg(symbol)))
+        figures[f"{ec}: PNG (bytes)"] = float(len(qr_codes.render_png(symbol)))
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure, print, and optionally save or compare figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--save", type=Path, help="write the figures to this JSON file")
+    parser.add_argument("--baseline", type=Path, help="JSON figures from an earlier --save")
+    args = parser.parse_args(argv)
+    figures = measure(args.repeat)
+    print_table(figures, load_baseline(args.baseline), {})
+    save(args.save, figures, repeat=args.repeat)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
