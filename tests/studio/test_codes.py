@@ -157,6 +157,10 @@ def test_empty_base_url_goes_back_to_the_servers_origin(
     assert studio.post("/studio/nkabom/codes", GOOD | {"base_url": ""}).status_code == 303
     assert "public_base_url" not in settings_of(studio_app)
     assert settings_of(studio_app)["qr"] == {"ec": "Q", "quiet_zone": 4}
+    # a quiet zone under GS1's 4 modules is allowed, with a warning
+    assert 'id="quiet-warning"' not in studio.get("/studio/nkabom/codes").get_data(as_text=True)
+    assert studio.post("/studio/nkabom/codes", GOOD | {"quiet_zone": "2"}).status_code == 303
+    assert 'id="quiet-warning"' in studio.get("/studio/nkabom/codes").get_data(as_text=True)
 
 
 def test_bad_image_options_are_400(studio: StudioClient, studio_app: Flask) -> None:
@@ -216,7 +220,9 @@ def test_linkset_anchor_is_the_codes_uri(studio: StudioClient, studio_app: Flask
 
 def test_page_is_translated(studio: StudioClient) -> None:
     body = studio.get("/studio/nkabom/codes?lang=de").get_data(as_text=True)
-    assert "Fehlerkorrektur" in body
+    assert "Fehlerkorrektur" in body and "etwa 15 % eines beschädigten Codes" in body
+    sheet = studio.get("/studio/nkabom/codes/sheet?lang=fr").get_data(as_text=True)
+    assert "Planche d’étiquettes" in sheet and "l’échelle 100 % (Ctrl+P" in sheet
 
 
 def test_other_brands_codes_are_not_found_and_unchanged(
