@@ -11,28 +11,17 @@ from __future__ import annotations
 import argparse
 import gzip
 import os
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.figures import load_baseline, print_table, save
+from bench.figures import load_baseline, median_ms, print_table, save
 
 URI = "/01/09520123100025/10/NK25-0227"
-
-
-def _median_ms(action: Callable[[], object], repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
 
 
 def measure(repeat: int) -> dict[str, float]:
@@ -73,9 +62,9 @@ def measure(repeat: int) -> dict[str, float]:
         figures = {
             "brand pack import (s)": load_s,
             "evidence + scene build (s)": build_s,
-            "page render, warm (ms)": _median_ms(lambda: client.get(URI), repeat),
-            "linkset (ms)": _median_ms(lambda: client.get(URI + "?linkType=linkset"), repeat),
-            "evidence report JSON (ms)": _median_ms(
+            "page render, warm (ms)": median_ms(lambda: client.get(URI), repeat),
+            "linkset (ms)": median_ms(lambda: client.get(URI + "?linkType=linkset"), repeat),
+            "evidence report JSON (ms)": median_ms(
                 lambda: client.get(URI + "?linkType=gs1:traceability"), repeat
             ),
             "page HTML (bytes)": float(len(html)),

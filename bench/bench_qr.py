@@ -8,27 +8,15 @@ figures and, with ``--baseline``, earlier figures side by side. It asserts nothi
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.figures import load_baseline, print_table, save
+from bench.figures import load_baseline, median_ms, print_table, save
 
 URI = "https://nkabom.example/01/09520123100025/10/NK25-0227"
-
-
-def _median_ms(action: Callable[[], object], repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
 
 
 def measure(repeat: int) -> dict[str, float]:
@@ -41,14 +29,14 @@ def measure(repeat: int) -> dict[str, float]:
         symbol = qr_codes.make_symbol(URI, options)
         figures[f"{ec}: modules"] = float(symbol.modules)
         figures[f"{ec}: min printed size (mm)"] = symbol.min_size_mm
-        figures[f"{ec}: size figures only (ms)"] = _median_ms(
+        figures[f"{ec}: size figures only (ms)"] = median_ms(
             lambda o=options: qr_codes.sizing(URI, o), repeat
         )
-        figures[f"{ec}: symbol (ms)"] = _median_ms(
+        figures[f"{ec}: symbol (ms)"] = median_ms(
             lambda o=options: qr_codes.make_symbol(URI, o), repeat
         )
-        figures[f"{ec}: SVG (ms)"] = _median_ms(lambda s=symbol: qr_codes.render_svg(s), repeat)
-        figures[f"{ec}: PNG 10 px/module (ms)"] = _median_ms(
+        figures[f"{ec}: SVG (ms)"] = median_ms(lambda s=symbol: qr_codes.render_svg(s), repeat)
+        figures[f"{ec}: PNG 10 px/module (ms)"] = median_ms(
             lambda s=symbol: qr_codes.render_png(s), repeat
         )
         figures[f"{ec}: SVG (bytes)"] = float(len(qr_codes.render_svg(symbol)))

@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 import json
+import statistics
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+
+def median_ms(action: Callable[[], object], repeat: int) -> float:
+    """Return the median time of `repeat` runs of `action`, in milliseconds."""
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
 
 
 def load_baseline(path: Path | None) -> dict[str, float]:
