@@ -8,7 +8,6 @@ Uses SQLite in a temporary folder and the Redis at ``ORIGINXR_BENCH_REDIS_URL``
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import os
 import sys
@@ -19,7 +18,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.figures import load_baseline, median_ms, print_table, save
+from bench.figures import median_ms, run_repeat_bench
 
 URI = "/01/09520123100025/10/NK25-0227"
 
@@ -77,15 +76,7 @@ def measure(repeat: int) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     """Measure, print, and optionally save or compare figures."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=50)
-    parser.add_argument("--save", type=Path, help="write the figures to this JSON file")
-    parser.add_argument("--baseline", type=Path, help="JSON figures from an earlier --save")
-    args = parser.parse_args(argv)
-    figures = measure(args.repeat)
-    print_table(figures, load_baseline(args.baseline), {})
-    save(args.save, figures, repeat=args.repeat)
-    return 0
+    return run_repeat_bench(measure, __doc__ or "", argv)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import time
@@ -47,3 +48,18 @@ def save(path: Path | None, figures: dict[str, float], **meta: Any) -> None:
         return
     body = {**meta, "figures": figures}
     path.write_text(json.dumps(body, indent=2, sort_keys=True) + "\n")
+
+
+def run_repeat_bench(
+    measure: Callable[[int], dict[str, float]], doc: str, argv: list[str] | None = None
+) -> int:
+    """Parse --repeat/--save/--baseline, measure, print, and optionally save the figures."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--save", type=Path, help="write the figures to this JSON file")
+    parser.add_argument("--baseline", type=Path, help="JSON figures from an earlier --save")
+    args = parser.parse_args(argv)
+    figures = measure(args.repeat)
+    print_table(figures, load_baseline(args.baseline), {})
+    save(args.save, figures, repeat=args.repeat)
+    return 0
