@@ -89,13 +89,20 @@ class QrOptions:
         return {"ec": self.ec, "quiet_zone": self.quiet_zone}
 
 
+def small_int(text: str) -> int | None:
+    """Return `text` as a whole number if it is 1 to 4 ASCII digits, else None."""
+    if 1 <= len(text) <= 4 and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
 def parse_ec(value: object) -> str:
     """Return the error-correction level L, M, Q or H; raise QrSettingError otherwise."""
     level = str(value or "").strip().upper()
     if level not in EC_LEVELS:
         raise QrSettingError(
             N_("Choose an error-correction level of L, M, Q or H (not '%(value)s')."),
-            value=str(value or ""),
+            value=str(value or "")[:20],
         )
     return level
 
@@ -103,7 +110,8 @@ def parse_ec(value: object) -> str:
 def parse_quiet_zone(value: object) -> int:
     """Return the quiet zone in modules (2 to 20); raise QrSettingError otherwise."""
     text = str(value if value is not None else "").strip()
-    if not text.isdigit() or not MIN_QUIET_ZONE <= int(text) <= MAX_QUIET_ZONE:
+    number = small_int(text)
+    if number is None or not MIN_QUIET_ZONE <= number <= MAX_QUIET_ZONE:
         raise QrSettingError(
             N_(
                 "The quiet zone must be a whole number of modules from %(min)d to %(max)d "
@@ -111,9 +119,9 @@ def parse_quiet_zone(value: object) -> int:
             ),
             min=MIN_QUIET_ZONE,
             max=MAX_QUIET_ZONE,
-            value=text,
+            value=text[:20],
         )
-    return int(text)
+    return number
 
 
 def parse_options(ec: object, quiet_zone: object) -> QrOptions:

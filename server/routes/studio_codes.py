@@ -173,11 +173,11 @@ def image(slug: str, gtin: str, kind: str) -> Response:
             "default-src 'none'; style-src 'unsafe-inline'"
         )
     else:
-        px = request.args.get("px", str(qr_codes.DEFAULT_PX_PER_MODULE))
-        if not px.isdigit():
+        px = qr_codes.small_int(request.args.get("px", str(qr_codes.DEFAULT_PX_PER_MODULE)))
+        if px is None:
             abort(400, _("The module size must be a whole number of pixels."))
         try:
-            body = qr_codes.render_png(symbol, int(px))
+            body = qr_codes.render_png(symbol, px)
         except QrSettingError as exc:
             abort(400, _message(exc))
         response = Response(body, mimetype="image/png")
@@ -186,7 +186,7 @@ def image(slug: str, gtin: str, kind: str) -> Response:
 
 
 def _file_safe(lot: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in lot)
+    return "".join(ch if (ch.isascii() and ch.isalnum()) or ch in "-_" else "_" for ch in lot)
 
 
 @bp.get("/<slug>/codes/sheet")

@@ -155,6 +155,9 @@ def test_bad_base_urls_say_what_to_fix(text: str, says: str) -> None:
         ("M", "-4", "from 2 to 20"),
         ("M", "4.5", "from 2 to 20"),
         ("M", "", "from 2 to 20"),
+        ("M", "²", "from 2 to 20"),
+        ("M", "٤", "from 2 to 20"),
+        ("M", "9" * 5000, "from 2 to 20"),
     ],
 )
 def test_bad_options_are_refused(ec: str, quiet: str, says: str) -> None:

@@ -172,6 +172,9 @@ def test_bad_image_options_are_400(studio: StudioClient, studio_app: Flask) -> N
         {"px": "0"},
         {"px": "51"},
         {"px": "x"},
+        {"px": "²"},
+        {"px": "9" * 5000},
+        {"quiet_zone": "²"},
     ]
     for query in bad:
         kind = "png" if "px" in query else "svg"
