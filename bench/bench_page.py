@@ -8,31 +8,19 @@ Uses SQLite in a temporary folder and the Redis at ``ORIGINXR_BENCH_REDIS_URL``
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import os
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.figures import load_baseline, print_table, save
+from bench.figures import median_ms, run_repeat_bench
 
 URI = "/01/09520123100025/10/NK25-0227"
-
-
-def _median_ms(action: Callable[[], object], repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
 
 
 def measure(repeat: int) -> dict[str, float]:
@@ -73,9 +61,9 @@ def measure(repeat: int) -> dict[str, float]:
         figures = {
             "brand pack import (s)": load_s,
             "evidence + scene build (s)": build_s,
-            "page render, warm (ms)": _median_ms(lambda: client.get(URI), repeat),
-            "linkset (ms)": _median_ms(lambda: client.get(URI + "?linkType=linkset"), repeat),
-            "evidence report JSON (ms)": _median_ms(
+            "page render, warm (ms)": median_ms(lambda: client.get(URI), repeat),
+            "linkset (ms)": median_ms(lambda: client.get(URI + "?linkType=linkset"), repeat),
+            "evidence report JSON (ms)": median_ms(
                 lambda: client.get(URI + "?linkType=gs1:traceability"), repeat
             ),
             "page HTML (bytes)": float(len(html)),
@@ -88,15 +76,7 @@ def measure(repeat: int) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     """Measure, print, and optionally save or compare figures."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=50)
-    parser.add_argument("--save", type=Path, help="write the figures to this JSON file")
-    parser.add_argument("--baseline", type=Path, help="JSON figures from an earlier --save")
-    args = parser.parse_args(argv)
-    figures = measure(args.repeat)
-    print_table(figures, load_baseline(args.baseline), {})
-    save(args.save, figures, repeat=args.repeat)
-    return 0
+    return run_repeat_bench(measure, __doc__ or "", argv)
 
 
 if __name__ == "__main__":

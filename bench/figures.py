@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import statistics
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+
+def median_ms(action: Callable[[], object], repeat: int) -> float:
+    """Return the median time of `repeat` runs of `action`, in milliseconds."""
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
 
 
 def load_baseline(path: Path | None) -> dict[str, float]:
@@ -34,3 +48,18 @@ def save(path: Path | None, figures: dict[str, float], **meta: Any) -> None:
         return
     body = {**meta, "figures": figures}
     path.write_text(json.dumps(body, indent=2, sort_keys=True) + "\n")
+
+
+def run_repeat_bench(
+    measure: Callable[[int], dict[str, float]], doc: str, argv: list[str] | None = None
+) -> int:
+    """Parse --repeat/--save/--baseline, measure, print, and optionally save the figures."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--save", type=Path, help="write the figures to this JSON file")
+    parser.add_argument("--baseline", type=Path, help="JSON figures from an earlier --save")
+    args = parser.parse_args(argv)
+    figures = measure(args.repeat)
+    print_table(figures, load_baseline(args.baseline), {})
+    save(args.save, figures, repeat=args.repeat)
+    return 0

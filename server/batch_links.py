@@ -5,20 +5,26 @@ from __future__ import annotations
 from flask import current_app, request, url_for
 from flask_babel import gettext as _
 
-from server.digital_link import batch_path
+from server import qr_codes
 from server.linkset import Link
-from server.models import Batch
+from server.models import Batch, Brand
 
 
 def public_base() -> str:
-    """Return the public origin: PUBLIC_BASE_URL, or the request's own."""
+    """Return the server's public origin: PUBLIC_BASE_URL, or the request's own."""
     base: str = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
     return base.rstrip("/")
 
 
+def brand_base(brand: Brand) -> str:
+    """Return the origin of the brand's codes: its own domain if set, else ours."""
+    return qr_codes.base_url_of(brand.settings, public_base())
+
+
 def batch_uri(batch: Batch) -> str:
-    """Return the batch's Digital Link URI on our public origin."""
-    return public_base() + batch_path(batch.product.gtin, batch.lot)
+    """Return the batch's Digital Link URI, the one its QR code carries."""
+    product = batch.product
+    return qr_codes.batch_uri(brand_base(product.brand), product.gtin, batch.lot)
 
 
 def batch_links(batch: Batch) -> list[Link]:

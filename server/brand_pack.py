@@ -35,6 +35,8 @@ from server.models import (
 from workers.identifiers import IdentifierError, gtin14, location_id
 
 SUPPLY_FILES = ("sites.geojson", "plots.geojson", "evidence.json")
+# brand.settings keys the studio writes (QR code options, the brand's own domain).
+STUDIO_SETTINGS = ("qr", "public_base_url")
 
 
 def _read_json(path: Path) -> Any:
@@ -107,11 +109,18 @@ def _replace_supply(
     brand.name = meta["name"]
     brand.default_locale = meta.get("default_locale", "en")
     brand.locales = list(meta.get("locales", [brand.default_locale]))
-    brand.settings = {
+    from_pack: dict[str, Any] = {
         k: meta.get(k)
         for k in ("tagline", "theme", "materials", "parameters", "chapters", "public_base_url")
         if k in meta
     }
+    # What the studio set survives a re-import unless the pack itself sets it.
+    kept = {
+        k: v
+        for k, v in (brand.settings or {}).items()
+        if k in STUDIO_SETTINGS and k not in from_pack
+    }
+    brand.settings = {**kept, **from_pack}
     _upsert_products(session, brand, meta, folder)
     delete_brand_events(session, brand.id)
     for model in (Site, Plot, EvidenceRecord):

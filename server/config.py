@@ -68,7 +68,8 @@ SETTINGS: tuple[Setting, ...] = (
         "PUBLIC_BASE_URL",
         "",
         "Public origin the server is reached at (https://brand.example); links in "
-        "linksets and QR codes use it. Empty means the request's own origin.",
+        "linksets and QR codes use it unless the brand sets its own domain (studio, QR "
+        "codes). Empty means the request's own origin.",
     ),
     Setting(
         "BLOB_PATH",

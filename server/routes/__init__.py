@@ -25,6 +25,7 @@ def register(app: Flask) -> None:
     from server.routes.signatures import bp as signatures_bp
     from server.routes.snapshots import bp as snapshots_bp
     from server.routes.studio_auth import bp as studio_auth_bp
+    from server.routes.studio_codes import bp as studio_codes_bp
     from server.routes.studio_home import bp as studio_home_bp
     from server.routes.studio_snapshots import bp as studio_snapshots_bp
     from server.routes.studio_story import bp as studio_story_bp
@@ -53,6 +54,7 @@ def register(app: Flask) -> None:
         studio_tokens_bp,
         studio_eudr_bp,
         studio_snapshots_bp,
+        studio_codes_bp,
     ):
         app.register_blueprint(blueprint)
     init_studio(app)
