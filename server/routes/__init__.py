@@ -20,9 +20,11 @@ def register(app: Flask) -> None:
     from server.routes.plot_upload import bp as plot_upload_bp
     from server.routes.progress import init_app as init_progress
     from server.routes.resolver import bp as resolver_bp
+    from server.routes.scan_events import bp as scan_events_bp
     from server.routes.security import init_app as init_security
     from server.routes.signatures import bp as signatures_bp
     from server.routes.snapshots import bp as snapshots_bp
+    from server.routes.studio_analytics import bp as studio_analytics_bp
     from server.routes.studio_auth import bp as studio_auth_bp
     from server.routes.studio_home import bp as studio_home_bp
     from server.routes.studio_tokens import bp as studio_tokens_bp
@@ -43,10 +45,12 @@ def register(app: Flask) -> None:
         snapshots_bp,
         signatures_bp,
         eudr_bp,
+        scan_events_bp,
         studio_auth_bp,
         studio_home_bp,
         studio_users_bp,
         studio_tokens_bp,
+        studio_analytics_bp,
     ):
         app.register_blueprint(blueprint)
     init_studio(app)
