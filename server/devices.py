@@ -16,7 +16,7 @@ _PHONE = re.compile(r"iPhone|iPod|Windows Phone|BlackBerry|Opera Mini|Mobi", re.
 # Crawlers, link-preview fetchers, HTTP libraries and headless automation.
 _BOT = re.compile(
     r"bot\b|bot/|crawl|spider|slurp|archiver|facebookexternalhit|facebookcatalog|"
-    r"embedly|preview|lighthouse|pagespeed|headlesschrome|phantomjs|"
+    r"embedly|preview|lighthouse|pagespeed|headlesschrome|phantomjs|^whatsapp|telegrambot|"
     r"^curl/|^wget/|python-requests|python-urllib|aiohttp|httpx|go-http-client|okhttp|"
     r"java/|libwww|scrapy|node-fetch|axios/|monitor|uptime",
     re.I,

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, case, delete
+from sqlalchemy import case, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -35,8 +35,8 @@ def mark_applied(session: Session, key: str) -> bool:
     batch redone after a crash (or by a second worker) is never counted twice.
     """
     stmt = _insert(session, ScanDrain).values(key=key).on_conflict_do_nothing()
-    result: CursorResult[Any] = session.execute(stmt)  # type: ignore[assignment]
-    return result.rowcount == 1
+    # RETURNING rather than rowcount: psycopg reports -1 for ON CONFLICT inserts
+    return session.execute(stmt.returning(ScanDrain.key)).scalar_one_or_none() is not None
 
 
 def add_counts(session: Session, counts: Mapping[CountKey, int]) -> None:

@@ -157,6 +157,7 @@ def render_batch_page(batch: Batch) -> Response:
         "produced_on": format_date(batch.produced_on, "long") if batch.produced_on else None,
         "best_before": format_date(batch.best_before, "long") if batch.best_before else None,
         "uri": batch_uri(batch),
+        "batch_path": batch_path(product.gtin, batch.lot),
         "chapters": _chapters(batch, outputs, locale, sites),
         "checks": checks,
         "failing": [c for c in checks if c["status"] in ("fail", "warn", "unknown")],

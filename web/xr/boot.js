@@ -61,6 +61,7 @@ export function bootXr(root) {
       });
       stage.dataset.state = 'ready';
       status.textContent = '';
+      import('./beacon.js').then(({ sendScanEvent }) => sendScanEvent('3d')); // a viewer chunk
     } catch (error) {
       stage.dataset.state = 'failed';
       status.textContent = strings.failed ?? '';
