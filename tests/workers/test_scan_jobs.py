@@ -179,3 +179,13 @@ def test_a_batch_applied_twice_is_counted_once(app: Flask) -> None:
         drains = db.session.execute(text("SELECT count(*) FROM scan_drains")).scalar()
     assert _stored(app) == _expected(raw)
     assert drains == 1
+
+
+def test_a_starting_worker_drains_records_left_without_a_job(sqlite_app: Flask) -> None:
+    redis = Redis.from_url(sqlite_app.config["REDIS_URL"])
+    raw = _records(40, datetime.now(UTC).date())
+    redis.rpush(BUFFER_KEY, *raw)  # e.g. Redis came back after the job itself was lost
+    assert Queue("default", connection=redis).count == 0
+    worker = worker_process(sqlite_app, "--burst", QUEUE_NAMES="default")
+    assert worker.wait(timeout=60) == 0
+    assert _stored(sqlite_app) == _expected(raw)
