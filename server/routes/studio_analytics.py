@@ -94,8 +94,9 @@ def _figure(
 
 
 def _batch_label(gtin: str, lot: str, names: dict[str, str]) -> str:
+    # the lot first: a chart's label is cut short, and it is what tells batches apart
     name = names.get(gtin, gtin)
-    return f"{name} — {lot}" if lot else _("%(name)s (product page)", name=name)
+    return f"{lot} · {name}" if lot else _("Product page · %(name)s", name=name)
 
 
 def _figures(summary: Summary, names: dict[str, str]) -> list[dict[str, Any]]:
