@@ -158,7 +158,7 @@ def enqueue_aggregation(redis: Redis) -> None:
 
 
 def pending_scans(redis: Redis) -> int:
-    """Return how many records wait in the buffer or in unfinished claims' batches."""
+    """Return the buffered records plus the unfinished claims: non-zero means work to do."""
     pipe = redis.pipeline(transaction=False)
     pipe.llen(BUFFER_KEY)
     pipe.hlen(CLAIMS_KEY)

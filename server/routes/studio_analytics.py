@@ -31,8 +31,8 @@ from server.db import db
 from server.errors import N_
 from server.i18n import LANGUAGE_NAMES
 from server.routes.errors import _translated
-from server.scan_recorder import pending_scans, recorder
-from server.scan_records import KINDS
+from server.scan_recorder import recorder
+from server.scan_records import BUFFER_KEY, KINDS
 from server.scans_csv import scans_csv
 from server.studio import brand_access, login_required, studio_blueprint, studio_context
 from server.svg_charts import Chart, columns, rows
@@ -177,7 +177,7 @@ def _period() -> tuple[Period, PeriodError | None]:
 def _waiting() -> int | None:
     """Return how many records wait for the worker, or None when Redis does not answer."""
     try:
-        return pending_scans(recorder().redis)
+        return int(recorder().redis.llen(BUFFER_KEY))
     except RedisError:
         return None  # the page shows the stored counts all the same
 

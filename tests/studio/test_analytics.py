@@ -213,3 +213,14 @@ def test_a_user_without_a_role_gets_404(studio_app: Flask) -> None:
     client = StudioClient(studio_app.test_client())
     client.login("nobody@example.org")
     assert client.get("/studio/nkabom/analytics").status_code == 404
+
+
+def test_scans_not_yet_counted_are_announced(studio_app: Flask, studio: StudioClient) -> None:
+    _scan(studio_app, FLAGGED)
+    _scan(studio_app, FLAGGED, TABLET, "198.51.100.2")
+    html = studio.get("/studio/nkabom/analytics").get_data(as_text=True)
+    assert "2 recent records are still being counted." in html
+    assert "<dt>Scans</dt><dd>0</dd>" in html
+    work_queue(studio_app, ("default",))
+    html = studio.get("/studio/nkabom/analytics").get_data(as_text=True)
+    assert "still being counted" not in html and "<dt>Scans</dt><dd>2</dd>" in html
