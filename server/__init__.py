@@ -10,7 +10,7 @@ from flask import Flask
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create the Flask app: settings, database, Redis, Babel and the blueprints."""
-    from server import config, i18n
+    from server import config, i18n, scan_recorder
     from server.broker import broker
     from server.db import db
     from server.routes import register
@@ -27,6 +27,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["JSON_SORT_KEYS"] = False
     db.init_app(app)
     broker.init_app(app)
+    scan_recorder.init_app(app)
     i18n.init_app(app)
     register(app)
     return app

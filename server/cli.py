@@ -194,6 +194,7 @@ def worker_command(burst: bool) -> None:
     from flask import current_app
 
     from server.broker import broker
+    from server.scan_recorder import enqueue_aggregation, pending_scans
     from workers.recovery import recover_orphans
     from workers.worker import run_worker
 
@@ -202,6 +203,9 @@ def worker_command(burst: bool) -> None:
     if recovered:
         click.echo(f"re-enqueued {recovered} orphaned build(s)")
     names = [n.strip() for n in app.config["QUEUE_NAMES"].split(",") if n.strip()]
+    if "default" in names and pending_scans(broker.redis):
+        # scans recorded while no worker ran (their own job may have been lost with Redis)
+        enqueue_aggregation(broker.redis)
     run_worker(app, broker.redis, names, burst=burst)
 
 

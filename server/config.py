@@ -126,6 +126,24 @@ SETTINGS: tuple[Setting, ...] = (
         "Furthest a snapshot's capture position may lie from its site, in metres.",
     ),
     Setting(
+        "SCAN_REDIS_TIMEOUT",
+        0.1,
+        "Seconds a scan record may wait for Redis before it is dropped: analytics fail open "
+        "and never hold up a page.",
+    ),
+    Setting(
+        "SCAN_BUFFER_MAX",
+        200_000,
+        "Most scan records kept in Redis awaiting aggregation; older ones are dropped when "
+        "no worker drains them.",
+    ),
+    Setting(
+        "SCAN_AGGREGATE_SECONDS",
+        30,
+        "After this long, a pending scan-aggregation job that no worker has started is "
+        "enqueued again.",
+    ),
+    Setting(
         "WS_POLL_SECONDS",
         1.0,
         "How often the progress WebSocket re-reads build state when no message arrives.",

@@ -98,13 +98,13 @@ def load_demo(app: Flask, pack: Path = DEMO_PACK) -> None:
         load_pack(db.session, BlobStore(app.config["BLOB_PATH"]), pack)
 
 
-def work_queue(app: Flask) -> None:
-    """Run a real RQ worker over the builds queue until it is empty."""
+def work_queue(app: Flask, queues: tuple[str, ...] = ("builds",)) -> None:
+    """Run a real RQ worker over `queues` (default: the builds queue) until they are empty."""
     from server.broker import broker
     from workers.worker import run_worker
 
     with app.app_context():
-        run_worker(app, broker.redis, ["builds"], burst=True)
+        run_worker(app, broker.redis, list(queues), burst=True)
 
 
 @pytest.fixture

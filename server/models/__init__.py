@@ -6,6 +6,7 @@ from server.models.blob import Blob
 from server.models.brand import Batch, Brand, Product, StoryVersion
 from server.models.build import Build
 from server.models.capture import ApiToken, Capture
+from server.models.scan import ScanCount, ScanDrain, VisitorCount
 from server.models.snapshot import Snapshot
 from server.models.supply import EpcisEvent, EventIdentifier, EvidenceRecord, Plot, Site
 
@@ -24,8 +25,11 @@ __all__ = [
     "Membership",
     "Plot",
     "Product",
+    "ScanCount",
+    "ScanDrain",
     "Site",
     "Snapshot",
     "StoryVersion",
     "User",
+    "VisitorCount",
 ]

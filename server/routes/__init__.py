@@ -21,9 +21,11 @@ def register(app: Flask) -> None:
     from server.routes.plot_upload import bp as plot_upload_bp
     from server.routes.progress import init_app as init_progress
     from server.routes.resolver import bp as resolver_bp
+    from server.routes.scan_events import bp as scan_events_bp
     from server.routes.security import init_app as init_security
     from server.routes.signatures import bp as signatures_bp
     from server.routes.snapshots import bp as snapshots_bp
+    from server.routes.studio_analytics import bp as studio_analytics_bp
     from server.routes.studio_auth import bp as studio_auth_bp
     from server.routes.studio_codes import bp as studio_codes_bp
     from server.routes.studio_home import bp as studio_home_bp
@@ -47,6 +49,7 @@ def register(app: Flask) -> None:
         snapshots_bp,
         signatures_bp,
         eudr_bp,
+        scan_events_bp,
         studio_auth_bp,
         studio_home_bp,
         studio_story_bp,
@@ -55,6 +58,7 @@ def register(app: Flask) -> None:
         studio_eudr_bp,
         studio_snapshots_bp,
         studio_codes_bp,
+        studio_analytics_bp,
     ):
         app.register_blueprint(blueprint)
     init_studio(app)

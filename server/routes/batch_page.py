@@ -177,6 +177,7 @@ def render_batch_page(batch: Batch, draft: StoryVersion | None = None) -> Respon
         "produced_on": format_date(batch.produced_on, "long") if batch.produced_on else None,
         "best_before": format_date(batch.best_before, "long") if batch.best_before else None,
         "uri": batch_uri(batch),
+        "batch_path": batch_path(product.gtin, batch.lot),
         "chapters": _chapters(
             batch, outputs, locale, sites, draft or published_story(db.session, brand.id)
         ),

@@ -6,6 +6,7 @@ import json
 
 from flask import Blueprint, Response, abort, current_app, request
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
@@ -17,6 +18,7 @@ from server.linkset import LINKSET_MEDIA_TYPE, build_linkset, find_link, link_he
 from server.routes import api
 from server.routes.batch_page import render_batch_page, render_product_page
 from server.routes.locales import offer_locales
+from server.scan_recorder import record_view
 
 bp = Blueprint("resolver", __name__)
 
@@ -46,7 +48,9 @@ def resolve(rest: str) -> ResponseReturnValue:
     brand = product.brand
     offer_locales(brand.locales or [brand.default_locale], brand.default_locale)
     if link.lot is None:
-        return render_product_page(product)
+        page = render_product_page(product)
+        record_view(brand.id, product.gtin, "", str(get_locale() or "en"))
+        return page
     batch = batch_by_lot(session, product, link.lot)
     links = batch_links(batch)
     linkset_url = batch_uri(batch) + "?linkType=linkset"
@@ -75,6 +79,7 @@ def resolve(rest: str) -> ResponseReturnValue:
         response.headers["Content-Location"] = target.href
     else:
         response = render_batch_page(batch)
+        record_view(brand.id, product.gtin, batch.lot, str(get_locale() or "en"))
     response.headers["Link"] = link_header(linkset_url)
     response.vary.update(("Accept", "Accept-Language"))
     return response

@@ -89,6 +89,7 @@ export function bootXr(root) {
         );
       }
       status.textContent = '';
+      import('./beacon.js').then(({ sendScanEvent }) => sendScanEvent('3d')); // a viewer chunk
     } catch (error) {
       if (!viewer) stage.dataset.state = 'failed';
       status.textContent = strings.failed ?? '';

@@ -1,3 +1,5 @@
+import { sendScanEvent } from './beacon.js';
+
 /**
  * @typedef {object} XrStrings
  * @property {string} enterVR
@@ -87,6 +89,7 @@ export function createXrButtons(host, renderer, strings, hooks = {}) {
       };
       session.addEventListener('end', onEnd);
       current = session;
+      sendScanEvent(mode === 'immersive-ar' ? 'ar' : 'xr');
       await renderer.xr.setSession(session);
       button.textContent = strings.exitXR;
       hooks.onStart?.(mode, session);

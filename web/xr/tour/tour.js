@@ -1,4 +1,5 @@
 import { Raycaster, Vector2, Vector3 } from 'three';
+import { sendScanEvent } from '../beacon.js';
 import { createArPlacement } from './arPlacement.js';
 import { easeInOut } from './locomotion.js';
 import { createTourControls } from './tourControls.js';
@@ -175,6 +176,7 @@ export function startTour(parts, strings, onExit) {
   };
 
   // --- stops -----------------------------------------------------------------------------
+  let completed = false; // reaching the last stop counts once as a completed tour (analytics)
   const render = () => {
     const stop = stops[index];
     const counter = fillTemplate(strings.stop, { n: index + 1, total: stops.length });
@@ -189,6 +191,10 @@ export function startTour(parts, strings, onExit) {
     controlsUi.show({ counter, heading, title, body: stop.body, badges: stop.badges, first, last });
     container.dataset.tourStop = String(index);
     container.dataset.tourSite = stop.siteId ?? 'map';
+    if (last && !completed && stops.length > 1) {
+      completed = true;
+      sendScanEvent('tour_complete');
+    }
   };
 
   /** @param {number} next */
