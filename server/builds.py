@@ -23,11 +23,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from server.disclosure import policy_of
 from server.models import Batch, Brand, Build, StoryVersion
 
 # Bump a kind's version when its code changes what it outputs: every build goes stale.
 # evidence-2 / scene-2: each build also publishes signature blobs (report_sig, manifest_sig).
-CODE_VERSIONS = {"evidence": "evidence-2", "scene": "scene-2"}
+# evidence-3 / scene-3: public outputs follow the brand's disclosure policy.
+CODE_VERSIONS = {"evidence": "evidence-3", "scene": "scene-3"}
 KINDS = tuple(CODE_VERSIONS)
 JOB_FUNCTIONS = {"evidence": "workers.jobs.compute_evidence", "scene": "workers.jobs.build_scene"}
 JOB_TIMEOUT_SECONDS = 600
@@ -49,7 +51,9 @@ def fingerprints(session: Session, batch: Batch) -> dict[str, str]:
     story = published_story(session, brand.id)
     from server.snapshots import site_tilesets
 
-    evidence = _digest(CODE_VERSIONS["evidence"], batch.id, brand.data_revision)
+    # The disclosure policy shapes every public output: a policy change makes builds stale.
+    policy = policy_of(brand.settings).digest()
+    evidence = _digest(CODE_VERSIONS["evidence"], batch.id, brand.data_revision, policy)
     snapshots = sorted(site_tilesets(session, brand.id).items())
     scene = _digest(CODE_VERSIONS["scene"], evidence, story.version if story else 0, snapshots)
     return {"evidence": evidence, "scene": scene}

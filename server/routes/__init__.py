@@ -24,6 +24,7 @@ def register(app: Flask) -> None:
     from server.routes.signatures import bp as signatures_bp
     from server.routes.snapshots import bp as snapshots_bp
     from server.routes.studio_auth import bp as studio_auth_bp
+    from server.routes.studio_disclosure import bp as studio_disclosure_bp
     from server.routes.studio_home import bp as studio_home_bp
     from server.routes.studio_tokens import bp as studio_tokens_bp
     from server.routes.studio_users import bp as studio_users_bp
@@ -47,6 +48,7 @@ def register(app: Flask) -> None:
         studio_home_bp,
         studio_users_bp,
         studio_tokens_bp,
+        studio_disclosure_bp,
     ):
         app.register_blueprint(blueprint)
     init_studio(app)

@@ -2,26 +2,50 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, jsonify
+import json
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, jsonify
 from sqlalchemy import select
 
+from server.blobs import BlobStore
+from server.build_outputs import BatchOutputs
 from server.catalog import sites_of
 from server.db import db
 from server.eudr import build_export
-from server.models import Plot
+from server.models import Batch, Brand, Plot
 from server.routes.api import reported
 from server.routes.auth import bearer_brand
 
 bp = Blueprint("eudr", __name__, url_prefix="/api/v1")
 
 
+def _full_report(gtin: str, lot: str) -> tuple[Brand, Batch, BatchOutputs, bytes, str]:
+    """Return the token's brand, the batch and its full (unredacted) report bytes and hash."""
+    brand = bearer_brand()
+    batch, outputs, _, public_sha = reported(gtin, lot)
+    if batch.product.brand_id != brand.id:
+        abort(404)  # another brand's batch: not even its existence is confirmed
+    # Builds from before disclosure policies published one report only, the full one.
+    sha = outputs.report_full_sha or public_sha
+    return brand, batch, outputs, BlobStore(current_app.config["BLOB_PATH"]).get(sha), sha
+
+
+@bp.get("/batches/<gtin>/<lot>/evidence/full")
+def full_evidence_report(gtin: str, lot: str) -> Response:
+    """Return the batch's full evidence report, before the public redaction (token holders)."""
+    _, _, _, data, sha = _full_report(gtin, lot)
+    response = Response(data, mimetype="application/json")
+    response.set_etag(sha)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @bp.get("/batches/<gtin>/<lot>/eudr")
 def eudr_export(gtin: str, lot: str) -> Response:
     """Return the batch's plots at full precision with their due-diligence findings."""
-    brand = bearer_brand()
-    batch, _, report, sha = reported(gtin, lot)
-    if batch.product.brand_id != brand.id:
-        abort(404)  # another brand's batch: not even its existence is confirmed
+    brand, batch, _, data, sha = _full_report(gtin, lot)
+    report: dict[str, Any] = json.loads(data)
     plots = db.session.scalars(select(Plot).where(Plot.brand_id == brand.id)).all()
     sites = {
         s.key: {
@@ -47,7 +71,8 @@ def eudr_export(gtin: str, lot: str) -> Response:
         sites,
         brand.name,
     )
-    export["evidence_report"] = f"/blobs/{sha}"
+    export["evidence_report"] = f"/api/v1/batches/{batch.product.gtin}/{batch.lot}/evidence/full"
+    export["evidence_report_sha256"] = sha
     response = jsonify(export)
     response.mimetype = "application/geo+json"
     response.headers["Cache-Control"] = "private, no-store"

@@ -13,8 +13,9 @@ from server.catalog import sites_of
 from server.db import db
 from server.digital_link import batch_path
 from server.models import EvidenceRecord
+from server.redaction import scrub
 from server.routes.api import _batch
-from server.routes.batch_page import check_view
+from server.routes.batch_page import check_view, disclosure_notes, public_site_view
 from server.routes.locales import locale_context, offer_locales
 
 bp = Blueprint("pages", __name__)
@@ -41,11 +42,13 @@ def check(gtin: str, lot: str, key: str) -> Response:
     found = next((c for c in report.get("checks", []) if c["key"] == key), None)
     if found is None:
         abort(404, _("This batch has no check named %(key)s (yet).", key=key))
-    names = {site.key: site.name for site in sites_of(db.session, brand.id)}
+    sites = {site.key: site for site in sites_of(db.session, brand.id)}
+    policy, names, withheld = public_site_view(brand, sites)
     rows = [dict(r) for r in found.get("details", [])]
     for row in rows:
-        if row.get("farm") in names:
-            row["farm"] = f"{names[row['farm']]} ({row['farm']})"
+        farm = row.get("farm")
+        if farm in names and names[farm] != farm:
+            row["farm"] = f"{names[farm]} ({farm})"
     # Scalar columns only: lists (event ids, plot rows) are listed under "Evidence used".
     columns: list[str] = []
     for row in rows:
@@ -65,6 +68,8 @@ def check(gtin: str, lot: str, key: str) -> Response:
         {
             "id": ev,
             "record": records.get(ev),
+            # The record row is the full data: its issuer may name a withheld supplier.
+            "issuer": scrub(records[ev].issuer, withheld) if ev in records else None,
             "href": url_for("blobs.blob", sha256=records[ev].document_sha256)
             if ev in records and records[ev].document_sha256
             else None,
@@ -83,6 +88,7 @@ def check(gtin: str, lot: str, key: str) -> Response:
         rows=[[_cell(r.get(c)) for c in columns] for r in rows],
         parameters=[(k, _cell(v)) for k, v in sorted(found.get("parameters", {}).items())],
         evidence=evidence,
+        disclosure_notes=disclosure_notes(policy),
         **locale_context(),
     )
     return Response(html, mimetype="text/html")
