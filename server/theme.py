@@ -51,8 +51,8 @@ def parse_colour(value: str, field: str) -> str:
     if match is None:
         raise ThemeError(
             field,
-            N_("%(field)s must be a colour in the form #rrggbb, such as #5b3a29."),
-            field=field,
+            N_("%(name)s must be a colour in the form #rrggbb, such as #5b3a29."),
+            name=field,
         )
     digits = match.group(1).lower()
     if len(digits) == 3:
@@ -159,7 +159,9 @@ def public_theme(settings: Mapping[str, Any] | None) -> dict[str, Any]:
     result: dict[str, Any] = colours_of(theme)
     for part in ("logo", "font"):
         ref = theme.get(part)
-        sha = ref.get("sha256") if isinstance(ref, Mapping) else None
+        if not isinstance(ref, Mapping):
+            continue
+        sha = ref.get("sha256")
         if isinstance(sha, str) and re.fullmatch(r"[0-9a-f]{64}", sha):
             result[f"{part}_url"] = f"/blobs/{sha}"
             if part == "logo":

@@ -26,6 +26,7 @@ def register(app: Flask) -> None:
     from server.routes.studio_auth import bp as studio_auth_bp
     from server.routes.studio_disclosure import bp as studio_disclosure_bp
     from server.routes.studio_home import bp as studio_home_bp
+    from server.routes.studio_theme import bp as studio_theme_bp
     from server.routes.studio_tokens import bp as studio_tokens_bp
     from server.routes.studio_users import bp as studio_users_bp
     from server.studio import init_app as init_studio
@@ -49,6 +50,7 @@ def register(app: Flask) -> None:
         studio_users_bp,
         studio_tokens_bp,
         studio_disclosure_bp,
+        studio_theme_bp,
     ):
         app.register_blueprint(blueprint)
     init_studio(app)

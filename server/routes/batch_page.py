@@ -27,6 +27,7 @@ from server.disclosure import CELL_KM, DisclosurePolicy, policy_of
 from server.models import Batch, Brand, Product, Site
 from server.redaction import SiteInfo, public_names, scrub, withheld_names
 from server.routes.locales import locale_context
+from server.theme import public_theme
 
 
 def figure(value: float | None, unit: str | None, withheld: bool = False) -> str:
@@ -187,7 +188,7 @@ def render_batch_page(batch: Batch) -> Response:
     poster = scene.get(f"poster:{locale}") or scene.get(f"poster:{brand.default_locale}")
     context = {
         "brand": brand,
-        "theme": (brand.settings or {}).get("theme"),
+        "theme": public_theme(brand.settings),
         "tagline": ((brand.settings or {}).get("tagline") or {}).get(locale, ""),
         "product_name": product_name,
         "batch": batch,
@@ -233,7 +234,7 @@ def render_product_page(product: Product) -> Response:
         product=product,
         product_name=name,
         batches=batches,
-        theme=(brand.settings or {}).get("theme"),
+        theme=public_theme(brand.settings),
         **locale_context(),
     )
     return Response(html, mimetype="text/html")

@@ -17,6 +17,7 @@ from server.redaction import scrub
 from server.routes.api import _batch
 from server.routes.batch_page import check_view, disclosure_notes, public_site_view
 from server.routes.locales import locale_context, offer_locales
+from server.theme import public_theme
 
 bp = Blueprint("pages", __name__)
 
@@ -79,7 +80,7 @@ def check(gtin: str, lot: str, key: str) -> Response:
     html = render_template(
         "check.html",
         brand=brand,
-        theme=(brand.settings or {}).get("theme"),
+        theme=public_theme(brand.settings),
         batch=batch,
         batch_href=batch_path(batch.product.gtin, batch.lot),
         check=check_view(found, batch),

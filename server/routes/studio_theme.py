@@ -10,6 +10,7 @@ from werkzeug.datastructures import FileStorage
 
 from server.blobs import BlobStore, store_blob
 from server.db import db
+from server.errors import N_
 from server.studio import brand_access, login_required, studio_blueprint, studio_context
 from server.theme import COLOUR_FIELDS, ThemeError, check_theme, colours_of, parse_colours
 from server.theme_files import MAX_FONT_BYTES, MAX_LOGO_BYTES, Logo, check_font, check_logo
@@ -17,10 +18,10 @@ from server.theme_files import MAX_FONT_BYTES, MAX_LOGO_BYTES, Logo, check_font,
 bp = studio_blueprint("studio_theme", __name__)
 
 FIELD_LABELS = {
-    "primary": "Primary colour",
-    "accent": "Accent colour",
-    "background": "Background colour",
-    "text": "Text colour",
+    "primary": N_("Primary colour"),
+    "accent": N_("Accent colour"),
+    "background": N_("Background colour"),
+    "text": N_("Text colour"),
 }
 
 
@@ -45,7 +46,7 @@ def _page(
         saved=saved,
         errors=errors or [],
         error_field=error_field,
-        fields=COLOUR_FIELDS,
+        fields=[(f, FIELD_LABELS[f]) for f in COLOUR_FIELDS],
         max_logo_kb=MAX_LOGO_BYTES // 1024,
         max_font_kb=MAX_FONT_BYTES // 1024,
         **studio_context(),
@@ -79,7 +80,8 @@ def save(slug: str) -> Response:
     try:
         colours = parse_colours(form)
     except ThemeError as exc:
-        return _page(slug, None, 400, [_translated(exc)], exc.field, form, saved=False)
+        message = _(exc.template, name=_(FIELD_LABELS[exc.field]))
+        return _page(slug, None, 400, [message], exc.field, form, saved=False)
     failing = [r for r in check_theme(colours) if not r.passes]
     if preview:
         return _page(slug, colours, 200, form=form, saved=False)
