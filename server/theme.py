@@ -87,8 +87,8 @@ def nearest_passing(colour: str, other: str, minimum: float) -> str | None:
     contrast with `other` reaches `minimum`, or None if no shade does."""
     r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
     h, lightness, s = colorsys.rgb_to_hls(r, g, b)
-    for step in range(1, 101):
-        for candidate in (lightness - step / 100, lightness + step / 100):
+    for step in range(1, 256):  # one 8-bit level of lightness at a time
+        for candidate in (lightness - step / 255, lightness + step / 255):
             if 0.0 <= candidate <= 1.0:
                 shade = _hex(colorsys.hls_to_rgb(h, candidate, s))
                 if contrast_ratio(shade, other) >= minimum:

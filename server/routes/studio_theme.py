@@ -64,7 +64,10 @@ def edit(slug: str) -> Response:
 def _read(upload: FileStorage | None, limit: int) -> bytes | None:
     if upload is None or not upload.filename:
         return None
-    return upload.stream.read(limit + 1)  # one byte more than allowed tells "too large"
+    try:
+        return upload.stream.read(limit + 1)  # one byte more than allowed tells "too large"
+    finally:
+        upload.close()  # a large upload is spooled to a temporary file: release it now
 
 
 @bp.post("/<slug>/theme")
