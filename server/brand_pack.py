@@ -106,11 +106,30 @@ def _replace_supply(
     brand.name = meta["name"]
     brand.default_locale = meta.get("default_locale", "en")
     brand.locales = list(meta.get("locales", [brand.default_locale]))
-    brand.settings = {
+    before = brand.settings or {}
+    settings: dict[str, Any] = {
         k: meta.get(k)
-        for k in ("tagline", "theme", "materials", "parameters", "chapters", "public_base_url")
+        for k in (
+            "tagline",
+            "theme",
+            "materials",
+            "parameters",
+            "chapters",
+            "public_base_url",
+            "disclosure",
+        )
         if k in meta
     }
+    # What the studio set and the pack does not say survives a re-import: the disclosure
+    # policy (never loosened behind the brand's back) and the uploaded logo and font.
+    if "disclosure" not in settings and "disclosure" in before:
+        settings["disclosure"] = before["disclosure"]
+    old_theme = before.get("theme")
+    new_theme = settings.get("theme")
+    if isinstance(old_theme, dict) and isinstance(new_theme, dict):
+        kept = {k: old_theme[k] for k in ("logo", "font") if k in old_theme}
+        settings["theme"] = {**kept, **new_theme}
+    brand.settings = settings
     _upsert_products(session, brand, meta, folder)
     for model in (Site, Plot, EpcisEvent, EvidenceRecord):
         session.execute(delete(model).where(model.brand_id == brand.id))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -11,6 +13,7 @@ from rq import Queue
 from server.catalog import brand_by_slug
 from server.db import db
 from server.disclosure import DEFAULT_POLICY, policy_of
+from tests.conftest import load_demo
 from tests.studio.conftest import StudioClient
 
 PAGE = "/studio/nkabom/disclosure"
@@ -99,3 +102,17 @@ def test_other_brands_policy_is_not_found(studio: StudioClient, studio_app: Flas
 def test_anonymous_is_sent_to_sign_in(anonymous: StudioClient) -> None:
     response = anonymous.get(PAGE)
     assert response.status_code == 302 and "/studio/login" in response.headers["Location"]
+
+
+def test_policy_survives_a_pack_reimport(
+    studio: StudioClient, studio_app: Flask, copied_pack: Path
+) -> None:
+    studio.get(PAGE)
+    assert studio.post(PAGE, GOOD).status_code == 303
+    meta = json.loads((copied_pack / "brand.json").read_text())
+    meta["tagline"]["en"] = "A changed tagline."
+    (copied_pack / "brand.json").write_text(json.dumps(meta))
+    load_demo(studio_app, copied_pack)
+    settings = _settings(studio_app)
+    assert settings["tagline"]["en"] == "A changed tagline."
+    assert settings["disclosure"]["location"] == "grid_10km"  # not loosened by the import
