@@ -13,7 +13,8 @@ from server.build_outputs import BatchOutputs
 from server.catalog import sites_of
 from server.db import db
 from server.eudr import build_export
-from server.models import Batch, Brand, Plot
+from server.household_documents import brand_has_document
+from server.models import Batch, Blob, Brand, Plot
 from server.routes.api import reported
 from server.routes.auth import bearer_brand
 
@@ -29,6 +30,21 @@ def _full_report(gtin: str, lot: str) -> tuple[Brand, Batch, BatchOutputs, bytes
     # Builds from before disclosure policies published one report only, the full one.
     sha = outputs.report_full_sha or public_sha
     return brand, batch, outputs, BlobStore(current_app.config["BLOB_PATH"]).get(sha), sha
+
+
+@bp.get("/documents/<sha256>")
+def evidence_document(sha256: str) -> Response:
+    """Return a document of the token's brand's evidence, household documents included."""
+    brand = bearer_brand()
+    store = BlobStore(current_app.config["BLOB_PATH"])
+    if len(sha256) != 64 or not brand_has_document(db.session, brand.id, sha256):
+        abort(404)  # not this brand's document: its existence is not confirmed
+    meta = db.session.get(Blob, sha256)
+    response = Response(
+        store.get(sha256), mimetype=meta.media_type if meta else "application/octet-stream"
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/batches/<gtin>/<lot>/evidence/full")

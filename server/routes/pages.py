@@ -12,6 +12,7 @@ from server.build_outputs import batch_outputs
 from server.catalog import sites_of
 from server.db import db
 from server.digital_link import batch_path
+from server.household_documents import is_household_record
 from server.models import EvidenceRecord
 from server.redaction import scrub
 from server.routes.api import _batch
@@ -65,18 +66,24 @@ def check(gtin: str, lot: str, key: str) -> Response:
             )
         )
     }
-    evidence = [
-        {
-            "id": ev,
-            "record": records.get(ev),
-            # The record row is the full data: its issuer may name a withheld supplier.
-            "issuer": scrub(records[ev].issuer, withheld) if ev in records else None,
-            "href": url_for("blobs.blob", sha256=records[ev].document_sha256)
-            if ev in records and records[ev].document_sha256
-            else None,
-        }
-        for ev in found.get("evidence", [])
-    ]
+    evidence = []
+    for ev in found.get("evidence", []):
+        record = records.get(ev)
+        href, private = None, False
+        if record is not None and record.document_sha256:
+            private = is_household_record(db.session, record)
+            if not private:
+                href = url_for("blobs.blob", sha256=record.document_sha256)
+        evidence.append(
+            {
+                "id": ev,
+                "record": record,
+                # The record row is the full data: its issuer may name a withheld supplier.
+                "issuer": scrub(record.issuer, withheld) if record else None,
+                "href": href,
+                "private": private,
+            }
+        )
     html = render_template(
         "check.html",
         brand=brand,

@@ -238,3 +238,32 @@ def test_token_holders_keep_full_precision(
     public = client.get(f"{API}/evidence").get_json()
     assert public["disclosure"]["derived_from"] == export["evidence_report_sha256"]
     assert client.get(f"{API}/evidence/full").status_code == 401
+
+
+def test_household_documents_are_for_token_holders_only(sqlite_app: Flask) -> None:
+    with sqlite_app.app_context():
+        records = {
+            r.key: r.document_sha256
+            for r in db.session.scalars(
+                select(EvidenceRecord).where(EvidenceRecord.document_sha256.is_not(None))
+            )
+        }
+    case, certificate = records["ev-clmrs-farm-09"], records["ev-cert-coop-1"]
+    assert case is not None and certificate is not None
+    client = sqlite_app.test_client()
+    clean = "/01/09520123100018/10/NK25-0120"
+    client.get(clean)
+    work_queue(sqlite_app)
+    page = client.get("/batches/09520123100018/NK25-0120/checks/child_labour")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and f"sha256 {case}" in html
+    assert f"/blobs/{case}" not in html and "for auditors only" in html
+    refused = client.get(f"/blobs/{case}")
+    assert refused.status_code == 403 and b"farmer" not in refused.data
+    assert client.get(f"/blobs/{certificate}").status_code == 200  # a cooperative's: public
+    auth = {"Authorization": f"Bearer {api_token(sqlite_app)}"}
+    document = client.get(f"/api/v1/documents/{case}", headers=auth)
+    assert document.status_code == 200 and b'"farmer"' in document.data
+    assert document.headers["Cache-Control"] == "private, no-store"
+    assert client.get(f"/api/v1/documents/{case}").status_code == 401
+    assert client.get(f"/api/v1/documents/{'0' * 64}", headers=auth).status_code == 404
