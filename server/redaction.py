@@ -21,6 +21,7 @@ PRICE_KEYS = frozenset({"amount", "price_per_kg", "ratio", "currency", "exchange
 # EPCIS extension fields whose name says they carry money.
 PRICE_WORDS = ("price", "amount", "currency", "cost", "payment")
 DISTANCE_KEYS = ("distance_km", "great_circle_km")
+REDACTED_CHECKS = frozenset({"farmgate_price", "transport_emissions", "plot_geometry"})
 EMISSION_KEYS = ("emissions_kg", "kg_co2e_per_kg_product")
 _BRACKETED_COORDS = re.compile(r"\[[-+0-9.eE ,]+\]|\(?-?\d{1,3}\.\d{3,}[ ,]+-?\d{1,3}\.\d{3,}\)?")
 _GEO_URI = re.compile(r"^geo:(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)(.*)$")
@@ -51,17 +52,19 @@ def public_names(sites: Iterable[SiteInfo], policy: DisclosurePolicy) -> dict[st
 
 
 def scrub(value: Any, replacements: dict[str, str]) -> Any:
-    """Return `value` with every withheld name in its strings replaced by the site key."""
+    """Return `value` with every withheld name in its strings replaced by the site key.
+
+    Containers are rebuilt, so `value` itself is left unchanged.
+    """
     if not replacements:
         return value
-    ordered = sorted(replacements.items(), key=lambda item: -len(item[0]))
+    # Longest first, so a name that contains another is replaced whole.
+    names = sorted(replacements, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(name) for name in names))
 
     def walk(item: Any) -> Any:
         if isinstance(item, str):
-            for name, key in ordered:
-                if name in item:
-                    item = item.replace(name, key)
-            return item
+            return pattern.sub(lambda m: replacements[m.group(0)], item)
         if isinstance(item, list):
             return [walk(v) for v in item]
         if isinstance(item, dict):
@@ -133,8 +136,13 @@ def redact_report(
 ) -> dict[str, Any]:
     """Return the public derivative of the full evidence `report` (whose sha256 is
     `derived_from`) under `policy`, with a ``disclosure`` section saying what changed."""
-    public = copy.deepcopy(report)
-    for check in public.get("checks", []):
+    # Only the parts changed in place are copied: a large report's trace is shared.
+    public = dict(report)
+    public["checks"] = [
+        copy.deepcopy(c) if c.get("key") in REDACTED_CHECKS else c for c in report.get("checks", [])
+    ]
+    public["consumer_summary"] = [dict(e) for e in report.get("consumer_summary", [])]
+    for check in public["checks"]:
         if check.get("key") == "farmgate_price" and not policy.show_prices:
             _redact_prices(check)
         if check.get("key") == "transport_emissions" and policy.location != "exact":
