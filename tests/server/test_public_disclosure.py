@@ -267,3 +267,19 @@ def test_household_documents_are_for_token_holders_only(sqlite_app: Flask) -> No
     assert document.headers["Cache-Control"] == "private, no-store"
     assert client.get(f"/api/v1/documents/{case}").status_code == 401
     assert client.get(f"/api/v1/documents/{'0' * 64}", headers=auth).status_code == 404
+
+
+def test_country_precision_puts_every_place_at_its_country(sqlite_app: Flask) -> None:
+    _set_policy(sqlite_app, {"location": "country"})
+    client = sqlite_app.test_client()
+    client.get(PAGE)
+    work_queue(sqlite_app)
+    outputs = _public_outputs(client)
+    sites = {s.key: s for s in _site_rows(sqlite_app)}
+    _assert_positions_are_cell_centres(outputs, sites, "country")
+    report = json.loads(outputs["evidence"])
+    legs = next(c for c in report["checks"] if c["key"] == "transport_emissions")["details"]
+    assert legs and all(leg["distance_km"] is None for leg in legs)
+    # Sites are listed by country only (the brand's own story text may still name regions).
+    assert "(Ashanti, GH)" not in outputs["page"] and "(GH)" in outputs["page"]
+    assert "Places are shown by country only" in outputs["page"]
