@@ -26,6 +26,7 @@ from server.theme import ThemeError
 MAX_LOGO_BYTES = 512 * 1024
 MAX_LOGO_PIXELS = 2048
 MAX_FONT_BYTES = 512 * 1024
+MAX_SVG_DEPTH = 64  # a logo needs a few levels; deeper is an attack on the recursion
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 
@@ -149,7 +150,9 @@ def _attribute_ok(element: str, name: str, value: str) -> bool:
     return _BAD_VALUE.search(value) is None
 
 
-def _rebuild(node: Element, removed: list[str], out: list[str]) -> None:
+def _rebuild(node: Element, removed: list[str], out: list[str], depth: int = 0) -> None:
+    if depth > MAX_SVG_DEPTH:
+        raise ThemeError("logo", N_("The SVG is nested too deeply to be a logo."))
     _, tag = _local(node.tag)
     out.append(f"<{tag}")
     if tag == "svg" and not out[:-1]:
@@ -169,7 +172,7 @@ def _rebuild(node: Element, removed: list[str], out: list[str]) -> None:
     for child in node:
         child_ns, child_tag = _local(child.tag)
         if child_ns in ("", SVG_NS) and child_tag in ELEMENTS:
-            _rebuild(child, removed, out)
+            _rebuild(child, removed, out, depth + 1)
             if tag in TEXT_ELEMENTS and child.tail:
                 out.append(escape(child.tail))
         else:
@@ -217,6 +220,12 @@ def _raster(data: bytes) -> Logo:
             image.verify()
     except ThemeError:
         raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ThemeError(
+            "logo",
+            N_("The logo may be at most %(px)d pixels wide and high."),
+            px=MAX_LOGO_PIXELS,
+        ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Warning) as exc:
         raise ThemeError("logo", N_("The logo image is damaged or incomplete.")) from exc
     return Logo(data, RASTER_TYPES[kind], width, height)

@@ -39,6 +39,8 @@ def evidence_document(sha256: str) -> Response:
     store = BlobStore(current_app.config["BLOB_PATH"])
     if len(sha256) != 64 or not brand_has_document(db.session, brand.id, sha256):
         abort(404)  # not this brand's document: its existence is not confirmed
+    if not store.exists(sha256):
+        abort(404)  # recorded but its file is gone: say so rather than fail
     meta = db.session.get(Blob, sha256)
     response = Response(
         store.get(sha256), mimetype=meta.media_type if meta else "application/octet-stream"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
+import zlib
 
 import pytest
 from PIL import Image
@@ -100,6 +101,7 @@ def test_sanitiser_keeps_a_plain_logo_and_local_references() -> None:
         b'"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd"><svg xmlns="http://www.w3.org/2000/svg"/>',
         b'<!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]><svg>&x;</svg>',
         b"<svg><rect></svg>",
+        SVG + b">" + b"<g>" * 5000 + b"</g>" * 5000 + b"</svg>",
         b'<html xmlns="http://www.w3.org/1999/xhtml"/>',
     ],
 )
@@ -128,6 +130,14 @@ def test_raster_logos_are_recognised_by_magic_bytes_and_limited() -> None:
         check_logo(b"GIF89a" + b"\0" * 50)
     with pytest.raises(ThemeError, match="at most 512 KB"):
         check_logo(b"\x89PNG\r\n\x1a\n" + b"\0" * 600_000)
+
+
+def test_a_png_header_claiming_a_huge_image_is_refused_before_decoding() -> None:
+    data = bytearray(_png(8, 8))
+    struct.pack_into(">II", data, 16, 200_000, 200_000)  # IHDR width and height
+    struct.pack_into(">I", data, 29, zlib.crc32(bytes(data[12:29])))  # its CRC, made valid
+    with pytest.raises(ThemeError, match="at most 2048 pixels"):
+        check_logo(bytes(data))
 
 
 def _woff2(size: int = 64) -> bytes:
