@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import struct
 from typing import Any
 
@@ -130,6 +131,16 @@ def _assert_positions_are_cell_centres(
         assert [round(v, 4) for v in translation] == entry["position"]
         checked += 1
     assert checked >= 10
+    # The poster draws the same (checked) positions, in millimetres on the table.
+    markers = {
+        (round(e["position"][0] * 1000), round(e["position"][2] * 1000)) for e in manifest["sites"]
+    }
+    posters = [v for k, v in outputs.items() if k.startswith("poster:")]
+    for poster in posters:
+        drawn = {
+            (int(x), int(z)) for x, z in re.findall(r'<circle cx="(-?\d+)" cy="(-?\d+)"', poster)
+        }
+        assert drawn == markers
 
 
 def _searchable(outputs: dict[str, Any]) -> dict[str, str]:
