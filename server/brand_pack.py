@@ -109,18 +109,32 @@ def _replace_supply(
     brand.name = meta["name"]
     brand.default_locale = meta.get("default_locale", "en")
     brand.locales = list(meta.get("locales", [brand.default_locale]))
-    from_pack: dict[str, Any] = {
+    before = brand.settings or {}
+    settings: dict[str, Any] = {
         k: meta.get(k)
-        for k in ("tagline", "theme", "materials", "parameters", "chapters", "public_base_url")
+        for k in (
+            "tagline",
+            "theme",
+            "materials",
+            "parameters",
+            "chapters",
+            "public_base_url",
+            "disclosure",
+        )
         if k in meta
     }
-    # What the studio set survives a re-import unless the pack itself sets it.
-    kept = {
-        k: v
-        for k, v in (brand.settings or {}).items()
-        if k in STUDIO_SETTINGS and k not in from_pack
-    }
-    brand.settings = {**kept, **from_pack}
+    # What the studio set and the pack does not say survives a re-import: QR options, the
+    # brand's domain, the disclosure policy (never loosened behind the brand's back) and the
+    # uploaded logo and font.
+    for key in (*STUDIO_SETTINGS, "disclosure"):
+        if key not in settings and key in before:
+            settings[key] = before[key]
+    old_theme = before.get("theme")
+    new_theme = settings.get("theme")
+    if isinstance(old_theme, dict) and isinstance(new_theme, dict):
+        kept = {k: old_theme[k] for k in ("logo", "font") if k in old_theme}
+        settings["theme"] = {**kept, **new_theme}
+    brand.settings = settings
     _upsert_products(session, brand, meta, folder)
     delete_brand_events(session, brand.id)
     for model in (Site, Plot, EvidenceRecord):

@@ -24,6 +24,8 @@ class BatchOutputs:
     report: dict[str, Any] | None = None
     report_sha: str | None = None
     report_sig: str | None = None  # the report's signature blob; None for older builds
+    # The full report the public one was redacted from (for authorised roles only).
+    report_full_sha: str | None = None
     scene: dict[str, str] | None = None
     stale: set[str] = field(default_factory=set)
     states: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -64,6 +66,7 @@ def batch_outputs(batch: Batch) -> BatchOutputs:
     if evidence is not None:
         result.report_sha = evidence.outputs["report"]
         result.report_sig = evidence.outputs.get("report_sig")
+        result.report_full_sha = evidence.outputs.get("report_full")
         result.report = json_blob(result.report_sha)
     scene = chosen.get("scene")
     if scene is not None:

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from server.disclosure import policy_of
 from server.models import Batch, Brand, Build, StoryVersion
 
 # Bump a kind's version when its code changes what it outputs: every build goes stale.
@@ -31,6 +32,7 @@ from server.models import Batch, Brand, Build, StoryVersion
 # evidence-3: GS1 event hashes and uncertainty bands.
 # scene-3: the manifest names each chapter's checks and carries translated labels (tour
 # panels); chapter text in it is plain text (story bodies are Markdown).
+# evidence-3 / scene-3: public outputs follow the brand's disclosure policy.
 CODE_VERSIONS = {"evidence": "evidence-3", "scene": "scene-3"}
 KINDS = tuple(CODE_VERSIONS)
 JOB_FUNCTIONS = {"evidence": "workers.jobs.compute_evidence", "scene": "workers.jobs.build_scene"}
@@ -54,7 +56,9 @@ def fingerprints(session: Session, batch: Batch) -> dict[str, str]:
     story = published_story(session, brand.id)
     from server.snapshots import site_tilesets
 
-    evidence = _digest(CODE_VERSIONS["evidence"], batch.id, brand.data_revision)
+    # The disclosure policy shapes every public output: a policy change makes builds stale.
+    policy = policy_of(brand.settings).digest()
+    evidence = _digest(CODE_VERSIONS["evidence"], batch.id, brand.data_revision, policy)
     snapshots = sorted(site_tilesets(session, brand.id).items())
     scene = _digest(CODE_VERSIONS["scene"], evidence, story.version if story else 0, snapshots)
     return {"evidence": evidence, "scene": scene}

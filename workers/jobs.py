@@ -12,14 +12,18 @@ from flask import current_app
 
 from server.broker import broker
 from server.builds import brand_rebuild_key, enqueue_brand_builds, published_story
+from server.catalog import sites_of
 from server.db import db
+from server.disclosure import policy_of
 from server.models import Brand
+from server.redaction import SiteInfo, redact_report
 from server.snapshots import site_tilesets
 from workers.batch_data import load_batch_inputs, load_scene_input
 from workers.evidence.report import build_report
 from workers.runner import BuildContext, run_build
 from workers.scene import build_scene as compose_scene
 from workers.scene import countries_of
+from workers.scene.public import public_scene_input
 from workers.scene.topojson import load_country_outlines
 
 
@@ -56,8 +60,23 @@ def _evidence_steps(ctx: BuildContext) -> dict[str, str]:
     ctx.step("trace", 0.4)
     report = build_report(inputs)
     ctx.step("publish", 0.9)
-    sha = ctx.put_json(report)
-    return {"report": sha, "report_sig": ctx.put_signature(sha)}
+    # The full report is for the brand and its auditors: stored without a public blob row.
+    full = ctx.put_json(report, public=False)
+    brand = ctx.batch.product.brand
+    public = redact_report(report, policy_of(brand.settings), _site_infos(ctx), full)
+    sha = ctx.put_json(public)
+    return {
+        "report": sha,
+        "report_sig": ctx.put_signature(sha),
+        "report_full": full,
+        "report_full_sig": ctx.put_signature(full, public=False),
+    }
+
+
+def _site_infos(ctx: BuildContext) -> list[SiteInfo]:
+    return [
+        SiteInfo(s.key, s.kind, s.name) for s in sites_of(ctx.session, ctx.batch.product.brand_id)
+    ]
 
 
 def _scene_steps(ctx: BuildContext) -> dict[str, str]:
@@ -67,7 +86,10 @@ def _scene_steps(ctx: BuildContext) -> dict[str, str]:
     report = json.loads(ctx.store.get(evidence["report"]))
     ctx.step("load", 0.2)
     story = published_story(ctx.session, ctx.batch.product.brand_id)
-    inp = load_scene_input(ctx.session, ctx.batch, report, story)
+    full_input = load_scene_input(ctx.session, ctx.batch, report, story)
+    # Everything the scene publishes is built from the policy-reduced input only.
+    policy = policy_of(ctx.batch.product.brand.settings)
+    inp = public_scene_input(full_input, policy, _site_infos(ctx))
     outlines = load_country_outlines(current_app.config["WORLD_ATLAS_PATH"], countries_of(inp))
     ctx.step("geometry", 0.4)
     scene = compose_scene(inp, outlines)

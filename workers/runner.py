@@ -50,18 +50,24 @@ class BuildContext:
             job.save_meta()
         publish_progress(broker.redis, self.batch.id, build_state(self.row, self.row.kind))
 
-    def put_blob(self, data: bytes, media_type: str) -> str:
-        """Store `data` content-addressed (file first, then its row) and return its sha256."""
+    def put_blob(self, data: bytes, media_type: str, *, public: bool = True) -> str:
+        """Store `data` content-addressed (file first, then its row) and return its sha256.
+
+        A blob stored with ``public=False`` gets no row, so ``/blobs/`` does not serve it;
+        only routes for authorised roles read it from the store.
+        """
+        if not public:
+            return self.store.put(data)
         digest = store_blob(self.session, self.store, data, media_type)
         self.session.commit()
         return digest
 
-    def put_json(self, value: Any) -> str:
+    def put_json(self, value: Any, *, public: bool = True) -> str:
         """Store `value` as canonical JSON and return its sha256."""
         text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return self.put_blob(text.encode(), "application/json")
+        return self.put_blob(text.encode(), "application/json", public=public)
 
-    def put_signature(self, sha256: str) -> str:
+    def put_signature(self, sha256: str, *, public: bool = True) -> str:
         """Sign the stored blob `sha256` as it is on disk; store the record, return its sha256."""
         key = load_private_key(current_app.config["SIGNING_KEY_PATH"])
         record = sign(self.store.get(sha256), key)
@@ -74,7 +80,8 @@ class BuildContext:
                 "alg": record["alg"],
                 "kid": record["kid"],
                 "signature": record["signature"],
-            }
+            },
+            public=public,
         )
 
 

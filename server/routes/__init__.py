@@ -28,9 +28,11 @@ def register(app: Flask) -> None:
     from server.routes.studio_analytics import bp as studio_analytics_bp
     from server.routes.studio_auth import bp as studio_auth_bp
     from server.routes.studio_codes import bp as studio_codes_bp
+    from server.routes.studio_disclosure import bp as studio_disclosure_bp
     from server.routes.studio_home import bp as studio_home_bp
     from server.routes.studio_snapshots import bp as studio_snapshots_bp
     from server.routes.studio_story import bp as studio_story_bp
+    from server.routes.studio_theme import bp as studio_theme_bp
     from server.routes.studio_tokens import bp as studio_tokens_bp
     from server.routes.studio_users import bp as studio_users_bp
     from server.studio import init_app as init_studio
@@ -59,6 +61,8 @@ def register(app: Flask) -> None:
         studio_snapshots_bp,
         studio_codes_bp,
         studio_analytics_bp,
+        studio_disclosure_bp,
+        studio_theme_bp,
     ):
         app.register_blueprint(blueprint)
     init_studio(app)

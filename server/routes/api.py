@@ -9,10 +9,12 @@ from sqlalchemy import or_, select
 
 from server.blobs import BlobStore
 from server.build_outputs import BatchOutputs, batch_outputs
-from server.catalog import batch_by_lot, product_by_gtin
+from server.catalog import batch_by_lot, product_by_gtin, sites_of
 from server.db import db
 from server.digital_link import parse_path
+from server.disclosure import policy_of
 from server.models import Batch, EpcisEvent
+from server.redaction import SiteInfo, redact_events
 from server.routes.errors import problem
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -98,7 +100,13 @@ def batch_events(gtin: str, lot: str) -> Response:
         ):
             found[row.id] = row
     rows = sorted(found.values(), key=lambda row: (row.event_time, row.id))
-    events = [row.raw for row in rows if (row.event_id or row.event_hash) in ids]
+    brand = batch.product.brand
+    sites = [SiteInfo(s.key, s.kind, s.name) for s in sites_of(db.session, brand.id)]
+    events = redact_events(
+        [row.raw for row in rows if (row.event_id or row.event_hash) in ids],
+        policy_of(brand.settings),
+        sites,
+    )
     document = {
         "@context": [EPCIS_CONTEXT],
         "type": "EPCISDocument",

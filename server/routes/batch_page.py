@@ -24,14 +24,19 @@ from server.checks_text import (
 )
 from server.db import db
 from server.digital_link import batch_path
+from server.disclosure import CELL_KM, DisclosurePolicy, policy_of
 from server.markdown_text import markdown_to_html
-from server.models import Batch, Product, Site, StoryVersion
+from server.models import Batch, Brand, Product, Site, StoryVersion
+from server.redaction import SiteInfo, public_names, scrub, withheld_names
 from server.routes.locales import locale_context
 from server.story_versions import chapter_layout
+from server.theme import public_theme
 
 
-def figure(value: float | None, unit: str | None) -> str:
+def figure(value: float | None, unit: str | None, withheld: bool = False) -> str:
     """Return a check's value formatted for the page's locale ("unknown" when missing)."""
+    if withheld:
+        return _("not shown (the brand's disclosure policy)")
     if value is None:
         return _("not known")
     if unit == "ratio":
@@ -90,7 +95,7 @@ def check_view(
         "question": _(CHECK_QUESTIONS[key]) if key in CHECK_QUESTIONS else "",
         "status": status,
         "status_name": _(STATUS_NAMES.get(status, STATUS_NAMES["unknown"])),
-        "figure": figure(check.get("value"), check.get("unit")),
+        "figure": figure(check.get("value"), check.get("unit"), bool(check.get("withheld"))),
         "band": band(check.get("uncertainty"), check.get("unit")),
         "href": url_for("pages.check", gtin=batch.product.gtin, lot=batch.lot, key=key),
     }
@@ -102,6 +107,38 @@ def _dates(steps: list[dict[str, Any]]) -> tuple[str, str] | None:
         return None
     first, last = (datetime.fromisoformat(t) for t in (times[0], times[-1]))
     return str(format_date(first, "medium")), str(format_date(last, "medium"))
+
+
+def public_site_view(
+    brand: Brand, sites: dict[str, Site]
+) -> tuple[DisclosurePolicy, dict[str, str], dict[str, str]]:
+    """Return the brand's policy, {key: public name} and {withheld name: key} of `sites`."""
+    policy = policy_of(brand.settings)
+    infos = [SiteInfo(s.key, s.kind, s.name) for s in sites.values()]
+    return policy, public_names(infos, policy), withheld_names(infos, policy)
+
+
+def disclosure_notes(policy: DisclosurePolicy) -> list[str]:
+    """Return what the page tells shoppers the brand's disclosure policy holds back."""
+    if policy.location in CELL_KM:
+        notes = [
+            _(
+                "Places are shown to about %(km)s km; farms by their reference, never by name.",
+                km=f"{CELL_KM[policy.location]:g}",
+            )
+        ]
+    elif policy.location == "country":
+        notes = [_("Places are shown by country only; farms by their reference, never by name.")]
+    else:
+        notes = [_("Farms are shown by their reference, never by name.")]
+    if not policy.show_prices:
+        notes.append(_("Prices paid to farmers are not shown; the result of the price check is."))
+    return notes
+
+
+def _place(site: Site, policy: DisclosurePolicy) -> str:
+    parts = (site.country,) if policy.location == "country" else (site.region, site.country)
+    return ", ".join(p for p in parts if p)
 
 
 def _chapters(
@@ -117,6 +154,7 @@ def _chapters(
     report = outputs.report or {}
     journey = report.get("trace", {}).get("journey", [])
     checks = {c["key"]: c for c in report.get("checks", [])}
+    policy, names, withheld = public_site_view(brand, sites)
     chapters = []
     for cfg in chapter_layout(brand, story):
         kinds = set(cfg.get("site_kinds", []))
@@ -124,7 +162,7 @@ def _chapters(
         seen: dict[str, Any] = {}
         for step in steps:
             seen.setdefault(step["site"], sites[step["site"]])
-        text = text_for.get(cfg["key"], {})
+        text = scrub(text_for.get(cfg["key"], {}), withheld)
         fallback = CHAPTER_FALLBACK_TITLES.get(cfg["key"])
         chapters.append(
             {
@@ -133,9 +171,9 @@ def _chapters(
                 "body": Markup(markdown_to_html(text.get("body", ""))),
                 "sites": [
                     {
-                        "name": s.name,
+                        "name": names[s.key],
                         "kind": _(KIND_NAMES.get(s.kind, s.kind)),
-                        "place": ", ".join(p for p in (s.region, s.country) if p),
+                        "place": _place(s, policy),
                     }
                     for s in seen.values()
                 ],
@@ -164,13 +202,13 @@ def render_batch_page(batch: Batch, draft: StoryVersion | None = None) -> Respon
     )
     report = outputs.report or {}
     sites = {site.key: site for site in sites_of(db.session, brand.id)}
-    names = {key: site.name for key, site in sites.items()}
+    policy, names, _withheld = public_site_view(brand, sites)
     checks = [check_view(c, batch, report, names) for c in report.get("checks", [])]
     scene = outputs.scene or {}
     poster = scene.get(f"poster:{locale}") or scene.get(f"poster:{brand.default_locale}")
     context = {
         "brand": brand,
-        "theme": (brand.settings or {}).get("theme"),
+        "theme": public_theme(brand.settings),
         "tagline": ((brand.settings or {}).get("tagline") or {}).get(locale, ""),
         "product_name": product_name,
         "batch": batch,
@@ -191,6 +229,7 @@ def render_batch_page(batch: Batch, draft: StoryVersion | None = None) -> Respon
         else None,
         "scene_glb_url": url_for("blobs.blob", sha256=scene["glb"]) if scene.get("glb") else None,
         "report_url": url_for("api.evidence_report", gtin=product.gtin, lot=batch.lot),
+        "disclosure_notes": disclosure_notes(policy),
         "progress_url": url_for("progress.batch_progress", batch_id=batch.id),
         "boot_js": bundle_url(current_app._get_current_object(), "boot"),  # type: ignore[attr-defined]
         "xr_css": url_for("static", filename="css/xr.css"),
@@ -222,7 +261,7 @@ def render_product_page(product: Product) -> Response:
         product=product,
         product_name=name,
         batches=batches,
-        theme=(brand.settings or {}).get("theme"),
+        theme=public_theme(brand.settings),
         **locale_context(),
     )
     return Response(html, mimetype="text/html")

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, current_app, request
 
 from server.blobs import BlobStore
 from server.db import db
+from server.household_documents import is_household_document
 from server.models import Blob
 
 bp = Blueprint("blobs", __name__)
@@ -20,6 +21,12 @@ def blob(sha256: str) -> Response:
     store = BlobStore(current_app.config["BLOB_PATH"])
     if meta is None or not store.exists(sha256):
         abort(404, "No blob with this sha256 is stored here.")
+    if is_household_document(db.session, sha256):
+        abort(
+            403,
+            "This document concerns a farm household: the brand's auditors receive it at "
+            "/api/v1/documents/{sha256} with the brand's API token.",
+        )
     if request.if_none_match.contains(sha256):
         response = Response(status=304)
     else:

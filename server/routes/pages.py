@@ -12,10 +12,13 @@ from server.build_outputs import batch_outputs
 from server.catalog import sites_of
 from server.db import db
 from server.digital_link import batch_path
+from server.household_documents import is_household_record
 from server.models import EvidenceRecord
+from server.redaction import scrub
 from server.routes.api import _batch
-from server.routes.batch_page import check_view
+from server.routes.batch_page import check_view, disclosure_notes, public_site_view
 from server.routes.locales import locale_context, offer_locales
+from server.theme import public_theme
 
 bp = Blueprint("pages", __name__)
 
@@ -41,11 +44,13 @@ def check(gtin: str, lot: str, key: str) -> Response:
     found = next((c for c in report.get("checks", []) if c["key"] == key), None)
     if found is None:
         abort(404, _("This batch has no check named %(key)s (yet).", key=key))
-    names = {site.key: site.name for site in sites_of(db.session, brand.id)}
+    sites = {site.key: site for site in sites_of(db.session, brand.id)}
+    policy, names, withheld = public_site_view(brand, sites)
     rows = [dict(r) for r in found.get("details", [])]
     for row in rows:
-        if row.get("farm") in names:
-            row["farm"] = f"{names[row['farm']]} ({row['farm']})"
+        farm = row.get("farm")
+        if farm in names and names[farm] != farm:
+            row["farm"] = f"{names[farm]} ({farm})"
     # Scalar columns only: lists (event ids, plot rows) are listed under "Evidence used".
     columns: list[str] = []
     for row in rows:
@@ -61,20 +66,28 @@ def check(gtin: str, lot: str, key: str) -> Response:
             )
         )
     }
-    evidence = [
-        {
-            "id": ev,
-            "record": records.get(ev),
-            "href": url_for("blobs.blob", sha256=records[ev].document_sha256)
-            if ev in records and records[ev].document_sha256
-            else None,
-        }
-        for ev in found.get("evidence", [])
-    ]
+    evidence = []
+    for ev in found.get("evidence", []):
+        record = records.get(ev)
+        href, private = None, False
+        if record is not None and record.document_sha256:
+            private = is_household_record(db.session, record)
+            if not private:
+                href = url_for("blobs.blob", sha256=record.document_sha256)
+        evidence.append(
+            {
+                "id": ev,
+                "record": record,
+                # The record row is the full data: its issuer may name a withheld supplier.
+                "issuer": scrub(record.issuer, withheld) if record else None,
+                "href": href,
+                "private": private,
+            }
+        )
     html = render_template(
         "check.html",
         brand=brand,
-        theme=(brand.settings or {}).get("theme"),
+        theme=public_theme(brand.settings),
         batch=batch,
         batch_href=batch_path(batch.product.gtin, batch.lot),
         check=check_view(found, batch),
@@ -83,6 +96,7 @@ def check(gtin: str, lot: str, key: str) -> Response:
         rows=[[_cell(r.get(c)) for c in columns] for r in rows],
         parameters=[(k, _cell(v)) for k, v in sorted(found.get("parameters", {}).items())],
         evidence=evidence,
+        disclosure_notes=disclosure_notes(policy),
         **locale_context(),
     )
     return Response(html, mimetype="text/html")

@@ -17,6 +17,7 @@ def _nonce() -> str:
 def _headers(response: Response) -> Response:
     if response.mimetype == "text/html":
         nonce = _nonce()
+        # Brand fonts and logos are served from our own origin (/blobs), never a font service.
         # The 3D viewer needs blob: workers and WebAssembly compilation (Spark, later);
         # no 'unsafe-inline' or 'unsafe-eval' anywhere.
         response.headers.setdefault(
@@ -24,7 +25,7 @@ def _headers(response: Response) -> Response:
             "default-src 'self'; "
             f"script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; "
             f"style-src 'self' 'nonce-{nonce}'; "
-            "img-src 'self' data: blob:; connect-src 'self' ws: wss: blob: data:; "
+            "img-src 'self' data: blob:; font-src 'self'; connect-src 'self' ws: wss: blob: data:; "
             "worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "
             "frame-ancestors 'none'; form-action 'self'",
         )

@@ -40,8 +40,10 @@ def test_built_page_surfaces_the_problems_honestly(app: Flask) -> None:
     assert 'class="check unknown" id="check-deforestation"' in html
     assert "180%" in html or "180 %" in html
     german = client.get(FLAGGED, headers={"Accept-Language": "de"}).get_data(as_text=True)
-    assert "Warnung: Farm GH-AS-0315" in german  # farm-17, named where its check is shown
-    assert "Unbekannt: Farm GH-AS-0249, Tepa, plot-21b" in german
+    # Farms are shown by their reference where their check is shown, never by name.
+    assert "Warnung: farm-17" in german
+    assert "Unbekannt: farm-21, plot-21b" in german
+    assert "GH-AS-0315" not in german
     assert "der Menge ließen sich keinem Hof zuordnen" in german
     detail = client.get("/batches/09520123100025/NK25-0227/checks/yield_plausibility")
     assert detail.status_code == 200
