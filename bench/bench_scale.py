@@ -16,7 +16,8 @@ For each size (the one asked and the one ``--growth`` times bigger, so growth is
 3. stops the server, then times what the evidence job does for batch 0 (fed by
    ``--big-batch-farms`` farms; default 10,000, or a fifth of the farms) and for every batch:
    load the batch's inputs from the database, build the trace, build the report;
-4. reports peak memory (maximum resident set size) of that process and of the server.
+4. reports peak memory (peak resident set size) of that process (pack import, evidence)
+   and of the largest server process.
 
 The database is SQLite in a temporary folder unless ``--database-url`` names PostgreSQL
 (a schema is created for the run and dropped after). Redis is ``--redis-url`` (default
@@ -154,6 +155,31 @@ def _server(settings: dict[str, str], port: int) -> Iterator[subprocess.Popen[by
         process.wait(timeout=60)
 
 
+def _peak_rss_mb(pid: int) -> float:
+    """Return the peak resident set size (VmHWM) of process `pid`, 0 if it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024.0
+    return 0.0
+
+
+def _server_peak_rss_mb(master: int) -> float:
+    """Return the largest peak RSS among the server's processes (master and workers)."""
+    pids = [master]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:
+            pids.append(int(stat.parent.name))
+    return max(_peak_rss_mb(pid) for pid in pids)
+
+
 def _post_all(port: int, token: str, path: Path, clients: int) -> tuple[int, float]:
     """POST every document (one per line of `path`) from `clients` threads; return events, s."""
     lines: queue.Queue[bytes | None] = queue.Queue(maxsize=clients * 4)
@@ -288,8 +314,9 @@ def measure_one(
         figures["import_master_data_s"] = time.perf_counter() - start
         port = _free_port()
         load_before = os.getloadavg()[0]
-        with _server(settings, port):
+        with _server(settings, port) as server:
             stored, seconds = _post_all(port, token, events_path, clients)
+            figures["peak_rss_server_mb"] = _server_peak_rss_mb(server.pid)
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         figures["events"] = float(stored)
         figures["capture_s"] = seconds
@@ -302,7 +329,6 @@ def measure_one(
         db.engine_for(app).dispose()
     kb = 1024.0  # ru_maxrss is in kilobytes on Linux
     figures["peak_rss_bench_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / kb
-    figures["peak_rss_server_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / kb
     return figures
 
 
