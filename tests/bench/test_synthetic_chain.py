@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bench.synthetic_chain import (
     SLUG,
     ChainSize,
+    batch_inputs,
     batch_lot,
     documents,
     farm_key,
@@ -85,3 +86,5 @@ def test_the_chain_is_captured_over_http_and_traced_to_its_farms(
             summary = {c["key"]: c["status"] for c in report["consumer_summary"]}
             assert summary["known_origin_share"] == "ok"
             assert report == build_report(whole_brand_inputs(inputs, brand.id))
+            if number == 0:  # the in-memory path of bench_evidence gives the same report
+                assert build_report(batch_inputs(SMALL, 0)) == report
