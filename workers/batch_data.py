@@ -347,17 +347,30 @@ def load_scene_input(
     settings = brand.settings or {}
     chapters_cfg: list[dict[str, Any]] = settings.get("chapters", [])
     chapter_of_kind = {kind: c["key"] for c in chapters_cfg for kind in c.get("site_kinds", [])}
-    all_sites = {s.key: s for s in session.scalars(select(Site).where(Site.brand_id == brand.id))}
-    order: list[str] = []
+    # The journey's sites in the order goods reached them (a dict keeps first arrivals).
+    order: dict[str, None] = {}
     for step in report.get("trace", {}).get("journey", []):
-        key = step.get("site")
-        if key in all_sites and key not in order:
-            order.append(key)
-    journey_sites = [all_sites[k] for k in order]
+        if step.get("site"):
+            order.setdefault(step["site"], None)
+    found = {
+        site.key: site
+        for chunk in _chunks(order)
+        for site in session.scalars(
+            select(Site).where(Site.brand_id == brand.id, Site.key.in_(chunk))
+        )
+    }
+    journey_sites = [found[k] for k in order if k in found]
     farm_keys = {s.key for s in journey_sites if s.kind == "farm"}
-    plots = session.scalars(
-        select(Plot).where(Plot.brand_id == brand.id, Plot.site_key.in_(farm_keys))
-    ).all()
+    plots = sorted(
+        (
+            plot
+            for chunk in _chunks(farm_keys)
+            for plot in session.scalars(
+                select(Plot).where(Plot.brand_id == brand.id, Plot.site_key.in_(chunk))
+            )
+        ),
+        key=lambda plot: plot.id,
+    )
     plot_status: dict[str, str] = {}
     for check in report.get("checks", []):
         if check.get("key") == "deforestation":
