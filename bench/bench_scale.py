@@ -16,7 +16,8 @@ For each size (the one asked and the one ``--growth`` times bigger, so growth is
 3. stops the server, then times what the evidence job does for batch 0 (fed by
    ``--big-batch-farms`` farms; default 10,000, or a fifth of the farms) and for every batch:
    load the batch's inputs from the database, build the trace, build the report;
-4. reports peak memory (maximum resident set size) of that process and of the server.
+4. reports peak memory (peak resident set size) of that process (pack import, evidence)
+   and of the largest server process.
 
 The database is SQLite in a temporary folder unless ``--database-url`` names PostgreSQL
 (a schema is created for the run and dropped after). Redis is ``--redis-url`` (default
@@ -43,6 +44,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +71,9 @@ UNITS = {
     "big_batch_trace_s": "s",
     "big_batch_report_s": "s",
     "big_batch_total_s": "s",
+    "big_batch_total_cpu_s": "s",
+    "all_batches_cpu_s": "s",
+    "capture_cpu_server_s": "s",
     "all_batches_s": "s",
     "all_batches_per_batch_s": "s",
     "peak_rss_bench_mb": "MB",
@@ -150,6 +155,31 @@ def _server(settings: dict[str, str], port: int) -> Iterator[subprocess.Popen[by
         process.wait(timeout=60)
 
 
+def _peak_rss_mb(pid: int) -> float:
+    """Return the peak resident set size (VmHWM) of process `pid`, 0 if it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024.0
+    return 0.0
+
+
+def _server_peak_rss_mb(master: int) -> float:
+    """Return the largest peak RSS among the server's processes (master and workers)."""
+    pids = [master]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:
+            pids.append(int(stat.parent.name))
+    return max(_peak_rss_mb(pid) for pid in pids)
+
+
 def _post_all(port: int, token: str, path: Path, clients: int) -> tuple[int, float]:
     """POST every document (one per line of `path`) from `clients` threads; return events, s."""
     lines: queue.Queue[bytes | None] = queue.Queue(maxsize=clients * 4)
@@ -189,13 +219,18 @@ def _post_all(port: int, token: str, path: Path, clients: int) -> tuple[int, flo
 
 
 def _evidence_figures(app: Any, batches: int) -> dict[str, float]:
-    """Time load + trace + report of batch 0, then of every batch."""
+    """Time load + trace + report of batch 0, then of every batch, as the evidence job runs.
+
+    The job pauses the cyclic garbage collector around loading and around the report
+    (`workers.gc_pause`); so does this. CPU seconds are given too: the machine is shared.
+    """
     from sqlalchemy import select
 
     from server.db import db
     from server.models import Batch
     from workers.batch_data import load_batch_inputs
     from workers.evidence.report import build_report
+    from workers.gc_pause import gc_paused
     from workers.trace import build_trace
 
     figures: dict[str, float] = {}
@@ -204,29 +239,39 @@ def _evidence_figures(app: Any, batches: int) -> dict[str, float]:
         ids = {lot: id_ for id_, lot in session.execute(select(Batch.id, Batch.lot))}
         big = session.get(Batch, ids[batch_lot(0)])
         assert big is not None
-        start = time.perf_counter()
-        inputs = load_batch_inputs(session, big)
-        loaded = time.perf_counter()
-        trace = build_trace(inputs)
-        traced = time.perf_counter()
-        report = build_report(inputs)
-        done = time.perf_counter()
+        marks = [(time.perf_counter(), time.process_time())]
+        with gc_paused():
+            inputs = load_batch_inputs(session, big)
+        marks.append((time.perf_counter(), time.process_time()))
+        with gc_paused():
+            trace = build_trace(inputs)
+        marks.append((time.perf_counter(), time.process_time()))
+        with gc_paused():
+            report = build_report(inputs)  # builds the trace again, then runs every check
+        marks.append((time.perf_counter(), time.process_time()))
+        wall = [b[0] - a[0] for a, b in pairwise(marks)]
+        cpu = [b[1] - a[1] for a, b in pairwise(marks)]
         figures["big_batch_farms"] = float(len(trace.farm_ids))
         figures["big_batch_events"] = float(len(inputs.events))
-        figures["big_batch_load_s"] = loaded - start
-        figures["big_batch_trace_s"] = traced - loaded
-        # build_report builds the trace again, then runs every check.
-        figures["big_batch_report_s"] = done - traced
-        figures["big_batch_total_s"] = (loaded - start) + (done - traced)
+        figures["big_batch_load_s"] = wall[0]
+        figures["big_batch_trace_s"] = wall[1]
+        figures["big_batch_report_s"] = wall[2]
+        figures["big_batch_total_s"] = wall[0] + wall[2]
+        figures["big_batch_total_cpu_s"] = cpu[0] + cpu[2]
         assert report["trace"]["origins"], "batch 0 has no traced origin"
+        del inputs, trace, report
         session.expunge_all()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         for b in range(batches):
             batch = session.get(Batch, ids[batch_lot(b)])
             assert batch is not None
-            build_report(load_batch_inputs(session, batch))
+            with gc_paused():
+                inputs = load_batch_inputs(session, batch)
+            with gc_paused():
+                build_report(inputs)
             session.expunge_all()  # as each job's own session: nothing kept between batches
         figures["all_batches_s"] = time.perf_counter() - start
+        figures["all_batches_cpu_s"] = time.process_time() - start_cpu
         figures["all_batches_per_batch_s"] = figures["all_batches_s"] / batches
     return figures
 
@@ -268,16 +313,22 @@ def measure_one(
             db.session.commit()
         figures["import_master_data_s"] = time.perf_counter() - start
         port = _free_port()
-        with _server(settings, port):
+        load_before = os.getloadavg()[0]
+        with _server(settings, port) as server:
             stored, seconds = _post_all(port, token, events_path, clients)
+            figures["peak_rss_server_mb"] = _server_peak_rss_mb(server.pid)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
         figures["events"] = float(stored)
         figures["capture_s"] = seconds
         figures["capture_events_per_s"] = stored / seconds
+        figures["capture_cpu_server_s"] = children.ru_utime + children.ru_stime
+        # Other work on the machine slows every figure: its 1-minute load, before and after.
+        figures["load_average_before"] = load_before
+        figures["load_average_after"] = os.getloadavg()[0]
         figures.update(_evidence_figures(app, size.batches))
         db.engine_for(app).dispose()
     kb = 1024.0  # ru_maxrss is in kilobytes on Linux
     figures["peak_rss_bench_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / kb
-    figures["peak_rss_server_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / kb
     return figures
 
 

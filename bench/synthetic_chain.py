@@ -20,6 +20,7 @@ bytes. Run it to write a pack and count events::
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import uuid
@@ -27,12 +28,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 if __package__ in (None, ""):  # run as a file: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from workers.identifiers import gs1_check_digit
+from server.capture import stored_columns
+from workers.batch_data import plain_event
+from workers.evidence.inputs import BatchInputs, EvidenceRecord, Material, Plot, Site
+from workers.identifiers import gs1_check_digit, location_id, lot_class
 
 CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 SLUG = "synthetic"
@@ -193,7 +198,7 @@ def _feature(geometry: dict[str, Any], properties: dict[str, Any]) -> dict[str, 
     return {"type": "Feature", "geometry": geometry, "properties": properties}
 
 
-def sites(size: ChainSize) -> Iterator[dict[str, Any]]:
+def sites_of(size: ChainSize) -> Iterator[dict[str, Any]]:
     """Yield the sites as GeoJSON features: farms, one cooperative per batch, port, factory."""
     for b, farms in enumerate(size.farm_ranges()):
         lon, lat = _farm_corner(farms[0])
@@ -227,64 +232,72 @@ def sites(size: ChainSize) -> Iterator[dict[str, Any]]:
     )
 
 
-def plots(size: ChainSize) -> Iterator[dict[str, Any]]:
+def plots_of(size: ChainSize) -> Iterator[dict[str, Any]]:
     """Yield two plots per farm: a mapped polygon (about 2 ha) and a point (1.5 ha)."""
-    side = 0.0013
     for f in range(size.farms):
-        lon, lat = _farm_corner(f)
-        ring = [(lon, lat), (lon + side, lat), (lon + side, lat + side), (lon, lat + side)]
-        closed = [[round(x + 1e-6, 6), round(y + 1e-6, 6)] for x, y in [*ring, ring[0]]]
-        props = {"farm": farm_key(f), "country": "GH"}
-        yield _feature(
-            {"type": "Polygon", "coordinates": [closed]},
-            {"id": f"plot-{f:06d}a", "declared_area_ha": 2.0} | props,
-        )
-        yield _feature(
-            {"type": "Point", "coordinates": [round(lon + 0.002001, 6), round(lat + 0.0005, 6)]},
-            {"id": f"plot-{f:06d}b", "declared_area_ha": 1.5} | props,
-        )
+        yield from _farm_plots(f)
+
+
+def _farm_plots(f: int) -> Iterator[dict[str, Any]]:
+    side = 0.0013
+    lon, lat = _farm_corner(f)
+    ring = [(lon, lat), (lon + side, lat), (lon + side, lat + side), (lon, lat + side)]
+    closed = [[round(x + 1e-6, 6), round(y + 1e-6, 6)] for x, y in [*ring, ring[0]]]
+    props = {"farm": farm_key(f), "country": "GH"}
+    yield _feature(
+        {"type": "Polygon", "coordinates": [closed]},
+        {"id": f"plot-{f:06d}a", "declared_area_ha": 2.0} | props,
+    )
+    yield _feature(
+        {"type": "Point", "coordinates": [round(lon + 0.002001, 6), round(lat + 0.0005, 6)]},
+        {"id": f"plot-{f:06d}b", "declared_area_ha": 1.5} | props,
+    )
 
 
 def evidence(size: ChainSize) -> Iterator[dict[str, Any]]:
     """Yield per farm: a deforestation assessment per plot, a CLMRS visit and a payment."""
     for f in range(size.farms):
-        farm = farm_key(f)
-        for p in ("a", "b"):
-            yield {
-                "id": f"ev-defor-{f:06d}{p}",
-                "kind": "deforestation_assessment",
-                "subject": {"type": "plot", "id": f"plot-{f:06d}{p}"},
-                "issuer": "desk",
-                "issued_on": "2024-08-01",
-                "payload": {"status": "no_deforestation", "cutoff": "2020-12-31"},
-            }
+        yield from _farm_evidence(size, f)
+
+
+def _farm_evidence(size: ChainSize, f: int) -> Iterator[dict[str, Any]]:
+    farm = farm_key(f)
+    for p in ("a", "b"):
         yield {
-            "id": f"ev-clmrs-{f:06d}",
-            "kind": "clmrs_visit",
-            "subject": {"type": "site", "id": farm},
-            "issuer": "coop",
-            "issued_on": "2024-06-01",
-            "payload": {
-                "site": farm,
-                "visit_on": "2024-06-01",
-                "children_identified": f % 7 == 0,
-                "follow_up_visits": 2,
-            },
+            "id": f"ev-defor-{f:06d}{p}",
+            "kind": "deforestation_assessment",
+            "subject": {"type": "plot", "id": f"plot-{f:06d}{p}"},
+            "issuer": "desk",
+            "issued_on": "2024-08-01",
+            "payload": {"status": "no_deforestation", "cutoff": "2020-12-31"},
         }
-        yield {
-            "id": f"ev-pay-{f:06d}",
-            "kind": "farmgate_payment",
-            "subject": {"type": "site", "id": farm},
-            "issuer": "coop",
-            "issued_on": "2025-02-10",
-            "payload": {
-                "site": farm,
-                "paid_on": "2025-02-10",
-                "quantity_kg": HARVEST_KG * size.harvests_of(f),
-                "amount": 400.0 * size.harvests_of(f),
-                "currency": "GHS",
-            },
-        }
+    yield {
+        "id": f"ev-clmrs-{f:06d}",
+        "kind": "clmrs_visit",
+        "subject": {"type": "site", "id": farm},
+        "issuer": "coop",
+        "issued_on": "2024-06-01",
+        "payload": {
+            "site": farm,
+            "visit_on": "2024-06-01",
+            "children_identified": f % 7 == 0,
+            "follow_up_visits": 2,
+        },
+    }
+    yield {
+        "id": f"ev-pay-{f:06d}",
+        "kind": "farmgate_payment",
+        "subject": {"type": "site", "id": farm},
+        "issuer": "coop",
+        "issued_on": "2025-02-10",
+        "payload": {
+            "site": farm,
+            "paid_on": "2025-02-10",
+            "quantity_kg": HARVEST_KG * size.harvests_of(f),
+            "amount": 40.0 * HARVEST_KG * size.harvests_of(f),
+            "currency": "GHS",
+        },
+    }
 
 
 def _write_collection(path: Path, features: Iterator[dict[str, Any]]) -> None:
@@ -300,8 +313,8 @@ def write_pack(folder: Path, size: ChainSize) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "events").mkdir(exist_ok=True)
     (folder / "brand.json").write_text(json.dumps(brand_meta(size), indent=1))
-    _write_collection(folder / "sites.geojson", sites(size))
-    _write_collection(folder / "plots.geojson", plots(size))
+    _write_collection(folder / "sites.geojson", sites_of(size))
+    _write_collection(folder / "plots.geojson", plots_of(size))
     with (folder / "evidence.json").open("w", encoding="utf-8") as out:
         out.write('{"records": [\n')
         for i, record in enumerate(evidence(size)):
@@ -441,6 +454,89 @@ def documents(size: ChainSize, per_document: int = 1000) -> Iterator[dict[str, A
             chunk = []
     if chunk:
         yield document(chunk)
+
+
+# -- in memory --------------------------------------------------------------------------------
+
+
+def _record_hash(record: dict[str, Any]) -> str:
+    """Return the hash the brand pack loader gives a record without a document."""
+    canonical = json.dumps(record, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def batch_inputs(size: ChainSize, batch: int = 0) -> BatchInputs:
+    """Return batch `batch`'s evidence inputs built in memory, without a database.
+
+    The same data the database path gives (`workers.batch_data.load_batch_inputs` after a
+    capture of `documents`): the batch's events read by the capture's own parser, its
+    farms, cooperative, port and factory, their plots and records. For timing the trace and
+    the checks alone (bench/bench_evidence.py).
+    """
+    farms = size.farm_ranges()[batch]
+    meta = brand_meta(size)
+    events = tuple(
+        plain_event(SimpleNamespace(**stored_columns(raw)))
+        for raw in _batch_events(size, batch, farms, _Events())
+    )
+    wanted = {farm_key(f) for f in farms} | {f"coop-{batch:05d}", "port", "factory"}
+    sites = []
+    for feature in sites_of(size):
+        props = feature["properties"]
+        if props["id"] in wanted:
+            lon, lat = feature["geometry"]["coordinates"]
+            sites.append(
+                Site(
+                    props["id"],
+                    props["kind"],
+                    props["name"],
+                    location_id(props["gln"]),
+                    props.get("country"),
+                    lat,
+                    lon,
+                    parent=props.get("cooperative"),
+                )
+            )
+    plots = tuple(
+        Plot(
+            p["properties"]["id"],
+            p["properties"]["farm"],
+            p["geometry"],
+            p["properties"]["declared_area_ha"],
+            p["properties"]["country"],
+        )
+        for f in farms
+        for p in _farm_plots(f)
+    )
+    records = tuple(
+        EvidenceRecord(
+            r["id"],
+            r["kind"],
+            r["subject"]["type"],
+            r["subject"]["id"],
+            r["issuer"],
+            date.fromisoformat(r["issued_on"]),
+            None,
+            r["payload"],
+            _record_hash(r),
+        )
+        for f in farms
+        for r in _farm_evidence(size, f)
+    )
+    return BatchInputs(
+        lot_class(gtin(BAR), batch_lot(batch)),
+        None,
+        PRODUCED_ON,
+        tuple(sorted(events, key=lambda e: e.time)),  # stable: capture order breaks ties
+        tuple(sites),
+        plots,
+        tuple(
+            Material(m["gtin"], m["name"]["en"], m["tracked"], m["yield_basis_factor"])
+            for m in meta["materials"]
+        ),
+        records,
+        meta["parameters"],
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

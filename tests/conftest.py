@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -15,12 +16,15 @@ from typing import Any
 import pytest
 from flask import Flask
 from redis import Redis
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from werkzeug.serving import make_server
 
 from server import create_app
 from server.db import db
 from server.migrate import upgrade
+from server.models import EpcisEvent, EvidenceRecord, Plot, Site
+from workers.batch_data import plain_event, plain_plot, plain_record, plain_site
+from workers.evidence.inputs import BatchInputs
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PACK = ROOT / "brands" / "nkabom"
@@ -196,3 +200,22 @@ def stored_counts(app: Flask) -> tuple[int, int, frozenset[Path]]:
         blobs = db.session.scalar(select(func.count()).select_from(Blob)) or 0
     files = frozenset(p for p in Path(app.config["BLOB_PATH"]).rglob("*") if p.is_file())
     return int(snapshots), int(blobs), files
+
+
+def whole_brand_inputs(inputs: BatchInputs, brand_id: int) -> BatchInputs:
+    """Return `inputs` with every event, site, plot and record of the brand instead."""
+    session = db.session
+    of_brand = {
+        model: list(session.scalars(select(model).where(model.brand_id == brand_id)))
+        for model in (EpcisEvent, Site, Plot, EvidenceRecord)
+    }
+    events = sorted(of_brand[EpcisEvent], key=lambda e: (e.event_time, e.id))
+    return dataclasses.replace(
+        inputs,
+        events=tuple(plain_event(e) for e in events),
+        sites=tuple(plain_site(s) for s in sorted(of_brand[Site], key=lambda s: s.id)),
+        plots=tuple(plain_plot(p) for p in sorted(of_brand[Plot], key=lambda p: p.id)),
+        evidence=tuple(
+            plain_record(r) for r in sorted(of_brand[EvidenceRecord], key=lambda r: r.id)
+        ),
+    )

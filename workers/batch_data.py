@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from server.digital_link import batch_path
@@ -66,8 +65,8 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def plain_event(row: EpcisEvent) -> TraceEvent:
-    """Return a stored event as the trace reads it."""
+def plain_event(row: Any) -> TraceEvent:
+    """Return a stored event (an `EpcisEvent` or a row of its columns) as the trace reads it."""
     parsed = row.parsed or {}
     return TraceEvent(
         id=row.event_id or row.event_hash,
@@ -86,8 +85,8 @@ def plain_event(row: EpcisEvent) -> TraceEvent:
     )
 
 
-def plain_site(s: Site) -> PlainSite:
-    """Return a stored site as the checks read it."""
+def plain_site(s: Any) -> PlainSite:
+    """Return a stored site (a `Site` or a row of its table) as the checks read it."""
     return PlainSite(
         id=s.key,
         kind=s.kind,
@@ -101,8 +100,8 @@ def plain_site(s: Site) -> PlainSite:
     )
 
 
-def plain_plot(p: Plot) -> PlainPlot:
-    """Return a stored plot as the checks read it."""
+def plain_plot(p: Any) -> PlainPlot:
+    """Return a stored plot (a `Plot` or a row of its table) as the checks read it."""
     return PlainPlot(
         id=p.key,
         farm=p.site_key,
@@ -112,8 +111,8 @@ def plain_plot(p: Plot) -> PlainPlot:
     )
 
 
-def plain_record(r: EvidenceRecord) -> PlainRecord:
-    """Return a stored evidence record as the checks read it."""
+def plain_record(r: Any) -> PlainRecord:
+    """Return a stored record (an `EvidenceRecord` or a row of its table) as checks read it."""
     return PlainRecord(
         id=r.key,
         kind=r.kind,
@@ -129,6 +128,22 @@ def plain_record(r: EvidenceRecord) -> PlainRecord:
 
 _CHUNK = 1000
 _NAMING_ROLES = (EPC, IO)
+# What the trace reads of an event (not the raw JSON): rows, not ORM objects, for speed.
+_EVENT_COLUMNS = (
+    EpcisEvent.id,
+    EpcisEvent.event_id,
+    EpcisEvent.event_hash,
+    EpcisEvent.event_type,
+    EpcisEvent.event_time,
+    EpcisEvent.biz_step,
+    EpcisEvent.action,
+    EpcisEvent.biz_location,
+    EpcisEvent.read_point,
+    EpcisEvent.inputs,
+    EpcisEvent.outputs,
+    EpcisEvent.quantities,
+    EpcisEvent.parsed,
+)
 
 
 def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
@@ -137,53 +152,56 @@ def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
         yield items[start : start + _CHUNK]
 
 
-def _events_by_id(session: Session, ids: Iterable[int]) -> list[EpcisEvent]:
+def _ids_naming(
+    session: Session, brand_id: int, identifiers: set[str], roles: tuple[str, ...]
+) -> set[int]:
+    """Return the ids of events naming one of `identifiers` in one of `roles`."""
+    ids: set[int] = set()
+    for chunk in _chunks(identifiers):
+        ids.update(
+            session.scalars(
+                select(EventIdentifier.event_id).where(
+                    EventIdentifier.brand_id == brand_id,
+                    EventIdentifier.identifier.in_(chunk),
+                    EventIdentifier.role.in_(roles),
+                )
+            )
+        )
+    return ids
+
+
+def _event_rows(session: Session, ids: set[int]) -> list[Any]:
     return [
         row
         for chunk in _chunks(ids)
-        for row in session.scalars(select(EpcisEvent).where(EpcisEvent.id.in_(chunk)))
+        for row in session.execute(select(*_EVENT_COLUMNS).where(EpcisEvent.id.in_(chunk)))
     ]
-
-
-def _naming(session: Session, brand_id: int, classes: set[str]) -> dict[int, set[str]]:
-    """Return event id -> which of `classes` it names (one indexed query per chunk)."""
-    found: dict[int, set[str]] = defaultdict(set)
-    for chunk in _chunks(classes):
-        rows = session.execute(
-            select(EventIdentifier.event_id, EventIdentifier.identifier).where(
-                EventIdentifier.brand_id == brand_id,
-                EventIdentifier.identifier.in_(chunk),
-                EventIdentifier.role.in_(_NAMING_ROLES),
-            )
-        )
-        for event_id, identifier in rows:
-            found[event_id].add(identifier)
-    return found
 
 
 def _trace_events(
     session: Session, brand_id: int, root: str, tracked: Callable[[str], bool]
-) -> dict[int, EpcisEvent]:
+) -> dict[int, Any]:
     """Return the events naming the classes upstream of `root`, level by level.
 
-    From the batch's class, each round fetches the events naming the new classes; the
-    transformations among them that output one of those classes bring their tracked inputs
-    into the next round: the classes `workers.trace` walks, and every event naming them.
+    From the batch's class, each round finds the events naming the new classes (and reads
+    those not read yet); the transformations among them that output one of those classes
+    bring their tracked inputs into the next round: the classes `workers.trace` walks, and
+    every event naming them.
     """
-    events: dict[int, EpcisEvent] = {}
+    events: dict[int, Any] = {}
     seen: set[str] = set()
     frontier = {root}
     while frontier:
         seen |= frontier
-        naming = _naming(session, brand_id, frontier)
-        for row in _events_by_id(session, naming.keys() - events.keys()):
+        ids = _ids_naming(session, brand_id, frontier, _NAMING_ROLES)
+        for row in _event_rows(session, ids - events.keys()):
             events[row.id] = row
         upstream: set[str] = set()
-        for event_id, classes in naming.items():
+        for event_id in ids:
             row = events[event_id]
             if row.event_type != "TransformationEvent":
                 continue
-            if classes & {q["epc_class"] for q in row.outputs or []}:
+            if any(q["epc_class"] in frontier for q in row.outputs or []):
                 upstream.update(q["epc_class"] for q in row.inputs or [] if tracked(q["epc_class"]))
         frontier = upstream - seen
     return events
@@ -191,89 +209,65 @@ def _trace_events(
 
 def _farm_creations(
     session: Session, brand_id: int, locations: set[str], known: set[int]
-) -> list[EpcisEvent]:
-    """Return the ObjectEvents at `locations` (farms): their other harvests count for yields."""
-    ids: set[int] = set()
-    for chunk in _chunks({base_location(loc) for loc in locations}):
-        ids.update(
-            session.scalars(
-                select(EventIdentifier.event_id).where(
-                    EventIdentifier.brand_id == brand_id,
-                    EventIdentifier.identifier.in_(chunk),
-                    EventIdentifier.role == PLACE,
-                )
-            )
-        )
-    rows = _events_by_id(session, ids - known)
-    return [row for row in rows if row.event_type == "ObjectEvent"]
+) -> list[Any]:
+    """Return the ObjectEvents at `locations` (farms) not in `known`: other harvests count."""
+    places = {base_location(loc) for loc in locations}
+    ids = _ids_naming(session, brand_id, places, (PLACE,)) - known
+    return [row for row in _event_rows(session, ids) if row.event_type == "ObjectEvent"]
 
 
-def _sites_at(session: Session, brand_id: int, locations: set[str]) -> dict[str, Site]:
-    wanted = locations | {base_location(loc) for loc in locations}
-    return {
-        site.key: site
-        for chunk in _chunks(wanted)
-        for site in session.scalars(
-            select(Site).where(Site.brand_id == brand_id, Site.location_id.in_(chunk))
-        )
-    }
-
-
-def _sites_by_key(session: Session, brand_id: int, keys: set[str]) -> list[Site]:
+def _rows(session: Session, table: Any, condition: Any, column: Any, keys: set[str]) -> list[Any]:
+    """Return the rows of `table` meeting `condition` whose `column` is among `keys`."""
     return [
-        site
+        row
         for chunk in _chunks(keys)
-        for site in session.scalars(
-            select(Site).where(Site.brand_id == brand_id, Site.key.in_(chunk))
-        )
+        for row in session.execute(select(*table.c).where(condition, column.in_(chunk)))
     ]
 
 
-def _plots_near(session: Session, brand_id: int, sites: set[str]) -> dict[str, Plot]:
+def _sites_at(session: Session, brand_id: int, locations: set[str]) -> dict[str, Any]:
+    wanted = locations | {base_location(loc) for loc in locations}
+    rows = _rows(session, Site.__table__, Site.brand_id == brand_id, Site.location_id, wanted)
+    return {row.key: row for row in rows}
+
+
+def _plots_near(session: Session, brand_id: int, sites: set[str]) -> dict[str, Any]:
     """Return the sites' plots and every plot whose bounding box meets theirs (for overlaps)."""
-    plots = {
-        plot.key: plot
-        for chunk in _chunks(sites)
-        for plot in session.scalars(
-            select(Plot).where(Plot.brand_id == brand_id, Plot.site_key.in_(chunk))
-        )
-    }
-    boxes = [p for p in plots.values() if p.min_lon is not None]
+    table = Plot.__table__
+    mine = _rows(session, table, Plot.brand_id == brand_id, Plot.site_key, sites)
+    plots = {row.key: row for row in mine}
+    boxes = [p for p in mine if p.min_lon is not None]
     if boxes:
-        near = select(Plot).where(
+        near = select(*table.c).where(
             Plot.brand_id == brand_id,
-            Plot.min_lon <= max(p.max_lon or 0.0 for p in boxes),
-            Plot.max_lon >= min(p.min_lon or 0.0 for p in boxes),
-            Plot.min_lat <= max(p.max_lat or 0.0 for p in boxes),
-            Plot.max_lat >= min(p.min_lat or 0.0 for p in boxes),
+            Plot.min_lon <= max(p.max_lon for p in boxes),
+            Plot.max_lon >= min(p.min_lon for p in boxes),
+            Plot.min_lat <= max(p.max_lat for p in boxes),
+            Plot.max_lat >= min(p.min_lat for p in boxes),
         )
-        for plot in session.scalars(near):
-            plots.setdefault(plot.key, plot)
+        for row in session.execute(near):
+            plots.setdefault(row.key, row)
     return plots
 
 
 def _records_about(
     session: Session, brand_id: int, sites: set[str], plots: set[str]
-) -> dict[int, EvidenceRecord]:
+) -> dict[int, Any]:
     """Return the records about `sites` or `plots`, and those about neither kind of subject."""
-    about = EvidenceRecord.brand_id == brand_id
-    queries = [
-        select(EvidenceRecord).where(about, EvidenceRecord.subject_type.not_in(("plot", "site")))
-    ]
-    for chunk in _chunks(sites):
-        queries.append(
-            select(EvidenceRecord).where(
-                about, EvidenceRecord.subject_type == "site", EvidenceRecord.subject_key.in_(chunk)
-            )
-        )
-        queries.append(select(EvidenceRecord).where(about, EvidenceRecord.about_site.in_(chunk)))
-    for chunk in _chunks(plots):
-        queries.append(
-            select(EvidenceRecord).where(
-                about, EvidenceRecord.subject_type == "plot", EvidenceRecord.subject_key.in_(chunk)
-            )
-        )
-    return {record.id: record for query in queries for record in session.scalars(query)}
+    table = EvidenceRecord.__table__
+    of_brand = EvidenceRecord.brand_id == brand_id
+    kind = EvidenceRecord.subject_type
+    rows: list[Any] = []
+    # Subjects other than plots and sites (batches, ...): three index ranges around the two
+    # kinds, not a NOT IN that would read every record of the brand for every batch.
+    for other in (kind < "plot", and_(kind > "plot", kind < "site"), kind > "site"):
+        rows += session.execute(select(*table.c).where(of_brand, other))
+    about_site = and_(of_brand, EvidenceRecord.subject_type == "site")
+    about_plot = and_(of_brand, EvidenceRecord.subject_type == "plot")
+    rows += _rows(session, table, about_site, EvidenceRecord.subject_key, sites)
+    rows += _rows(session, table, of_brand, EvidenceRecord.about_site, sites)
+    rows += _rows(session, table, about_plot, EvidenceRecord.subject_key, plots)
+    return {row.id: row for row in rows}
 
 
 def _materials(settings: dict[str, Any], locale: str) -> tuple[Material, ...]:
@@ -319,7 +313,8 @@ def load_batch_inputs(session: Session, batch: Batch, as_of: date | None = None)
     named_plot_ids = {p for e in trace_events if is_creation(e) for p in named_plots(e)}
     records = _records_about(session, brand.id, set(sites), set(plots) | named_plot_ids)
     named_sites = {r.about_site for r in records.values() if r.about_site} - sites.keys()
-    for site in _sites_by_key(session, brand.id, named_sites):
+    of_brand = Site.brand_id == brand.id
+    for site in _rows(session, Site.__table__, of_brand, Site.key, named_sites):
         sites[site.key] = site
     return BatchInputs(
         batch_class=root,
@@ -362,17 +357,30 @@ def load_scene_input(
     brand: Brand = batch.product.brand
     chapters_cfg = chapter_layout(brand, story)
     chapter_of_kind = {kind: c["key"] for c in chapters_cfg for kind in c.get("site_kinds", [])}
-    all_sites = {s.key: s for s in session.scalars(select(Site).where(Site.brand_id == brand.id))}
-    order: list[str] = []
+    # The journey's sites in the order goods reached them (a dict keeps first arrivals).
+    order: dict[str, None] = {}
     for step in report.get("trace", {}).get("journey", []):
-        key = step.get("site")
-        if key in all_sites and key not in order:
-            order.append(key)
-    journey_sites = [all_sites[k] for k in order]
+        if step.get("site"):
+            order.setdefault(step["site"], None)
+    found = {
+        site.key: site
+        for chunk in _chunks(order)
+        for site in session.scalars(
+            select(Site).where(Site.brand_id == brand.id, Site.key.in_(chunk))
+        )
+    }
+    journey_sites = [found[k] for k in order if k in found]
     farm_keys = {s.key for s in journey_sites if s.kind == "farm"}
-    plots = session.scalars(
-        select(Plot).where(Plot.brand_id == brand.id, Plot.site_key.in_(farm_keys))
-    ).all()
+    plots = sorted(
+        (
+            plot
+            for chunk in _chunks(farm_keys)
+            for plot in session.scalars(
+                select(Plot).where(Plot.brand_id == brand.id, Plot.site_key.in_(chunk))
+            )
+        ),
+        key=lambda plot: plot.id,
+    )
     plot_status: dict[str, str] = {}
     for check in report.get("checks", []):
         if check.get("key") == "deforestation":

@@ -139,9 +139,12 @@ def lot_class(gtin: str, lot: str) -> str:
     return _dl(("01", gtin14(gtin)), ("10", lot))
 
 
+_GTIN_IN = re.compile(re.escape(CANONICAL_HOST) + r"/01/(\d{14})(?:/|$)")
+
+
 def gtin_of(canonical: str) -> str | None:
     """Return the GTIN-14 inside a canonical class or instance identifier, if any."""
-    match = re.match(re.escape(CANONICAL_HOST) + r"/01/(\d{14})(?:/|$)", canonical)
+    match = _GTIN_IN.match(canonical)
     return match.group(1) if match else None
 
 

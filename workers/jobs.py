@@ -20,6 +20,7 @@ from server.redaction import SiteInfo, redact_report
 from server.snapshots import site_tilesets
 from workers.batch_data import load_batch_inputs, load_scene_input
 from workers.evidence.report import build_report
+from workers.gc_pause import gc_paused
 from workers.runner import BuildContext, run_build
 from workers.scene import build_scene as compose_scene
 from workers.scene import countries_of
@@ -56,9 +57,11 @@ def build_scene(batch_id: int) -> dict[str, str]:
 
 def _evidence_steps(ctx: BuildContext) -> dict[str, str]:
     ctx.step("load", 0.1)
-    inputs = load_batch_inputs(ctx.session, ctx.batch)
+    with gc_paused():
+        inputs = load_batch_inputs(ctx.session, ctx.batch)
     ctx.step("trace", 0.4)
-    report = build_report(inputs)
+    with gc_paused():
+        report = build_report(inputs)
     ctx.step("publish", 0.9)
     # The full report is for the brand and its auditors: stored without a public blob row.
     full = ctx.put_json(report, public=False)

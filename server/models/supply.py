@@ -38,13 +38,14 @@ class Plot(Base):
     """A farm's plot with its GeoJSON geometry and declared area.
 
     The bounding box is kept from the geometry so that plots near a batch's plots (the ones
-    an overlap check must compare) are found by an indexed range query.
+    an overlap check must compare) are found by an indexed range query; the index holds the
+    whole box, so the range on one axis is filtered on the other without reading rows.
     """
 
     __tablename__ = "plots"
     __table_args__ = (
         UniqueConstraint("brand_id", "key"),
-        Index("ix_plots_bbox", "brand_id", "min_lon", "max_lon"),
+        Index("ix_plots_bbox", "brand_id", "min_lon", "max_lon", "min_lat", "max_lat"),
         Index("ix_plots_farm", "brand_id", "site_key"),
     )
 

@@ -2,41 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from flask import Flask
 from sqlalchemy import event, select
 
 from server.db import db
-from server.models import Batch, Brand, EpcisEvent, EvidenceRecord, Plot, Site
-from workers.batch_data import (
-    load_batch_inputs,
-    plain_event,
-    plain_plot,
-    plain_record,
-    plain_site,
-)
-from workers.evidence.inputs import BatchInputs
+from server.models import Batch, Brand, EpcisEvent
+from tests.conftest import whole_brand_inputs
+from workers.batch_data import load_batch_inputs
 from workers.evidence.report import build_report
-
-
-def _whole_brand(inputs: BatchInputs, brand_id: int) -> BatchInputs:
-    """Return `inputs` with every event, site, plot and record of the brand instead."""
-    session = db.session
-    of_brand = {
-        model: list(session.scalars(select(model).where(model.brand_id == brand_id)))
-        for model in (EpcisEvent, Site, Plot, EvidenceRecord)
-    }
-    events = sorted(of_brand[EpcisEvent], key=lambda e: (e.event_time, e.id))
-    return dataclasses.replace(
-        inputs,
-        events=tuple(plain_event(e) for e in events),
-        sites=tuple(plain_site(s) for s in sorted(of_brand[Site], key=lambda s: s.id)),
-        plots=tuple(plain_plot(p) for p in sorted(of_brand[Plot], key=lambda p: p.id)),
-        evidence=tuple(
-            plain_record(r) for r in sorted(of_brand[EvidenceRecord], key=lambda r: r.id)
-        ),
-    )
 
 
 def test_every_demo_batch_reports_as_with_the_whole_brand_loaded(app: Flask) -> None:
@@ -48,7 +21,7 @@ def test_every_demo_batch_reports_as_with_the_whole_brand_loaded(app: Flask) -> 
         smaller = 0
         for batch in batches:
             inputs = load_batch_inputs(db.session, batch)
-            whole = _whole_brand(inputs, brand.id)
+            whole = whole_brand_inputs(inputs, brand.id)
             assert build_report(inputs) == build_report(whole), batch.lot
             smaller += len(inputs.events) < total
         # Each batch reads its own part of the chain, not every event of the brand.

@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 STATUSES = ("ok", "unknown", "warn", "fail")
@@ -32,19 +33,57 @@ def threshold_status(value: float, ok_at: float, warn_at: float) -> str:
     return "warn" if value + 1e-9 >= warn_at else "fail"
 
 
+_AS_IS = frozenset({str, int, bool, type(None)})
+
+
+def _plain_float(value: float) -> float | None:
+    if math.isnan(value) or math.isinf(value):
+        return None
+    rounded = round(value, 6)
+    return 0.0 if rounded == 0 else rounded
+
+
+@lru_cache(maxsize=4096)
+def _text_keys_sorted(keys: tuple[Any, ...]) -> tuple[str, ...] | None:
+    """Return `keys` sorted if all are text, else None (reports repeat a few key sets)."""
+    return tuple(sorted(keys)) if all(type(k) is str for k in keys) else None
+
+
 def plain(value: Any) -> Any:
-    """Return `value` as JSON-ready data: dates as ISO text, floats rounded to 6 places."""
+    """Return `value` as JSON-ready data: dates as ISO text, floats rounded to 6 places.
+
+    Dict keys are sorted by their text. Reports hold one row per event, farm and plot, so
+    the exact built-in types take a fast path (no call for scalars inside containers);
+    subclasses and other types take the general one, with the same results.
+    """
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    if kind is float:
+        return _plain_float(value)
+    if kind is datetime or kind is date:
+        return value.isoformat()
+    if kind is dict:
+        keys = _text_keys_sorted(tuple(value))
+        if keys is None:
+            return {str(k): plain(value[k]) for k in sorted(value, key=str)}
+        return {k: (v if type(v) in _AS_IS else plain(v)) for k in keys for v in (value[k],)}
+    if kind is list or kind is tuple:
+        if all(type(v) is str for v in value):  # id lists, the bulk of a report: no recursion
+            return list(value)
+        return [v if type(v) in _AS_IS else plain(v) for v in value]
+    return _plain_other(value)
+
+
+def _plain_other(value: Any) -> Any:
     if value is None or isinstance(value, (str, bool, int)):
         return value
     if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            return None
-        rounded = round(value, 6)
-        return 0.0 if rounded == 0 else rounded
+        return _plain_float(value)
     if isinstance(value, dict):
         return {str(k): plain(value[k]) for k in sorted(value, key=str)}
     if isinstance(value, (list, tuple)):
-        if all(type(v) is str for v in value):  # id lists, the bulk of a report: no recursion
+        if all(type(v) is str for v in value):
             return list(value)
         return [plain(v) for v in value]
     if isinstance(value, (date, datetime)):

@@ -142,7 +142,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("min_lat", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("max_lon", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("max_lat", sa.Float(), nullable=True))
-        batch_op.create_index("ix_plots_bbox", ["brand_id", "min_lon", "max_lon"], unique=False)
+        batch_op.create_index(
+            "ix_plots_bbox",
+            ["brand_id", "min_lon", "max_lon", "min_lat", "max_lat"],
+            unique=False,
+        )
         batch_op.create_index("ix_plots_farm", ["brand_id", "site_key"], unique=False)
     _backfill()
 

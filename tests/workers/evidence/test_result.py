@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
-from workers.evidence.result import CheckResult, threshold_status, worst
+from workers.evidence.result import CheckResult, plain, threshold_status, worst
 
 
 def test_worst_ranks_found_problems_over_missing_evidence() -> None:
@@ -52,3 +52,24 @@ def test_bad_status_and_uncertainty_are_refused() -> None:
         CheckResult("k", "great", None, None, "how")
     with pytest.raises(ValueError, match="uncertainty"):
         CheckResult("k", "ok", None, None, "how", uncertainty=(2.0, 1.0))
+
+
+class _Name(str):
+    """A str subclass: takes the general path of `plain`."""
+
+
+def test_plain_gives_json_ready_data_for_every_kind_of_value() -> None:
+    value = {
+        "b": [1, 2.0000004, float("nan"), None, True, date(2025, 1, 2)],
+        "a": {2: "two", 10: ("x", "y"), "k": {frozenset({3, 1})}},
+        _Name("c"): (-0.0000001, datetime(2025, 1, 2, 3, 4, tzinfo=UTC)),
+        "d": [{"z": 1e-7, "y": [float("inf")]}, _Name("n")],
+    }
+    assert plain(value) == {
+        "a": {"10": ["x", "y"], "2": "two", "k": [[1, 3]]},
+        "b": [1, 2.0, None, None, True, "2025-01-02"],
+        "c": [0.0, "2025-01-02T03:04:00+00:00"],
+        "d": [{"y": [None], "z": 0.0}, "n"],
+    }
+    assert list(plain(value)) == ["a", "b", "c", "d"]
+    assert list(plain(value)["a"]) == ["10", "2", "k"]
