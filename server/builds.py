@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 import socket
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
@@ -35,6 +37,7 @@ from server.models import Batch, Brand, Build, StoryVersion
 # evidence-3 / scene-3: public outputs follow the brand's disclosure policy.
 CODE_VERSIONS = {"evidence": "evidence-3", "scene": "scene-3"}
 KINDS = tuple(CODE_VERSIONS)
+log = logging.getLogger(__name__)
 JOB_FUNCTIONS = {"evidence": "workers.jobs.compute_evidence", "scene": "workers.jobs.build_scene"}
 JOB_TIMEOUT_SECONDS = 600
 BRAND_REBUILD_JOB = "workers.jobs.rebuild_brand"
@@ -119,15 +122,20 @@ def ensure_builds(
 ) -> dict[str, Build]:
     """Make sure every kind has a current build that is done or on its way; return them.
 
-    Builds enqueued by this call are appended to `enqueued`, if given.
+    Builds enqueued by this call are appended to `enqueued`, if given. With Redis down the
+    rows are still returned (queued, shown as being built): the next request, or a worker
+    starting (`workers.recovery`), enqueues them; a page must not fail for the queue.
     """
     result: dict[str, Build] = {}
     for kind, fingerprint in fingerprints(session, batch).items():
         row = claim_row(session, batch.id, kind, fingerprint)
-        if row.status != "done" and needs_enqueue(row, redis, lease_seconds):
-            enqueue(session, redis, row)
-            if enqueued is not None:
-                enqueued.append(row)
+        try:
+            if row.status != "done" and needs_enqueue(row, redis, lease_seconds):
+                enqueue(session, redis, row)
+                if enqueued is not None:
+                    enqueued.append(row)
+        except RedisError as exc:
+            log.warning("could not enqueue the %s build of batch %s: %s", kind, batch.id, exc)
         result[kind] = row
     return result
 
