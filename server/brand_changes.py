@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from server.broker import broker
-from server.builds import enqueue_brand_builds
+from server.builds import enqueue_brand_builds, request_brand_rebuild
 from server.models import Brand
 
 
@@ -26,3 +27,14 @@ def rebuild(session: Session, brand_id: int) -> int:
     session.refresh(brand)  # data_revision was bumped by an UPDATE, not through the object
     lease = int(current_app.config["BUILD_LEASE_SECONDS"])
     return enqueue_brand_builds(session, broker.redis, brand, lease)
+
+
+def request_rebuild(brand_id: int) -> bool:
+    """Ask for the brand's rebuilds with one coalesced job (integrator uploads come in
+    bursts); return whether a job was enqueued. With Redis down nothing is lost: the data
+    is committed, its revision bumped, and the next page request enqueues the builds."""
+    lease = int(current_app.config["BUILD_LEASE_SECONDS"])
+    try:
+        return request_brand_rebuild(broker.redis, brand_id, lease)
+    except RedisError:
+        return False

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import select
 
 from server.blobs import BlobStore, store_blob
-from server.brand_changes import bump_revision, rebuild
+from server.brand_changes import bump_revision, request_rebuild
 from server.db import db
 from server.evidence_upload import (
     MAX_DOCUMENT_BYTES,
@@ -130,7 +130,7 @@ def _store(brand: Brand, fields: EvidenceFields, data: bytes, media: str) -> Res
     session.add(record)
     bump_revision(session, brand.id)
     session.commit()
-    rebuild(session, brand.id)
+    request_rebuild(brand.id)
     return _answer(record, media, 201)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 
-from server.brand_changes import bump_revision, rebuild
+from server.brand_changes import bump_revision, request_rebuild
 from server.db import db
 from server.errors import InvalidSubmission
 from server.models import Brand, Plot, Site
@@ -85,7 +85,9 @@ def upload_plots() -> Response:
         )
     counts = _store(brand, rows)
     changed = counts["created"] + counts["updated"]
-    enqueued = rebuild(db.session, brand.id) if changed else 0
-    response = jsonify({**counts, "plots": [row.key for row in rows], "buildsEnqueued": enqueued})
+    requested = request_rebuild(brand.id) if changed else False
+    response = jsonify(
+        {**counts, "plots": [row.key for row in rows], "rebuildRequested": requested}
+    )
     response.status_code = 201 if counts["created"] else 200
     return response

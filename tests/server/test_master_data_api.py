@@ -20,8 +20,8 @@ from server.blobs import BlobStore
 from server.broker import broker
 from server.db import db
 from server.evidence_upload import MAX_DOCUMENT_BYTES
-from server.models import Blob, Brand, EvidenceRecord, Plot
-from tests.conftest import api_token
+from server.models import Blob, Brand, Build, EvidenceRecord, Plot
+from tests.conftest import api_token, work_queue
 
 X, Y = -2.104393, 6.620711
 SQUARE = [[X, Y], [-2.10311, Y], [-2.10311, 6.621982], [X, 6.621982], [X, Y]]  # ~1.99 ha
@@ -45,6 +45,14 @@ def _revision(app: Flask) -> int:
 def _queued(app: Flask) -> int:
     with app.app_context():
         return Queue("builds", connection=broker.redis).count
+
+
+def _built(app: Flask) -> int:
+    with app.app_context():
+        return int(
+            db.session.scalar(select(func.count()).select_from(Build).where(Build.status == "done"))
+            or 0
+        )
 
 
 def _plot(key: str = "plot-new-1", **changes: Any) -> dict[str, Any]:
@@ -78,7 +86,10 @@ def test_valid_plots_are_stored_and_rebuilds_enqueued(app: Flask) -> None:
     assert response.get_json()["created"] == 2
     assert _count(app, Plot) == before + 2
     assert _revision(app) == revision + 1
-    assert _queued(app) == 6  # evidence + scene of the demo's three batches
+    assert response.get_json()["rebuildRequested"] is True
+    assert _queued(app) == 1  # one coalesced job that enqueues the brand's builds
+    work_queue(app)
+    assert _queued(app) == 0 and _built(app) == 6  # evidence + scene of the three batches
     again = _post_plots(app, _collection(_plot(), point))
     assert again.status_code == 200
     assert again.get_json()["unchanged"] == 2
@@ -226,7 +237,7 @@ def test_a_pdf_is_stored_content_addressed_with_its_record(app: Flask) -> None:
     assert record.payload["status"] == "no_deforestation"
     assert str(record.valid_until) == "2027-02-10"
     assert _revision(app) == revision + 1
-    assert _queued(app) == 6
+    assert _queued(app) == 1  # one coalesced rebuild job, then the brand's builds
     same = _evidence(app)
     assert (same.status_code, same.get_json()["id"]) == (200, body["id"])
 
