@@ -17,7 +17,7 @@ from typing import Any
 from server.errors import N_, TranslatableError
 
 COLOUR_FIELDS = ("primary", "accent", "background", "text")
-DEFAULTS = {"primary": "#5b3a29", "accent": "#d9a441", "background": "#fbf7f2", "text": "#1f1a17"}
+DEFAULTS = {"primary": "#5b3a29", "accent": "#a8741c", "background": "#fbf7f2", "text": "#1f1a17"}
 WHITE = "#ffffff"
 TEXT_MIN = 4.5
 UI_MIN = 3.0

@@ -177,7 +177,7 @@ def brand_document(chain: Chain) -> dict[str, Any]:
         "default_locale": "en",
         "locales": LOCALES,
         "tagline": TAGLINE,
-        "theme": {"primary": "#5b3a29", "accent": "#d9a441", "background": "#fbf7f2"},
+        "theme": {"primary": "#5b3a29", "accent": "#a8741c", "background": "#fbf7f2"},
         "materials": materials,
         "products": products,
         "batches": chain.batches,

@@ -49,8 +49,8 @@ def _png() -> bytes:
 def test_page_shows_contrast_of_the_current_theme(studio: StudioClient) -> None:
     html = studio.get(PAGE).get_data(as_text=True)
     assert "Accent (focus ring, lines) on the background" in html
-    assert "2.11:1" in html and "fails AA" in html  # the demo accent #d9a441 on #fbf7f2
-    assert "nearest passing shade: #" in html
+    # the demo accent #a8741c on #fbf7f2 (its first colour, #d9a441, was 2.11:1 and failed)
+    assert "3.80:1" in html and "passes AA" in html and "fails AA" not in html
     assert '<label for="colour-primary">Primary colour</label>' in html
 
 
