@@ -226,6 +226,9 @@ export async function mountViewer(container, { manifestUrl, glbUrl, locale, stri
 
   return {
     startTour(tourStrings, onExit) {
+      // A tour visits the snapshots: start fetching Spark now, beside the tour's own chunk,
+      // rather than when the first snapshot stop is reached.
+      snapshots.prefetch();
       // the tour's code is its own chunk: fetched on the first tour only
       tour ??= import('./tour/tour.js').then(({ startTour }) =>
         startTour(parts, tourStrings, () => {
@@ -274,7 +277,8 @@ export async function mountViewer(container, { manifestUrl, glbUrl, locale, stri
  * @param {{scene: Scene, renderer: WebGLRenderer, camera: PerspectiveCamera,
  *   root: import('three').Object3D, size: number, container: HTMLElement}} context
  * @returns {{show(siteId: string): Promise<void>, hide(): void, update(): void,
- *   state(): import('./splats/splatLayer.js').SplatLayerState | null, stop(): void}}
+ *   state(): import('./splats/splatLayer.js').SplatLayerState | null, stop(): void,
+ *   prefetch(): void}}
  */
 function createSnapshots(manifest, { scene, renderer, camera, root, size, container }) {
   const abort = new AbortController();
@@ -282,6 +286,14 @@ function createSnapshots(manifest, { scene, renderer, camera, root, size, contai
   let layer = null;
   /** @type {string | null} */
   let current = null;
+
+  /** Fetch the splat code (Spark) ahead of the first snapshot, if there is any snapshot. */
+  const prefetch = () => {
+    if (!manifest.snapshots?.length) return;
+    import('./splats/splatLayer.js').catch(() => {
+      // a failed prefetch is retried by show()
+    });
+  };
 
   /** @param {string} siteId */
   const show = async (siteId) => {
@@ -332,6 +344,7 @@ function createSnapshots(manifest, { scene, renderer, camera, root, size, contai
 
   return {
     show,
+    prefetch,
     hide() {
       current = null;
       layer?.stop();
