@@ -15,27 +15,17 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.figures import load_baseline, print_table, save
+from bench.figures import load_baseline, median_ms, print_table, save
 
 URI = "/01/09520123100025/10/NK25-0227"
 PHONE = "Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/126.0.0.0 Mobile Safari/537.36"
 BOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
-
-
-def _median_ms(action: Callable[[], object], repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
 
 
 def _closed_port() -> int:
@@ -85,8 +75,8 @@ def measure(repeat: int, records: int) -> dict[str, float]:
         # interleaved, so that the machine's load drifts alike for both
         plain, recorded = [], []
         for _ in range(repeat):
-            plain.append(_median_ms(lambda: client.get(URI, headers=bot), 1))
-            recorded.append(_median_ms(lambda: client.get(URI, headers=phone), 1))
+            plain.append(median_ms(lambda: client.get(URI, headers=bot), 1))
+            recorded.append(median_ms(lambda: client.get(URI, headers=phone), 1))
         figures["page, not recorded (bot) (ms)"] = statistics.median(plain)
         figures["page, recorded (ms)"] = statistics.median(recorded)
         item = RecordInput(
@@ -100,7 +90,7 @@ def measure(repeat: int, records: int) -> dict[str, float]:
             PHONE,
         )
         rec = recorder(app)
-        figures["record() alone (ms)"] = _median_ms(lambda: rec.record(item), repeat * 5)
+        figures["record() alone (ms)"] = median_ms(lambda: rec.record(item), repeat * 5)
 
         down_settings = dict(settings, REDIS_URL=f"redis://127.0.0.1:{_closed_port()}/0")
         down = create_app(down_settings)
@@ -109,7 +99,7 @@ def measure(repeat: int, records: int) -> dict[str, float]:
         start = time.perf_counter()
         down_client.get(URI, headers=phone)  # the failing attempt (connection refused)
         figures["page, Redis down, first (ms)"] = (time.perf_counter() - start) * 1000
-        figures["page, Redis down, paused (ms)"] = _median_ms(
+        figures["page, Redis down, paused (ms)"] = median_ms(
             lambda: down_client.get(URI, headers=phone), repeat
         )
 
@@ -155,11 +145,11 @@ def measure(repeat: int, records: int) -> dict[str, float]:
         token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
         login = {"email": "bench@nkabom.example", "password": "bench-password-2026"}
         studio.post("/studio/login", data=dict(login, csrf_token=token))
-        figures["dashboard, 30 days (ms)"] = _median_ms(
+        figures["dashboard, 30 days (ms)"] = median_ms(
             lambda: studio.get("/studio/nkabom/analytics"), max(repeat // 10, 5)
         )
         csv = studio.get("/studio/nkabom/analytics.csv").data
-        figures["CSV export, 30 days (ms)"] = _median_ms(
+        figures["CSV export, 30 days (ms)"] = median_ms(
             lambda: studio.get("/studio/nkabom/analytics.csv"), max(repeat // 10, 5)
         )
         figures["CSV export (bytes)"] = float(len(csv))
