@@ -164,7 +164,7 @@ def create_user_command(email: str, brand_slug: str, role: str) -> None:
 @main.command("demo-snapshots")
 @click.option("--brand", "brand_slug", default=None, help="Brand slug; default DEFAULT_BRAND.")
 def demo_snapshots_command(brand_slug: str | None) -> None:
-    """Give the brand's first farm, fermentary and factory a synthetic snapshot to tile."""
+    """Give the brand's first site of each kind a synthetic snapshot to tile."""
     from flask import current_app
 
     from server.blobs import BlobStore
@@ -185,6 +185,19 @@ def demo_snapshots_command(brand_slug: str | None) -> None:
     for r in results:
         state = "enqueued for tiling" if r.created else "already there"
         click.echo(f"{r.site} ({r.kind}): snapshot {r.snapshot} {state}")
+
+
+def _demo_snapshots(app: Flask, slug: str) -> None:
+    """Give a freshly loaded demo brand its synthetic snapshots (tiled by the worker)."""
+    from server.blobs import BlobStore
+    from server.broker import broker
+    from server.db import db
+    from server.demo_snapshots import add_demo_snapshots
+    from server.snapshots import SnapshotLimits
+
+    store, limits = BlobStore(app.config["BLOB_PATH"]), SnapshotLimits.from_config(app.config)
+    results = add_demo_snapshots(db.session, store, broker.redis, slug, limits)
+    click.echo(f"{len(results)} demo snapshots enqueued for tiling (the 3D tour shows them)")
 
 
 @main.command("worker")
@@ -235,6 +248,7 @@ def run_command(host: str, port: int, web_workers: int) -> None:
         pack = Path(app.config["BRANDS_PATH"]) / app.config["DEFAULT_BRAND"]
         slug, _ = _load(app, pack)
         click.echo(f"loaded demo brand {slug}")
+        _demo_snapshots(app, slug)
     env = dict(
         os.environ,
         REDIS_URL=app.config["REDIS_URL"],

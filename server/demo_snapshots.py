@@ -1,7 +1,7 @@
 """Demo reality snapshots for a brand's sites, pushed through the real ingest path.
 
-One synthetic capture per scene kind — the first farm, the first fermentary, the first
-factory — built by `workers.splats.demo`, encoded as a real upload would be (the farm as
+One synthetic capture per scene kind — the first farm, cooperative, fermentary, warehouse,
+port and factory — built by `workers.splats.demo`, encoded as a real upload would be (the farm as
 an RDF 3DGS PLY, the others as SPZ) and handed to `ingest_snapshot` like an API upload.
 """
 

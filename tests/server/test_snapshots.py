@@ -265,11 +265,18 @@ def test_demo_snapshots_go_through_ingest_and_tiling(sqlite_app: Flask) -> None:
     result = runner.invoke(main, ["demo-snapshots", "--brand", "nkabom"])
     assert result.exit_code == 0, result.output
     assert "farm-01 (farm)" in result.output and "factory-1 (factory)" in result.output
-    assert result.output.count("enqueued") == 3
+    assert result.output.count("enqueued") == 6  # one per kind of site on the journey
     _work(sqlite_app)
     with sqlite_app.app_context():
         rows = db.session.scalars(select(Snapshot)).all()
-        assert sorted(r.site_key for r in rows) == ["factory-1", "farm-01", "fermentary-1"]
+        assert sorted(r.site_key for r in rows) == [
+            "coop-1",
+            "factory-1",
+            "farm-01",
+            "fermentary-1",
+            "port-1",
+            "warehouse-1",
+        ]
         assert {r.status for r in rows} == {"done"}
         assert {r.format for r in rows} == {"ply", "spz"}
         assert all(r.splat_count <= MAX_SPLATS for r in rows)
@@ -278,7 +285,7 @@ def test_demo_snapshots_go_through_ingest_and_tiling(sqlite_app: Flask) -> None:
             doc = json.loads(BlobStore(sqlite_app.config["BLOB_PATH"]).get(row.tileset_sha256))
             assert doc["root"]["splats"] <= doc["splats"] // 4 + 1
     again = runner.invoke(main, ["demo-snapshots"])
-    assert again.output.count("already there") == 3
+    assert again.output.count("already there") == 6
     missing = runner.invoke(main, ["demo-snapshots", "--brand", "nope"])
     assert missing.exit_code != 0 and "nope" in missing.output
 

@@ -1,7 +1,8 @@
 """Demo reality snapshots without downloads: small trimesh scenes sampled into Gaussians.
 
 Each scene is a list of coloured meshes in metres, z up (trimesh's habit): a cocoa farm
-plot, a fermentary and a factory hall. Their surfaces are sampled into flat Gaussians —
+plot, a cooperative's buying shed, a fermentary, a port warehouse, a quay and a factory
+hall. Their surfaces are sampled into flat Gaussians —
 colour by part, size from the sample spacing, thin along the face normal — and turned
 into the RUB frame (y up) that SPZ and three.js use. Seeded: the same call gives the same
 splats, so the demo captures (and their blobs) are the same on every machine.
@@ -119,9 +120,79 @@ def factory_scene(rng: np.random.Generator) -> list[Part]:
     return parts
 
 
+def _sacks(
+    rng: np.random.Generator, x0: float, y0: float, rows: int, cols: int, layers: int
+) -> list[Part]:
+    """Return a stack of jute cocoa sacks (~64 kg each) starting at (x0, y0)."""
+    parts = []
+    for layer in range(layers):
+        for i in range(rows):
+            for j in range(cols):
+                sack = trimesh.creation.icosphere(subdivisions=1, radius=0.5)
+                sack.apply_scale((0.9, 0.55, 0.32))
+                x = x0 + i * 0.85 + rng.uniform(-0.05, 0.05)
+                y = y0 + j * 0.6 + rng.uniform(-0.05, 0.05)
+                parts.append(Part(_at(sack, x, y, 0.17 + layer * 0.3), (0.62, 0.5, 0.32), 1.2))
+    return parts
+
+
+def cooperative_scene(rng: np.random.Generator) -> list[Part]:
+    """Return a cooperative's buying shed: floor, a lean-to roof, scales and stacked sacks."""
+    parts = [Part(_box(12, 8, 0.1, 0, 0, -0.1), (0.5, 0.45, 0.38), 0.35)]
+    roof = _box(12.5, 8.5, 0.06, 0, 0, 0)
+    roof.apply_transform(trimesh.transformations.rotation_matrix(0.1, (1, 0, 0)))
+    parts.append(Part(_at(roof, 0, 0, 3.0), (0.55, 0.56, 0.58), 0.3))
+    for x in (-6.0, 0.0, 6.0):
+        for y in (-4.0, 4.0):
+            parts.append(Part(_post(0.09, 3.0 + 0.4 * np.sign(y), x, y), (0.4, 0.3, 0.2)))
+    parts.append(Part(_box(1.0, 0.8, 0.9, 3.5, -2.0, 0), (0.3, 0.32, 0.35), 1.5))  # the scale
+    parts.append(Part(_box(0.8, 0.6, 0.05, 3.5, -2.0, 0.9), (0.75, 0.75, 0.7), 2.0))
+    parts.extend(_sacks(rng, -4.5, -2.5, 4, 5, 3))
+    return parts
+
+
+def warehouse_scene(rng: np.random.Generator) -> list[Part]:
+    """Return a port warehouse bay: floor, two walls, pallets of sacks, a forklift."""
+    parts = [Part(_box(20, 12, 0.1, 0, 0, -0.1), (0.42, 0.43, 0.45), 0.25)]
+    parts.append(Part(_box(20, 0.2, 6, 0, 6, 0), (0.78, 0.74, 0.66), 0.15))
+    parts.append(Part(_box(0.2, 12, 6, -10, 0, 0), (0.78, 0.74, 0.66), 0.15))
+    for i in range(3):
+        for j in range(2):
+            x, y = -7.5 + i * 5.0, -1.0 + j * 4.0
+            parts.append(Part(_box(3.4, 2.8, 0.15, x + 1.3, y + 1.1, 0), (0.5, 0.36, 0.2)))
+            parts.extend(_sacks(rng, x, y, 4, 4, 2 + (i + j) % 2))
+    parts.append(Part(_box(1.2, 2.2, 1.4, 7.0, -3.0, 0), (0.9, 0.65, 0.1), 1.5))  # forklift
+    parts.append(Part(_post(0.05, 2.6, 7.4, -1.8), (0.2, 0.2, 0.2)))
+    return parts
+
+
+def port_scene(rng: np.random.Generator) -> list[Part]:
+    """Return a quay: apron, water's edge, stacked containers and a ship-to-shore crane."""
+    parts = [Part(_box(30, 14, 0.1, 0, 0, -0.1), (0.5, 0.5, 0.5), 0.2)]
+    parts.append(Part(_box(30, 8, 0.05, 0, -11, -0.6), (0.12, 0.25, 0.35), 0.15))  # water
+    colours = [(0.7, 0.2, 0.15), (0.15, 0.35, 0.6), (0.2, 0.5, 0.3), (0.8, 0.6, 0.15)]
+    for i in range(5):
+        for j in range(2):
+            for layer in range(1 + int(rng.integers(0, 3))):
+                colour = colours[int(rng.integers(0, len(colours)))]
+                parts.append(
+                    Part(_box(6.0, 2.4, 2.5, -12 + i * 6.2, 2 + j * 2.6, layer * 2.6), colour, 0.8)
+                )
+    for x in (-4.0, 4.0):  # the crane's legs and boom
+        for y in (-5.0, -1.0):
+            parts.append(Part(_post(0.3, 14, x, y), (0.85, 0.3, 0.1), 0.6))
+    parts.append(Part(_box(10, 1.0, 1.0, 0, -3.0, 14), (0.85, 0.3, 0.1), 0.6))
+    parts.append(Part(_box(1.2, 16, 0.8, 0, -6.0, 15), (0.85, 0.3, 0.1), 0.6))
+    return parts
+
+
+# One scene per kind of site on a cocoa journey; warehouse and port are the shipping stops.
 SCENES: dict[str, Callable[[np.random.Generator], list[Part]]] = {
     "farm": farm_scene,
+    "cooperative": cooperative_scene,
     "fermentary": fermentary_scene,
+    "warehouse": warehouse_scene,
+    "port": port_scene,
     "factory": factory_scene,
 }
 
