@@ -187,8 +187,8 @@ def request_brand_rebuild(redis: Redis, brand_id: int, lease_seconds: int) -> bo
 
 def needs_enqueue(row: Build, redis: Redis, lease_seconds: int) -> bool:
     """Tell whether a build that is not done has nobody working on it."""
-    if row.job_id is None:
-        return True
+    if row.job_id is None or row.status == "retired":
+        return True  # never enqueued, or superseded and its outputs retired: build it again
     if row.status == "failed":
         return False  # a failed build is shown as failed; a data change makes a new one
     if row.status == "running":

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from server.blobs import BlobStore, store_blob
 from server.broker import broker
+from server.build_retirement import retire_superseded
 from server.builds import (
     build_state,
     claim_row,
@@ -125,5 +126,7 @@ def run_build(batch_id: int, kind: str, steps: StepFunction) -> dict[str, str]:
     row.status, row.progress, row.step = "done", 1.0, "done"
     row.finished_at = datetime.now(UTC)
     session.commit()  # the one pointer flip that publishes the build
+    retire_superseded(session, batch_id, kind, row.id)
+    session.commit()
     publish_progress(broker.redis, batch_id, build_state(row, kind))
     return outputs

@@ -169,7 +169,7 @@ def warehouse_scene(rng: np.random.Generator) -> list[Part]:
 def port_scene(rng: np.random.Generator) -> list[Part]:
     """Return a quay: apron, water's edge, stacked containers and a ship-to-shore crane."""
     parts = [Part(_box(30, 14, 0.1, 0, 0, -0.1), (0.5, 0.5, 0.5), 0.2)]
-    parts.append(Part(_box(30, 8, 0.05, 0, -11, -0.6), (0.12, 0.25, 0.35), 0.15))  # water
+    parts.append(Part(_box(30, 8, 0.05, 0, -11, -0.15), (0.12, 0.25, 0.35), 0.15))  # water
     colours = [(0.7, 0.2, 0.15), (0.15, 0.35, 0.6), (0.2, 0.5, 0.3), (0.8, 0.6, 0.15)]
     for i in range(5):
         for j in range(2):
