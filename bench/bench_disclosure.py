@@ -22,8 +22,8 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a file: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_evidence import _median_seconds, synthetic_inputs
-from bench.figures import load_baseline, print_table, save
+from bench.figures import load_baseline, median_seconds, print_table, save
+from bench.synthetic_chain import ChainSize, batch_inputs
 from server.disclosure import DEFAULT_POLICY, DisclosurePolicy, snap
 from server.redaction import SiteInfo, redact_report
 from server.theme_files import sanitise_svg
@@ -44,7 +44,8 @@ def _svg(paths: int) -> bytes:
 
 def measure(farms: int, repeat: int) -> dict[str, float]:
     """Return median seconds per stage, and the sizes they worked on."""
-    inputs = synthetic_inputs(farms)
+    # batch 0 of the synthetic chain, as bench_evidence and bench_scale build it
+    inputs = batch_inputs(ChainSize(farms, farms * 43, batches=1, big_batch_farms=farms))
     report = build_report(inputs)
     # Names unlike keys, as real farm names are, so the name scrub has work to do.
     sites = [
@@ -52,24 +53,24 @@ def measure(farms: int, repeat: int) -> dict[str, float]:
     ]
     figures = {
         # For scale: what the evidence build spends before redaction.
-        "build_report": _median_seconds(lambda: build_report(inputs), 1),
+        "build_report": median_seconds(lambda: build_report(inputs), 1),
         "report_bytes": float(len(json.dumps(report))),
         "sites": float(len(sites)),
-        "redact.default": _median_seconds(
+        "redact.default": median_seconds(
             lambda: redact_report(report, DEFAULT_POLICY, sites, "0" * 64), repeat
         ),
-        "redact.strict": _median_seconds(
+        "redact.strict": median_seconds(
             lambda: redact_report(report, STRICT, sites, "0" * 64), repeat
         ),
     }
     rng = random.Random(1)
     points = [(rng.uniform(-60, 60), rng.uniform(-180, 180)) for _ in range(100_000)]
-    figures["snap.100k_points"] = _median_seconds(
+    figures["snap.100k_points"] = median_seconds(
         lambda: [snap(lat, lon, "grid_1km") for lat, lon in points], repeat
     )
     logo = _svg(2000)
     figures["svg_bytes"] = float(len(logo))
-    figures["sanitise_svg.2000_paths"] = _median_seconds(lambda: sanitise_svg(logo), repeat)
+    figures["sanitise_svg.2000_paths"] = median_seconds(lambda: sanitise_svg(logo), repeat)
     return figures
 
 

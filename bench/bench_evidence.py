@@ -14,29 +14,18 @@ It prints the median seconds of each stage; with ``--baseline`` it prints earlie
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a file: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.figures import load_baseline, print_table, save
+from bench.figures import load_baseline, median_seconds, print_table, save
 from bench.synthetic_chain import ChainSize, batch_inputs
 from workers.evidence.report import CHECKS, build_report
 from workers.trace import build_trace
-
-
-def _median_seconds(run: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def measure(farms: int, events: int, repeat: int) -> dict[str, float]:
@@ -44,11 +33,11 @@ def measure(farms: int, events: int, repeat: int) -> dict[str, float]:
     start = time.perf_counter()
     inputs = batch_inputs(ChainSize(farms, events, batches=1, big_batch_farms=farms))
     figures = {"build_inputs": time.perf_counter() - start, "events": float(len(inputs.events))}
-    figures["trace"] = _median_seconds(lambda: build_trace(inputs), repeat)
+    figures["trace"] = median_seconds(lambda: build_trace(inputs), repeat)
     trace = build_trace(inputs)
     for key, check in CHECKS:
-        figures[f"check.{key}"] = _median_seconds(partial(check, inputs, trace), repeat)
-    figures["report"] = _median_seconds(lambda: build_report(inputs), repeat)
+        figures[f"check.{key}"] = median_seconds(partial(check, inputs, trace), repeat)
+    figures["report"] = median_seconds(lambda: build_report(inputs), repeat)
     return figures
 
 

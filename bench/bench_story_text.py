@@ -13,28 +13,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a file: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.figures import median_ms
 from server.claim_check import check_claims
 from server.markdown_text import markdown_to_html, markdown_to_text
 
 PACK = Path(__file__).resolve().parents[1] / "brands" / "nkabom"
-
-
-def _median_ms(work: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
 
 
 def main() -> None:
@@ -49,13 +38,13 @@ def main() -> None:
     german = [c["body"] for c in chapters["de"].values()]
     statuses = {b["lot"]: {"deforestation": "ok", "child_labour": "ok"} for b in brand["batches"]}
     figures = {
-        "markdown → HTML, 5 chapters (ms)": _median_ms(
+        "markdown → HTML, 5 chapters (ms)": median_ms(
             lambda: [markdown_to_html(t) for t in german], args.repeat
         ),
-        "markdown → text, 5 chapters (ms)": _median_ms(
+        "markdown → text, 5 chapters (ms)": median_ms(
             lambda: [markdown_to_text(t) for t in german], args.repeat
         ),
-        "claim check, 4 locales × 5 chapters (ms)": _median_ms(
+        "claim check, 4 locales × 5 chapters (ms)": median_ms(
             lambda: check_claims(chapters, brand["chapters"], statuses), args.repeat
         ),
     }

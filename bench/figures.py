@@ -11,14 +11,19 @@ from pathlib import Path
 from typing import Any
 
 
-def median_ms(action: Callable[[], object], repeat: int) -> float:
-    """Return the median time of `repeat` runs of `action`, in milliseconds."""
+def median_seconds(action: Callable[[], object], repeat: int) -> float:
+    """Return the median time of `repeat` runs of `action`, in seconds."""
     samples = []
     for _ in range(repeat):
         start = time.perf_counter()
         action()
-        samples.append((time.perf_counter() - start) * 1000)
+        samples.append(time.perf_counter() - start)
     return statistics.median(samples)
+
+
+def median_ms(action: Callable[[], object], repeat: int) -> float:
+    """Return the median time of `repeat` runs of `action`, in milliseconds."""
+    return median_seconds(action, repeat) * 1000
 
 
 def load_baseline(path: Path | None) -> dict[str, float]:
