@@ -1,5 +1,6 @@
-import { Raycaster, Vector2, Vector3 } from 'three';
+import { Vector3 } from 'three';
 import { sendScanEvent } from '../beacon.js';
+import { onCanvasTap, siteUnder } from '../sitePicker.js';
 import { createArPlacement } from './arPlacement.js';
 import { easeInOut } from './locomotion.js';
 import { createTourControls } from './tourControls.js';
@@ -319,46 +320,24 @@ export function startTour(parts, strings, onExit) {
   // --- canvas clicks: the panel's buttons, or a site of the tour --------------------------
   // Listened for in the capture phase, before the viewer's site picker: while touring, the
   // tour decides what a click on the canvas does.
-  const canvas = renderer.domElement;
-  const raycaster = new Raycaster();
-  const pointer = new Vector2();
-  let downX = 0;
-  let downY = 0;
-  /** @param {PointerEvent} event */
-  const onDown = (event) => {
-    downX = event.clientX;
-    downY = event.clientY;
-  };
-  /** @param {PointerEvent} event */
-  const onUp = (event) => {
-    if (Math.hypot(event.clientX - downX, event.clientY - downY) > 5) return;
-    event.stopImmediatePropagation();
-    const rect = canvas.getBoundingClientRect();
-    pointer.set(
-      ((event.clientX - rect.left) / rect.width) * 2 - 1,
-      -((event.clientY - rect.top) / rect.height) * 2 + 1,
-    );
-    raycaster.setFromCamera(pointer, camera);
-    const button = raycaster.intersectObjects(panel.buttons, false)[0];
-    if (button) {
-      if (button.object.userData.enabled) {
-        move(button.object.userData.tourAction === 'next' ? 1 : -1);
-      }
-      return;
-    }
-    for (const hit of raycaster.intersectObject(root, true)) {
-      /** @type {import('three').Object3D | null} */
-      let object = hit.object;
-      while (object && object.userData.type !== 'site') object = object.parent;
-      const at = object ? stops.findIndex((s) => s.siteId === object?.userData.id) : -1;
-      if (at >= 0) {
-        go(at);
+  const taps = onCanvasTap(
+    renderer.domElement,
+    camera,
+    (raycaster, event) => {
+      event.stopImmediatePropagation();
+      const button = raycaster.intersectObjects(panel.buttons, false)[0];
+      if (button) {
+        if (button.object.userData.enabled) {
+          move(button.object.userData.tourAction === 'next' ? 1 : -1);
+        }
         return;
       }
-    }
-  };
-  canvas.addEventListener('pointerdown', onDown);
-  canvas.addEventListener('pointerup', onUp, { capture: true });
+      const siteId = siteUnder(raycaster, root);
+      const at = siteId === null ? -1 : stops.findIndex((s) => s.siteId === siteId);
+      if (at >= 0) go(at);
+    },
+    { capture: true },
+  );
 
   const stop = () => {
     if (stopped) return;
@@ -367,8 +346,7 @@ export function startTour(parts, strings, onExit) {
     parts.onXr.delete(onXr);
     locomotion?.stop();
     placement?.stop();
-    canvas.removeEventListener('pointerdown', onDown);
-    canvas.removeEventListener('pointerup', onUp, { capture: true });
+    taps.stop();
     controlsUi.stop();
     panel.dispose();
     status.remove();
