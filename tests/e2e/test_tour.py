@@ -365,6 +365,18 @@ def test_exit_tour_restores_the_viewer(
     page.wait_for_function(f"() => {STAGE}.dataset.tour === undefined")
 
 
+def test_clicking_the_3d_panels_next_button_moves_on(
+    tour_server: SplatServer, bundles: dict[str, str], page: Any
+) -> None:
+    open_tour(page, tour_url(tour_server, bundles, snapshots=False))
+    page.wait_for_function(f"() => {STAGE}.dataset.tourNextNdc")
+    box = page.locator("#xr-stage canvas").bounding_box()
+    x, y = (float(v) for v in stage(page, "tourNextNdc").split(","))
+    at = (box["x"] + (x + 1) / 2 * box["width"], box["y"] + (1 - y) / 2 * box["height"])
+    page.mouse.click(*at)
+    page.wait_for_selector("#xr-stage[data-tour-site='farm-1']")
+
+
 def test_tour_on_the_german_batch_page_speaks_german(
     built_server: Any, new_context: Callable[..., Any]
 ) -> None:

@@ -254,6 +254,9 @@ export function startTour(parts, strings, onExit) {
     // where the panel's Next button is (world space), for tests and tools that aim a ray
     const at = panel.buttons[1].getWorldPosition(nextAt).toArray().map((v) => v.toFixed(3));
     if (container.dataset.tourNextAt !== at.join(',')) container.dataset.tourNextAt = at.join(',');
+    // and where it is on the canvas inline (normalised device coordinates), to click it
+    const ndc = nextAt.project(camera).toArray().slice(0, 2).map((v) => v.toFixed(3)).join(',');
+    if (container.dataset.tourNextNdc !== ndc) container.dataset.tourNextNdc = ndc;
     if (renderer.xr.isPresenting && (snapshots.state()?.splats ?? 0) > 0) {
       xrSplatFrames += 1;
       container.dataset.xrSplatFrames = String(xrSplatFrames);
@@ -355,7 +358,7 @@ export function startTour(parts, strings, onExit) {
     endFlight();
     controls.autoRotate = autoRotateBefore && !reducedMotion.matches;
     for (const el of hidden) el.hidden = false;
-    for (const key of ['tour', 'tourStop', 'tourSite', 'tourNextAt', 'xrSplatFrames', 'arHitTest', 'arPlaced']) {
+    for (const key of ['tour', 'tourStop', 'tourSite', 'tourNextAt', 'tourNextNdc', 'xrSplatFrames', 'arHitTest', 'arPlaced']) {
       delete container.dataset[key];
     }
   };
