@@ -14,6 +14,7 @@ import json
 import logging
 import secrets
 import socket
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -53,17 +54,41 @@ def published_story(session: Session, brand_id: int) -> StoryVersion | None:
     ).first()
 
 
-def fingerprints(session: Session, batch: Batch) -> dict[str, str]:
-    """Return the current input fingerprint of each build kind for `batch`."""
-    brand: Brand = batch.product.brand
-    story = published_story(session, brand.id)
+@dataclass(frozen=True)
+class BrandInputs:
+    """What every batch of a brand builds from besides its own data (read once per brand)."""
+
+    data_revision: int
+    policy: str  # digest of the disclosure policy: it shapes every public output
+    story_version: int
+    snapshots: tuple[tuple[str, str], ...]  # (site key, tileset sha256)
+
+
+def brand_inputs(session: Session, brand: Brand) -> BrandInputs:
+    """Return the brand-wide inputs of its builds."""
     from server.snapshots import site_tilesets
 
-    # The disclosure policy shapes every public output: a policy change makes builds stale.
-    policy = policy_of(brand.settings).digest()
-    evidence = _digest(CODE_VERSIONS["evidence"], batch.id, brand.data_revision, policy)
-    snapshots = sorted(site_tilesets(session, brand.id).items())
-    scene = _digest(CODE_VERSIONS["scene"], evidence, story.version if story else 0, snapshots)
+    story = published_story(session, brand.id)
+    return BrandInputs(
+        brand.data_revision,
+        policy_of(brand.settings).digest(),
+        story.version if story else 0,
+        tuple(sorted(site_tilesets(session, brand.id).items())),
+    )
+
+
+def fingerprints(
+    session: Session, batch: Batch, shared: BrandInputs | None = None
+) -> dict[str, str]:
+    """Return the current input fingerprint of each build kind for `batch`.
+
+    `shared` is `brand_inputs` of the batch's brand, when the caller has it (one read for
+    all of a brand's batches instead of one per batch).
+    """
+    inputs = shared or brand_inputs(session, batch.product.brand)
+    evidence = _digest(CODE_VERSIONS["evidence"], batch.id, inputs.data_revision, inputs.policy)
+    snapshots = [list(pair) for pair in inputs.snapshots]
+    scene = _digest(CODE_VERSIONS["scene"], evidence, inputs.story_version, snapshots)
     return {"evidence": evidence, "scene": scene}
 
 
@@ -71,9 +96,11 @@ def _digest(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
 
 
-def current_builds(session: Session, batch: Batch) -> dict[str, Build | None]:
+def current_builds(
+    session: Session, batch: Batch, shared: BrandInputs | None = None
+) -> dict[str, Build | None]:
     """Return, per kind, the build row for the current fingerprint (or None)."""
-    prints = fingerprints(session, batch)
+    prints = fingerprints(session, batch, shared)
     rows = session.scalars(
         select(Build).where(Build.batch_id == batch.id, Build.fingerprint.in_(prints.values()))
     ).all()
@@ -119,6 +146,7 @@ def ensure_builds(
     batch: Batch,
     lease_seconds: int,
     enqueued: list[Build] | None = None,
+    shared: BrandInputs | None = None,
 ) -> dict[str, Build]:
     """Make sure every kind has a current build that is done or on its way; return them.
 
@@ -127,7 +155,7 @@ def ensure_builds(
     starting (`workers.recovery`), enqueues them; a page must not fail for the queue.
     """
     result: dict[str, Build] = {}
-    for kind, fingerprint in fingerprints(session, batch).items():
+    for kind, fingerprint in fingerprints(session, batch, shared).items():
         row = claim_row(session, batch.id, kind, fingerprint)
         try:
             if row.status != "done" and needs_enqueue(row, redis, lease_seconds):
@@ -151,8 +179,9 @@ def enqueue_brand_builds(session: Session, redis: Redis, brand: Brand, lease_sec
         select(Batch).join(Product).where(Product.brand_id == brand.id).order_by(Batch.id)
     ).all()
     enqueued: list[Build] = []
+    shared = brand_inputs(session, brand)
     for batch in batches:
-        ensure_builds(session, redis, batch, lease_seconds, enqueued)
+        ensure_builds(session, redis, batch, lease_seconds, enqueued, shared)
     return len(enqueued)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, redirect, render_template
 
 from server.accounts import accesses
-from server.builds import current_builds, published_story
+from server.builds import brand_inputs, current_builds, published_story
 from server.catalog import all_batches
 from server.db import db
 from server.digital_link import batch_path
@@ -38,8 +38,9 @@ def brand(slug: str) -> Response:
     """One brand at a glance: its story version, products, batches and their builds."""
     access = brand_access(slug)
     batches = []
+    shared = brand_inputs(db.session, access.brand)
     for batch in all_batches(db.session, access.brand.slug):
-        builds = current_builds(db.session, batch)
+        builds = current_builds(db.session, batch, shared)
         batches.append(
             {
                 "batch": batch,
