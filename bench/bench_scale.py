@@ -51,7 +51,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a file: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.figures import load_baseline, print_table, save
+from bench.figures import load_baseline, print_table, save, unused_port
 from bench.synthetic_chain import (
     SLUG,
     ChainSize,
@@ -79,12 +79,6 @@ UNITS = {
     "peak_rss_bench_mb": "MB",
     "peak_rss_server_mb": "MB",
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _settings(tmp: Path, database_url: str | None, schema: str | None, redis_url: str) -> dict:
@@ -312,7 +306,7 @@ def measure_one(
             token = create_token(db.session, SLUG, "bench")[1]
             db.session.commit()
         figures["import_master_data_s"] = time.perf_counter() - start
-        port = _free_port()
+        port = unused_port()
         load_before = os.getloadavg()[0]
         with _server(settings, port) as server:
             stored, seconds = _post_all(port, token, events_path, clients)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import sys
 import tempfile
@@ -21,17 +20,11 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.figures import load_baseline, median_ms, print_table, save
+from bench.figures import load_baseline, median_ms, print_table, save, unused_port
 
 URI = "/01/09520123100025/10/NK25-0227"
 PHONE = "Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/126.0.0.0 Mobile Safari/537.36"
 BOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def measure(repeat: int, records: int) -> dict[str, float]:
@@ -92,7 +85,7 @@ def measure(repeat: int, records: int) -> dict[str, float]:
         rec = recorder(app)
         figures["record() alone (ms)"] = median_ms(lambda: rec.record(item), repeat * 5)
 
-        down_settings = dict(settings, REDIS_URL=f"redis://127.0.0.1:{_closed_port()}/0")
+        down_settings = dict(settings, REDIS_URL=f"redis://127.0.0.1:{unused_port()}/0")
         down = create_app(down_settings)
         down_client = down.test_client()
         down_client.get(URI, headers=bot)  # warm up the new app (templates) without recording

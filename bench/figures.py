@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import socket
 import statistics
 import time
 from collections.abc import Callable
@@ -68,3 +69,10 @@ def run_repeat_bench(
     print_table(figures, load_baseline(args.baseline), {})
     save(args.save, figures, repeat=args.repeat)
     return 0
+
+
+def unused_port() -> int:
+    """Return a loopback TCP port nothing listens on now (to serve on, or to find closed)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -219,3 +220,10 @@ def whole_brand_inputs(inputs: BatchInputs, brand_id: int) -> BatchInputs:
             plain_record(r) for r in sorted(of_brand[EvidenceRecord], key=lambda r: r.id)
         ),
     )
+
+
+def unused_port() -> int:
+    """Return a loopback TCP port nothing listens on (for a service that must be down)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

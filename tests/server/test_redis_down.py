@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
-from tests.conftest import load_demo, make_app, work_queue
+from tests.conftest import load_demo, make_app, unused_port, work_queue
 
 FLAGGED = "/01/09520123100025/10/NK25-0227"
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_an_unbuilt_batch_page_answers_while_redis_is_down_and_builds_later(
@@ -22,7 +15,7 @@ def test_an_unbuilt_batch_page_answers_while_redis_is_down_and_builds_later(
     database = {"DATABASE_URL": f"sqlite:///{tmp_path / 'shared.sqlite3'}"}
     blobs = str(tmp_path / "blobs")
     down = make_app(
-        tmp_path / "down", f"redis://127.0.0.1:{_closed_port()}/0", database, BLOB_PATH=blobs
+        tmp_path / "down", f"redis://127.0.0.1:{unused_port()}/0", database, BLOB_PATH=blobs
     )
     load_demo(down)
     page = down.test_client().get(FLAGGED)

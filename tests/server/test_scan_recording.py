@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from rq import Queue
 
 from server.scan_recorder import RecordInput, recorder
 from server.scan_records import BUFFER_KEY, PENDING_KEY, SALT_SECONDS, decode, salt_key
-from tests.conftest import make_app, work_queue
+from tests.conftest import make_app, unused_port, work_queue
 
 FLAGGED = "/01/09520123100025/10/NK25-0227"
 PRODUCT = "/01/09520123100025"
@@ -127,12 +126,6 @@ def test_the_daily_salt_rotates_and_expires(sqlite_app: Flask) -> None:
     )
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_pages_answer_when_redis_is_down_and_the_loss_is_counted(
     sqlite_app: Flask, tmp_path: Path
 ) -> None:
@@ -142,7 +135,7 @@ def test_pages_answer_when_redis_is_down_and_the_loss_is_counted(
     work_queue(sqlite_app)
     down = make_app(
         tmp_path / "down",
-        f"redis://127.0.0.1:{_closed_port()}/0",
+        f"redis://127.0.0.1:{unused_port()}/0",
         {"DATABASE_URL": sqlite_app.config["DATABASE_URL"]},
         BLOB_PATH=sqlite_app.config["BLOB_PATH"],
     )
