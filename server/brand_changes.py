@@ -8,7 +8,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from server.broker import broker
-from server.builds import enqueue_brand_builds, request_brand_rebuild
+from server.builds import request_brand_rebuild
 from server.models import Brand
 
 
@@ -19,19 +19,9 @@ def bump_revision(session: Session, brand_id: int) -> None:
     )
 
 
-def rebuild(session: Session, brand_id: int) -> int:
-    """Enqueue the brand's rebuilds after a committed change; return how many were enqueued."""
-    brand = session.get(Brand, brand_id)
-    if brand is None:
-        return 0
-    session.refresh(brand)  # data_revision was bumped by an UPDATE, not through the object
-    lease = int(current_app.config["BUILD_LEASE_SECONDS"])
-    return enqueue_brand_builds(session, broker.redis, brand, lease)
-
-
 def request_rebuild(brand_id: int) -> bool:
-    """Ask for the brand's rebuilds with one coalesced job (integrator uploads come in
-    bursts); return whether a job was enqueued. With Redis down nothing is lost: the data
+    """Ask for the brand's rebuilds with one coalesced job (captures, uploads and studio
+    changes come in bursts); return whether a job was enqueued. With Redis down nothing is lost: the data
     is committed, its revision bumped, and the next page request enqueues the builds."""
     lease = int(current_app.config["BUILD_LEASE_SECONDS"])
     try:

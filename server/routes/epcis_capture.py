@@ -8,8 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from server.blobs import BlobStore
-from server.broker import broker
-from server.builds import request_brand_rebuild
+from server.brand_changes import request_rebuild
 from server.capture import capture_events, capture_status
 from server.db import db
 from server.epcis_fields import Issue
@@ -86,9 +85,8 @@ def _accept(
     capture = capture_events(db.session, brand_id, events, (sha, len(data), media_type), context)
     if capture.stored_count:
         # New events change the brand's batches: start their rebuilds now, not at next scan
-        # (one coalesced job for a stream of captures, see `request_brand_rebuild`).
-        lease = int(current_app.config["BUILD_LEASE_SECONDS"])
-        request_brand_rebuild(broker.redis, brand_id, lease)
+        # (one coalesced job for a stream of captures; fails open without Redis).
+        request_rebuild(brand_id)
     response = jsonify(capture_status(capture))
     response.status_code = 202
     response.headers["Location"] = f"/epcis/capture/{capture.id}"

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from server.brand_changes import rebuild
+from server.brand_changes import request_rebuild
 from server.catalog import sites_of
 from server.checks_text import KIND_NAMES
 from server.db import db
@@ -99,12 +99,6 @@ def save(slug: str) -> Response:
     with db.transaction():
         # A new dict: the JSON column only notices reassignment.
         brand.settings = {**(brand.settings or {}), "disclosure": policy.to_json()}
-    count = rebuild(db.session, brand.id)
-    flash(
-        _(
-            "Disclosure policy saved. %(num)d public outputs are being rebuilt under it.",
-            num=count,
-        ),
-        "ok",
-    )
+    request_rebuild(brand.id)  # one worker job enqueues every batch's builds
+    flash(_("Disclosure policy saved. The public outputs are being rebuilt under it."), "ok")
     return redirect(url_for("studio_disclosure.edit", slug=slug), code=303)  # type: ignore[return-value]

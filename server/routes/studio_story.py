@@ -15,9 +15,9 @@ from PIL.Image import DecompressionBombError
 from sqlalchemy import select
 
 from server.blobs import BlobStore, store_blob
-from server.broker import broker
+from server.brand_changes import request_rebuild
 from server.build_outputs import batch_outputs
-from server.builds import enqueue_brand_builds, published_story
+from server.builds import published_story
 from server.catalog import all_batches
 from server.checks_text import CHAPTER_FALLBACK_TITLES, CHECK_NAMES, STATUS_NAMES
 from server.claim_check import NO_REPORT
@@ -257,8 +257,7 @@ def _publish(slug: str, brand: Brand, source: StoryVersion | None) -> Response:
         db.session.rollback()
         field = "publish-reason" if source is None else f"reason-{source.version}"
         return _render(slug, 400, _translated(exc), field)
-    lease = int(current_app.config["BUILD_LEASE_SECONDS"])
-    enqueue_brand_builds(db.session, broker.redis, brand, lease)
+    request_rebuild(brand.id)  # one worker job enqueues every batch's builds
     flash(
         _(
             "Version %(num)d is published. Pages and 3D scenes are being rebuilt.",
