@@ -20,9 +20,11 @@ def bump_revision(session: Session, brand_id: int) -> None:
 
 
 def request_rebuild(brand_id: int) -> bool:
-    """Ask for the brand's rebuilds with one coalesced job (captures, uploads and studio
-    changes come in bursts); return whether a job was enqueued. With Redis down nothing is lost: the data
-    is committed, its revision bumped, and the next page request enqueues the builds."""
+    """Ask for the brand's rebuilds with one coalesced job; return whether one was enqueued.
+
+    Captures, uploads and studio changes come in bursts: one worker job enqueues every
+    batch's builds. With Redis down nothing is lost: the change is committed, the builds'
+    fingerprints have changed, and the next page request enqueues them."""
     lease = int(current_app.config["BUILD_LEASE_SECONDS"])
     try:
         return request_brand_rebuild(broker.redis, brand_id, lease)

@@ -26,21 +26,6 @@ class EventError(ValueError):
     """An EPCIS event that cannot be read; the message names the field."""
 
 
-def events_of(document: dict[str, Any]) -> list[dict[str, Any]]:
-    """Return the events of an EPCISDocument (or a lone event) as written."""
-    if document.get("type") in EVENT_TYPES:
-        return [document]
-    if document.get("type") != "EPCISDocument":
-        raise EventError("`type` must be EPCISDocument or an event type")
-    body = document.get("epcisBody")
-    if not isinstance(body, dict):
-        raise EventError("`epcisBody` is missing")
-    events = body.get("eventList")
-    if not isinstance(events, list):
-        raise EventError("`epcisBody.eventList` must be a list")
-    return events
-
-
 def _id(value: Any, field: str) -> str:
     if not isinstance(value, str):
         raise EventError(f"`{field}` must be a string identifier")
