@@ -24,10 +24,10 @@ if __package__ in (None, ""):  # run as a file: make the repository root importa
 
 from bench.figures import load_baseline, median_seconds, print_table, save
 from bench.synthetic_chain import ChainSize, batch_inputs
-from server.disclosure import DEFAULT_POLICY, DisclosurePolicy, snap
-from server.redaction import SiteInfo, redact_report
-from server.theme_files import sanitise_svg
-from workers.evidence.report import build_report
+from server.core.disclosure.policy import DEFAULT_POLICY, DisclosurePolicy, snap
+from server.core.disclosure.redaction import SiteInfo, redact_report
+from server.core.evidence.report import build_report
+from server.core.theme_files import sanitise_svg
 
 STRICT = DisclosurePolicy("grid_10km", ("factory",), (), False)
 

@@ -22,7 +22,7 @@ if __package__ in (None, ""):  # run as a file: make the repository root importa
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.figures import load_baseline, print_table, save
-from server.event_hash import event_hash, pre_hash_string
+from server.core.epcis.event_hash import event_hash, pre_hash_string
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -24,8 +24,8 @@ if __package__ in (None, ""):  # run as a file: make the repository root importa
 
 from bench.figures import load_baseline, median_seconds, print_table, save
 from bench.synthetic_chain import ChainSize, batch_inputs
-from workers.evidence.report import CHECKS, build_report
-from workers.trace import build_trace
+from server.core.evidence.report import CHECKS, build_report
+from server.core.evidence.trace import build_trace
 
 
 def measure(farms: int, events: int, repeat: int) -> dict[str, float]:

@@ -27,12 +27,12 @@ def measure(repeat: int) -> dict[str, float]:
     """Return the figures (milliseconds and bytes) on a fresh demo instance."""
     from redis import Redis
 
-    from server import create_app
-    from server.blobs import BlobStore
-    from server.brand_pack import load_pack
-    from server.broker import broker
-    from server.db import db
-    from server.migrate import upgrade
+    from server.adapters.blobs import blob_store
+    from server.adapters.broker import broker
+    from server.adapters.db import db
+    from server.adapters.migrate import upgrade
+    from server.services.brand_pack import load_pack
+    from server.web import create_app
     from workers.worker import run_worker
 
     redis_url = os.environ.get("ORIGINXR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -49,7 +49,7 @@ def measure(repeat: int) -> dict[str, float]:
         upgrade(db.engine_for(app))
         with app.app_context():
             start = time.perf_counter()
-            load_pack(db.session, BlobStore(app.config["BLOB_PATH"]), root / "brands" / "nkabom")
+            load_pack(db.session, blob_store(app), root / "brands" / "nkabom")
             load_s = time.perf_counter() - start
         client = app.test_client()
         client.get(URI)

@@ -210,14 +210,14 @@ def built_app(instance: Path, redis_url: str) -> Any:
     """Return an app on `instance`: demo brand, builds done, demo snapshots tiled and built."""
     from redis import Redis
 
-    from server import create_app
-    from server.blobs import BlobStore
-    from server.brand_pack import load_pack
-    from server.broker import broker
-    from server.db import db
-    from server.demo_snapshots import add_demo_snapshots
-    from server.migrate import upgrade
-    from server.snapshots import SnapshotLimits
+    from server.adapters.blobs import blob_store
+    from server.adapters.broker import broker
+    from server.adapters.db import db
+    from server.adapters.migrate import upgrade
+    from server.services.brand_pack import load_pack
+    from server.services.demo_snapshots import add_demo_snapshots
+    from server.services.snapshots import SnapshotLimits
+    from server.web import create_app
     from workers.worker import run_worker
 
     Redis.from_url(redis_url).flushdb()
@@ -229,7 +229,7 @@ def built_app(instance: Path, redis_url: str) -> Any:
         }
     )
     upgrade(db.engine_for(app))
-    store = BlobStore(app.config["BLOB_PATH"])
+    store = blob_store(app)
     with app.app_context():
         load_pack(db.session, store, ROOT / "brands" / "nkabom")
     client = app.test_client()
@@ -429,7 +429,7 @@ def measure(
     from playwright.sync_api import sync_playwright
     from redis import Redis
 
-    from server.db import db
+    from server.adapters.db import db
 
     with tempfile.TemporaryDirectory(prefix="originxr-pageload-") as tmp:
         app = built_app(Path(tmp), redis_url)

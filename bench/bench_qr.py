@@ -20,7 +20,7 @@ URI = "https://nkabom.example/01/09520123100025/10/NK25-0227"
 
 def measure(repeat: int) -> dict[str, float]:
     """Return milliseconds per code and bytes per file for each error-correction level."""
-    from server import qr_codes
+    from server.core import qr_codes
 
     figures: dict[str, float] = {}
     for ec in ("L", "M", "Q", "H"):

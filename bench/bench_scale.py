@@ -220,12 +220,12 @@ def _evidence_figures(app: Any, batches: int) -> dict[str, float]:
     """
     from sqlalchemy import select
 
-    from server.db import db
-    from server.models import Batch
-    from workers.batch_data import load_batch_inputs
-    from workers.evidence.report import build_report
+    from server.adapters.db import db
+    from server.adapters.models import Batch
+    from server.core.evidence.report import build_report
+    from server.core.evidence.trace import build_trace
+    from server.services.batch_inputs import load_batch_inputs
     from workers.gc_pause import gc_paused
-    from workers.trace import build_trace
 
     figures: dict[str, float] = {}
     with app.app_context():
@@ -281,12 +281,12 @@ def measure_one(
     """Return the figures of one size (run this in a fresh process for its peak memory)."""
     from redis import Redis
 
-    from server import create_app
-    from server.blobs import BlobStore
-    from server.brand_pack import load_pack
-    from server.db import db
-    from server.migrate import upgrade
-    from server.tokens import create_token
+    from server.adapters.blobs import blob_store
+    from server.adapters.db import db
+    from server.adapters.migrate import upgrade
+    from server.services.brand_pack import load_pack
+    from server.services.tokens import create_token
+    from server.web import create_app
 
     Redis.from_url(redis_url).flushdb()
     figures: dict[str, float] = {"farms": float(size.farms), "batches": float(size.batches)}
@@ -302,7 +302,7 @@ def measure_one(
                 out.write(json.dumps(doc, separators=(",", ":")) + "\n")
         start = time.perf_counter()
         with app.app_context():
-            load_pack(db.session, BlobStore(app.config["BLOB_PATH"]), pack)
+            load_pack(db.session, blob_store(app), pack)
             token = create_token(db.session, SLUG, "bench")[1]
             db.session.commit()
         figures["import_master_data_s"] = time.perf_counter() - start

@@ -31,16 +31,16 @@ def measure(repeat: int, records: int) -> dict[str, float]:
     """Return the figures on a fresh demo instance."""
     from redis import Redis
 
-    from server import create_app
-    from server.accounts import ensure_user, grant, invite, redeem
-    from server.blobs import BlobStore
-    from server.brand_pack import load_pack
-    from server.broker import broker
-    from server.catalog import brand_by_slug
-    from server.db import db
-    from server.migrate import upgrade
-    from server.scan_recorder import RecordInput, recorder
-    from server.scan_records import BUFFER_KEY, ScanRecord, encode
+    from server.adapters.blobs import blob_store
+    from server.adapters.broker import broker
+    from server.adapters.db import db
+    from server.adapters.migrate import upgrade
+    from server.core.scans.records import BUFFER_KEY, ScanRecord, encode
+    from server.services.accounts import ensure_user, grant, invite, redeem
+    from server.services.brand_pack import load_pack
+    from server.services.catalog import brand_by_slug
+    from server.services.scan_recorder import RecordInput, recorder
+    from server.web import create_app
     from workers.scan_jobs import aggregate_scans
     from workers.worker import run_worker
 
@@ -59,7 +59,7 @@ def measure(repeat: int, records: int) -> dict[str, float]:
         app = create_app(settings)
         upgrade(db.engine_for(app))
         with app.app_context():
-            load_pack(db.session, BlobStore(app.config["BLOB_PATH"]), root / "brands" / "nkabom")
+            load_pack(db.session, blob_store(app), root / "brands" / "nkabom")
         client = app.test_client()
         client.get(URI)
         with app.app_context():

@@ -26,10 +26,10 @@ if __package__ in (None, ""):  # run as a file: make the repository root importa
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.figures import load_baseline, print_table, save
-from workers.splats.gaussians import SH_COEFFICIENTS, Gaussians
-from workers.splats.ply import write_ply
-from workers.splats.spz import encode_spz
-from workers.splats.tiling import build_tiles
+from server.core.splats.gaussians import SH_COEFFICIENTS, Gaussians
+from server.core.splats.ply import write_ply
+from server.core.splats.spz import encode_spz
+from server.core.splats.tiling import build_tiles
 
 
 def synthetic_capture(n: int, sh_degree: int, seed: int = 0) -> Gaussians:

@@ -20,8 +20,8 @@ if __package__ in (None, ""):  # run as a file: make the repository root importa
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.figures import median_ms
-from server.claim_check import check_claims
-from server.markdown_text import markdown_to_html, markdown_to_text
+from server.core.evidence.claim_check import check_claims
+from server.core.markdown_text import markdown_to_html, markdown_to_text
 
 PACK = Path(__file__).resolve().parents[1] / "brands" / "nkabom"
 

@@ -28,12 +28,12 @@ if __package__ in (None, ""):  # run as a file: make the repository root importa
 from werkzeug.serving import make_server
 
 from bench.chromium import CHROMIUM_ARGS
-from server import create_app
-from server.blobs import BlobStore
-from server.brand_pack import load_pack
-from server.broker import broker
-from server.db import db
-from server.migrate import upgrade
+from server.adapters.blobs import blob_store
+from server.adapters.broker import broker
+from server.adapters.db import db
+from server.adapters.migrate import upgrade
+from server.services.brand_pack import load_pack
+from server.web import create_app
 from workers.worker import run_worker
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +50,7 @@ def built_app(instance: Path, redis_url: str | None) -> Any:
     app = create_app(settings)
     upgrade(db.engine_for(app))
     with app.app_context():
-        load_pack(db.session, BlobStore(app.config["BLOB_PATH"]), ROOT / "brands" / "nkabom")
+        load_pack(db.session, blob_store(app), ROOT / "brands" / "nkabom")
     # the first request enqueues the builds; a burst worker runs them
     if app.test_client().get(BATCH_PATH).status_code != 200:
         raise RuntimeError(f"{BATCH_PATH} did not answer 200 before the builds")

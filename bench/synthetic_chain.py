@@ -34,10 +34,10 @@ from typing import Any
 if __package__ in (None, ""):  # run as a file: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from server.capture import stored_columns
-from workers.batch_data import plain_event
-from workers.evidence.inputs import BatchInputs, EvidenceRecord, Material, Plot, Site
-from workers.identifiers import gs1_check_digit, location_id, lot_class
+from server.core.evidence.inputs import BatchInputs, EvidenceRecord, Material, Plot, Site
+from server.core.gs1.identifiers import gs1_check_digit, location_id, lot_class
+from server.services.batch_inputs import plain_event
+from server.services.capture import stored_columns
 
 CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 SLUG = "synthetic"
@@ -468,7 +468,7 @@ def _record_hash(record: dict[str, Any]) -> str:
 def batch_inputs(size: ChainSize, batch: int = 0) -> BatchInputs:
     """Return batch `batch`'s evidence inputs built in memory, without a database.
 
-    The same data the database path gives (`workers.batch_data.load_batch_inputs` after a
+    The same data the database path gives (`server.services.batch_inputs.load_batch_inputs` after a
     capture of `documents`): the batch's events read by the capture's own parser, its
     farms, cooperative, port and factory, their plots and records. For timing the trace and
     the checks alone (bench/bench_evidence.py).

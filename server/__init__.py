@@ -1,33 +1,11 @@
-"""originxr: a provenance experience server answering GS1 Digital Link URIs."""
+"""originxr: a provenance experience server answering GS1 Digital Link URIs.
 
-from __future__ import annotations
+The package is layered; every import points down (docs/architecture.md):
 
-from collections.abc import Mapping
-from typing import Any
+- ``server.core``: pure computation (GS1, EPCIS, evidence, disclosure, scene, splats);
+- ``server.adapters``: the real parts (settings, database, blob store, Redis, queue);
+- ``server.services``: use cases combining core and adapters;
+- ``server.web``: the Flask app, its routes, templates and the ``originxr`` command.
 
-from flask import Flask
-
-
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Create the Flask app: settings, database, Redis, Babel and the blueprints."""
-    from server import config, i18n, scan_recorder
-    from server.broker import broker
-    from server.db import db
-    from server.routes import register
-
-    settings = config.load(test_config)
-    app = Flask(
-        __name__,
-        instance_path=settings["INSTANCE_PATH"],
-        static_folder=str(config.PROJECT_ROOT / "web" / "static"),
-        static_url_path="/static",
-    )
-    app.config.update(settings)
-    app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024
-    app.config["JSON_SORT_KEYS"] = False
-    db.init_app(app)
-    broker.init_app(app)
-    scan_recorder.init_app(app)
-    i18n.init_app(app)
-    register(app)
-    return app
+Nothing is imported here, so that importing ``server.core`` loads no framework.
+"""

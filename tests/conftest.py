@@ -20,12 +20,12 @@ from redis import Redis
 from sqlalchemy import create_engine, select, text
 from werkzeug.serving import make_server
 
-from server import create_app
-from server.db import db
-from server.migrate import upgrade
-from server.models import EpcisEvent, EvidenceRecord, Plot, Site
-from workers.batch_data import plain_event, plain_plot, plain_record, plain_site
-from workers.evidence.inputs import BatchInputs
+from server.adapters.db import db
+from server.adapters.migrate import upgrade
+from server.adapters.models import EpcisEvent, EvidenceRecord, Plot, Site
+from server.core.evidence.inputs import BatchInputs
+from server.services.batch_inputs import plain_event, plain_plot, plain_record, plain_site
+from server.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PACK = ROOT / "brands" / "nkabom"
@@ -96,16 +96,16 @@ def make_app(tmp_path: Path, redis_url: str, db_settings: dict[str, Any], **extr
 
 def load_demo(app: Flask, pack: Path = DEMO_PACK) -> None:
     """Import the demo brand pack into `app`'s database."""
-    from server.blobs import BlobStore
-    from server.brand_pack import load_pack
+    from server.adapters.blobs import blob_store
+    from server.services.brand_pack import load_pack
 
     with app.app_context():
-        load_pack(db.session, BlobStore(app.config["BLOB_PATH"]), pack)
+        load_pack(db.session, blob_store(app), pack)
 
 
 def work_queue(app: Flask, queues: tuple[str, ...] = ("builds",)) -> None:
     """Run a real RQ worker over `queues` (default: the builds queue) until they are empty."""
-    from server.broker import broker
+    from server.adapters.broker import broker
     from workers.worker import run_worker
 
     with app.app_context():
@@ -160,7 +160,7 @@ def worker_process(
 
 def api_token(app: Flask, slug: str = "nkabom") -> str:
     """Create an integrator API token for brand `slug` and return it."""
-    from server.tokens import create_token
+    from server.services.tokens import create_token
 
     with app.app_context(), db.transaction() as session:
         return create_token(session, slug, "test")[1]
@@ -194,7 +194,7 @@ def stored_counts(app: Flask) -> tuple[int, int, frozenset[Path]]:
     """Return the snapshot rows, blob rows and blob files there are (nothing-stored checks)."""
     from sqlalchemy import func, select
 
-    from server.models import Blob, Snapshot
+    from server.adapters.models import Blob, Snapshot
 
     with app.app_context():
         snapshots = db.session.scalar(select(func.count()).select_from(Snapshot)) or 0

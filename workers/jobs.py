@@ -10,28 +10,28 @@ import json
 
 from flask import current_app
 
-from server.broker import broker
-from server.builds import brand_rebuild_key, enqueue_brand_builds, published_story
-from server.catalog import sites_of
-from server.db import db
-from server.disclosure import policy_of
-from server.models import Brand
-from server.redaction import SiteInfo, redact_report
-from server.snapshots import site_tilesets
-from workers.batch_data import load_batch_inputs, load_scene_input
-from workers.evidence.report import build_report
+from server.adapters.broker import broker
+from server.adapters.db import db
+from server.adapters.models import Brand
+from server.core.disclosure.policy import policy_of
+from server.core.disclosure.redaction import SiteInfo, redact_report
+from server.core.evidence.report import build_report
+from server.core.scene import build_scene as compose_scene
+from server.core.scene import countries_of
+from server.core.scene.public import public_scene_input
+from server.core.scene.topojson import load_country_outlines
+from server.services.batch_inputs import load_batch_inputs, load_scene_input
+from server.services.build_runner import BuildContext, run_build
+from server.services.builds import brand_rebuild_key, enqueue_brand_builds, published_story
+from server.services.catalog import sites_of
+from server.services.snapshots import site_tilesets
 from workers.gc_pause import gc_paused
-from workers.runner import BuildContext, run_build
-from workers.scene import build_scene as compose_scene
-from workers.scene import countries_of
-from workers.scene.public import public_scene_input
-from workers.scene.topojson import load_country_outlines
 
 
 def rebuild_brand(brand_id: int) -> int:
     """Enqueue the current builds of every batch of the brand; return how many were enqueued.
 
-    Run for a coalesced request (`server.builds.request_brand_rebuild`): the request's key
+    Run for a coalesced request (`server.services.builds.request_brand_rebuild`): the request's key
     is dropped first, so a change committed while this runs requests another run.
     """
     with current_app.app_context():

@@ -21,11 +21,11 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from redis import Redis
 
-from server.broker import broker
-from server.db import db
-from server.scan_counts import ScopeKey, count_records, scope_key, visitor_scopes
-from server.scan_recorder import enqueue_aggregation
-from server.scan_records import (
+from server.adapters.broker import broker
+from server.adapters.db import db
+from server.adapters.scan_store import add_counts, mark_applied, prune_drains, raise_visitor_counts
+from server.core.scans.counts import ScopeKey, count_records, scope_key, visitor_scopes
+from server.core.scans.records import (
     BUFFER_KEY,
     CLAIMS_KEY,
     PENDING_KEY,
@@ -34,7 +34,7 @@ from server.scan_records import (
     VISITORS_PREFIX,
     decode,
 )
-from server.scan_store import add_counts, mark_applied, prune_drains, raise_visitor_counts
+from server.services.scan_recorder import enqueue_aggregation
 
 log = logging.getLogger(__name__)
 

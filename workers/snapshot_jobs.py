@@ -15,13 +15,13 @@ from flask import current_app
 from rq import get_current_job
 from sqlalchemy.orm import Session
 
-from server.blobs import BlobStore, store_blob
-from server.broker import broker
-from server.builds import enqueue_brand_builds
-from server.db import db
-from server.models import Brand, Snapshot
-from server.snapshots import MEDIA_TYPES, SnapshotLimits, parse_capture, publish_snapshot
-from workers.splats import build_tiles, rdf_to_rub
+from server.adapters.blobs import BlobStore, blob_store, store_blob
+from server.adapters.broker import broker
+from server.adapters.db import db
+from server.adapters.models import Brand, Snapshot
+from server.core.splats import build_tiles, rdf_to_rub
+from server.services.builds import enqueue_brand_builds
+from server.services.snapshots import MEDIA_TYPES, SnapshotLimits, parse_capture, publish_snapshot
 
 TILE_CAP = 65536
 
@@ -38,7 +38,7 @@ def tile_snapshot(snapshot_id: str) -> str:
         snapshot.status, snapshot.error, snapshot.finished_at = "tiling", None, None
         _step(session, snapshot, "load", 0.0)
         try:
-            sha = _tile(session, snapshot, BlobStore(current_app.config["BLOB_PATH"]))
+            sha = _tile(session, snapshot, blob_store())
         except Exception as exc:
             session.rollback()
             snapshot.status, snapshot.error = "failed", f"{type(exc).__name__}: {exc}"[:2000]

@@ -18,15 +18,15 @@ from bench.synthetic_chain import (
     farm_key,
     write_pack,
 )
-from server.blobs import BlobStore
-from server.brand_pack import load_pack
-from server.db import db
-from server.epcis_validation import validate_document
-from server.models import Batch, Brand
-from server.tokens import create_token
+from server.adapters.blobs import BlobStore
+from server.adapters.db import db
+from server.adapters.models import Batch, Brand
+from server.core.epcis.validation import validate_document
+from server.core.evidence.report import build_report
+from server.services.batch_inputs import load_batch_inputs
+from server.services.brand_pack import load_pack
+from server.services.tokens import create_token
 from tests.conftest import whole_brand_inputs
-from workers.batch_data import load_batch_inputs
-from workers.evidence.report import build_report
 
 SMALL = ChainSize(farms=60, events=700, batches=4, big_batch_farms=30)
 

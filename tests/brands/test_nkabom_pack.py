@@ -17,7 +17,7 @@ import pytest
 from pyproj import Geod
 from shapely.geometry import Point, Polygon, shape
 
-from workers.identifiers import canonical_id, gtin_of, has_valid_check_digit
+from server.core.gs1.identifiers import canonical_id, gtin_of, has_valid_check_digit
 
 REPO = Path(__file__).resolve().parents[2]
 PACK = REPO / "brands" / "nkabom"

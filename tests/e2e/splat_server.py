@@ -22,9 +22,9 @@ from typing import Any, ClassVar
 import numpy as np
 from flask import Flask
 
-from server.routes import security
+from server.core.splats.gaussians import Gaussians
+from server.web.routes import security
 from tests.e2e.conftest import ROOT
-from workers.splats.gaussians import Gaussians
 
 PAGE_DIR = Path(__file__).parent / "splat_page"
 SH_C0 = 0.28209479177387814  # the SH DC basis constant: colour = 0.5 + SH_C0 * dc

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from server import qr_codes
+from server.core import qr_codes
 from tests.qr_decode import decode_png, needs_zbar
 from tests.studio.conftest import PASSWORD, make_user
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from server.db import db
+from server.adapters.db import db
 from tests.conftest import LiveServer, load_demo, make_app, work_queue
 from tests.e2e.conftest import BATCH_PATH, ConsoleLog
 

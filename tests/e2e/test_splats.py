@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+from server.core.splats.spz import encode_spz
+from server.core.splats.tiling import build_tiles
 from tests.e2e.conftest import DIST_MANIFEST, ROOT
 from tests.e2e.pixels import decode_png
 from tests.e2e.splat_server import SplatServer, app_csp, coloured_ball, tiny_glb
-from workers.splats.spz import encode_spz
-from workers.splats.tiling import build_tiles
 
 pytestmark = pytest.mark.browser
 

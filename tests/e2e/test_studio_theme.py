@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from server.db import db
+from server.adapters.db import db
 from tests.conftest import LiveServer, load_demo, make_app
 from tests.e2e.conftest import BATCH_PATH
 from tests.studio.conftest import PASSWORD, make_user

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+from server.core.splats.tiling import build_tiles
 from tests.e2e.conftest import DIST_MANIFEST, IWER_BUNDLE
 from tests.e2e.pixels import decode_png
 from tests.e2e.splat_server import SplatServer, app_csp, coloured_ball, tiny_glb
-from workers.splats.tiling import build_tiles
 
 pytestmark = pytest.mark.browser
 
@@ -383,7 +383,7 @@ def test_tour_on_the_german_batch_page_speaks_german(
     """The real page, scene and manifest: every word of the tour comes from the server."""
     from babel.support import Translations
 
-    from server.checks_text import CHECK_NAMES, STATUS_NAMES
+    from server.core.checks_text import CHECK_NAMES, STATUS_NAMES
     from tests.e2e.conftest import BATCH_PATH, ROOT
 
     de = Translations.load(str(ROOT / "translations"), ["de"])

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from PIL import Image
 
-from server.capture_credentials import ASSERTION
+from server.services.capture_credentials import ASSERTION
 
 
 def _name(common_name: str) -> x509.Name:

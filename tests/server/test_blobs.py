@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from server.blobs import BlobStore
+from server.adapters.blobs import BlobStore
 
 
 def test_put_is_content_addressed_and_idempotent(tmp_path: Path) -> None:

@@ -12,15 +12,15 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from server.blobs import BlobStore
-from server.broker import broker
-from server.capture_credentials import CredentialError, summarise
-from server.db import db
-from server.models import Snapshot
+from server.adapters.blobs import BlobStore
+from server.adapters.broker import broker
+from server.adapters.db import db
+from server.adapters.models import Snapshot
+from server.core.splats import rdf_to_rub, write_ply
+from server.core.splats.demo import demo_capture
+from server.services.capture_credentials import CredentialError, summarise
 from tests.conftest import api_token, stored_counts
 from tests.server.c2pa_signing import signed_still
-from workers.splats import rdf_to_rub, write_ply
-from workers.splats.demo import demo_capture
 from workers.worker import run_worker
 
 FARM = {"key": "farm-01", "lat": "6.620711", "lon": "-2.104393"}

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from server.claim_check import CLAIMS, NO_REPORT, check_claims, find_phrases
+from server.core.evidence.claim_check import CLAIMS, NO_REPORT, check_claims, find_phrases
 from tests.conftest import DEMO_PACK
 
 LAYOUT = [

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from server import config
+from server.adapters import config
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

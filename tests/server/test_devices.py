@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.devices import device_class, is_bot
+from server.core.scans.devices import device_class, is_bot
 
 UAS = {
     "iphone": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from server.digital_link import DigitalLink, batch_path, parse_path
-from server.errors import DigitalLinkError
+from server.core.errors import DigitalLinkError
+from server.core.gs1.digital_link import DigitalLink, batch_path, parse_path
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from server.disclosure import (
+from server.core.disclosure.policy import (
     DEFAULT_POLICY,
     DisclosureError,
     DisclosurePolicy,
@@ -16,7 +16,13 @@ from server.disclosure import (
     policy_of,
     snap,
 )
-from server.redaction import SiteInfo, public_names, redact_events, redact_report, scrub
+from server.core.disclosure.redaction import (
+    SiteInfo,
+    public_names,
+    redact_events,
+    redact_report,
+    scrub,
+)
 
 SITES = [
     SiteInfo("farm-1", "farm", "Farm GH-AS-0569, Nyinahin"),

@@ -15,14 +15,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from server.capture import capture_events
-from server.cli import main
-from server.db import db
-from server.event_hash import event_hash
-from server.models import ApiToken, Blob, Brand, Capture, EpcisEvent
-from server.tokens import create_token, revoke_token, token_hash
+from server.adapters.db import db
+from server.adapters.models import ApiToken, Blob, Brand, Capture, EpcisEvent
+from server.core.epcis.event_hash import event_hash
+from server.core.gs1.identifiers import canonical_id
+from server.services.capture import capture_events
+from server.services.tokens import create_token, revoke_token, token_hash
+from server.web.cli import main
 from tests.conftest import api_token, load_demo
-from workers.identifiers import canonical_id
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT.parent / "shared" / "conformance" / "epcis" / "examples"
@@ -141,7 +141,7 @@ def test_capture_answers_202_with_a_location_reporting_its_status(
     assert _revision(sqlite_app) == before + 1
     from rq import Queue, SimpleWorker
 
-    from server.broker import broker
+    from server.adapters.broker import broker
 
     with sqlite_app.app_context():  # one job will enqueue every batch's rebuilds
         queue = Queue("builds", connection=broker.redis)

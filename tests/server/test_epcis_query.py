@@ -12,11 +12,11 @@ from flask import Flask
 from sqlalchemy import select, text
 from werkzeug.datastructures import MultiDict
 
-from server.db import db
-from server.epcis_query import _statement, parse_query
-from server.models import Brand, EpcisEvent
+from server.adapters.db import db
+from server.adapters.models import Brand, EpcisEvent
+from server.core.gs1.identifiers import canonical_id
+from server.services.epcis_query import _statement, parse_query
 from tests.conftest import api_token
-from workers.identifiers import canonical_id
 
 SHIPPING_URN = "urn:epcglobal:cbv:bizstep:shipping"
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from server.capture import stored_columns
-from server.event_identifiers import identifier_rows
-from workers.identifiers import canonical_id
+from server.core.epcis.identifiers import identifier_rows
+from server.core.gs1.identifiers import canonical_id
+from server.services.capture import stored_columns
 
 LOT = "https://id.gs1.org/01/09520123000011/10/W1"
 SSCC = "urn:epc:id:sscc:9520123.0000000001"

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from server.markdown_text import markdown_to_html, markdown_to_text
+from server.core.markdown_text import markdown_to_html, markdown_to_text
 
 BLOB = "/blobs/" + "ab" * 32
 

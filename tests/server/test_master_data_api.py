@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from server.blobs import BlobStore
-from server.broker import broker
-from server.db import db
-from server.evidence_upload import MAX_DOCUMENT_BYTES
-from server.models import Blob, Brand, Build, EvidenceRecord, Plot
+from server.adapters.blobs import blob_store
+from server.adapters.broker import broker
+from server.adapters.db import db
+from server.adapters.models import Blob, Brand, Build, EvidenceRecord, Plot
+from server.core.evidence.upload_checks import MAX_DOCUMENT_BYTES
 from tests.conftest import api_token, work_queue
 
 X, Y = -2.104393, 6.620711
@@ -222,7 +222,7 @@ def test_a_pdf_is_stored_content_addressed_with_its_record(app: Flask) -> None:
     body = response.get_json()
     sha = hashlib.sha256(PDF).hexdigest()
     assert (body["documentSha256"], body["mediaType"]) == (sha, "application/pdf")
-    assert BlobStore(app.config["BLOB_PATH"]).get(sha) == PDF
+    assert blob_store(app).get(sha) == PDF
     with app.app_context():
         record = db.session.scalars(
             select(EvidenceRecord).where(EvidenceRecord.key == body["id"])

@@ -12,11 +12,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from server.blobs import BlobStore
-from server.db import make_engine
-from server.event_hash import event_hash
-from server.migrate import upgrade
-from server.models import Base, Brand, EpcisEvent
+from server.adapters.blobs import BlobStore
+from server.adapters.db import make_engine
+from server.adapters.migrate import upgrade
+from server.adapters.models import Base, Brand, EpcisEvent
+from server.core.epcis.event_hash import event_hash
 
 
 def test_migrations_match_the_models(database: dict[str, Any]) -> None:

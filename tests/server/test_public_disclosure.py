@@ -19,9 +19,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from server.db import db
-from server.disclosure import snap
-from server.models import Brand, EvidenceRecord, Plot, Site
+from server.adapters.db import db
+from server.adapters.models import Brand, EvidenceRecord, Plot, Site
+from server.core.disclosure.policy import snap
 from tests.conftest import api_token, work_queue
 
 GTIN, LOT = "09520123100025", "NK25-0227"

@@ -9,8 +9,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from PIL import Image
 
-from server import qr_codes
-from server.qr_codes import QrOptions, QrSettingError
+from server.core import qr_codes
+from server.core.qr_codes import QrOptions, QrSettingError
 from tests.qr_decode import decode_png, decode_svg, needs_rsvg, needs_zbar
 
 GTIN = "09520123100025"

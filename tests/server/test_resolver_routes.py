@@ -24,7 +24,7 @@ def test_first_scan_enqueues_builds_and_shows_what_it_can(app: Flask) -> None:
     assert page.headers["Cache-Control"] == "no-cache"
     from rq import Queue
 
-    from server.broker import broker
+    from server.adapters.broker import broker
 
     with app.app_context():
         assert Queue("builds", connection=broker.redis).count == 2
@@ -194,7 +194,7 @@ def test_built_page_fits_the_first_round_trip_budget(app: Flask) -> None:
     work_queue(app)
     html = client.get(FLAGGED, headers={"Accept-Language": "de"}).data
     assert len(gzip.compress(html, 9)) <= 14 * 1024, "inline critical CSS + HTML over 14 KB gz"
-    from server.assets import bundle_url
+    from server.web.assets import bundle_url
 
     with app.test_request_context():
         viewer = bundle_url(app, "viewer")

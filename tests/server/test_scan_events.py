@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from redis import Redis
 
-from server.scan_records import BUFFER_KEY, decode
+from server.core.scans.records import BUFFER_KEY, decode
 
 FLAGGED = "/01/09520123100025/10/NK25-0227"
 PHONE = "Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/126.0.0.0 Mobile Safari/537.36"

@@ -10,8 +10,8 @@ from flask import Flask
 from redis import Redis
 from rq import Queue
 
-from server.scan_recorder import RecordInput, recorder
-from server.scan_records import BUFFER_KEY, PENDING_KEY, SALT_SECONDS, decode, salt_key
+from server.core.scans.records import BUFFER_KEY, PENDING_KEY, SALT_SECONDS, decode, salt_key
+from server.services.scan_recorder import RecordInput, recorder
 from tests.conftest import make_app, unused_port, work_queue
 
 FLAGGED = "/01/09520123100025/10/NK25-0227"

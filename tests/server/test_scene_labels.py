@@ -5,8 +5,8 @@ from __future__ import annotations
 from babel.support import Translations
 from flask import Flask
 
-from server.checks_text import CHECK_NAMES, STATUS_NAMES
-from server.scene_labels import scene_labels
+from server.core.checks_text import CHECK_NAMES, STATUS_NAMES
+from server.services.scene_labels import scene_labels
 from tests.e2e.conftest import ROOT
 
 

@@ -40,7 +40,7 @@ def test_report_and_manifest_verify_with_the_published_key(sqlite_app: Flask) ->
     raw = _b64url(key["public_key"])
     assert key["alg"] == "Ed25519"
     assert key["kid"] == hashlib.sha256(raw).hexdigest()[:16]
-    # Deliberately not server.signing.verify: an auditor's own code must be enough.
+    # Deliberately not server.core.signing.verify: an auditor's own code must be enough.
     public = Ed25519PublicKey.from_public_bytes(raw)
 
     response = client.get(SIGNATURES)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from server import signing
+from server.core import signing
 
 DOCUMENT = b'{"schema":"originxr.evidence-report/1","checks":[]}'
 

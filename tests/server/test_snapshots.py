@@ -16,14 +16,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from server.blobs import BlobStore
-from server.broker import broker
-from server.cli import main
-from server.db import db
-from server.models import Brand, Snapshot
+from server.adapters.blobs import BlobStore
+from server.adapters.broker import broker
+from server.adapters.db import db
+from server.adapters.models import Brand, Snapshot
+from server.core.splats import encode_spz, rdf_to_rub, write_ply
+from server.core.splats.demo import MAX_SPLATS, demo_capture
+from server.web.cli import main
 from tests.conftest import api_token, load_demo, make_app, stored_counts
-from workers.splats import encode_spz, rdf_to_rub, write_ply
-from workers.splats.demo import MAX_SPLATS, demo_capture
 from workers.worker import run_worker
 
 FARM = {"key": "farm-01", "lat": "6.620711", "lon": "-2.104393"}
@@ -295,7 +295,7 @@ def test_tiling_reports_progress_in_job_meta_and_on_its_channel(
 ) -> None:
     from rq.job import Job
 
-    from server.snapshots import snapshot_channel
+    from server.services.snapshots import snapshot_channel
 
     response = _upload(sqlite_app.test_client(), token, FARM, _ply())
     snapshot_id = response.get_json()["id"]

@@ -9,8 +9,8 @@ import zlib
 import pytest
 from PIL import Image
 
-from server.theme import ThemeError, check_theme, contrast_ratio, nearest_passing, parse_colour
-from server.theme_files import check_font, check_logo, sanitise_svg
+from server.core.theme import ThemeError, check_theme, contrast_ratio, nearest_passing, parse_colour
+from server.core.theme_files import check_font, check_logo, sanitise_svg
 
 
 def test_contrast_ratios_match_known_values() -> None:

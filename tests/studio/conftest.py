@@ -13,10 +13,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from server.accounts import ensure_user, grant, invite, redeem
-from server.catalog import brand_by_slug
-from server.db import db
-from server.models import Batch, Brand, Product, StoryVersion
+from server.adapters.db import db
+from server.adapters.models import Batch, Brand, Product, StoryVersion
+from server.services.accounts import ensure_user, grant, invite, redeem
+from server.services.catalog import brand_by_slug
 from tests.conftest import load_demo, make_app
 
 PASSWORD = "cocoa-harvest-2026"

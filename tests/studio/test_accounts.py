@@ -9,11 +9,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from server.accounts import AccountError, ensure_user, invite, live_invitation, redeem
-from server.db import db
-from server.models import ApiToken, Invitation, Membership, User
-from server.models.base import utcnow
-from server.passwords import WeakPassword, check_new_password, verify_password
+from server.adapters.db import db
+from server.adapters.models import ApiToken, Invitation, Membership, User
+from server.adapters.models.base import utcnow
+from server.core.passwords import WeakPassword, check_new_password, verify_password
+from server.services.accounts import AccountError, ensure_user, invite, live_invitation, redeem
 from tests.studio.conftest import PASSWORD, StudioClient, make_user
 
 

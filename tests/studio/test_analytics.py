@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import Flask
 
-from server.db import db
-from server.models import Product, ScanCount
+from server.adapters.db import db
+from server.adapters.models import Product, ScanCount
 from tests.conftest import work_queue
 from tests.studio.conftest import OTHER_GTIN, StudioClient, make_user
 

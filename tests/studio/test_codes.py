@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from server.db import db
-from server.models import Brand, Product
+from server.adapters.db import db
+from server.adapters.models import Brand, Product
 from tests.conftest import load_demo
 from tests.qr_decode import decode_png, decode_svg, needs_rsvg, needs_zbar
 from tests.studio.conftest import OTHER_GTIN, StudioClient

@@ -10,9 +10,9 @@ from flask import Flask
 from redis import Redis
 from rq import Queue
 
-from server.catalog import brand_by_slug
-from server.db import db
-from server.disclosure import DEFAULT_POLICY, policy_of
+from server.adapters.db import db
+from server.core.disclosure.policy import DEFAULT_POLICY, policy_of
+from server.services.catalog import brand_by_slug
 from tests.conftest import load_demo
 from tests.studio.conftest import StudioClient
 

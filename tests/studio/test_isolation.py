@@ -6,9 +6,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from server.db import db
-from server.models import ApiToken, Membership
-from server.tokens import create_token
+from server.adapters.db import db
+from server.adapters.models import ApiToken, Membership
+from server.services.tokens import create_token
 from tests.studio.conftest import StudioClient
 
 READS = ["/studio/rival/", "/studio/rival/people", "/studio/rival/tokens", "/studio/nobrand/"]

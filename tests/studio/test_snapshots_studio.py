@@ -11,13 +11,13 @@ import simple_websocket
 from flask import Flask
 from sqlalchemy import select
 
-from server.broker import broker
-from server.db import db
-from server.models import Snapshot
+from server.adapters.broker import broker
+from server.adapters.db import db
+from server.adapters.models import Snapshot
+from server.core.splats import rdf_to_rub, write_ply
+from server.core.splats.demo import demo_capture
 from tests.conftest import LiveServer, stored_counts
 from tests.studio.conftest import StudioClient
-from workers.splats import rdf_to_rub, write_ply
-from workers.splats.demo import demo_capture
 from workers.worker import run_worker
 
 PAGE = "/studio/nkabom/snapshots"

@@ -13,9 +13,9 @@ from flask import Flask
 from rq import Queue
 from sqlalchemy import func, select
 
-from server.broker import broker
-from server.db import db
-from server.models import Batch, StoryVersion
+from server.adapters.broker import broker
+from server.adapters.db import db
+from server.adapters.models import Batch, StoryVersion
 from tests.conftest import DEMO_PACK, work_queue
 from tests.studio.conftest import OTHER_GTIN, StudioClient, make_user
 
@@ -47,7 +47,7 @@ def german_form(**bodies: str) -> dict[str, Any]:
 
 
 def versions(app: Flask, slug: str = "nkabom") -> list[tuple[int, bool, str]]:
-    from server.models import Brand
+    from server.adapters.models import Brand
 
     with app.app_context():
         rows = db.session.execute(

@@ -10,10 +10,10 @@ from flask import Flask
 from PIL import Image
 from sqlalchemy import func, select
 
-from server.blobs import BlobStore
-from server.catalog import brand_by_slug
-from server.db import db
-from server.models import Blob
+from server.adapters.blobs import BlobStore
+from server.adapters.db import db
+from server.adapters.models import Blob
+from server.services.catalog import brand_by_slug
 from tests.studio.conftest import StudioClient
 
 PAGE = "/studio/nkabom/theme"

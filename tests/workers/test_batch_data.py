@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import event, select
 
-from server.db import db
-from server.models import Batch, Brand, EpcisEvent
+from server.adapters.db import db
+from server.adapters.models import Batch, Brand, EpcisEvent
+from server.core.evidence.report import build_report
+from server.services.batch_inputs import load_batch_inputs
 from tests.conftest import whole_brand_inputs
-from workers.batch_data import load_batch_inputs
-from workers.evidence.report import build_report
 
 
 def test_every_demo_batch_reports_as_with_the_whole_brand_loaded(app: Flask) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from server.db import db
-from server.models import Brand, Build
+from server.adapters.db import db
+from server.adapters.models import Brand, Build
 from tests.conftest import work_queue
 
 BATCH = "/01/09520123100025/10/NK25-0227"

@@ -11,8 +11,8 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from server.db import db
-from server.models import Batch, Build
+from server.adapters.db import db
+from server.adapters.models import Batch, Build
 from tests.conftest import load_demo, make_app, work_queue, worker_process
 
 FLAGGED = "/01/09520123100025/10/NK25-0227"
@@ -57,9 +57,9 @@ def test_data_change_makes_builds_stale_and_reenqueues(
     evidence["records"].append(added)
     (copied_pack / "evidence.json").write_text(json.dumps(evidence))
     load_demo(app, copied_pack)
-    from server.broker import broker
-    from server.builds import enqueue_brand_builds
-    from server.models import Brand
+    from server.adapters.broker import broker
+    from server.adapters.models import Brand
+    from server.services.builds import enqueue_brand_builds
 
     with app.app_context():
         brand = db.session.scalars(select(Brand)).one()
@@ -144,10 +144,10 @@ def test_worker_killed_mid_build_leaves_nothing_half_published_and_recovers(
 
 
 def test_a_tiled_snapshot_reaches_the_scene_manifest(sqlite_app: Flask) -> None:
-    from server.blobs import BlobStore
-    from server.broker import broker
-    from server.demo_snapshots import add_demo_snapshots
-    from server.snapshots import SnapshotLimits
+    from server.adapters.blobs import BlobStore
+    from server.adapters.broker import broker
+    from server.services.demo_snapshots import add_demo_snapshots
+    from server.services.snapshots import SnapshotLimits
     from workers.worker import run_worker
 
     client = sqlite_app.test_client()

@@ -10,8 +10,8 @@ import pytest
 import simple_websocket
 from sqlalchemy import select
 
-from server.db import db
-from server.models import Batch
+from server.adapters.db import db
+from server.adapters.models import Batch
 from tests.conftest import LiveServer, load_demo, make_app, worker_process
 
 

@@ -11,10 +11,10 @@ from redis import Redis
 from rq import Queue
 from sqlalchemy import select, text
 
-from server.db import db
-from server.models import Base, ScanCount, VisitorCount
-from server.scan_recorder import enqueue_aggregation
-from server.scan_records import BUFFER_KEY, CLAIMS_KEY, ScanRecord, encode
+from server.adapters.db import db
+from server.adapters.models import Base, ScanCount, VisitorCount
+from server.core.scans.records import BUFFER_KEY, CLAIMS_KEY, ScanRecord, encode
+from server.services.scan_recorder import enqueue_aggregation
 from tests.conftest import work_queue, worker_process
 from workers.scan_jobs import apply_batch, claim
 
@@ -118,7 +118,7 @@ def _records(n: int, day: date) -> list[bytes]:
 
 
 def _expected(raw: list[bytes]) -> Counter[tuple[str, str]]:
-    from server.scan_records import decode
+    from server.core.scans.records import decode
 
     found: Counter[tuple[str, str]] = Counter()
     for item in raw:

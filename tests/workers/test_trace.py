@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from workers.evidence.inputs import BatchInputs, Material, Quantity, Site, TraceEvent
-from workers.identifiers import gs1_check_digit, location_id, lot_class
-from workers.trace import Trace, build_trace, mass_kg
+from server.core.evidence.inputs import BatchInputs, Material, Quantity, Site, TraceEvent
+from server.core.evidence.trace import Trace, build_trace, mass_kg
+from server.core.gs1.identifiers import gs1_check_digit, location_id, lot_class
 
 
 def _gtin(n: int) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from workers.evidence.inputs import (
+from server.core.evidence.inputs import (
     BatchInputs,
     EvidenceRecord,
     Material,
@@ -16,7 +16,7 @@ from workers.evidence.inputs import (
     Site,
     TraceEvent,
 )
-from workers.identifiers import gs1_check_digit, location_id, lot_class
+from server.core.gs1.identifiers import gs1_check_digit, location_id, lot_class
 
 
 def gtin(n: int) -> str:

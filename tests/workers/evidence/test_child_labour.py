@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from workers.evidence.child_labour import check_child_labour, months_before
-from workers.evidence.inputs import EvidenceRecord
-from workers.trace import build_trace
+from server.core.evidence.child_labour import check_child_labour, months_before
+from server.core.evidence.inputs import EvidenceRecord
+from server.core.evidence.trace import build_trace
 
 if TYPE_CHECKING:
     from conftest import Kit

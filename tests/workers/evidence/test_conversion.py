@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from workers.evidence.conversion import check_conversion_balance
-from workers.evidence.inputs import BatchInputs, Quantity
-from workers.evidence.parameters import DEFAULT_SOURCE
-from workers.evidence.result import CheckResult
-from workers.identifiers import gtin_of
-from workers.trace import build_trace
+from server.core.evidence.conversion import check_conversion_balance
+from server.core.evidence.inputs import BatchInputs, Quantity
+from server.core.evidence.parameters import DEFAULT_SOURCE
+from server.core.evidence.result import CheckResult
+from server.core.evidence.trace import build_trace
+from server.core.gs1.identifiers import gtin_of
 
 if TYPE_CHECKING:
     from conftest import Kit

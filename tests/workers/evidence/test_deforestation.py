@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from workers.evidence.deforestation import check_deforestation
-from workers.evidence.inputs import EvidenceRecord
-from workers.trace import build_trace
+from server.core.evidence.deforestation import check_deforestation
+from server.core.evidence.inputs import EvidenceRecord
+from server.core.evidence.trace import build_trace
 
 if TYPE_CHECKING:
     from conftest import Kit

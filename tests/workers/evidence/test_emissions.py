@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from workers.evidence.emissions import (
+from server.core.evidence.emissions import (
     attributed_mass,
     check_transport_emissions,
     great_circle_km,
     transport_mode,
 )
-from workers.evidence.inputs import BatchInputs, Site
-from workers.evidence.result import CheckResult
-from workers.trace import build_trace
+from server.core.evidence.inputs import BatchInputs, Site
+from server.core.evidence.result import CheckResult
+from server.core.evidence.trace import build_trace
 
 if TYPE_CHECKING:
     from conftest import Kit

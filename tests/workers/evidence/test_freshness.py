@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from workers.evidence.freshness import check_evidence_freshness, months_before
-from workers.evidence.inputs import EvidenceRecord
-from workers.evidence.result import CheckResult
-from workers.trace import build_trace
+from server.core.evidence.freshness import check_evidence_freshness, months_before
+from server.core.evidence.inputs import EvidenceRecord
+from server.core.evidence.result import CheckResult
+from server.core.evidence.trace import build_trace
 
 if TYPE_CHECKING:
     from conftest import Kit

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from workers.evidence.origin import check_known_origin_share
-from workers.trace import build_trace
+from server.core.evidence.origin import check_known_origin_share
+from server.core.evidence.trace import build_trace
 
 if TYPE_CHECKING:
     from conftest import Kit

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from server.models import Plot
-from workers.evidence.plots import bounds
+from server.adapters.models import Plot
+from server.core.evidence.plots import bounds
 
 
 @pytest.mark.parametrize(

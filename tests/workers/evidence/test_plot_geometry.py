@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from workers.evidence.geometry import check_plot_geometry
-from workers.evidence.inputs import Plot
-from workers.trace import build_trace
+from server.core.evidence.geometry import check_plot_geometry
+from server.core.evidence.inputs import Plot
+from server.core.evidence.trace import build_trace
 
 if TYPE_CHECKING:
     from conftest import Kit

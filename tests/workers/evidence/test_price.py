@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from workers.evidence.inputs import EvidenceRecord
-from workers.evidence.price import check_farmgate_price
-from workers.trace import build_trace
+from server.core.evidence.inputs import EvidenceRecord
+from server.core.evidence.price import check_farmgate_price
+from server.core.evidence.trace import build_trace
 
 if TYPE_CHECKING:
     from conftest import Kit

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from workers.evidence.report import CHECKS, SCHEMA, build_report
+from server.core.evidence.report import CHECKS, SCHEMA, build_report
 
 if TYPE_CHECKING:
     from conftest import Kit

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from workers.evidence.result import CheckResult, plain, threshold_status, worst
+from server.core.evidence.result import CheckResult, plain, threshold_status, worst
 
 
 def test_worst_ranks_found_problems_over_missing_evidence() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workers.evidence.uncertainty import (
+from server.core.evidence.uncertainty import (
     max_band,
     quotient_band,
     relative,

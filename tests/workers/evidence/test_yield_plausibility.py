@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from workers.evidence.inputs import Plot
-from workers.evidence.yield_plausibility import check_yield_plausibility, crop_year, season_of
-from workers.trace import build_trace
+from server.core.evidence.inputs import Plot
+from server.core.evidence.trace import build_trace
+from server.core.evidence.yield_plausibility import check_yield_plausibility, crop_year, season_of
 
 if TYPE_CHECKING:
     from conftest import Kit

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from workers.scene.inputs import (
+from server.core.scene.inputs import (
     SceneBatch,
     SceneChapter,
     SceneEvidence,

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 import trimesh
 
-from workers.scene import build_scene, countries_of
-from workers.scene.inputs import SceneInput, SceneLeg
-from workers.scene.topojson import load_country_outlines
+from server.core.scene import build_scene, countries_of
+from server.core.scene.inputs import SceneInput, SceneLeg
+from server.core.scene.topojson import load_country_outlines
 
 
 def _outlines(inp: SceneInput, path: Path) -> dict[str, dict[str, Any]]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from shapely.geometry import shape
 
-from workers.scene.topojson import (
+from server.core.scene.topojson import (
     country_outlines,
     decode_arcs,
     load_country_outlines,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from workers.splats.gaussians import SH_COEFFICIENTS, Gaussians
+from server.core.splats.gaussians import SH_COEFFICIENTS, Gaussians
 
 
 def synthetic_capture(n: int, sh_degree: int = 0, seed: int = 0) -> Gaussians:

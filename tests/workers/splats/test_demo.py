@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from workers.splats.demo import (
+from server.core.splats.demo import (
     MAX_SPLATS,
     SCENES,
     _counts,
     _normal_to_quaternion,
     demo_capture,
 )
-from workers.splats.merge import quaternions_to_matrices
+from server.core.splats.merge import quaternions_to_matrices
 
 
 @pytest.mark.parametrize("kind", list(SCENES))

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from workers.splats.gaussians import Gaussians, concatenate
+from server.core.splats.gaussians import Gaussians, concatenate
 
 
 def _one(**override: object) -> Gaussians:

@@ -6,9 +6,9 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from workers.splats.errors import SplatFileError
-from workers.splats.gaussians import Gaussians
-from workers.splats.ply import read_ply, write_ply
+from server.core.splats.errors import SplatFileError
+from server.core.splats.gaussians import Gaussians
+from server.core.splats.ply import read_ply, write_ply
 
 
 @pytest.mark.parametrize("degree", [0, 1, 2, 3])

@@ -8,10 +8,10 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from workers.splats.errors import SplatFileError
-from workers.splats.gaussians import Gaussians
-from workers.splats.merge import quaternions_to_matrices
-from workers.splats.spz import decode_spz, encode_spz, rdf_to_rub
+from server.core.splats.errors import SplatFileError
+from server.core.splats.gaussians import Gaussians
+from server.core.splats.merge import quaternions_to_matrices
+from server.core.splats.spz import decode_spz, encode_spz, rdf_to_rub
 
 LIMITS = {"max_splats": 100_000, "max_uncompressed": 50_000_000}
 

@@ -8,10 +8,10 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from workers.splats.gaussians import Gaussians
-from workers.splats.merge import covariances, merge_clusters
-from workers.splats.spz import decode_spz
-from workers.splats.tiling import Tile, Tileset, build_tiles
+from server.core.splats.gaussians import Gaussians
+from server.core.splats.merge import covariances, merge_clusters
+from server.core.splats.spz import decode_spz
+from server.core.splats.tiling import Tile, Tileset, build_tiles
 
 
 def _check(ts: Tileset, n: int, per_tile: int, root_cap: int) -> list[Tile]:

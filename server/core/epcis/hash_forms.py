@@ -1,0 +1,215 @@
+"""Identifiers and vocabulary in the one form the GS1 event hash needs (CBV 2.0 §8.9).
+
+The EPCIS event hash compares identifiers across syntaxes, so before hashing:
+
+- EPC URNs (``urn:epc:id:``, ``urn:epc:class:``, ``urn:epc:idpat:``) become canonical
+  GS1 Digital Link URIs (GS1 Digital Link URI Syntax 1.2 §4.11, EPC TDS 2.x §6);
+- a GS1 Digital Link URI is *constrained*: any domain becomes ``https://id.gs1.org``, the
+  query string goes, and only the finest level of identification stays (GTIN + serial
+  rather than GTIN + lot + serial; a CPV is dropped);
+- CBV URNs (``urn:epcglobal:cbv:bizstep:shipping``) become their Web URIs
+  (``https://ref.gs1.org/cbv/BizStep-shipping``).
+
+Unlike `server.core.gs1.identifiers.canonical_id` (which refuses what tracing cannot use), these
+functions never raise on odd input: a value that is not recognisably one of the forms
+above is hashed as written, which keeps the hash total over any valid event.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, unquote, urlsplit
+
+from server.core.gs1.identifiers import gs1_check_digit
+
+HOST = "https://id.gs1.org"
+CBV = "https://ref.gs1.org/cbv/"
+
+# CBV 2.0 §6–7: URN vocabulary names and the Web URI term prefixes they map to.
+_CBV_URN_TERMS = {
+    "bizstep": "BizStep-",
+    "disp": "Disp-",
+    "btt": "BTT-",
+    "sdt": "SDT-",
+    "er": "ER-",
+    "comp": "Comp-",
+}
+_INCHIKEY_URN = "urn:epcglobal:cbv:inchikey:"
+_INCHIKEY_URI = "https://identifiers.org/inchikey:"
+
+# Digital Link primary keys the hash keeps, with the qualifiers allowed after each, finest
+# first (CBV 2.0 §8.9 rule 18: 00 / 01 / 01 21 / 01 10 / 01 235 / 253 / 255 / 401 / 402 /
+# 414 / 414 254 / 417 / 8003 / 8004 / 8006 / 8006 21 / 8006 10 / 8010 / 8010 8011 / 8017 /
+# 8018). Other qualifiers a Digital Link may carry (22 CPV, 7040 ...) are dropped.
+_KEEP = {
+    "00": (),
+    "01": ("21", "235", "10"),
+    "253": (),
+    "255": (),
+    "401": (),
+    "402": (),
+    "414": ("254",),
+    "417": (),
+    "8003": (),
+    "8004": (),
+    "8006": ("21", "10"),
+    "8010": ("8011",),
+    "8017": (),
+    "8018": (),
+}
+# The shape of each primary key's value (GS1 General Specifications §3), so that a web
+# address such as https://example.com/blog/2024/01/post is not read as a GTIN.
+_SHAPES = {
+    "00": re.compile(r"\d{18}"),
+    "01": re.compile(r"\d{8}|\d{12,14}"),
+    "253": re.compile(r"\d{13}[!-~]{0,17}"),
+    "255": re.compile(r"\d{13}\d{0,12}"),
+    "401": re.compile(r".{1,30}"),
+    "402": re.compile(r"\d{17}"),
+    "414": re.compile(r"\d{13}"),
+    "417": re.compile(r"\d{13}"),
+    "8003": re.compile(r"\d{14}.{0,16}"),
+    "8004": re.compile(r".{1,30}"),
+    "8006": re.compile(r"\d{18}"),
+    "8010": re.compile(r".{1,30}"),
+    "8017": re.compile(r"\d{18}"),
+    "8018": re.compile(r"\d{18}"),
+}
+# Qualifiers that may appear in a Digital Link path (dropped unless kept above).
+_QUALIFIERS = {"21", "235", "10", "22", "254", "7040", "8011"}
+_EPC_URN = re.compile(r"^urn:epc:(id|class|idpat):([A-Za-z0-9]+):(.+)$")
+
+
+def _digits(*parts: str) -> bool:
+    return all(part.isdigit() for part in parts)
+
+
+def _keyed(body: str) -> str:
+    """Return `body` followed by its GS1 check digit."""
+    return body + gs1_check_digit(body)
+
+
+def _dl(*pairs: tuple[str, str]) -> str:
+    return HOST + "".join(f"/{ai}/{quote(value, safe='')}" for ai, value in pairs)
+
+
+def _gtin(company: str, indicator_item: str) -> str | None:
+    """Return the GTIN-14 of an EPC (company prefix, indicator + item reference)."""
+    if not indicator_item or not _digits(company, indicator_item):
+        return None
+    return _keyed(indicator_item[0] + company + indicator_item[1:])
+
+
+def _from_parts(scheme: str, parts: list[str]) -> str | None:
+    """Return the Digital Link of one EPC pure-identity scheme, or None if malformed."""
+    n = len(parts)
+    if scheme in ("sgtin", "lgtin") and n == 3:
+        gtin = _gtin(parts[0], parts[1])
+        return _dl(("01", gtin), ("21" if scheme == "sgtin" else "10", parts[2])) if gtin else None
+    if scheme == "upui" and n == 3:
+        gtin = _gtin(parts[0], parts[1])
+        return _dl(("01", gtin), ("235", parts[2])) if gtin else None
+    if scheme == "sscc" and n == 2:
+        sscc = _gtin(parts[0], parts[1])  # extension digit first, like a GTIN's indicator
+        return _dl(("00", sscc)) if sscc else None
+    if scheme == "itip" and n == 5:
+        gtin = _gtin(parts[0], parts[1])
+        if not gtin or not _digits(parts[2], parts[3]):
+            return None
+        return _dl(("8006", gtin + parts[2] + parts[3]), ("21", parts[4]))
+    # Asset, consignment and component references may hold letters; keys with a check
+    # digit may not.
+    if scheme == "cpi" and n == 3:
+        return _dl(("8010", parts[0] + parts[1]), ("8011", parts[2]))
+    if scheme in ("giai", "ginc") and n == 2:
+        return _dl(("8004" if scheme == "giai" else "401", parts[0] + parts[1]))
+    if n < 2 or not _digits(parts[0], parts[1]):
+        return None
+    if scheme == "sgln" and n == 3:
+        gln = _keyed(parts[0] + parts[1])
+        return _dl(("414", gln)) if parts[2] in ("0", "") else _dl(("414", gln), ("254", parts[2]))
+    if scheme in ("pgln", "gsrn", "gsrnp", "gsin") and n == 2:
+        ai = {"pgln": "417", "gsrn": "8018", "gsrnp": "8017", "gsin": "402"}[scheme]
+        return _dl((ai, _keyed(parts[0] + parts[1])))
+    if scheme == "grai" and n == 3:
+        return _dl(("8003", "0" + _keyed(parts[0] + parts[1]) + parts[2]))
+    if scheme in ("gdti", "sgcn") and n == 3:
+        ai = "253" if scheme == "gdti" else "255"
+        return _dl((ai, _keyed(parts[0] + parts[1]) + parts[2]))
+    return None
+
+
+def epc_urn_to_digital_link(urn: str) -> str | None:
+    """Return the canonical Digital Link of an EPC URN, or None if it has none.
+
+    ``urn:epc:idpat:sgtin:4012345.066666.*`` (all serials of a GTIN) becomes the GTIN's own
+    Digital Link, as in the reference implementation's examples. Schemes outside GS1 keys
+    (``usdod``, ``adi``, ``gid``, ``bic``, ``imovn``) have no Digital Link: None.
+    """
+    match = _EPC_URN.match(urn)
+    if match is None:
+        return None
+    kind, scheme, rest = match.groups()
+    parts = [unquote(part) for part in rest.split(".")]
+    if kind == "idpat":
+        if scheme == "sgtin" and len(parts) == 3 and parts[2] == "*":
+            gtin = _gtin(parts[0], parts[1])
+            return _dl(("01", gtin)) if gtin else None
+        return None
+    if kind == "class" and scheme != "lgtin":
+        return None
+    return _from_parts(scheme, parts)
+
+
+def constrained_digital_link(uri: str) -> str | None:
+    """Return a GS1 Digital Link URI constrained as the hash requires, or None if not one.
+
+    The path may start with any prefix (``https://example.com/products/01/...``); what
+    follows the primary key must be (qualifier, value) pairs, else the URI is not read as a
+    Digital Link.
+    """
+    split = urlsplit(uri)
+    if split.scheme not in ("http", "https"):
+        return None
+    segments = [unquote(s) for s in split.path.split("/") if s]
+    for start in range(len(segments) - 1):
+        ai = segments[start]
+        if ai in _KEEP and len(segments[start:]) % 2 == 0:
+            pairs = [(segments[i], segments[i + 1]) for i in range(start, len(segments), 2)]
+            if _SHAPES[ai].fullmatch(pairs[0][1]) and all(q in _QUALIFIERS for q, _ in pairs[1:]):
+                break
+    else:
+        return None
+    primary, value = pairs[0]
+    if primary == "01" and value.isdigit():
+        value = value.zfill(14)  # GTIN-8/12/13 are written as GTIN-14
+    qualifiers = dict(pairs[1:])
+    if primary == "414" and qualifiers.get("254") == "0":
+        del qualifiers["254"]  # extension 0 is "no extension" (EPC TDS, SGLN)
+    finest = next(((ai, qualifiers[ai]) for ai in _KEEP[primary] if ai in qualifiers), None)
+    return _dl((primary, value), *([finest] if finest else []))
+
+
+def cbv_urn_to_uri(urn: str) -> str | None:
+    """Return the Web URI of a CBV URN vocabulary term, or None if `urn` is no such term.
+
+    Identifiers under ``urn:epcglobal:cbv:bt:`` and master-data names under
+    ``urn:epcglobal:cbv:mda:`` are not vocabulary terms and stay as written.
+    """
+    if urn.startswith(_INCHIKEY_URN):
+        return _INCHIKEY_URI + urn[len(_INCHIKEY_URN) :]
+    parts = urn.split(":", 4)
+    if len(parts) == 5 and parts[:3] == ["urn", "epcglobal", "cbv"] and parts[3] in _CBV_URN_TERMS:
+        return CBV + _CBV_URN_TERMS[parts[3]] + parts[4]
+    return None
+
+
+def canonical_uri(value: str) -> str:
+    """Return `value` with any EPC URN, Digital Link or CBV URN in its hashed form."""
+    if value.startswith("urn:epc:"):
+        return epc_urn_to_digital_link(value) or value
+    if value.startswith("urn:epcglobal:cbv:"):
+        return cbv_urn_to_uri(value) or value
+    if value.startswith(("http://", "https://")):
+        return constrained_digital_link(value) or value
+    return value

@@ -1,0 +1,156 @@
+"""Validation of EPCIS 2.0 capture documents and events, reporting every problem by JSON path.
+
+Rules follow GS1's EPCIS 2.0 JSON schema (required fields per event type, allowed property
+names, the what-dimension each type needs) plus what the project relies on: one of the five
+standard event types. Field-level checks live in `server.core.epcis.fields`. Plain data in, a
+list of `Issue` out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.core.epcis.events import EVENT_TYPES
+from server.core.epcis.fields import FIELD_CHECKS, Issue, check_object, check_time
+
+MAX_DEPTH = 64
+
+_COMMON = {
+    "@context",
+    "type",
+    "eventTime",
+    "recordTime",
+    "eventTimeZoneOffset",
+    "eventID",
+    "certificationInfo",
+    "errorDeclaration",
+}
+_WHAT = ("readPoint", "bizLocation", "bizStep", "disposition", "bizTransactionList")
+_WHERE = ("sourceList", "destinationList", "sensorElementList")
+_ALLOWED = {
+    "ObjectEvent": {"action", "epcList", "quantityList", "persistentDisposition", "ilmd"},
+    "AggregationEvent": {"action", "parentID", "childEPCs", "childQuantityList"},
+    "TransactionEvent": {"action", "parentID", "epcList", "quantityList"},
+    "TransformationEvent": {
+        "inputEPCList",
+        "inputQuantityList",
+        "outputEPCList",
+        "outputQuantityList",
+        "transformationID",
+        "persistentDisposition",
+        "ilmd",
+    },
+    "AssociationEvent": {"action", "parentID", "childEPCs", "childQuantityList"},
+}
+_DOCUMENT_FIELDS = {
+    "@context",
+    "id",
+    "type",
+    "schemaVersion",
+    "creationDate",
+    "instanceIdentifier",
+    "sender",
+    "receiver",
+    "epcisHeader",
+    "epcisBody",
+}
+
+
+def _has(event: dict[str, Any], *keys: str) -> bool:
+    return any(isinstance(event.get(k), list) and event[k] for k in keys)
+
+
+def _type_rules(event: dict[str, Any], kind: str, path: str, out: list[Issue]) -> None:
+    """Check the what-dimension each event type requires (schema's anyOf rules)."""
+    action = event.get("action")
+    if kind != "TransformationEvent" and "action" not in event:
+        out.append(Issue(f"{path}.action", "is required"))
+    if kind == "ObjectEvent":
+        if "epcList" not in event and not _has(event, "quantityList", "sensorElementList"):
+            out.append(Issue(path, "an ObjectEvent needs `epcList` or `quantityList`"))
+        if "ilmd" in event and action != "ADD":
+            out.append(Issue(f"{path}.ilmd", "is only allowed when `action` is ADD"))
+    elif kind == "TransactionEvent":
+        if not _has(event, "bizTransactionList"):
+            out.append(Issue(f"{path}.bizTransactionList", "needs at least one transaction"))
+        if "epcList" not in event and not _has(event, "quantityList") and action != "DELETE":
+            out.append(Issue(path, "a TransactionEvent needs `epcList` or `quantityList`"))
+    elif kind in ("AggregationEvent", "AssociationEvent"):
+        if not _has(event, "childEPCs", "childQuantityList") and action != "DELETE":
+            out.append(Issue(path, f"an {kind} needs `childEPCs` or `childQuantityList`"))
+        if kind == "AssociationEvent" and "parentID" not in event:
+            out.append(Issue(f"{path}.parentID", "is required"))
+    elif kind == "TransformationEvent":
+        inputs = _has(event, "inputEPCList", "inputQuantityList")
+        outputs = _has(event, "outputEPCList", "outputQuantityList")
+        with_id = "transformationID" in event and (inputs or outputs)
+        if not (inputs and outputs) and not with_id:
+            out.append(Issue(path, "a TransformationEvent needs inputs and outputs"))
+
+
+def validate_event(event: Any, path: str = "$", *, lone: bool = False) -> list[Issue]:
+    """Return the problems of one EPCIS event at `path` (``lone``: sent on its own)."""
+    out: list[Issue] = []
+    if not check_object(event, path, out):
+        return out
+    kind = event.get("type")
+    if kind not in EVENT_TYPES:
+        out.append(Issue(f"{path}.type", f"must be one of {', '.join(EVENT_TYPES)}, got {kind!r}"))
+        return out
+    for key in ("eventTime", "eventTimeZoneOffset") + (("@context",) if lone else ()):
+        if key not in event:
+            out.append(Issue(f"{path}.{key}", "is required"))
+    allowed = _COMMON | set(_WHAT) | set(_WHERE) | _ALLOWED[kind]
+    for key, value in event.items():
+        if key in allowed and key in FIELD_CHECKS:
+            FIELD_CHECKS[key](value, f"{path}.{key}", out)
+        elif key not in allowed and ":" not in key:
+            out.append(Issue(f"{path}.{key}", f"is not a field of an {kind}"))
+    _type_rules(event, kind, path, out)
+    return out
+
+
+def validate_document(document: Any) -> list[Issue]:
+    """Return the problems of an EPCISDocument, its events included."""
+    out: list[Issue] = []
+    if not check_object(document, "$", out):
+        return out
+    kind = document.get("type")
+    if kind == "EPCISQueryDocument":
+        return [Issue("$.type", "is EPCISQueryDocument: query results cannot be captured")]
+    if kind != "EPCISDocument":
+        return [Issue("$.type", f"must be EPCISDocument, got {kind!r}")]
+    for key in ("@context", "schemaVersion", "creationDate", "epcisBody"):
+        if key not in document:
+            out.append(Issue(f"$.{key}", "is required"))
+    for key in document:
+        if key not in _DOCUMENT_FIELDS and ":" not in key:
+            out.append(Issue(f"$.{key}", "is not a field of an EPCISDocument"))
+    if "creationDate" in document:
+        check_time(document["creationDate"], "$.creationDate", out)
+    body = document.get("epcisBody")
+    if body is None or not check_object(body, "$.epcisBody", out):
+        return out
+    events = body.get("eventList")
+    if not isinstance(events, list):
+        out.append(Issue("$.epcisBody.eventList", "must be a list of events"))
+        return out
+    for i, event in enumerate(events):
+        out.extend(validate_event(event, f"$.epcisBody.eventList[{i}]"))
+    return out
+
+
+def nesting_depth(value: Any) -> int:
+    """Return how deeply lists and objects nest in `value` (a scalar is depth 0)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        )
+        if children is None:
+            continue
+        deepest = max(deepest, depth + 1)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest

@@ -1,0 +1,228 @@
+"""Estimate the transport emissions of the batch's traced commodity, per kg of product.
+
+A disclosure, not a test: the status is ok whenever every leg could be computed and
+unknown otherwise. Factors are indicative defaults unless the brand sets its own::
+
+    "emission_factors": {"road": {"value": 0.105, "unit": "kg CO2e/t-km", "source": "..."},
+                         "sea": {...}},
+    "detour_factors": {"road": {"value": 1.3, "source": "..."}, "sea": {...}}
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from itertools import pairwise
+from typing import Any
+
+from server.core.evidence.continents import continent
+from server.core.evidence.inputs import BatchInputs, Site
+from server.core.evidence.parameters import DEFAULT_SOURCE, per_country, scalar
+from server.core.evidence.result import CheckResult
+from server.core.evidence.trace import Step, Trace
+
+KEY = "transport_emissions"
+EARTH_RADIUS_KM = 6371.0088
+MODES = ("road", "sea")
+GLEC = "indicative, GLEC Framework v3 defaults; confirm"
+DEFAULT_FACTORS = {
+    "road": {"value": 0.105, "unit": "kg CO2e/t-km", "source": f"{GLEC} (road, truck)"},
+    "sea": {"value": 0.016, "unit": "kg CO2e/t-km", "source": f"{GLEC} (sea, container ship)"},
+}
+DEFAULT_DETOURS = {
+    "road": {"value": 1.3, "source": f"{DEFAULT_SOURCE}: road distance ~ 1.3 x great circle"},
+    "sea": {"value": 1.2, "source": f"{DEFAULT_SOURCE}: sea route ~ 1.2 x great circle"},
+}
+METHOD = (
+    "Follow every lot on the batch's path through its events in time order; each time a lot "
+    "is next seen at another site, it travelled a leg between the two sites. Legs between the "
+    "same two sites are added up. Distance is the great-circle distance between the sites' "
+    "coordinates times a detour factor for the mode. The mode is sea between two ports or "
+    "between countries on different continents, else road. The mass on a leg is the part of "
+    "the lot that ends up in the batch (transformations share their inputs over their outputs "
+    "by mass). Emissions = distance (km) x mass (t) x the mode's factor (kg CO2e per t-km); "
+    "the value is their sum divided by the batch's mass, in kg CO2e per kg of product, with "
+    "an uncertainty band. Legs of untracked inputs (such as sugar) are not included. A leg "
+    "without coordinates, country or mass is unknown, and so is the check."
+)
+
+
+def check_transport_emissions(inputs: BatchInputs, trace: Trace) -> CheckResult:
+    """Return the batch's transport emissions in kg CO2e per kg of product."""
+    factors = {m: _mode_parameter(inputs, "emission_factors", m, DEFAULT_FACTORS) for m in MODES}
+    detours = {m: _mode_parameter(inputs, "detour_factors", m, DEFAULT_DETOURS) for m in MODES}
+    band = scalar(inputs.parameters, "emission_uncertainty", 0.30)
+    params: dict[str, Any] = {
+        "emission_factors": factors,
+        "detour_factors": detours,
+        "emission_uncertainty": band,
+    }
+    sites = {s.id: s for s in inputs.sites}
+    attributed = attributed_mass(inputs, trace)
+    legs: dict[tuple[str, str], dict[str, Any]] = {}
+    for cls, start, end in lot_legs(trace):
+        leg = legs.setdefault(
+            (start.site_id or "", end.site_id or ""),
+            {"lots": set(), "events": set(), "mass_kg": 0.0, "departed": start.time},
+        )
+        leg["lots"].add(cls)
+        leg["events"].update((start.event_id, end.event_id))
+        kg = attributed.get(cls)
+        leg["mass_kg"] = None if kg is None or leg["mass_kg"] is None else leg["mass_kg"] + kg
+        leg["departed"] = min(leg["departed"], start.time)
+    rows = [
+        _leg_row(sites.get(a), sites.get(b), a, b, leg, factors, detours)
+        for (a, b), leg in sorted(legs.items(), key=lambda kv: (kv[1]["departed"], kv[0]))
+    ]
+    evidence = tuple(sorted({e for leg in legs.values() for e in leg["events"]}))
+    product_kg = attributed.get(trace.batch_class)
+    if not trace.journey or not product_kg:
+        return CheckResult(
+            KEY, "unknown", None, "kg CO2e/kg", METHOD, params, evidence, tuple(rows)
+        )
+    total = sum(r["emissions_kg"] for r in rows if r["emissions_kg"] is not None)
+    for row in rows:
+        if row["emissions_kg"] is not None:
+            row["kg_co2e_per_kg_product"] = row["emissions_kg"] / product_kg
+    value = total / product_kg
+    status = "unknown" if any(r["status"] == "unknown" for r in rows) else "ok"
+    spread = band["value"]
+    return CheckResult(
+        KEY,
+        status,
+        value,
+        "kg CO2e/kg",
+        METHOD,
+        params,
+        evidence,
+        tuple(rows),
+        (value * (1 - spread), value * (1 + spread)),
+    )
+
+
+def _mode_parameter(
+    inputs: BatchInputs, name: str, mode: str, defaults: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    entry = per_country(inputs.parameters, name, mode)
+    if entry is None:
+        return dict(defaults[mode])
+    return {**entry, "value": float(entry["value"]), "source": entry.get("source", "brand")}
+
+
+def great_circle_km(a_lat: float, a_lon: float, b_lat: float, b_lon: float) -> float:
+    """Return the haversine distance in km between two points given in degrees."""
+    p1, p2 = math.radians(a_lat), math.radians(b_lat)
+    dp, dl = p2 - p1, math.radians(b_lon - a_lon)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+def transport_mode(a: Site, b: Site) -> str | None:
+    """Return "sea" between ports or continents, "road" within one, None when undecidable."""
+    if a.kind == "port" and b.kind == "port":
+        return "sea"
+    if not a.country or not b.country:
+        return None
+    if a.country.upper() == b.country.upper():
+        return "road"
+    ca, cb = continent(a.country), continent(b.country)
+    if ca is None or cb is None:
+        return None
+    return "road" if ca == cb else "sea"
+
+
+def lot_legs(trace: Trace) -> list[tuple[str, Step, Step]]:
+    """Return (lot class, last step at one site, first step at the next) for every move.
+
+    Steps without a known site are skipped: they cannot start or end a leg.
+    """
+    seen: dict[str, list[Step]] = defaultdict(list)
+    for step in trace.journey:
+        if step.site_id is None:
+            continue
+        for cls in step.lots:
+            seen[cls].append(step)
+    moves = []
+    for cls in sorted(seen):
+        steps = seen[cls]
+        for before, after in pairwise(steps):
+            if before.site_id != after.site_id:
+                moves.append((cls, before, after))
+    return moves
+
+
+def attributed_mass(inputs: BatchInputs, trace: Trace) -> dict[str, float | None]:
+    """Return, per lot class, the kg of it that ends up in the batch (None when unknown).
+
+    The batch is its stated quantity (else what its transformations made). Going back from
+    the latest transformation, each one passes on the share of its output mass the batch
+    draws, in proportion, to all its inputs.
+    """
+    produced: dict[str, float | None] = {}
+    for t in trace.transformations:
+        for flow in t.outputs:
+            before = produced.get(flow.epc_class, 0.0)
+            kg = flow.quantity_kg
+            produced[flow.epc_class] = None if kg is None or before is None else before + kg
+    root = trace.batch_class
+    mass: dict[str, float | None] = {root: inputs.batch_quantity_kg or produced.get(root)}
+    for t in reversed(trace.transformations):
+        drawn: float | None = 0.0
+        for flow in t.outputs:
+            want = mass.get(flow.epc_class, 0.0)
+            made = produced.get(flow.epc_class)
+            if want == 0.0 or drawn is None:
+                continue
+            if want is None or made is None or not made or flow.quantity_kg is None:
+                drawn = None
+            else:
+                drawn += want * flow.quantity_kg / made
+        out_kg = t.output_kg
+        share = None if drawn is None or not out_kg else drawn / out_kg
+        for flow in t.inputs:
+            before = mass.get(flow.epc_class, 0.0)
+            add = None if share is None or flow.quantity_kg is None else share * flow.quantity_kg
+            mass[flow.epc_class] = None if add is None or before is None else before + add
+    return mass
+
+
+def _leg_row(
+    a: Site | None,
+    b: Site | None,
+    a_id: str,
+    b_id: str,
+    leg: dict[str, Any],
+    factors: dict[str, dict[str, Any]],
+    detours: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "from": a_id,
+        "to": b_id,
+        "departed": leg["departed"],
+        "lots": sorted(leg["lots"]),
+        "great_circle_km": None,
+        "distance_km": None,
+        "mode": None,
+        "factor": None,
+        "mass_kg": leg["mass_kg"],
+        "emissions_kg": None,
+        "kg_co2e_per_kg_product": None,
+    }
+    if a is None or b is None:
+        return {**row, "status": "unknown", "reason": "a site is not registered"}
+    if a.lat is None or a.lon is None or b.lat is None or b.lon is None:
+        return {**row, "status": "unknown", "reason": "a site has no coordinates"}
+    crow = great_circle_km(a.lat, a.lon, b.lat, b.lon)
+    row["great_circle_km"] = crow
+    mode = transport_mode(a, b)
+    if mode is None:
+        return {**row, "status": "unknown", "reason": "a site's country or continent is unknown"}
+    row.update(
+        mode=mode,
+        distance_km=crow * detours[mode]["value"],
+        factor=factors[mode]["value"],
+    )
+    if leg["mass_kg"] is None:
+        return {**row, "status": "unknown", "reason": "the mass carried is unknown"}
+    row["emissions_kg"] = row["distance_km"] * leg["mass_kg"] / 1000 * row["factor"]
+    return {**row, "status": "ok", "reason": None}

@@ -1,0 +1,181 @@
+"""Check the batch's farm plots against the EU Deforestation Regulation's geolocation rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shapely import STRtree
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+from shapely.validation import explain_validity
+
+from server.core.evidence.inputs import BatchInputs, Plot
+from server.core.evidence.parameters import scalar
+from server.core.evidence.plots import (
+    geodesic_area_ha,
+    is_polygonal,
+    max_decimals,
+    shape_area_ha,
+)
+from server.core.evidence.result import CheckResult
+from server.core.evidence.trace import Trace
+
+KEY = "plot_geometry"
+METHOD = (
+    "For every plot of the farms feeding the batch: a polygon is required when the plot is "
+    "larger than the point-area limit (a point plot must declare its area); coordinates need at "
+    "least the required decimals (the most precise coordinate counts, as JSON drops trailing "
+    "zeros); polygon rings must be closed (first point = last, at least 4 points) and valid "
+    "(shapely is_valid; the reason from explain_validity); the declared area must match the "
+    "geodesic area (WGS84, pyproj) within the tolerance; and no plot may overlap another "
+    "farm's plot by more than the overlap tolerance (all registered plots are compared, using "
+    "an STRtree). The value is the share of plots breaking no rule; any break fails the check."
+)
+
+
+def check_plot_geometry(inputs: BatchInputs, trace: Trace) -> CheckResult:
+    """Return the geolocation rule breaks of the plots of the batch's farms."""
+    params = {
+        "polygon_required_above_ha": scalar(inputs.parameters, "polygon_required_above_ha", 4.0),
+        "min_coordinate_decimals": scalar(inputs.parameters, "min_coordinate_decimals", 6),
+        "area_tolerance": scalar(inputs.parameters, "area_tolerance", 0.10),
+        "overlap_tolerance_ha": scalar(inputs.parameters, "overlap_tolerance_ha", 0.01),
+    }
+    farms = set(trace.farm_ids)
+    plots = [p for p in sorted(inputs.plots, key=lambda p: p.id) if p.farm in farms]
+    shapes = _valid_polygons(inputs.plots)
+    overlaps = _overlaps(
+        shapes, {p.id: p for p in inputs.plots}, params["overlap_tolerance_ha"]["value"]
+    )
+    rows = []
+    for plot in plots:
+        issues = plot_issues(plot, params) + overlaps.get(plot.id, [])
+        rows.append(
+            {
+                "plot": plot.id,
+                "farm": plot.farm,
+                "geometry": plot.geometry.get("type"),
+                "declared_area_ha": plot.declared_area_ha,
+                "status": "fail" if issues else "ok",
+                "issues": issues,
+            }
+        )
+    if not rows:
+        return CheckResult(KEY, "unknown", None, "ratio", METHOD, params)
+    good = sum(1 for r in rows if r["status"] == "ok")
+    status = "ok" if good == len(rows) else "fail"
+    evidence = tuple(str(r["plot"]) for r in rows)
+    return CheckResult(
+        KEY, status, good / len(rows), "ratio", METHOD, params, evidence, tuple(rows)
+    )
+
+
+def plot_issues(plot: Plot, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return one plot's geolocation rule breaks (overlaps need all plots: see above)."""
+    issues: list[dict[str, Any]] = []
+    geometry = plot.geometry
+    limit = params["polygon_required_above_ha"]["value"]
+    kind = geometry.get("type")
+    if kind == "Point":
+        if plot.declared_area_ha is None:
+            issues.append(
+                {
+                    "rule": "point_area_undeclared",
+                    "message": "a point plot must declare its area (points only up to "
+                    f"{limit:g} ha)",
+                }
+            )
+        elif plot.declared_area_ha > limit:
+            issues.append(
+                {
+                    "rule": "polygon_required",
+                    "message": f"plot of {plot.declared_area_ha:g} ha needs a polygon",
+                }
+            )
+    elif not is_polygonal(geometry):
+        issues.append({"rule": "geometry_type", "message": f"unsupported geometry {kind!r}"})
+        return issues
+    places = max_decimals(geometry)
+    wanted = int(params["min_coordinate_decimals"]["value"])
+    if places < wanted:
+        issues.append(
+            {
+                "rule": "precision",
+                "message": f"coordinates have {places} decimals, {wanted} required",
+            }
+        )
+    if kind == "Point":
+        return issues
+    rings = _rings(geometry)
+    if any(len(r) < 4 or r[0] != r[-1] for r in rings):
+        issues.append(
+            {
+                "rule": "ring_not_closed",
+                "message": "a ring is not closed or has fewer than 4 points",
+            }
+        )
+        return issues
+    geom = shape(geometry)
+    if not geom.is_valid:
+        issues.append({"rule": "invalid_geometry", "message": explain_validity(geom)})
+        return issues
+    area = geodesic_area_ha(geometry)
+    if plot.declared_area_ha:
+        tolerance = params["area_tolerance"]["value"]
+        gap = abs(area - plot.declared_area_ha) / plot.declared_area_ha
+        if gap > tolerance:
+            issues.append(
+                {
+                    "rule": "area_mismatch",
+                    "message": f"declared {plot.declared_area_ha:g} ha, measured "
+                    f"{area:.2f} ha ({gap:.0%} apart)",
+                    "measured_area_ha": area,
+                }
+            )
+    return issues
+
+
+def _rings(geometry: dict[str, Any]) -> list[list[Any]]:
+    coords = geometry.get("coordinates") or []
+    polygons = coords if geometry.get("type") == "MultiPolygon" else [coords]
+    return [list(ring) for polygon in polygons for ring in polygon]
+
+
+def _valid_polygons(plots: tuple[Plot, ...]) -> dict[str, BaseGeometry]:
+    shapes: dict[str, BaseGeometry] = {}
+    for plot in plots:
+        if not is_polygonal(plot.geometry):
+            continue
+        if any(len(r) < 4 or r[0] != r[-1] for r in _rings(plot.geometry)):
+            continue
+        geom = shape(plot.geometry)
+        if geom.is_valid:
+            shapes[plot.id] = geom
+    return shapes
+
+
+def _overlaps(
+    shapes: dict[str, BaseGeometry], plots: dict[str, Plot], tolerance_ha: float
+) -> dict[str, list[dict[str, Any]]]:
+    """Return overlap issues per plot id, for pairs of plots of different farms."""
+    ids = sorted(shapes)
+    tree = STRtree([shapes[i] for i in ids])
+    found: dict[str, list[dict[str, Any]]] = {}
+    left, right = tree.query([shapes[i] for i in ids], predicate="intersects")
+    for a, b in zip(left.tolist(), right.tolist(), strict=True):
+        first, second = ids[a], ids[b]
+        if first >= second or plots[first].farm == plots[second].farm:
+            continue
+        area = shape_area_ha(shapes[first].intersection(shapes[second]))
+        if area <= tolerance_ha:
+            continue
+        for one, other in ((first, second), (second, first)):
+            found.setdefault(one, []).append(
+                {
+                    "rule": "overlap",
+                    "message": f"overlaps {other} of {plots[other].farm} by {area:.3f} ha",
+                    "other_plot": other,
+                    "overlap_ha": area,
+                }
+            )
+    return found

@@ -1,0 +1,136 @@
+"""Measure farm plots: geodesic areas, coordinate precision, grouping by farm."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from pyproj import Geod
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+from server.core.evidence.inputs import Plot
+
+_SQ_M_PER_HA = 10_000.0
+
+
+@lru_cache(maxsize=1)
+def _geod() -> Geod:
+    return Geod(ellps="WGS84")
+
+
+def bounds(geometry: dict[str, Any]) -> tuple[float, float, float, float] | None:
+    """Return (min lon, min lat, max lon, max lat) of a GeoJSON geometry's positions.
+
+    None when it holds no readable position; positions that are not numbers are skipped.
+    """
+    xs: list[float] = []
+    ys: list[float] = []
+    stack: list[Any] = [geometry.get("coordinates") if isinstance(geometry, dict) else None]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, list) or not item:
+            continue
+        first, second = item[0], item[1] if len(item) > 1 else None
+        if isinstance(first, int | float) and isinstance(second, int | float):
+            xs.append(float(first))
+            ys.append(float(second))
+        else:
+            stack.extend(item)
+    if not xs:
+        return None
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def is_polygonal(geometry: dict[str, Any]) -> bool:
+    """Tell whether a GeoJSON geometry is a Polygon or MultiPolygon."""
+    return geometry.get("type") in ("Polygon", "MultiPolygon")
+
+
+def geodesic_area_ha(geometry: dict[str, Any]) -> float:
+    """Return the geodesic area (WGS84 ellipsoid) of a GeoJSON (Multi)Polygon in hectares."""
+    if not is_polygonal(geometry):
+        raise ValueError(
+            f"`geometry` must be a Polygon or MultiPolygon, got {geometry.get('type')!r}"
+        )
+    return shape_area_ha(shape(geometry))
+
+
+def shape_area_ha(geom: BaseGeometry) -> float:
+    """Return the geodesic area in hectares of the polygonal parts of a shapely geometry."""
+    parts = getattr(geom, "geoms", None)
+    if parts is not None and geom.geom_type == "GeometryCollection":
+        return sum(shape_area_ha(part) for part in parts)
+    if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+        return 0.0
+    area, _ = _geod().geometry_area_perimeter(geom)
+    return abs(area) / _SQ_M_PER_HA
+
+
+def plot_area_perimeter(plot: Plot) -> tuple[float | None, str, float | None]:
+    """Return `plot_area_ha` and, for a measured polygon, its perimeter in metres.
+
+    One geodesic computation gives both (the yield check needs the perimeter for its band).
+    """
+    if is_polygonal(plot.geometry):
+        try:
+            area, perimeter = _geod().geometry_area_perimeter(shape(plot.geometry))
+            return abs(area) / _SQ_M_PER_HA, "geodesic", float(perimeter)
+        except (ValueError, TypeError, KeyError, IndexError):
+            # Unreadable coordinates: the declared area, as in plot_area_ha.
+            pass
+    area_ha, source = plot_area_ha(plot)
+    return area_ha, source, None
+
+
+def plot_area_ha(plot: Plot) -> tuple[float | None, str]:
+    """Return a plot's area in hectares and how it was found ("geodesic", "declared", "none").
+
+    Polygons are measured; a point plot can only have its declared area.
+    """
+    if is_polygonal(plot.geometry):
+        try:
+            return geodesic_area_ha(plot.geometry), "geodesic"
+        except (ValueError, TypeError, KeyError, IndexError):
+            # Unreadable coordinates: fall back to the declared area (geometry check fails it).
+            pass
+    if plot.declared_area_ha is not None:
+        return float(plot.declared_area_ha), "declared"
+    return None, "none"
+
+
+def plots_by_farm(plots: Iterable[Plot]) -> dict[str, list[Plot]]:
+    """Return plots grouped by farm id, each list sorted by plot id."""
+    groups: dict[str, list[Plot]] = defaultdict(list)
+    for plot in sorted(plots, key=lambda p: p.id):
+        groups[plot.farm].append(plot)
+    return dict(groups)
+
+
+def coordinates(geometry: dict[str, Any]) -> Iterator[float]:
+    """Yield every number in a GeoJSON geometry's coordinates."""
+    stack: list[Any] = [geometry.get("coordinates", [])]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, (int, float)) and not isinstance(item, bool):
+            yield float(item)
+
+
+def decimals(value: float) -> int:
+    """Return how many decimal places the shortest text form of `value` has."""
+    exponent = Decimal(repr(value)).normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def max_decimals(geometry: dict[str, Any]) -> int:
+    """Return the largest number of decimals among a geometry's coordinates (0 if none).
+
+    JSON drops trailing zeros (6.100000 reads as 6.1), so one coordinate is a weak sign but
+    the largest over all of them is a fair one.
+    """
+    return max((decimals(v) for v in coordinates(geometry)), default=0)

@@ -1,0 +1,191 @@
+"""Check the farmgate price paid to the batch's farms against a living-income reference price."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from server.core.evidence.inputs import BatchInputs, EvidenceRecord
+from server.core.evidence.parameters import dated, scalar, to_date
+from server.core.evidence.records import record_site, records_of
+from server.core.evidence.result import CheckResult, threshold_status, worst
+from server.core.evidence.trace import Trace
+from server.core.evidence.uncertainty import weighted_band
+
+KEY = "farmgate_price"
+METHOD = (
+    "Take the farmgate_payment records of the farms feeding the batch paid within the window "
+    "before the report date. For each payment, price per kg = amount / quantity_kg (dry "
+    "equivalent), converted into the reference currency with the exchange rate dated closest "
+    "on or before the payment (no such rate: the payment is unknown), and divided by the "
+    "living-income reference price of the farm's country valid on the payment date. A farm's "
+    "ratio and the check's value are quantity-weighted means of these ratios. A ratio at or "
+    "above the ok ratio is ok, at or above the warn ratio warns, below fails; the check takes "
+    "the worst farm, so one underpaid farm is not hidden by the mean. Uncertainty band: the "
+    "rate of the payment day itself is rarely published, so each converted price may lie "
+    "between the prices at the rate used and at the next rate published after the payment; "
+    "the band is the quantity-weighted mean of these lows and highs (a payment with no later "
+    "rate, or in the reference currency, adds no width). Statuses use the ratio, not the band."
+)
+
+
+def check_farmgate_price(inputs: BatchInputs, trace: Trace) -> CheckResult:
+    """Return the farmgate price paid to the batch's farms as a ratio of the reference price."""
+    params: dict[str, Any] = {
+        "farmgate_price_ok_ratio": scalar(inputs.parameters, "farmgate_price_ok_ratio", 1.0),
+        "farmgate_price_warn_ratio": scalar(inputs.parameters, "farmgate_price_warn_ratio", 0.8),
+        "farmgate_price_window_days": scalar(inputs.parameters, "farmgate_price_window_days", 730),
+    }
+    ok_at = params["farmgate_price_ok_ratio"]["value"]
+    warn_at = params["farmgate_price_warn_ratio"]["value"]
+    since = inputs.as_of - timedelta(days=int(params["farmgate_price_window_days"]["value"]))
+    sites = {s.id: s for s in inputs.sites}
+    farms = trace.farm_ids
+    payments: dict[str, list[EvidenceRecord]] = {farm: [] for farm in farms}
+    for record in records_of(inputs, "farmgate_payment"):
+        farm = record_site(record)
+        paid = to_date(record.payload.get("paid_on")) or record.issued_on
+        if farm in payments and paid is not None and since <= paid <= inputs.as_of:
+            payments[farm].append(record)
+    rows, used_rates, weighted, total_kg = [], [], 0.0, 0.0
+    for farm in farms:
+        site = sites.get(farm)
+        lines = [_payment(inputs, r, site.country if site else None) for r in payments[farm]]
+        known = [p for p in lines if p["ratio"] is not None]
+        kg = sum(p["quantity_kg"] for p in known)
+        ratio = sum(p["ratio"] * p["quantity_kg"] for p in known) / kg if kg > 0 else None
+        status = "unknown"
+        if ratio is not None:
+            status = threshold_status(ratio, ok_at, warn_at)
+        if len(known) < len(lines) or not lines:
+            status = worst([status, "unknown"])
+        rows.append(
+            {
+                "farm": farm,
+                "ratio": ratio,
+                "quantity_kg": kg,
+                "status": status,
+                "reason": None if lines else "no payment records",
+                "payments": lines,
+            }
+        )
+        weighted += (ratio or 0.0) * kg
+        total_kg += kg
+        used_rates += [p["exchange_rate"] for p in known if p["exchange_rate"]]
+        for p in known:
+            params.setdefault(f"living_income_reference_price.{p['country']}", p["reference"])
+    if used_rates:
+        unique = {(r["from"], r["to"], str(r.get("on")), float(r["rate"])): r for r in used_rates}
+        params["exchange_rates"] = [unique[k] for k in sorted(unique)]
+    evidence = tuple(sorted(p["record"] for r in rows for p in r["payments"]))
+    value = weighted / total_kg if total_kg > 0 else None
+    status = worst(r["status"] for r in rows) if rows else "unknown"
+    band = weighted_band(
+        (p["quantity_kg"], (p["ratio_low"], p["ratio_high"]))
+        for r in rows
+        for p in r["payments"]
+        if p["ratio"] is not None
+    )
+    return CheckResult(KEY, status, value, "ratio", METHOD, params, evidence, tuple(rows), band)
+
+
+def _payment(inputs: BatchInputs, record: EvidenceRecord, country: str | None) -> dict[str, Any]:
+    payload = record.payload
+    paid = to_date(payload.get("paid_on")) or record.issued_on
+    line: dict[str, Any] = {
+        "record": record.id,
+        "paid_on": paid,
+        "quantity_kg": float(payload.get("quantity_kg") or 0.0),
+        "amount": payload.get("amount"),
+        "currency": payload.get("currency"),
+        "country": country,
+        "exchange_rate": None,
+        "price_per_kg": None,
+        "reference": None,
+        "ratio": None,
+        "ratio_low": None,
+        "ratio_high": None,
+        "reason": None,
+    }
+    reference = _reference(inputs.parameters, country, paid)
+    if payload.get("basis") not in (None, "dry_equivalent"):
+        return {**line, "reason": f"payment basis {payload.get('basis')!r} is not dry_equivalent"}
+    if line["quantity_kg"] <= 0 or not isinstance(payload.get("amount"), (int, float)):
+        return {**line, "reason": "payment has no quantity or amount"}
+    if reference is None or paid is None:
+        return {**line, "reason": f"no living-income reference price for {country} on {paid}"}
+    target = str(reference.get("currency", ""))
+    rate = _rate(inputs.parameters, str(payload.get("currency", "")), target, paid)
+    if rate is None:
+        return {
+            **line,
+            "reason": f"no exchange rate {payload.get('currency')}->{target} on or before {paid}",
+        }
+    price = float(payload["amount"]) * float(rate["rate"]) / line["quantity_kg"]
+    ratio = price / float(reference["value"])
+    later = None if rate["from"] == rate["to"] else _rate_after(inputs.parameters, rate, paid)
+    # The day's own rate lies, as far as we know, between the rate used and the next one.
+    swing = float(later["rate"]) / float(rate["rate"]) if later else 1.0
+    return {
+        **line,
+        "exchange_rate": rate if rate["from"] != rate["to"] else None,
+        "next_exchange_rate": later,
+        "price_per_kg": price,
+        "reference": reference,
+        "ratio": ratio,
+        "ratio_low": ratio * min(1.0, swing),
+        "ratio_high": ratio * max(1.0, swing),
+    }
+
+
+def _reference(
+    parameters: dict[str, Any], country: str | None, on: date | None
+) -> dict[str, Any] | None:
+    table = parameters.get("living_income_reference_price")
+    if not isinstance(table, dict) or country not in table or on is None:
+        return None
+    entry = table[country]
+    entries = entry if isinstance(entry, list) else [entry]
+    return dated([e for e in entries if isinstance(e, dict) and "value" in e], on)
+
+
+def _rate_after(
+    parameters: dict[str, Any], used: dict[str, Any], paid: date
+) -> dict[str, Any] | None:
+    """Return the first rate between `used`'s currencies published after `paid`, or None."""
+    source, target = used["from"], used["to"]
+    later: list[tuple[date, dict[str, Any]]] = []
+    for entry in parameters.get("exchange_rates") or []:
+        on = to_date(entry.get("on")) if isinstance(entry, dict) else None
+        if on is None or on <= paid or not entry.get("rate"):
+            continue
+        if (entry.get("from"), entry.get("to")) == (source, target):
+            later.append((on, entry))
+        elif (entry.get("from"), entry.get("to")) == (target, source):
+            flipped = {**entry, "from": source, "to": target, "inverted": True}
+            later.append((on, {**flipped, "rate": 1.0 / float(entry["rate"])}))
+    return min(later, key=lambda pair: pair[0])[1] if later else None
+
+
+def _rate(parameters: dict[str, Any], source: str, target: str, on: date) -> dict[str, Any] | None:
+    """Return the rate from `source` to `target` dated closest on or before `on`."""
+    if source == target:
+        return {"from": source, "to": target, "rate": 1.0, "on": None, "source": "same currency"}
+    rates = [r for r in parameters.get("exchange_rates") or [] if isinstance(r, dict)]
+    direct = [r for r in rates if r.get("from") == source and r.get("to") == target]
+    found = dated(direct, on, key="on")
+    if found is not None:
+        return found
+    # A published rate the other way round is as good, inverted.
+    inverse = dated(
+        [r for r in rates if r.get("from") == target and r.get("to") == source], on, "on"
+    )
+    if inverse is None or not inverse.get("rate"):
+        return None
+    return {
+        **inverse,
+        "from": source,
+        "to": target,
+        "rate": 1.0 / float(inverse["rate"]),
+        "inverted": True,
+    }

@@ -1,0 +1,197 @@
+"""Cut a splat capture into an octree of SPZ v3 tiles: a streamable level-of-detail pyramid.
+
+Leaves hold the input splats themselves (at most `max_splats_per_tile` each); every parent
+holds its children's splats merged on a voxel grid (see `merge.py`), coarse enough that it
+has at most half as many splats as its children together and no more than its cap. Splats
+are ordered once along a Morton curve, so an octree cell is a contiguous run and no step
+needs more than memory proportional to the input. The same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from server.core.splats.gaussians import Gaussians, concatenate
+from server.core.splats.merge import merge_clusters
+from server.core.splats.spz import encode_spz
+
+DEPTH = 21  # bits per axis of the Morton code; 63 bits in all
+FINEST_GRID = 1024  # voxels along a parent cell's edge before coarsening
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One tile: its SPZ v3 bytes, where it is and how coarse it is."""
+
+    id: str
+    level: int
+    bounds: npt.NDArray[np.float64]  # (2, 3): min row, max row of its and its children's splats
+    geometric_error: float
+    splats: int
+    content: bytes
+    sha256: str
+    children: tuple[Tile, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the tile and its subtree as tileset JSON."""
+        return {
+            "id": self.id,
+            "bounds": {"min": self.bounds[0].tolist(), "max": self.bounds[1].tolist()},
+            "geometricError": self.geometric_error,
+            "splats": self.splats,
+            "content": {"sha256": self.sha256, "size": len(self.content), "format": "spz"},
+            "children": [child.to_json() for child in self.children],
+        }
+
+
+@dataclass(frozen=True)
+class Tileset:
+    """The tile tree of a capture, its root first."""
+
+    root: Tile
+    splats: int
+    fractional_bits: int
+
+    @property
+    def tiles(self) -> list[Tile]:
+        """Return every tile, parents before children, in a fixed order."""
+        out: list[Tile] = []
+        stack = [self.root]
+        while stack:
+            tile = stack.pop()
+            out.append(tile)
+            stack.extend(reversed(tile.children))
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the tileset document: bounds, geometric error and the tile tree."""
+        return {
+            "asset": {"format": "spz", "spzVersion": 3, "frame": "RUB"},
+            "splats": self.splats,
+            "bounds": {"min": self.root.bounds[0].tolist(), "max": self.root.bounds[1].tolist()},
+            "geometricError": self.root.geometric_error,
+            "root": self.root.to_json(),
+        }
+
+
+def _morton(cells: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """Interleave the bits of (N, 3) cell numbers < 2**DEPTH into (N,) codes, x lowest."""
+    code = np.zeros(len(cells), dtype=np.uint64)
+    for bit in range(DEPTH):
+        for axis in range(3):
+            b = (cells[:, axis] >> np.uint64(bit)) & np.uint64(1)
+            code |= b << np.uint64(3 * bit + axis)
+    return code
+
+
+def _fractional_bits(bounds: npt.NDArray[np.float64]) -> int:
+    reach = float(np.abs(bounds).max())
+    if reach == 0:
+        return 12
+    return max(0, min(12, math.floor(math.log2(((1 << 23) - 1) / reach))))
+
+
+class _Builder:
+    def __init__(self, g: Gaussians, max_per_tile: int, root_cap: int, level: int) -> None:
+        self.max_per_tile, self.root_cap, self.level = max_per_tile, root_cap, level
+        lo, hi = g.bounds().astype(np.float64)
+        self.origin = lo
+        self.size = max(float((hi - lo).max()), 1e-6) * (1 + 1e-6)
+        scale = (1 << DEPTH) / self.size
+        cells = np.clip((g.positions - lo) * scale, 0, (1 << DEPTH) - 1).astype(np.uint64)
+        codes = _morton(cells)
+        del cells
+        self.order = np.argsort(codes, kind="stable")
+        self.codes = codes[self.order]
+        self.g = g
+        self.bits = _fractional_bits(np.stack([lo, hi]))
+
+    def tile(
+        self, content: Gaussians, tile_id: str, level: int, error: float, kids: tuple[Tile, ...]
+    ) -> Tile:
+        data = encode_spz(content, self.bits, level=self.level)
+        bounds = content.bounds().astype(np.float64)
+        for kid in kids:
+            bounds = np.stack(
+                [np.minimum(bounds[0], kid.bounds[0]), np.maximum(bounds[1], kid.bounds[1])]
+            )
+        return Tile(
+            tile_id,
+            level,
+            bounds,
+            error,
+            len(content),
+            data,
+            hashlib.sha256(data).hexdigest(),
+            kids,
+        )
+
+    def build(self, lo: int, hi: int, level: int, tile_id: str) -> tuple[Tile, Gaussians]:
+        """Return the tile of sorted splats lo..hi (one octree cell) and what it shows."""
+        cap = self.root_cap if level == 0 else self.max_per_tile
+        if hi - lo <= cap:
+            own = self.g.take(np.sort(self.order[lo:hi]))
+            return self.tile(own, tile_id, level, 0.0, ()), own
+        ranges = self._split(lo, hi, level)
+        kids, shown = [], []
+        for i, (a, b) in enumerate(ranges):
+            kid, content = self.build(a, b, level + 1, f"{tile_id}-{i}")
+            kids.append(kid)
+            shown.append(content)
+        merged, voxel = self._coarsen(concatenate(shown), level, cap)
+        del shown
+        error = max([voxel, *(k.geometric_error for k in kids)])
+        return self.tile(merged, tile_id, level, error, tuple(kids)), merged
+
+    def _split(self, lo: int, hi: int, level: int) -> list[tuple[int, int]]:
+        if level >= DEPTH:  # all in one finest cell: cut the run into equal parts
+            parts = -(-(hi - lo) // self.max_per_tile)
+            cuts = np.linspace(lo, hi, parts + 1).round().astype(int).tolist()
+            return [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
+        shift = np.uint64(3 * (DEPTH - level - 1))
+        prefix = int(self.codes[lo]) >> int(shift) >> 3 << 3
+        bounds = [np.uint64((prefix + c) << int(shift)) for c in range(9)]
+        edges = [*np.searchsorted(self.codes[lo:hi], bounds[:8]).tolist(), hi - lo]
+        return [(lo + a, lo + b) for a, b in itertools.pairwise(edges) if b > a]
+
+    def _coarsen(self, g: Gaussians, level: int, cap: int) -> tuple[Gaussians, float]:
+        """Merge `g` on the finest voxel grid of its cell that leaves ≤ cap and ≤ half."""
+        target = max(1, min(cap, len(g) // 2))
+        cell = self.size / (1 << level)
+        grid = FINEST_GRID
+        base = np.clip((g.positions - self.origin) / (cell / grid), 0, None).astype(np.int64)
+        while True:
+            v = base // (FINEST_GRID // grid)
+            keys = (v[:, 0] * (1 << 21) + v[:, 1]) * (1 << 21) + v[:, 2]
+            uniq, labels = np.unique(keys, return_inverse=True)
+            if len(uniq) <= target or grid == 1:
+                break
+            grid //= 2
+        if len(uniq) > target:  # a single voxel cannot hold fewer clusters: cut by order
+            labels = (np.arange(len(g)) * target // len(g)).astype(np.intp)
+            uniq = np.arange(target)
+        return merge_clusters(g, labels.astype(np.intp), len(uniq)), cell / grid
+
+
+def build_tiles(
+    g: Gaussians, max_splats_per_tile: int = 65536, root_cap: int = 65536, level: int = 6
+) -> Tileset:
+    """Return the octree tileset of `g` (in the frame the tiles should use, RUB for Spark).
+
+    Leaves hold at most `max_splats_per_tile` input splats; parents at most that many
+    merged splats, and the root at most `root_cap`; `level` is the tiles' gzip level.
+    """
+    if len(g) == 0:
+        raise ValueError("`g` holds no splats to tile")
+    if max_splats_per_tile < 1 or root_cap < 1:
+        raise ValueError("`max_splats_per_tile` and `root_cap` must be at least 1")
+    builder = _Builder(g, max_splats_per_tile, root_cap, level)
+    root, _ = builder.build(0, len(g), 0, "0")
+    return Tileset(root, len(g), builder.bits)

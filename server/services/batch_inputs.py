@@ -1,0 +1,441 @@
+"""Load a batch's inputs from the database into the plain data the pure computations take."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, date, datetime
+from itertools import pairwise
+from typing import Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from server.adapters.models import (
+    Batch,
+    Brand,
+    EpcisEvent,
+    EventIdentifier,
+    EvidenceRecord,
+    Plot,
+    Site,
+    StoryVersion,
+)
+from server.core.epcis.identifiers import EPC, IO, PLACE, base_location
+from server.core.evidence.inputs import (
+    BatchInputs,
+    Material,
+    Quantity,
+    TraceEvent,
+)
+from server.core.evidence.inputs import (
+    EvidenceRecord as PlainRecord,
+)
+from server.core.evidence.inputs import (
+    Plot as PlainPlot,
+)
+from server.core.evidence.inputs import (
+    Site as PlainSite,
+)
+from server.core.evidence.trace import is_creation, named_plots
+from server.core.gs1.digital_link import batch_path
+from server.core.gs1.identifiers import gtin_of, lot_class
+from server.core.markdown_text import markdown_to_text
+from server.core.scene.inputs import (
+    SceneBatch,
+    SceneChapter,
+    SceneEvidence,
+    SceneInput,
+    SceneLeg,
+    ScenePlot,
+    SceneSite,
+)
+from server.services.scene_labels import scene_labels
+from server.services.story_versions import chapter_layout
+
+
+def _quantities(rows: list[Any]) -> tuple[Quantity, ...]:
+    return tuple(
+        Quantity(epc_class=r["epc_class"], quantity=r["quantity"], uom=r.get("uom"))
+        for r in rows
+        if r.get("quantity") is not None
+    )
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def plain_event(row: Any) -> TraceEvent:
+    """Return a stored event (an `EpcisEvent` or a row of its columns) as the trace reads it."""
+    parsed = row.parsed or {}
+    return TraceEvent(
+        id=row.event_id or row.event_hash,
+        type=row.event_type,
+        time=_aware(row.event_time),
+        biz_step=row.biz_step,
+        action=row.action,
+        biz_location=row.biz_location,
+        read_point=row.read_point,
+        inputs=_quantities(row.inputs),
+        outputs=_quantities(row.outputs),
+        quantities=_quantities(row.quantities),
+        sources=tuple((s[0], s[1]) for s in parsed.get("sources", [])),
+        destinations=tuple((d[0], d[1]) for d in parsed.get("destinations", [])),
+        ilmd=parsed.get("ilmd") or {},
+    )
+
+
+def plain_site(s: Any) -> PlainSite:
+    """Return a stored site (a `Site` or a row of its table) as the checks read it."""
+    return PlainSite(
+        id=s.key,
+        kind=s.kind,
+        name=s.name,
+        sgln=s.location_id,
+        country=s.country,
+        lat=s.lat,
+        lon=s.lon,
+        region=s.region,
+        parent=s.parent_key,
+    )
+
+
+def plain_plot(p: Any) -> PlainPlot:
+    """Return a stored plot (a `Plot` or a row of its table) as the checks read it."""
+    return PlainPlot(
+        id=p.key,
+        farm=p.site_key,
+        geometry=p.geometry,
+        declared_area_ha=p.declared_area_ha,
+        country=p.country,
+    )
+
+
+def plain_record(r: Any) -> PlainRecord:
+    """Return a stored record (an `EvidenceRecord` or a row of its table) as checks read it."""
+    return PlainRecord(
+        id=r.key,
+        kind=r.kind,
+        subject_type=r.subject_type,
+        subject_id=r.subject_key,
+        issuer=r.issuer,
+        issued_on=r.issued_on,
+        valid_until=r.valid_until,
+        payload=r.payload,
+        source_hash=r.document_sha256 or r.record_sha256,
+    )
+
+
+_CHUNK = 1000
+_NAMING_ROLES = (EPC, IO)
+# What the trace reads of an event (not the raw JSON): rows, not ORM objects, for speed.
+_EVENT_COLUMNS = (
+    EpcisEvent.id,
+    EpcisEvent.event_id,
+    EpcisEvent.event_hash,
+    EpcisEvent.event_type,
+    EpcisEvent.event_time,
+    EpcisEvent.biz_step,
+    EpcisEvent.action,
+    EpcisEvent.biz_location,
+    EpcisEvent.read_point,
+    EpcisEvent.inputs,
+    EpcisEvent.outputs,
+    EpcisEvent.quantities,
+    EpcisEvent.parsed,
+)
+
+
+def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
+    items = sorted(values)
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def _ids_naming(
+    session: Session, brand_id: int, identifiers: set[str], roles: tuple[str, ...]
+) -> set[int]:
+    """Return the ids of events naming one of `identifiers` in one of `roles`."""
+    ids: set[int] = set()
+    for chunk in _chunks(identifiers):
+        ids.update(
+            session.scalars(
+                select(EventIdentifier.event_id).where(
+                    EventIdentifier.brand_id == brand_id,
+                    EventIdentifier.identifier.in_(chunk),
+                    EventIdentifier.role.in_(roles),
+                )
+            )
+        )
+    return ids
+
+
+def _event_rows(session: Session, ids: set[int]) -> list[Any]:
+    return [
+        row
+        for chunk in _chunks(ids)
+        for row in session.execute(select(*_EVENT_COLUMNS).where(EpcisEvent.id.in_(chunk)))
+    ]
+
+
+def _trace_events(
+    session: Session, brand_id: int, root: str, tracked: Callable[[str], bool]
+) -> dict[int, Any]:
+    """Return the events naming the classes upstream of `root`, level by level.
+
+    From the batch's class, each round finds the events naming the new classes (and reads
+    those not read yet); the transformations among them that output one of those classes
+    bring their tracked inputs into the next round: the classes `server.core.evidence.trace`
+    walks, and
+    every event naming them.
+    """
+    events: dict[int, Any] = {}
+    seen: set[str] = set()
+    frontier = {root}
+    while frontier:
+        seen |= frontier
+        ids = _ids_naming(session, brand_id, frontier, _NAMING_ROLES)
+        for row in _event_rows(session, ids - events.keys()):
+            events[row.id] = row
+        upstream: set[str] = set()
+        for event_id in ids:
+            row = events[event_id]
+            if row.event_type != "TransformationEvent":
+                continue
+            if any(q["epc_class"] in frontier for q in row.outputs or []):
+                upstream.update(q["epc_class"] for q in row.inputs or [] if tracked(q["epc_class"]))
+        frontier = upstream - seen
+    return events
+
+
+def _farm_creations(
+    session: Session, brand_id: int, locations: set[str], known: set[int]
+) -> list[Any]:
+    """Return the ObjectEvents at `locations` (farms) not in `known`: other harvests count."""
+    places = {base_location(loc) for loc in locations}
+    ids = _ids_naming(session, brand_id, places, (PLACE,)) - known
+    return [row for row in _event_rows(session, ids) if row.event_type == "ObjectEvent"]
+
+
+def _rows(session: Session, table: Any, condition: Any, column: Any, keys: set[str]) -> list[Any]:
+    """Return the rows of `table` meeting `condition` whose `column` is among `keys`."""
+    return [
+        row
+        for chunk in _chunks(keys)
+        for row in session.execute(select(*table.c).where(condition, column.in_(chunk)))
+    ]
+
+
+def _sites_at(session: Session, brand_id: int, locations: set[str]) -> dict[str, Any]:
+    wanted = locations | {base_location(loc) for loc in locations}
+    rows = _rows(session, Site.__table__, Site.brand_id == brand_id, Site.location_id, wanted)
+    return {row.key: row for row in rows}
+
+
+def _plots_near(session: Session, brand_id: int, sites: set[str]) -> dict[str, Any]:
+    """Return the sites' plots and every plot whose bounding box meets theirs (for overlaps)."""
+    table = Plot.__table__
+    mine = _rows(session, table, Plot.brand_id == brand_id, Plot.site_key, sites)
+    plots = {row.key: row for row in mine}
+    boxes = [p for p in mine if p.min_lon is not None]
+    if boxes:
+        near = select(*table.c).where(
+            Plot.brand_id == brand_id,
+            Plot.min_lon <= max(p.max_lon for p in boxes),
+            Plot.max_lon >= min(p.min_lon for p in boxes),
+            Plot.min_lat <= max(p.max_lat for p in boxes),
+            Plot.max_lat >= min(p.min_lat for p in boxes),
+        )
+        for row in session.execute(near):
+            plots.setdefault(row.key, row)
+    return plots
+
+
+def _records_about(
+    session: Session, brand_id: int, sites: set[str], plots: set[str]
+) -> dict[int, Any]:
+    """Return the records about `sites` or `plots`, and those about neither kind of subject."""
+    table = EvidenceRecord.__table__
+    of_brand = EvidenceRecord.brand_id == brand_id
+    kind = EvidenceRecord.subject_type
+    rows: list[Any] = []
+    # Subjects other than plots and sites (batches, ...): three index ranges around the two
+    # kinds, not a NOT IN that would read every record of the brand for every batch.
+    for other in (kind < "plot", and_(kind > "plot", kind < "site"), kind > "site"):
+        rows += session.execute(select(*table.c).where(of_brand, other))
+    about_site = and_(of_brand, EvidenceRecord.subject_type == "site")
+    about_plot = and_(of_brand, EvidenceRecord.subject_type == "plot")
+    rows += _rows(session, table, about_site, EvidenceRecord.subject_key, sites)
+    rows += _rows(session, table, of_brand, EvidenceRecord.about_site, sites)
+    rows += _rows(session, table, about_plot, EvidenceRecord.subject_key, plots)
+    return {row.id: row for row in rows}
+
+
+def _materials(settings: dict[str, Any], locale: str) -> tuple[Material, ...]:
+    return tuple(
+        Material(
+            gtin=m["gtin"],
+            name=(m.get("name") or {}).get(locale) or m["gtin"],
+            tracked=bool(m.get("tracked", True)),
+            yield_basis_factor=float(m.get("yield_basis_factor", 1.0)),
+        )
+        for m in settings.get("materials", [])
+    )
+
+
+def load_batch_inputs(session: Session, batch: Batch, as_of: date | None = None) -> BatchInputs:
+    """Return everything the evidence checks need for `batch`, read from the database.
+
+    Only what the batch's trace and checks can reach is read, with set-based indexed queries
+    (a few per level of the chain, none per event): the events naming the classes upstream
+    of the batch, every harvest at the farms among them (yields are per farm and season),
+    the sites at those events' locations, the farms' plots and the plots near them (for
+    overlaps), and the evidence records about those sites and plots or about no place.
+    """
+    brand: Brand = batch.product.brand
+    settings = brand.settings or {}
+    materials = _materials(settings, brand.default_locale)
+    tracked_gtins = {m.gtin: m.tracked for m in materials}
+
+    def tracked(cls: str) -> bool:
+        return tracked_gtins.get(gtin_of(cls) or "", True)
+
+    root = lot_class(batch.product.gtin, batch.lot)
+    events = _trace_events(session, brand.id, root, tracked)
+    locations = {loc for e in events.values() for loc in (e.biz_location, e.read_point) if loc}
+    sites = _sites_at(session, brand.id, locations)
+    farm_locations = {s.location_id for s in sites.values() if s.kind == "farm" and s.location_id}
+    for row in _farm_creations(session, brand.id, farm_locations, set(events)):
+        events[row.id] = row
+    plots = _plots_near(session, brand.id, set(sites))
+    trace_events = tuple(
+        plain_event(e) for e in sorted(events.values(), key=lambda e: (e.event_time, e.id))
+    )
+    named_plot_ids = {p for e in trace_events if is_creation(e) for p in named_plots(e)}
+    records = _records_about(session, brand.id, set(sites), set(plots) | named_plot_ids)
+    named_sites = {r.about_site for r in records.values() if r.about_site} - sites.keys()
+    of_brand = Site.brand_id == brand.id
+    for site in _rows(session, Site.__table__, of_brand, Site.key, named_sites):
+        sites[site.key] = site
+    return BatchInputs(
+        batch_class=root,
+        batch_quantity_kg=batch.quantity_kg,
+        as_of=as_of or batch.produced_on or date.today(),
+        events=trace_events,
+        sites=tuple(plain_site(s) for s in sorted(sites.values(), key=lambda s: s.id)),
+        plots=tuple(plain_plot(p) for p in sorted(plots.values(), key=lambda p: p.id)),
+        materials=materials,
+        evidence=tuple(plain_record(r) for r in sorted(records.values(), key=lambda r: r.id)),
+        parameters=settings.get("parameters") or {},
+    )
+
+
+def _legs(journey_sites: list[Site], countries: dict[str, str | None]) -> tuple[SceneLeg, ...]:
+    """Farms lead to their cooperative; the other sites follow in the order goods reached them."""
+    keys = {s.key for s in journey_sites}
+    legs: list[SceneLeg] = []
+    chain = [s for s in journey_sites if s.kind != "farm"]
+    for site in journey_sites:
+        if site.kind == "farm" and site.parent_key in keys:
+            legs.append(SceneLeg(site.key, site.parent_key, "road"))
+    for a, b in pairwise(chain):
+        crosses_border = countries.get(a.key) != countries.get(b.key)
+        legs.append(SceneLeg(a.key, b.key, "sea" if crosses_border else "road"))
+    return tuple(legs)
+
+
+def _plain(text: dict[str, str]) -> dict[str, str]:
+    """Return a chapter's title and body as plain text (the scene draws no Markdown)."""
+    if not text:
+        return {}
+    return {"title": text.get("title", ""), "body": markdown_to_text(text.get("body", ""))}
+
+
+def load_scene_input(
+    session: Session, batch: Batch, report: dict[str, Any], story: StoryVersion | None
+) -> SceneInput:
+    """Return the scene builder's input for `batch`, from its evidence report and story."""
+    brand: Brand = batch.product.brand
+    chapters_cfg = chapter_layout(brand, story)
+    chapter_of_kind = {kind: c["key"] for c in chapters_cfg for kind in c.get("site_kinds", [])}
+    # The journey's sites in the order goods reached them (a dict keeps first arrivals).
+    order: dict[str, None] = {}
+    for step in report.get("trace", {}).get("journey", []):
+        if step.get("site"):
+            order.setdefault(step["site"], None)
+    found = {
+        site.key: site
+        for chunk in _chunks(order)
+        for site in session.scalars(
+            select(Site).where(Site.brand_id == brand.id, Site.key.in_(chunk))
+        )
+    }
+    journey_sites = [found[k] for k in order if k in found]
+    farm_keys = {s.key for s in journey_sites if s.kind == "farm"}
+    plots = sorted(
+        (
+            plot
+            for chunk in _chunks(farm_keys)
+            for plot in session.scalars(
+                select(Plot).where(Plot.brand_id == brand.id, Plot.site_key.in_(chunk))
+            )
+        ),
+        key=lambda plot: plot.id,
+    )
+    plot_status: dict[str, str] = {}
+    for check in report.get("checks", []):
+        if check.get("key") == "deforestation":
+            for row in check.get("details", []):
+                if "plot" in row:
+                    plot_status[row["plot"]] = row.get("status", "unknown")
+    texts = story.chapters if story else {}
+    locales = tuple(brand.locales or [brand.default_locale])
+    product_name = (batch.product.name or {}).get(brand.default_locale) or batch.product.gtin
+    return SceneInput(
+        batch=SceneBatch(
+            gtin=batch.product.gtin,
+            lot=batch.lot,
+            product_name=product_name,
+            uri=batch_path(batch.product.gtin, batch.lot),
+        ),
+        sites=tuple(
+            SceneSite(
+                id=s.key,
+                kind=s.kind,
+                name=s.name,
+                lat=s.lat or 0.0,
+                lon=s.lon or 0.0,
+                country=s.country,
+                chapter=chapter_of_kind.get(s.kind),
+            )
+            for s in journey_sites
+            if s.lat is not None and s.lon is not None
+        ),
+        plots=tuple(
+            ScenePlot(
+                id=p.key,
+                farm=p.site_key,
+                geometry=p.geometry,
+                status=plot_status.get(p.key, "unknown"),
+            )
+            for p in plots
+        ),
+        legs=_legs(journey_sites, {s.key: s.country for s in journey_sites}),
+        chapters=tuple(
+            SceneChapter(
+                key=c["key"],
+                site_ids=tuple(s.key for s in journey_sites if s.kind in c.get("site_kinds", [])),
+                text={loc: _plain(texts.get(loc, {}).get(c["key"], {})) for loc in locales},
+                checks=tuple(c.get("checks", [])),
+            )
+            for c in chapters_cfg
+        ),
+        evidence=tuple(
+            SceneEvidence(
+                key=c["key"], status=c["status"], value=c.get("value"), unit=c.get("unit")
+            )
+            for c in report.get("consumer_summary", [])
+        ),
+        locales=locales,
+        labels=scene_labels(locales),
+    )

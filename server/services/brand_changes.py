@@ -1,0 +1,32 @@
+"""What follows a change of a brand's supply-chain data: a new revision, then rebuilds."""
+
+from __future__ import annotations
+
+from flask import current_app
+from redis.exceptions import RedisError
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from server.adapters.broker import broker
+from server.adapters.models import Brand
+from server.services.builds import request_brand_rebuild
+
+
+def bump_revision(session: Session, brand_id: int) -> None:
+    """Make every build of the brand stale (call inside the transaction storing the change)."""
+    session.execute(
+        update(Brand).where(Brand.id == brand_id).values(data_revision=Brand.data_revision + 1)
+    )
+
+
+def request_rebuild(brand_id: int) -> bool:
+    """Ask for the brand's rebuilds with one coalesced job; return whether one was enqueued.
+
+    Captures, uploads and studio changes come in bursts: one worker job enqueues every
+    batch's builds. With Redis down nothing is lost: the change is committed, the builds'
+    fingerprints have changed, and the next page request enqueues them."""
+    lease = int(current_app.config["BUILD_LEASE_SECONDS"])
+    try:
+        return request_brand_rebuild(broker.redis, brand_id, lease)
+    except RedisError:
+        return False

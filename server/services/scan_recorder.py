@@ -1,0 +1,194 @@
+"""Record scans without slowing the scan: one pipelined Redis round trip, failing open.
+
+Each consumer page view (and each beacon event of the page) becomes a `ScanRecord`
+pushed onto a capped Redis list. The push uses its own Redis client with a short socket
+timeout and no retries; any Redis error is swallowed, counted and logged, and recording
+then pauses for a few seconds so that a Redis that is down costs the pages nothing.
+
+The same round trip sets a "job pending" flag (SET NX EX); whoever sets it enqueues the
+aggregation job on the "default" queue. The job clears the flag as it starts, so every
+record is followed by a job that starts after it was pushed, and at most one job waits
+in the queue at a time (one more per SCAN_AGGREGATE_SECONDS while no worker runs).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from flask import Flask, current_app, request
+from redis import Redis, RedisError
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from server.adapters import queue
+from server.core.scans.devices import device_class, is_bot
+from server.core.scans.records import (
+    BUFFER_KEY,
+    CLAIMS_KEY,
+    PENDING_KEY,
+    SALT_SECONDS,
+    ScanRecord,
+    encode,
+    salt_key,
+    visitor_hash,
+)
+
+log = logging.getLogger(__name__)
+
+PAUSE_AFTER_FAILURE = 5.0
+_PREFETCH_HEADERS = ("Sec-Purpose", "Purpose", "X-Purpose", "X-Moz")
+
+
+@dataclass
+class ScanRecorder:
+    """The recording side of scan analytics for one app (its Redis client and counters)."""
+
+    redis: Redis
+    buffer_max: int
+    pending_seconds: int
+    recorded: int = 0
+    failures: int = 0
+    skipped: int = 0
+    _salts: dict[date, bytes] = field(default_factory=dict)
+    _paused_until: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, record_for: RecordInput) -> bool:
+        """Push one record; return False when it was dropped (Redis down or slow)."""
+        if time.monotonic() < self._paused_until:
+            with self._lock:
+                self.skipped += 1
+            return False
+        try:
+            salt = self._salt(record_for.day)
+            record = record_for.with_visitor(salt)
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.rpush(BUFFER_KEY, encode(record))
+            pipe.ltrim(BUFFER_KEY, -self.buffer_max, -1)
+            pipe.set(PENDING_KEY, b"1", nx=True, ex=self.pending_seconds)
+            fresh = pipe.execute()[2]
+            if fresh:
+                enqueue_aggregation(self.redis)
+        except RedisError as exc:
+            # Fail open: analytics must never break or delay the page; the loss is counted.
+            with self._lock:
+                self.failures += 1
+                self._paused_until = time.monotonic() + PAUSE_AFTER_FAILURE
+            log.warning("scan not recorded (%s); pausing for %.0f s", exc, PAUSE_AFTER_FAILURE)
+            return False
+        with self._lock:
+            self.recorded += 1
+        return True
+
+    def _salt(self, day: date) -> bytes:
+        """Return `day`'s salt: made once by whichever process asks first, kept 48 h in Redis."""
+        cached = self._salts.get(day)
+        if cached is not None:
+            return cached
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.set(salt_key(day), secrets.token_bytes(32), nx=True, ex=SALT_SECONDS)
+        pipe.get(salt_key(day))
+        salt = pipe.execute()[1]
+        with self._lock:
+            self._salts = {day: salt}  # only today's: an old salt is not kept in memory
+        return bytes(salt)
+
+
+@dataclass(frozen=True)
+class RecordInput:
+    """A record before its visitor hash: the IP address and UA are used once, then dropped."""
+
+    brand_id: int
+    gtin: str
+    lot: str
+    locale: str
+    kind: str
+    day: date
+    ip: str
+    user_agent: str
+
+    def with_visitor(self, salt: bytes) -> ScanRecord:
+        """Return the stored form: device class and hash instead of the UA and IP."""
+        return ScanRecord(
+            brand_id=self.brand_id,
+            gtin=self.gtin,
+            lot=self.lot,
+            locale=self.locale,
+            device=device_class(self.user_agent),
+            kind=self.kind,
+            day=self.day,
+            visitor=visitor_hash(salt, self.ip, self.user_agent),
+        )
+
+
+def init_app(app: Flask) -> None:
+    """Give `app` a recorder on its Redis (call after the broker has set REDIS_URL)."""
+    timeout = float(app.config["SCAN_REDIS_TIMEOUT"])
+    client = Redis.from_url(
+        app.config["REDIS_URL"],
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        retry=Retry(NoBackoff(), 0),
+    )
+    app.extensions["originxr.scans"] = ScanRecorder(
+        redis=client,
+        buffer_max=int(app.config["SCAN_BUFFER_MAX"]),
+        pending_seconds=int(app.config["SCAN_AGGREGATE_SECONDS"]),
+    )
+
+
+def recorder(app: Flask | None = None) -> ScanRecorder:
+    """Return the recorder of `app` (default: the current app)."""
+    target = app or current_app
+    found: ScanRecorder = target.extensions["originxr.scans"]
+    return found
+
+
+def enqueue_aggregation(redis: Redis) -> None:
+    """Enqueue one aggregation job on the "default" queue."""
+    queue.enqueue(redis, "aggregate_scans", description="scan counts")
+
+
+def pending_scans(redis: Redis) -> int:
+    """Return the buffered records plus the unfinished claims: non-zero means work to do."""
+    pipe = redis.pipeline(transaction=False)
+    pipe.llen(BUFFER_KEY)
+    pipe.hlen(CLAIMS_KEY)
+    waiting, claims = pipe.execute()
+    return int(waiting) + int(claims)
+
+
+def countable(method: str, user_agent: str, headers: dict[str, str]) -> bool:
+    """Tell whether a request is a shopper's: GET (page) or POST (beacon), no bot, no prefetch.
+
+    HEAD is not a view; prefetches and prerenders (Sec-Purpose, Purpose, X-Purpose,
+    X-Moz) are left out even if the page is later shown, since most never are.
+    """
+    if method not in ("GET", "POST") or is_bot(user_agent):
+        return False
+    values = " ".join(headers.get(h, "") for h in _PREFETCH_HEADERS).lower()
+    return not any(word in values for word in ("prefetch", "preview", "prerender"))
+
+
+def record_view(brand_id: int, gtin: str, lot: str, locale: str, kind: str = "scan") -> bool:
+    """Record this request as a scan (or client event) if it is a shopper's; fail open."""
+    user_agent = request.headers.get("User-Agent", "")
+    headers = {h: request.headers.get(h, "") for h in _PREFETCH_HEADERS}
+    if not countable(request.method, user_agent, headers):
+        return False
+    item = RecordInput(
+        brand_id=brand_id,
+        gtin=gtin,
+        lot=lot,
+        locale=locale,
+        kind=kind,
+        day=datetime.now(UTC).date(),
+        ip=request.remote_addr or "",
+        user_agent=user_agent,
+    )
+    return recorder().record(item)

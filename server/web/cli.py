@@ -1,0 +1,313 @@
+"""The `originxr` command: run, worker, migrate, load-brand, urls, create-token, demo-snapshots."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from server.web import create_app
+
+
+def _app(*_args: Any) -> Flask:
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_app, add_default_commands=False)
+def main() -> None:
+    """originxr: provenance stories behind GS1 Digital Link QR codes."""
+
+
+def _migrate(app: Flask) -> None:
+    from server.adapters.db import db
+    from server.adapters.migrate import upgrade
+
+    upgrade(db.engine_for(app), blob_path=app.config["BLOB_PATH"])
+
+
+def _load(app: Flask, path: Path) -> tuple[str, bool]:
+    """Import the pack at `path`; if anything changed, enqueue the brand's rebuilds."""
+    from server.adapters.blobs import blob_store
+    from server.adapters.broker import broker
+    from server.adapters.db import db
+    from server.services.brand_pack import load_pack
+    from server.services.builds import enqueue_brand_builds
+
+    with app.app_context():
+        brand, changed = load_pack(db.session, blob_store(app), path)
+        if changed:
+            lease = int(app.config["BUILD_LEASE_SECONDS"])
+            enqueue_brand_builds(db.session, broker.redis, brand, lease)
+        return brand.slug, changed
+
+
+@main.command("migrate")
+def migrate_command() -> None:
+    """Bring the database schema up to date."""
+    from flask import current_app
+
+    _migrate(current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo("database is up to date")
+
+
+@main.command("load-brand")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def load_brand_command(path: Path) -> None:
+    """Import (or update) the brand pack in PATH; importing it again changes nothing."""
+    from flask import current_app
+
+    from server.core.errors import BrandPackError
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _migrate(app)
+    try:
+        slug, changed = _load(app, path)
+    except BrandPackError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"brand {slug}: {'updated' if changed else 'unchanged'}")
+
+
+@main.command("urls")
+@click.option("--brand", "brand_slug", default=None, help="Only this brand's batches.")
+def urls_command(brand_slug: str | None) -> None:
+    """Print every batch's Digital Link URI, one per line."""
+    from flask import current_app
+
+    from server.adapters.db import db
+    from server.core.gs1.digital_link import batch_path
+    from server.services.catalog import all_batches
+
+    base = (current_app.config["PUBLIC_BASE_URL"] or "http://127.0.0.1:8000").rstrip("/")
+    _migrate(current_app._get_current_object())  # type: ignore[attr-defined]
+    for batch in all_batches(db.session, brand_slug):
+        click.echo(base + batch_path(batch.product.gtin, batch.lot))
+
+
+@main.command("create-token")
+@click.option("--brand", "brand_slug", required=True, help="Slug of the brand the token acts for.")
+@click.option("--name", default="integrator", show_default=True, help="Who the token is for.")
+def create_token_command(brand_slug: str, name: str) -> None:
+    """Create an API token for the brand and print it (only once: it is stored hashed)."""
+    from flask import current_app
+
+    from server.adapters.db import db
+    from server.core.errors import NotFound
+    from server.services.tokens import create_token
+
+    _migrate(current_app._get_current_object())  # type: ignore[attr-defined]
+    try:
+        with db.transaction() as session:
+            record, token = create_token(session, brand_slug, name)
+    except NotFound as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"token {record.id} ({name}) for brand {brand_slug}; shown once, keep it safe:", err=True
+    )
+    click.echo(token)
+
+
+def _invitation_link(user_email: str, brand_slug: str | None, role: str | None) -> str:
+    from flask import current_app
+
+    from server.adapters.db import db
+    from server.services.accounts import AccountError, ensure_user, grant, invite
+    from server.services.catalog import brand_by_slug
+
+    _migrate(current_app._get_current_object())  # type: ignore[attr-defined]
+    try:
+        with db.transaction() as session:
+            user = ensure_user(session, user_email, admin=brand_slug is None)
+            if brand_slug is not None and role is not None:
+                brand = brand_by_slug(session, brand_slug)
+                if brand is None:
+                    raise click.ClickException(
+                        f"no brand {brand_slug!r}; `originxr urls` lists them"
+                    )
+                grant(session, user, brand, role)
+            token = invite(session, user)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    base = (current_app.config["PUBLIC_BASE_URL"] or "http://127.0.0.1:8000").rstrip("/")
+    return f"{base}/studio/invite/{token}"
+
+
+@main.command("create-admin")
+@click.argument("email")
+def create_admin_command(email: str) -> None:
+    """Make EMAIL a platform admin and print a one-time sign-in link (valid 7 days)."""
+    link = _invitation_link(email, None, None)
+    click.echo(f"platform admin {email}; one-time sign-in link:", err=True)
+    click.echo(link)
+
+
+@main.command("create-user")
+@click.argument("email")
+@click.option("--brand", "brand_slug", required=True, help="Slug of the brand.")
+@click.option(
+    "--role", type=click.Choice(["editor", "viewer"]), required=True, help="Role at the brand."
+)
+def create_user_command(email: str, brand_slug: str, role: str) -> None:
+    """Give EMAIL a role at a brand and print a one-time sign-in link (valid 7 days)."""
+    link = _invitation_link(email, brand_slug, role)
+    click.echo(f"{role} of {brand_slug}: {email}; one-time sign-in link:", err=True)
+    click.echo(link)
+
+
+@main.command("demo-snapshots")
+@click.option("--brand", "brand_slug", default=None, help="Brand slug; default DEFAULT_BRAND.")
+def demo_snapshots_command(brand_slug: str | None) -> None:
+    """Give the brand's first site of each kind a synthetic snapshot to tile."""
+    from flask import current_app
+
+    from server.adapters.blobs import blob_store
+    from server.adapters.broker import broker
+    from server.adapters.db import db
+    from server.core.errors import InvalidSubmission, NotFound
+    from server.services.demo_snapshots import add_demo_snapshots
+    from server.services.snapshots import SnapshotLimits
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _migrate(app)
+    slug = brand_slug or app.config["DEFAULT_BRAND"]
+    store, limits = blob_store(app), SnapshotLimits.from_config(app.config)
+    try:
+        results = add_demo_snapshots(db.session, store, broker.redis, slug, limits)
+    except (NotFound, InvalidSubmission) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for r in results:
+        state = "enqueued for tiling" if r.created else "already there"
+        click.echo(f"{r.site} ({r.kind}): snapshot {r.snapshot} {state}")
+
+
+def _demo_snapshots(app: Flask, slug: str) -> None:
+    """Give a freshly loaded demo brand its synthetic snapshots (tiled by the worker)."""
+    from server.adapters.blobs import blob_store
+    from server.adapters.broker import broker
+    from server.adapters.db import db
+    from server.services.demo_snapshots import add_demo_snapshots
+    from server.services.snapshots import SnapshotLimits
+
+    store, limits = blob_store(app), SnapshotLimits.from_config(app.config)
+    results = add_demo_snapshots(db.session, store, broker.redis, slug, limits)
+    click.echo(f"{len(results)} demo snapshots enqueued for tiling (the 3D tour shows them)")
+
+
+@main.command("worker")
+@click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
+def worker_command(burst: bool) -> None:
+    """Run an RQ worker on the project's queues, jobs inside the app context."""
+    from flask import current_app
+
+    from server.adapters import queue
+    from server.adapters.broker import broker
+    from server.services.recovery import recover_orphans
+    from server.services.scan_recorder import enqueue_aggregation, pending_scans
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    recovered = recover_orphans(app)
+    if recovered:
+        click.echo(f"re-enqueued {recovered} orphaned build(s)")
+    names = [n.strip() for n in app.config["QUEUE_NAMES"].split(",") if n.strip()]
+    if "default" in names and pending_scans(broker.redis):
+        # scans recorded while no worker ran (their own job may have been lost with Redis)
+        enqueue_aggregation(broker.redis)
+    queue.run_worker(broker.redis, names, burst=burst)
+
+
+def _free_port(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex((host, port)) != 0
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", "web_workers", default=2, show_default=True, type=int)
+def run_command(host: str, port: int, web_workers: int) -> None:
+    """Start web (gunicorn), one RQ worker and, if REDIS_URL is unset, an embedded Redis."""
+    from flask import current_app
+
+    from server.adapters.db import db
+    from server.core.gs1.digital_link import batch_path
+    from server.core.terminal_qr import print_qr
+    from server.services.catalog import all_batches
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not _free_port(host, port):
+        raise click.ClickException(f"port {port} on {host} is taken; choose another with --port")
+    _migrate(app)
+    if not all_batches(db.session):
+        pack = Path(app.config["BRANDS_PATH"]) / app.config["DEFAULT_BRAND"]
+        slug, _ = _load(app, pack)
+        click.echo(f"loaded demo brand {slug}")
+        _demo_snapshots(app, slug)
+    env = dict(
+        os.environ,
+        REDIS_URL=app.config["REDIS_URL"],
+        ORIGINXR_INSTANCE_PATH=app.config["INSTANCE_PATH"],
+    )
+    if not app.config.get("PUBLIC_BASE_URL"):
+        env["ORIGINXR_PUBLIC_BASE_URL"] = f"http://{host}:{port}"
+    bin_dir = Path(sys.executable).parent
+    children = [
+        subprocess.Popen([str(bin_dir / "originxr"), "worker"], env=env),
+        subprocess.Popen(
+            [
+                str(bin_dir / "gunicorn"),
+                "--worker-class",
+                "gthread",
+                "--threads",
+                "8",
+                "--workers",
+                str(web_workers),
+                "--bind",
+                f"{host}:{port}",
+                "--access-logfile",
+                "-",
+                "server:create_app()",
+            ],
+            env=env,
+        ),
+    ]
+    batches = all_batches(db.session)
+    base = env.get("ORIGINXR_PUBLIC_BASE_URL") or app.config["PUBLIC_BASE_URL"]
+    click.echo(f"\noriginxr is running at http://{host}:{port}/")
+    if batches:
+        uri = base.rstrip("/") + batch_path(batches[0].product.gtin, batches[0].lot)
+        click.echo(f"demo batch: {uri}\n")
+        print_qr(uri)
+    _wait(children)
+
+
+def _wait(children: list[subprocess.Popen[bytes]]) -> None:
+    def stop(*_args: Any) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while all(child.poll() is None for child in children):
+            try:
+                children[0].wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                continue
+    finally:
+        stop()
+        for child in children:
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    failed = [c for c in children if c.returncode not in (0, -signal.SIGTERM, None)]
+    if failed:
+        raise SystemExit(1)

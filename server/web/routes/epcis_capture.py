@@ -1,0 +1,123 @@
+"""EPCIS 2.0 capture interface (REST binding): documents and single events, brand-scoped."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from server.adapters.blobs import blob_store
+from server.adapters.db import db
+from server.adapters.models import Capture
+from server.core.epcis.fields import Issue
+from server.core.epcis.validation import (
+    MAX_DEPTH,
+    nesting_depth,
+    validate_document,
+    validate_event,
+)
+from server.core.errors import InvalidSubmission, NotFound
+from server.services.brand_changes import request_rebuild
+from server.services.capture import capture_events, capture_status
+from server.web.routes.auth import bearer_brand
+
+bp = Blueprint("epcis_capture", __name__, url_prefix="/epcis")
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+MEDIA_TYPES = ("application/json", "application/ld+json")
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _body() -> tuple[bytes, Any]:
+    """Return the request's bytes and parsed JSON, refusing what cannot be read."""
+    if request.mimetype not in MEDIA_TYPES:
+        raise InvalidSubmission(
+            415,
+            "Unsupported media type",
+            f"Send the document as {' or '.join(MEDIA_TYPES)}, "
+            f"not {request.mimetype or 'nothing'}.",
+        )
+    too_big = InvalidSubmission(
+        413, "Document too large", f"Documents are limited to {MAX_DOCUMENT_BYTES} bytes; split it."
+    )
+    if (request.content_length or 0) > MAX_DOCUMENT_BYTES:
+        raise too_big
+    data = request.stream.read(MAX_DOCUMENT_BYTES + 1)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise too_big
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidSubmission(
+            400, "Not UTF-8", f"The body must be UTF-8; byte {exc.start} is not."
+        ) from exc
+    try:
+        document = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError as exc:
+        raise InvalidSubmission(400, "Nesting too deep", "The JSON nests too deeply.") from exc
+    except ValueError as exc:
+        raise InvalidSubmission(400, "Malformed JSON", f"The body is not JSON: {exc}.") from exc
+    if nesting_depth(document) > MAX_DEPTH:
+        raise InvalidSubmission(
+            400, "Nesting too deep", f"Lists and objects may nest at most {MAX_DEPTH} levels."
+        )
+    return data, document
+
+
+def _refuse_invalid(issues: list[Issue]) -> None:
+    if issues:
+        raise InvalidSubmission(
+            422,
+            "Invalid EPCIS document",
+            f"{len(issues)} problem(s) found; nothing was stored.",
+            [issue.as_dict() for issue in issues],
+        )
+
+
+def _accept(
+    brand_id: int, data: bytes, events: list[tuple[str, dict[str, Any]]], context: Any
+) -> Response:
+    media_type = request.mimetype
+    sha = blob_store().put(data)
+    capture = capture_events(db.session, brand_id, events, (sha, len(data), media_type), context)
+    if capture.stored_count:
+        # New events change the brand's batches: start their rebuilds now, not at next scan
+        # (one coalesced job for a stream of captures; fails open without Redis).
+        request_rebuild(brand_id)
+    response = jsonify(capture_status(capture))
+    response.status_code = 202
+    response.headers["Location"] = f"/epcis/capture/{capture.id}"
+    return response
+
+
+@bp.post("/capture")
+def capture_document() -> Response:
+    """Capture an EPCISDocument: validated whole, stored whole or not at all."""
+    brand = bearer_brand()
+    data, document = _body()
+    _refuse_invalid(validate_document(document))
+    events = document["epcisBody"]["eventList"]
+    paths = [f"$.epcisBody.eventList[{i}]" for i in range(len(events))]
+    return _accept(brand.id, data, list(zip(paths, events, strict=True)), document.get("@context"))
+
+
+@bp.post("/events")
+def capture_event() -> Response:
+    """Capture a single EPCIS event sent on its own."""
+    brand = bearer_brand()
+    data, event = _body()
+    _refuse_invalid(validate_event(event, "$", lone=True))
+    return _accept(brand.id, data, [("$", event)], event.get("@context"))
+
+
+@bp.get("/capture/<capture_id>")
+def capture_state(capture_id: str) -> Response:
+    """Report a capture's status, counts, duplicates and errors (its own brand only)."""
+    brand = bearer_brand()
+    capture = db.session.get(Capture, capture_id[:32])
+    if capture is None or capture.brand_id != brand.id:
+        raise NotFound(f"No capture {capture_id!r} for this token's brand.")
+    return jsonify(capture_status(capture))

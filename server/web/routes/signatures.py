@@ -1,0 +1,57 @@
+"""The public signing key and the signatures of what a batch's builds published."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, url_for
+
+from server.core.signing import ALG, b64url, key_id, load_private_key, public_key_raw
+from server.services.build_outputs import json_blob
+from server.web.routes.api import reported
+
+bp = Blueprint("signatures", __name__)
+
+
+@bp.get("/.well-known/originxr-keys.json")
+def keys() -> Response:
+    """Return the public keys that verify the signature blobs (raw Ed25519, base64url)."""
+    public = load_private_key(current_app.config["SIGNING_KEY_PATH"]).public_key()
+    body = {
+        "keys": [{"kid": key_id(public), "alg": ALG, "public_key": b64url(public_key_raw(public))}]
+    }
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    # Auditors' tools fetch this from anywhere; it holds only public keys.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _entry(blob: str | None, signature: str | None) -> dict[str, Any] | None:
+    # None: the output is not built yet, or was built before builds were signed.
+    if blob is None or signature is None:
+        return None
+    record: dict[str, Any] = json_blob(signature)
+    return dict(
+        record,
+        blob_url=url_for("blobs.blob", sha256=blob),
+        signature_blob=signature,
+        signature_url=url_for("blobs.blob", sha256=signature),
+    )
+
+
+@bp.get("/api/v1/batches/<gtin>/<lot>/signatures")
+def batch_signatures(gtin: str, lot: str) -> Response:
+    """Return the signature records of the batch's current report and scene manifest."""
+    _, outputs, _, report_sha = reported(gtin, lot)
+    scene = outputs.scene or {}
+    body = {
+        "keys": url_for("signatures.keys"),
+        "signatures": {
+            "report": _entry(report_sha, outputs.report_sig),
+            "manifest": _entry(scene.get("manifest"), scene.get("manifest_sig")),
+        },
+    }
+    response = jsonify(body)
+    response.headers["Originxr-Build"] = "stale" if outputs.stale else "current"
+    return response
