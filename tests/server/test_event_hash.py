@@ -12,11 +12,8 @@ from typing import Any
 import pytest
 
 from server.core.epcis.event_hash import EventHashError, event_hash, pre_hash_string
-from server.core.epcis.hash_forms import (
-    cbv_urn_to_uri,
-    constrained_digital_link,
-    epc_urn_to_digital_link,
-)
+from server.core.epcis.hash_forms import cbv_urn_to_uri, constrained_digital_link
+from server.core.gs1.identifiers import epc_urn_to_digital_link
 
 VECTORS = Path(__file__).parent / "data" / "event_hash"
 CONTEXT = [

@@ -3,7 +3,8 @@
 The EPCIS event hash compares identifiers across syntaxes, so before hashing:
 
 - EPC URNs (``urn:epc:id:``, ``urn:epc:class:``, ``urn:epc:idpat:``) become canonical
-  GS1 Digital Link URIs (GS1 Digital Link URI Syntax 1.2 §4.11, EPC TDS 2.x §6);
+  GS1 Digital Link URIs (GS1 Digital Link URI Syntax 1.2 §4.11, EPC TDS 2.x §6), by the
+  one converter, `server.core.gs1.identifiers.epc_urn_to_digital_link`;
 - a GS1 Digital Link URI is *constrained*: any domain becomes ``https://id.gs1.org``, the
   query string goes, and only the finest level of identification stays (GTIN + serial
   rather than GTIN + lot + serial; a CPV is dropped);
@@ -18,11 +19,10 @@ above is hashed as written, which keeps the hash total over any valid event.
 from __future__ import annotations
 
 import re
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
-from server.core.gs1.identifiers import gs1_check_digit
+from server.core.gs1.identifiers import digital_link, epc_urn_to_digital_link
 
-HOST = "https://id.gs1.org"
 CBV = "https://ref.gs1.org/cbv/"
 
 # CBV 2.0 §6–7: URN vocabulary names and the Web URI term prefixes they map to.
@@ -77,88 +77,6 @@ _SHAPES = {
 }
 # Qualifiers that may appear in a Digital Link path (dropped unless kept above).
 _QUALIFIERS = {"21", "235", "10", "22", "254", "7040", "8011"}
-_EPC_URN = re.compile(r"^urn:epc:(id|class|idpat):([A-Za-z0-9]+):(.+)$")
-
-
-def _digits(*parts: str) -> bool:
-    return all(part.isdigit() for part in parts)
-
-
-def _keyed(body: str) -> str:
-    """Return `body` followed by its GS1 check digit."""
-    return body + gs1_check_digit(body)
-
-
-def _dl(*pairs: tuple[str, str]) -> str:
-    return HOST + "".join(f"/{ai}/{quote(value, safe='')}" for ai, value in pairs)
-
-
-def _gtin(company: str, indicator_item: str) -> str | None:
-    """Return the GTIN-14 of an EPC (company prefix, indicator + item reference)."""
-    if not indicator_item or not _digits(company, indicator_item):
-        return None
-    return _keyed(indicator_item[0] + company + indicator_item[1:])
-
-
-def _from_parts(scheme: str, parts: list[str]) -> str | None:
-    """Return the Digital Link of one EPC pure-identity scheme, or None if malformed."""
-    n = len(parts)
-    if scheme in ("sgtin", "lgtin") and n == 3:
-        gtin = _gtin(parts[0], parts[1])
-        return _dl(("01", gtin), ("21" if scheme == "sgtin" else "10", parts[2])) if gtin else None
-    if scheme == "upui" and n == 3:
-        gtin = _gtin(parts[0], parts[1])
-        return _dl(("01", gtin), ("235", parts[2])) if gtin else None
-    if scheme == "sscc" and n == 2:
-        sscc = _gtin(parts[0], parts[1])  # extension digit first, like a GTIN's indicator
-        return _dl(("00", sscc)) if sscc else None
-    if scheme == "itip" and n == 5:
-        gtin = _gtin(parts[0], parts[1])
-        if not gtin or not _digits(parts[2], parts[3]):
-            return None
-        return _dl(("8006", gtin + parts[2] + parts[3]), ("21", parts[4]))
-    # Asset, consignment and component references may hold letters; keys with a check
-    # digit may not.
-    if scheme == "cpi" and n == 3:
-        return _dl(("8010", parts[0] + parts[1]), ("8011", parts[2]))
-    if scheme in ("giai", "ginc") and n == 2:
-        return _dl(("8004" if scheme == "giai" else "401", parts[0] + parts[1]))
-    if n < 2 or not _digits(parts[0], parts[1]):
-        return None
-    if scheme == "sgln" and n == 3:
-        gln = _keyed(parts[0] + parts[1])
-        return _dl(("414", gln)) if parts[2] in ("0", "") else _dl(("414", gln), ("254", parts[2]))
-    if scheme in ("pgln", "gsrn", "gsrnp", "gsin") and n == 2:
-        ai = {"pgln": "417", "gsrn": "8018", "gsrnp": "8017", "gsin": "402"}[scheme]
-        return _dl((ai, _keyed(parts[0] + parts[1])))
-    if scheme == "grai" and n == 3:
-        return _dl(("8003", "0" + _keyed(parts[0] + parts[1]) + parts[2]))
-    if scheme in ("gdti", "sgcn") and n == 3:
-        ai = "253" if scheme == "gdti" else "255"
-        return _dl((ai, _keyed(parts[0] + parts[1]) + parts[2]))
-    return None
-
-
-def epc_urn_to_digital_link(urn: str) -> str | None:
-    """Return the canonical Digital Link of an EPC URN, or None if it has none.
-
-    ``urn:epc:idpat:sgtin:4012345.066666.*`` (all serials of a GTIN) becomes the GTIN's own
-    Digital Link, as in the reference implementation's examples. Schemes outside GS1 keys
-    (``usdod``, ``adi``, ``gid``, ``bic``, ``imovn``) have no Digital Link: None.
-    """
-    match = _EPC_URN.match(urn)
-    if match is None:
-        return None
-    kind, scheme, rest = match.groups()
-    parts = [unquote(part) for part in rest.split(".")]
-    if kind == "idpat":
-        if scheme == "sgtin" and len(parts) == 3 and parts[2] == "*":
-            gtin = _gtin(parts[0], parts[1])
-            return _dl(("01", gtin)) if gtin else None
-        return None
-    if kind == "class" and scheme != "lgtin":
-        return None
-    return _from_parts(scheme, parts)
 
 
 def constrained_digital_link(uri: str) -> str | None:
@@ -187,7 +105,7 @@ def constrained_digital_link(uri: str) -> str | None:
     if primary == "414" and qualifiers.get("254") == "0":
         del qualifiers["254"]  # extension 0 is "no extension" (EPC TDS, SGLN)
     finest = next(((ai, qualifiers[ai]) for ai in _KEEP[primary] if ai in qualifiers), None)
-    return _dl((primary, value), *([finest] if finest else []))
+    return digital_link((primary, value), *([finest] if finest else []))
 
 
 def cbv_urn_to_uri(urn: str) -> str | None:

@@ -13,11 +13,17 @@ import re
 from functools import lru_cache
 from urllib.parse import quote, unquote, urlsplit
 
+from biip.checksums import gs1_standard_check_digit
+
 CANONICAL_HOST = "https://id.gs1.org"
 
 _URN = re.compile(r"^urn:epc:(id|class):([a-z]+):(.+)$")
+_EPC_URN = re.compile(r"^urn:epc:(id|class|idpat):([A-Za-z0-9]+):(.+)$")
 # Digital Link path keys we canonicalise, each with its qualifier keys.
 _PRIMARY_KEYS = {"01": ("22", "10", "21"), "414": ("254",), "00": (), "417": (), "8004": ()}
+# The EPC schemes tracing reads as GS1 keys; a malformed one of these is refused, and any
+# other EPC URN is kept as written (still a stable identifier).
+_TRACED_SCHEMES = frozenset({"sgtin", "lgtin", "sgln", "sscc", "pgln", "grai"})
 
 
 class IdentifierError(ValueError):
@@ -28,8 +34,7 @@ def gs1_check_digit(digits: str) -> str:
     """Return the GS1 mod-10 check digit for `digits` (the number without its check digit)."""
     if not digits.isdigit():
         raise IdentifierError(f"`digits` must be numeric, got {digits!r}")
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
-    return str((10 - total % 10) % 10)
+    return str(gs1_standard_check_digit(digits))
 
 
 def has_valid_check_digit(number: str) -> bool:
@@ -46,46 +51,111 @@ def gtin14(gtin: str) -> str:
     return gtin.zfill(14)
 
 
-def _key_from_urn(company_prefix: str, reference: str, *, indicator_first: bool) -> str:
-    if not (company_prefix + reference).isdigit():
-        raise IdentifierError(f"EPC URN parts must be digits: {company_prefix}.{reference}")
-    body = (
-        reference[0] + company_prefix + reference[1:]
-        if indicator_first
-        else company_prefix + reference
-    )
+def digital_link(*pairs: tuple[str, str]) -> str:
+    """Return the Digital Link URI on GS1's canonical host of the (AI, value) `pairs`."""
+    return CANONICAL_HOST + "".join(f"/{ai}/{quote(value, safe='')}" for ai, value in pairs)
+
+
+def _digits(*parts: str) -> bool:
+    return all(part.isdigit() for part in parts)
+
+
+def _keyed(body: str) -> str:
+    """Return `body` followed by its GS1 check digit."""
     return body + gs1_check_digit(body)
 
 
-def _dl(*pairs: tuple[str, str]) -> str:
-    return CANONICAL_HOST + "".join(f"/{ai}/{quote(value, safe='')}" for ai, value in pairs)
+def _gtin(company: str, indicator_item: str) -> str | None:
+    """Return the GTIN-14 of an EPC (company prefix, indicator + item reference)."""
+    if not indicator_item or not _digits(company, indicator_item):
+        return None
+    return _keyed(indicator_item[0] + company + indicator_item[1:])
+
+
+def epc_parts_to_digital_link(scheme: str, parts: list[str]) -> str | None:
+    """Return the Digital Link of one EPC pure-identity `scheme`'s URN `parts`, or None.
+
+    `parts` are the URN's dot-separated fields after the scheme, percent-decoded. None
+    means the parts do not make that scheme's key (wrong count, letters in a number), or
+    the scheme has no Digital Link.
+    """
+    n = len(parts)
+    if scheme in ("sgtin", "lgtin") and n == 3:
+        gtin = _gtin(parts[0], parts[1])
+        qualifier = "21" if scheme == "sgtin" else "10"
+        return digital_link(("01", gtin), (qualifier, parts[2])) if gtin else None
+    if scheme == "upui" and n == 3:
+        gtin = _gtin(parts[0], parts[1])
+        return digital_link(("01", gtin), ("235", parts[2])) if gtin else None
+    if scheme == "sscc" and n == 2:
+        sscc = _gtin(parts[0], parts[1])  # extension digit first, like a GTIN's indicator
+        return digital_link(("00", sscc)) if sscc else None
+    if scheme == "itip" and n == 5:
+        gtin = _gtin(parts[0], parts[1])
+        if not gtin or not _digits(parts[2], parts[3]):
+            return None
+        return digital_link(("8006", gtin + parts[2] + parts[3]), ("21", parts[4]))
+    # Asset, consignment and component references may hold letters; keys with a check
+    # digit may not.
+    if scheme == "cpi" and n == 3:
+        return digital_link(("8010", parts[0] + parts[1]), ("8011", parts[2]))
+    if scheme in ("giai", "ginc") and n == 2:
+        return digital_link(("8004" if scheme == "giai" else "401", parts[0] + parts[1]))
+    if n < 2 or not _digits(parts[0], parts[1]):
+        return None
+    if scheme == "sgln" and n == 3:
+        gln = _keyed(parts[0] + parts[1])
+        extension = parts[2]
+        if extension in ("0", ""):
+            return digital_link(("414", gln))
+        return digital_link(("414", gln), ("254", extension))
+    if scheme in ("pgln", "gsrn", "gsrnp", "gsin") and n == 2:
+        ai = {"pgln": "417", "gsrn": "8018", "gsrnp": "8017", "gsin": "402"}[scheme]
+        return digital_link((ai, _keyed(parts[0] + parts[1])))
+    if scheme == "grai" and n == 3:
+        # AI 8003 is a filler zero, the GRAI-13 with its check digit, then the serial.
+        return digital_link(("8003", "0" + _keyed(parts[0] + parts[1]) + parts[2]))
+    if scheme in ("gdti", "sgcn") and n == 3:
+        ai = "253" if scheme == "gdti" else "255"
+        return digital_link((ai, _keyed(parts[0] + parts[1]) + parts[2]))
+    return None
+
+
+def epc_urn_to_digital_link(urn: str) -> str | None:
+    """Return the Digital Link of an EPC URN, or None if it has none.
+
+    ``urn:epc:idpat:sgtin:4012345.066666.*`` (all serials of a GTIN) becomes the GTIN's own
+    Digital Link, as in the reference implementation's examples. Schemes outside GS1 keys
+    (``usdod``, ``adi``, ``gid``, ``bic``, ``imovn``) have no Digital Link: None.
+    """
+    match = _EPC_URN.match(urn)
+    if match is None:
+        return None
+    kind, scheme, rest = match.groups()
+    parts = [unquote(part) for part in rest.split(".")]
+    if kind == "idpat":
+        if scheme == "sgtin" and len(parts) == 3 and parts[2] == "*":
+            gtin = _gtin(parts[0], parts[1])
+            return digital_link(("01", gtin)) if gtin else None
+        return None
+    if kind == "class" and scheme != "lgtin":
+        return None
+    return epc_parts_to_digital_link(scheme, parts)
 
 
 def _from_urn(match: re.Match[str]) -> str:
     kind, scheme, rest = match.groups()
-    parts = rest.split(".")
-    if scheme in ("sgtin", "lgtin") or (kind == "idpat" and scheme == "sgtin"):
-        if len(parts) < 3:
-            raise IdentifierError(f"{scheme} URN needs prefix.item.serial, got {rest!r}")
-        gtin = _key_from_urn(parts[0], parts[1], indicator_first=True)
-        tail = unquote(".".join(parts[2:]))
-        return _dl(("01", gtin), ("10" if scheme == "lgtin" else "21", tail))
-    if scheme == "sgln":
-        if len(parts) != 3:
-            raise IdentifierError(f"sgln URN needs prefix.location.extension, got {rest!r}")
-        gln = _key_from_urn(parts[0], parts[1], indicator_first=False)
-        ext = unquote(parts[2])
-        return _dl(("414", gln)) if ext in ("0", "") else _dl(("414", gln), ("254", ext))
-    if scheme == "sscc" and len(parts) == 2:
-        return _dl(("00", _key_from_urn(parts[0], parts[1], indicator_first=True)))
-    if scheme == "pgln" and len(parts) == 2:
-        return _dl(("417", _key_from_urn(parts[0], parts[1], indicator_first=False)))
-    if scheme == "grai" and len(parts) == 3:
-        return _dl(("8003", _key_from_urn(parts[0], parts[1], indicator_first=False) + parts[2]))
-    if (kind == "class" and scheme == "gtin") or scheme == "idpat":
+    if kind == "class" and scheme == "gtin":
         raise IdentifierError(f"pattern URNs are not single identifiers: {match.group(0)!r}")
-    # Other EPC schemes (giai, gsrn, ...) are kept as written: still a stable identifier.
-    return match.group(0)
+    if scheme not in _TRACED_SCHEMES:
+        return match.group(0)
+    raw = rest.split(".")
+    if scheme in ("sgtin", "lgtin") and len(raw) > 3:
+        raw = [*raw[:2], ".".join(raw[2:])]  # a serial or lot may hold dots
+    found = epc_parts_to_digital_link(scheme, [unquote(part) for part in raw])
+    if found is None:
+        raise IdentifierError(f"{scheme} URN {match.group(0)!r} does not make a GS1 key")
+    return found
 
 
 def _from_digital_link(uri: str) -> str:
@@ -110,7 +180,7 @@ def _from_digital_link(uri: str) -> str:
             raise IdentifierError(f"AI {ai} cannot qualify AI {primary} in {uri!r}")
     if primary == "414":
         pairs = [p for p in pairs if p != ("254", "0")]
-    return _dl((primary, value), *pairs[1:])
+    return digital_link((primary, value), *pairs[1:])
 
 
 @lru_cache(maxsize=1 << 16)
@@ -136,7 +206,7 @@ def canonical_id(identifier: str) -> str:
 
 def lot_class(gtin: str, lot: str) -> str:
     """Return the canonical class identifier of one lot of a trade item."""
-    return _dl(("01", gtin14(gtin)), ("10", lot))
+    return digital_link(("01", gtin14(gtin)), ("10", lot))
 
 
 _GTIN_IN = re.compile(re.escape(CANONICAL_HOST) + r"/01/(\d{14})(?:/|$)")
@@ -152,4 +222,4 @@ def location_id(gln: str) -> str:
     """Return the canonical identifier of a location given its GLN."""
     if not has_valid_check_digit(gln) or len(gln) != 13:
         raise IdentifierError(f"GLN must be 13 digits with a valid check digit, got {gln!r}")
-    return _dl(("414", gln))
+    return digital_link(("414", gln))
