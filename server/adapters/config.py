@@ -1,7 +1,8 @@
 """Settings: one registry of (name, default, help), read from the environment in one place.
 
 Configuration flows one way: the defaults below, then the environment, then the
-``test_config`` mapping given to ``create_app``. Only this module reads ``os.environ``.
+``test_config`` mapping given to ``create_app``. Only this module reads ``os.environ``;
+code reads the values typed, through ``settings()``.
 Environment variables are the setting's name prefixed with ``ORIGINXR_``; the three
 settings every platform names the same way (``DATABASE_URL``, ``REDIS_URL``,
 ``SECRET_KEY``) are also read without the prefix.
@@ -15,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from flask import Flask, current_app
 
 PREFIX = "ORIGINXR_"
 UNPREFIXED = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")
@@ -209,3 +212,57 @@ def _instance_secret(path: Path) -> str:
         with os.fdopen(fd, "w") as handle:
             handle.write(key)
         return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings as typed attributes, read once per app (`settings()`).
+
+    Field names are the registry's names in lower case; a test checks the two agree, so a
+    new `Setting` needs its typed field here.
+    """
+
+    instance_path: str
+    database_url: str
+    database_schema: str | None
+    redis_url: str | None
+    secret_key: str
+    signing_key_path: str
+    public_base_url: str
+    blob_path: str
+    queue_names: str
+    build_lease_seconds: int
+    build_step_pause: float
+    world_atlas_path: str
+    static_dist: str
+    default_brand: str
+    brands_path: str
+    page_cache_seconds: int
+    snapshot_max_bytes: int
+    snapshot_max_splats: int
+    snapshot_max_distance_m: float
+    scan_redis_timeout: float
+    scan_buffer_max: int
+    scan_aggregate_seconds: int
+    ws_poll_seconds: float
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> Settings:
+        """Return the typed view of loaded `values` (an app's config holds more keys)."""
+        return cls(**{name.lower(): values[name] for name in NAMES})
+
+    @property
+    def queues(self) -> list[str]:
+        """Return the queue names the worker listens on, highest priority first."""
+        return [name.strip() for name in self.queue_names.split(",") if name.strip()]
+
+
+NAMES = tuple(setting.name for setting in SETTINGS)
+
+
+def settings(app: Flask | None = None) -> Settings:
+    """Return the typed settings of `app` (default: the current app)."""
+    target = app or current_app
+    # Read from the app's config on every call: tests and `originxr run` set values after
+    # the app is made (the embedded Redis's URL), and the view is cheap to make.
+    return Settings.from_values(target.config)

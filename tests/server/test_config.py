@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,15 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     text = README.read_text()
     missing = [s.name for s in config.SETTINGS if f"`{s.name}`" not in text]
     assert not missing, f"settings missing from README.md: {missing}"
+
+
+def test_every_setting_has_a_typed_field_of_its_default_s_type(tmp_path: Path) -> None:
+    fields = {f.name: f for f in dataclasses.fields(config.Settings)}
+    assert set(fields) == {s.name.lower() for s in config.SETTINGS}
+    typed = config.Settings.from_values(
+        config.load(None, environ={"ORIGINXR_INSTANCE_PATH": str(tmp_path)})
+    )
+    for setting in config.SETTINGS:
+        if setting.default is not None:
+            assert type(getattr(typed, setting.name.lower())) is type(setting.default)
+    assert typed.queues == ["builds", "default"]
