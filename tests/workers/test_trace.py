@@ -6,8 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from server.core.evidence.event_reading import mass_kg
 from server.core.evidence.inputs import BatchInputs, Material, Quantity, Site, TraceEvent
-from server.core.evidence.trace import Trace, build_trace, mass_kg
+from server.core.evidence.trace import build_trace
+from server.core.evidence.trace_model import Trace
 from server.core.gs1.identifiers import gs1_check_digit, location_id, lot_class
 
 

@@ -5,8 +5,8 @@ time-zone offset, lists in any order -- give the same hash; any change of what t
 says gives another. The algorithm:
 
 1. Build a *pre-hash string* from the event's fields in the canonical property order
-   (`_ORDER`), each value as ``key=value``, concatenated without separators; fields that
-   are absent (or empty lists) are left out. ``eventID``, ``recordTime``,
+   (`server.core.epcis.hash_order`), each value as ``key=value``, concatenated without
+   separators; fields that are absent (or empty lists) are left out. ``eventID``, ``recordTime``,
    ``errorDeclaration`` and ``certificationInfo`` (not in the CBV 2.0 order) are left
    out, as are JSON-LD keywords and ``rdfs:comment``.
 2. Normalise values: timestamps to UTC with milliseconds (``...T10:00:30.000Z``, a 4th
@@ -45,6 +45,17 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from server.core.epcis.hash_forms import CBV, canonical_uri
+from server.core.epcis.hash_order import (
+    EPC_LISTS,
+    EXCLUDED,
+    IGNORED_KEYS,
+    LIST_FIELDS,
+    METADATA_ORDER,
+    ORDER,
+    QUANTITY_LISTS,
+    REPORT_ORDER,
+    TYPED_LISTS,
+)
 
 VERSION = "CBV2.0"
 GS1_VOC = "https://gs1.org/voc/"
@@ -61,78 +72,6 @@ DEFAULT_PREFIXES = {
 # CURIEs expanded in values (CBV 2.0 §8.9 rule 15 names these three). A document's own
 # prefixes are expanded in extension *names* only, as the reference implementation does.
 _VALUE_PREFIXES = {name: DEFAULT_PREFIXES[name] for name in ("gs1", "cbv", "epcis")}
-_IGNORED_KEYS = {"rdfs:comment", "comment"}
-_EXCLUDED = {"type", "eventID", "recordTime", "errorDeclaration", "certificationInfo", "id"}
-
-_EPC_LISTS = ("epcList", "inputEPCList", "childEPCs", "outputEPCList")
-_QUANTITY_LISTS = ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
-_TYPED_LISTS = {
-    "bizTransactionList": ("bizTransaction", "BTT-"),
-    "sourceList": ("source", "SDT-"),
-    "destinationList": ("destination", "SDT-"),
-}
-_LIST_FIELDS = {*_EPC_LISTS, *_QUANTITY_LISTS, *_TYPED_LISTS, "sensorElementList"}
-# CBV 2.0 §8.9 canonical property order (eventType comes first, extensions last).
-_ORDER = (
-    "eventTime",
-    "eventTimeZoneOffset",
-    "epcList",
-    "parentID",
-    "inputEPCList",
-    "childEPCs",
-    "quantityList",
-    "childQuantityList",
-    "inputQuantityList",
-    "outputEPCList",
-    "outputQuantityList",
-    "action",
-    "transformationID",
-    "bizStep",
-    "disposition",
-    "persistentDisposition",
-    "readPoint",
-    "bizLocation",
-    "bizTransactionList",
-    "sourceList",
-    "destinationList",
-    "sensorElementList",
-    "ilmd",
-)
-_METADATA = (
-    "time",
-    "startTime",
-    "endTime",
-    "deviceID",
-    "deviceMetadata",
-    "rawData",
-    "dataProcessingMethod",
-    "bizRules",
-)
-_REPORT = (
-    "type",
-    "exception",
-    "deviceID",
-    "deviceMetadata",
-    "rawData",
-    "dataProcessingMethod",
-    "time",
-    "microorganism",
-    "chemicalSubstance",
-    "value",
-    "component",
-    "stringValue",
-    "booleanValue",
-    "hexBinaryValue",
-    "uriValue",
-    "minValue",
-    "maxValue",
-    "meanValue",
-    "sDev",
-    "percRank",
-    "percValue",
-    "uom",
-    "coordinateReferenceSystem",
-)
 _TIMES = {"eventTime", "time", "startTime", "endTime"}
 _TIMESTAMP = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}:\d{2})$"
@@ -250,7 +189,7 @@ class _Hasher:
         """Return the sorted extension substrings of `fields`, skipping standard keys."""
         parts: list[str] = []
         for name, value in fields.items():
-            if name in standard or name.startswith("@") or name in _IGNORED_KEYS:
+            if name in standard or name.startswith("@") or name in IGNORED_KEYS:
                 continue
             parts.extend(self.extension(name, value))
         return "".join(sorted(parts))
@@ -279,7 +218,7 @@ class _Hasher:
         if not isinstance(report, dict):
             raise EventHashError(f"`{field}` must be an object")
         text = ""
-        for key in _REPORT:
+        for key in REPORT_ORDER:
             value = report.get(key)
             if value is None:
                 continue
@@ -305,7 +244,7 @@ class _Hasher:
         text = "sensorElement"
         if metadata:
             text += "sensorMetadata"
-            for key in _METADATA:
+            for key in METADATA_ORDER:
                 if metadata.get(key) is not None:
                     value = metadata[key]
                     shown = (
@@ -320,10 +259,10 @@ class _Hasher:
         )
         text += "".join("sensorReport" + shown for shown, _ in ordered)
         extra = ""
-        if meta_ext := self.extensions(metadata, _METADATA):
+        if meta_ext := self.extensions(metadata, METADATA_ORDER):
             extra += "sensorMetadata" + meta_ext
         for _, report in ordered:
-            if report_ext := self.extensions(report, _REPORT):
+            if report_ext := self.extensions(report, REPORT_ORDER):
                 extra += "sensorReport" + report_ext
         extra += self.extensions(element, ("sensorMetadata", "sensorReport"))
         return text, "sensorElement" + extra if extra else ""
@@ -337,7 +276,7 @@ class _Hasher:
     def field(self, event: dict[str, Any], key: str, sections: list[str]) -> str:
         """Return one standard field's pre-hash text, adding any extension section."""
         value = event[key]
-        if key in _LIST_FIELDS and not isinstance(value, list):
+        if key in LIST_FIELDS and not isinstance(value, list):
             raise EventHashError(f"`{key}` must be a list")
         if key in ("persistentDisposition", "readPoint", "bizLocation", "ilmd") and not isinstance(
             value, dict
@@ -345,14 +284,14 @@ class _Hasher:
             raise EventHashError(f"`{key}` must be an object")
         if key == "eventTime":
             return f"eventTime={_timestamp(value, key)}"
-        if key in _EPC_LISTS:
+        if key in EPC_LISTS:
             epcs = sorted(self.uri(epc, f"{key}[]") for epc in value)
             return key + "".join(f"epc={epc}" for epc in epcs) if epcs else ""
-        if key in _QUANTITY_LISTS:
+        if key in QUANTITY_LISTS:
             items = sorted(self.quantity(q, f"{key}[{i}]") for i, q in enumerate(value))
             return key + "".join("quantityElement" + item for item in items) if items else ""
-        if key in _TYPED_LISTS:
-            inner, vocab = _TYPED_LISTS[key]
+        if key in TYPED_LISTS:
+            inner, vocab = TYPED_LISTS[key]
             items = sorted(self.typed(e, f"{key}[{i}]", inner, vocab) for i, e in enumerate(value))
             return key + "".join(items) if items else ""
         if key in ("bizStep", "disposition"):
@@ -387,11 +326,11 @@ class _Hasher:
             raise EventHashError("`type` must name the event type")
         sections: list[str] = []
         text = f"eventType={kind}"
-        for key in _ORDER:
+        for key in ORDER:
             if event.get(key) is not None:
                 text += self.field(event, key, sections)
         text += "".join(sections)
-        return text + self.extensions(event, _ORDER + tuple(_EXCLUDED))
+        return text + self.extensions(event, ORDER + tuple(EXCLUDED))
 
 
 def _prefixes(*contexts: Any) -> dict[str, str]:

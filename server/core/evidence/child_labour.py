@@ -10,7 +10,7 @@ from server.core.evidence.inputs import BatchInputs, EvidenceRecord
 from server.core.evidence.parameters import scalar, to_date
 from server.core.evidence.records import record_site, records_of
 from server.core.evidence.result import CheckResult, worst
-from server.core.evidence.trace import Trace
+from server.core.evidence.trace_model import Trace
 
 KEY = "child_labour"
 METHOD = (

@@ -15,7 +15,7 @@ from typing import Any
 from server.core.evidence.inputs import BatchInputs
 from server.core.evidence.parameters import DEFAULT_SOURCE, scalar, sourced
 from server.core.evidence.result import CheckResult, worst
-from server.core.evidence.trace import Flow, Trace, Transformation
+from server.core.evidence.trace_model import Flow, Trace, Transformation
 from server.core.evidence.uncertainty import MASS_SOURCE, MASS_TOLERANCE
 from server.core.gs1.identifiers import gtin_of
 

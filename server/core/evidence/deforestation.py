@@ -10,7 +10,7 @@ from server.core.evidence.parameters import to_date
 from server.core.evidence.plots import plots_by_farm
 from server.core.evidence.records import records_of
 from server.core.evidence.result import CheckResult, worst
-from server.core.evidence.trace import Trace
+from server.core.evidence.trace_model import Trace
 
 KEY = "deforestation"
 DEFAULT_CUTOFF = date(2020, 12, 31)

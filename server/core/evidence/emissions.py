@@ -19,7 +19,7 @@ from server.core.evidence.continents import continent
 from server.core.evidence.inputs import BatchInputs, Site
 from server.core.evidence.parameters import DEFAULT_SOURCE, per_country, scalar
 from server.core.evidence.result import CheckResult
-from server.core.evidence.trace import Step, Trace
+from server.core.evidence.trace_model import Step, Trace
 
 KEY = "transport_emissions"
 EARTH_RADIUS_KM = 6371.0088

@@ -11,7 +11,7 @@ from server.core.evidence.inputs import BatchInputs, EvidenceRecord
 from server.core.evidence.parameters import scalar, to_date
 from server.core.evidence.records import record_site
 from server.core.evidence.result import CheckResult, worst
-from server.core.evidence.trace import Trace
+from server.core.evidence.trace_model import Trace
 from server.core.gs1.identifiers import canonical_id
 
 KEY = "evidence_freshness"

@@ -18,7 +18,7 @@ from server.core.evidence.plots import (
     shape_area_ha,
 )
 from server.core.evidence.result import CheckResult
-from server.core.evidence.trace import Trace
+from server.core.evidence.trace_model import Trace
 
 KEY = "plot_geometry"
 METHOD = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from server.core.evidence.inputs import BatchInputs
 from server.core.evidence.parameters import scalar, sourced
 from server.core.evidence.result import CheckResult, threshold_status
-from server.core.evidence.trace import Trace
+from server.core.evidence.trace_model import Trace
 from server.core.evidence.uncertainty import MASS_SOURCE, MASS_TOLERANCE, share_band
 
 KEY = "known_origin_share"

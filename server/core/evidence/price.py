@@ -9,7 +9,7 @@ from server.core.evidence.inputs import BatchInputs, EvidenceRecord
 from server.core.evidence.parameters import dated, scalar, to_date
 from server.core.evidence.records import record_site, records_of
 from server.core.evidence.result import CheckResult, threshold_status, worst
-from server.core.evidence.trace import Trace
+from server.core.evidence.trace_model import Trace
 from server.core.evidence.uncertainty import weighted_band
 
 KEY = "farmgate_price"

@@ -49,7 +49,8 @@ from server.core.evidence.inputs import BatchInputs
 from server.core.evidence.origin import check_known_origin_share
 from server.core.evidence.price import check_farmgate_price
 from server.core.evidence.result import CheckResult, plain
-from server.core.evidence.trace import Flow, Trace, build_trace
+from server.core.evidence.trace import build_trace
+from server.core.evidence.trace_model import Flow, Trace
 from server.core.evidence.yield_plausibility import check_yield_plausibility
 from server.core.gs1.identifiers import gtin_of
 

@@ -23,215 +23,34 @@ depth-first search, then one pass in topological order), so it is linear in the 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
+from server.core.evidence.event_reading import (
+    class_quantities,
+    is_creation,
+    mass_kg,
+    named_plots,
+    site_at,
+    site_index,
+    split_share,
+)
 from server.core.evidence.inputs import BatchInputs, Material, Quantity, Site, TraceEvent
+from server.core.evidence.trace_model import (
+    Flow,
+    Lot,
+    Origin,
+    Problem,
+    Step,
+    Trace,
+    Transformation,
+    UnknownShare,
+)
 from server.core.gs1.identifiers import gtin_of
-
-_KG_PER_UNIT = {
-    "KGM": 1.0,
-    "KG": 1.0,
-    "TNE": 1000.0,
-    "T": 1000.0,
-    "GRM": 0.001,
-    "G": 0.001,
-}
-_KG_PER_UNIT["LBR"] = 0.45359237
-_PLOT_KEYS = frozenset({"plot", "plots", "plotid", "plot_id", "plotids", "plot_ids"})
-
-
-def site_index(sites: Iterable[Site]) -> dict[str, Site]:
-    """Return sites keyed by id and by canonical location id, for `site_at`."""
-    index: dict[str, Site] = {}
-    for site in sites:
-        index[site.id] = site
-        if site.sgln:
-            index[site.sgln] = site
-    return index
-
-
-def site_at(index: dict[str, Site], location: str | None) -> Site | None:
-    """Return the site at `location`, ignoring a GLN extension (``/254/...``) if need be."""
-    if location is None:
-        return None
-    site = index.get(location)
-    if site is None and "/254/" in location:
-        site = index.get(location.split("/254/", 1)[0])
-    return site
-
-
-def is_creation(event: TraceEvent) -> bool:
-    """Tell whether `event` creates lots: an ObjectEvent with action ADD."""
-    return event.type == "ObjectEvent" and (event.action or "").upper() == "ADD"
-
-
-def mass_kg(quantity: Quantity) -> float | None:
-    """Return `quantity` in kilograms, or None when its unit is not a mass unit we know.
-
-    A missing unit means kilograms, as the brand pack format states.
-    """
-    if quantity.uom is None:
-        return float(quantity.quantity)
-    factor = _KG_PER_UNIT.get(quantity.uom.strip().upper())
-    return None if factor is None else float(quantity.quantity) * factor
-
-
-def ilmd_value(ilmd: dict[str, Any], names: frozenset[str]) -> Any:
-    """Return the ILMD value whose key's local name (after ``:``, ``/`` or ``#``) is in `names`."""
-    for key in sorted(ilmd):
-        local = key.replace("#", "/").replace(":", "/").rsplit("/", 1)[-1].lower()
-        if local in names:
-            return ilmd[key]
-    return None
-
-
-def named_plots(event: TraceEvent) -> tuple[str, ...]:
-    """Return the plot ids a harvest (creation) event names in its ILMD, sorted."""
-    named = ilmd_value(event.ilmd, _PLOT_KEYS)
-    if isinstance(named, (list, tuple)):
-        return tuple(sorted({str(p) for p in named}))
-    return (str(named),) if named else ()
-
-
-@dataclass(frozen=True)
-class Flow:
-    """One input or output line of a transformation."""
-
-    epc_class: str
-    material: str | None
-    tracked: bool
-    quantity_kg: float | None
-
-
-@dataclass(frozen=True)
-class Transformation:
-    """A TransformationEvent on the batch's path, with its masses."""
-
-    event_id: str
-    time: datetime
-    site_id: str | None
-    inputs: tuple[Flow, ...]
-    outputs: tuple[Flow, ...]
-
-    @property
-    def tracked_input_kg(self) -> float | None:
-        """Return the mass of tracked inputs, None if any of them has no mass."""
-        masses = [f.quantity_kg for f in self.inputs if f.tracked]
-        return None if any(m is None for m in masses) else sum(m for m in masses if m is not None)
-
-    @property
-    def output_kg(self) -> float | None:
-        """Return the mass of all outputs, None if any of them has no mass."""
-        masses = [f.quantity_kg for f in self.outputs]
-        return None if any(m is None for m in masses) else sum(m for m in masses if m is not None)
-
-
-@dataclass(frozen=True)
-class Origin:
-    """A farm (and plots, when the creation event names them) the batch's commodity came from.
-
-    `plot_ids` is empty when the harvest event names no plot: the whole farm is the origin.
-    """
-
-    farm_id: str
-    plot_ids: tuple[str, ...]
-    registered: bool
-    share: float
-    mass_kg: float | None
-    harvested_kg: float
-    lots: tuple[str, ...]
-    event_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class UnknownShare:
-    """A share of the batch's tracked mass whose origin cannot be told, and why."""
-
-    reason: str
-    epc_class: str
-    share: float
-    event_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Something wrong with the data behind the trace."""
-
-    kind: str
-    message: str
-    event_ids: tuple[str, ...] = ()
-    classes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Step:
-    """One event on the batch's journey."""
-
-    event_id: str
-    time: datetime
-    type: str
-    biz_step: str | None
-    action: str | None
-    site_id: str | None
-    location: str | None
-    lots: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Lot:
-    """A lot class on the batch's path and its share of the batch's tracked mass."""
-
-    epc_class: str
-    gtin: str | None
-    material: str | None
-    tracked: bool
-    share: float
-    event_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Trace:
-    """The batch's trace graph, reduced to what checks and pages read."""
-
-    batch_class: str
-    traced: bool
-    tracked_mass_kg: float | None
-    origins: tuple[Origin, ...]
-    unknown: tuple[UnknownShare, ...]
-    lots: tuple[Lot, ...]
-    journey: tuple[Step, ...]
-    sites: tuple[str, ...]
-    transformations: tuple[Transformation, ...]
-    problems: tuple[Problem, ...]
-
-    @property
-    def farm_ids(self) -> tuple[str, ...]:
-        """Return the ids of the farms feeding the batch, sorted."""
-        return tuple(sorted({o.farm_id for o in self.origins}))
-
-    @property
-    def untracked_inputs(self) -> tuple[tuple[str, Flow], ...]:
-        """Return (event id, flow) for every untracked input of the batch's transformations."""
-        return tuple(
-            (t.event_id, f) for t in self.transformations for f in t.inputs if not f.tracked
-        )
 
 
 def build_trace(inputs: BatchInputs) -> Trace:
     """Build the trace graph of `inputs.batch_class` from `inputs.events`."""
     return _Builder(inputs).build()
-
-
-def _class_quantities(event: TraceEvent, lines: tuple[Quantity, ...]) -> dict[str, float | None]:
-    totals: dict[str, float | None] = {}
-    for line in lines:
-        kg = mass_kg(line)
-        before = totals.get(line.epc_class, 0.0)
-        totals[line.epc_class] = None if kg is None or before is None else before + kg
-    return totals
 
 
 class _Builder:
@@ -252,10 +71,10 @@ class _Builder:
             for cls in dict.fromkeys(q.epc_class for q in lines):
                 self.mentions[cls].append(event)
             if event.type == "TransformationEvent":
-                for cls, kg in _class_quantities(event, event.outputs).items():
+                for cls, kg in class_quantities(event, event.outputs).items():
                     self.producers[cls].append((event, kg))
             elif is_creation(event):
-                created = _class_quantities(event, event.outputs or event.quantities)
+                created = class_quantities(event, event.outputs or event.quantities)
                 for cls, kg in created.items():
                     self.creations[cls].append((event, kg))
         self.problems: list[Problem] = []
@@ -367,7 +186,7 @@ class _Builder:
                 )
             )
             return
-        for event, kg, part in _split(creations, share):
+        for event, kg, part in split_share(creations, share):
             if kg is None:
                 self.lose("unknown_unit", cls, part, [event.id])
                 continue
@@ -396,7 +215,7 @@ class _Builder:
         weights: dict[str, float],
         back: set[tuple[str, str]],
     ) -> None:
-        for event, out_kg, part in _split(producers, share):
+        for event, out_kg, part in split_share(producers, share):
             if out_kg is None:
                 self.lose("unknown_unit", cls, part, [event.id])
                 continue
@@ -576,14 +395,3 @@ class _Builder:
                 return None
             total += tracked_in * kg / out
         return total
-
-
-def _split(
-    rows: list[tuple[TraceEvent, float | None]], share: float
-) -> list[tuple[TraceEvent, float | None, float]]:
-    """Split `share` over events by their quantity (evenly if any is missing or all are zero)."""
-    masses = [kg for _, kg in rows]
-    total = sum(kg for kg in masses if kg is not None)
-    if any(kg is None for kg in masses) or total <= 0:
-        return [(e, kg, share / len(rows)) for e, kg in rows]
-    return [(e, kg, share * (kg or 0.0) / total) for e, kg in rows]

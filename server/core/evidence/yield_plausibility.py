@@ -7,11 +7,12 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
+from server.core.evidence.event_reading import ilmd_value, is_creation, mass_kg, site_at, site_index
 from server.core.evidence.inputs import BatchInputs, Plot, Site, TraceEvent
 from server.core.evidence.parameters import per_country, scalar, sourced
 from server.core.evidence.plots import plot_area_perimeter, plots_by_farm
 from server.core.evidence.result import CheckResult, worst
-from server.core.evidence.trace import Trace, ilmd_value, is_creation, mass_kg, site_at, site_index
+from server.core.evidence.trace_model import Trace
 from server.core.evidence.uncertainty import (
     MASS_SOURCE,
     MASS_TOLERANCE,

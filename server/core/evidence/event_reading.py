@@ -1,0 +1,93 @@
+"""Reading EPCIS events for the trace: masses in kilograms, sites, ILMD keys, split shares."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from server.core.evidence.inputs import Quantity, Site, TraceEvent
+
+_KG_PER_UNIT = {
+    "KGM": 1.0,
+    "KG": 1.0,
+    "TNE": 1000.0,
+    "T": 1000.0,
+    "GRM": 0.001,
+    "G": 0.001,
+}
+_KG_PER_UNIT["LBR"] = 0.45359237
+_PLOT_KEYS = frozenset({"plot", "plots", "plotid", "plot_id", "plotids", "plot_ids"})
+
+
+def site_index(sites: Iterable[Site]) -> dict[str, Site]:
+    """Return sites keyed by id and by canonical location id, for `site_at`."""
+    index: dict[str, Site] = {}
+    for site in sites:
+        index[site.id] = site
+        if site.sgln:
+            index[site.sgln] = site
+    return index
+
+
+def site_at(index: dict[str, Site], location: str | None) -> Site | None:
+    """Return the site at `location`, ignoring a GLN extension (``/254/...``) if need be."""
+    if location is None:
+        return None
+    site = index.get(location)
+    if site is None and "/254/" in location:
+        site = index.get(location.split("/254/", 1)[0])
+    return site
+
+
+def is_creation(event: TraceEvent) -> bool:
+    """Tell whether `event` creates lots: an ObjectEvent with action ADD."""
+    return event.type == "ObjectEvent" and (event.action or "").upper() == "ADD"
+
+
+def mass_kg(quantity: Quantity) -> float | None:
+    """Return `quantity` in kilograms, or None when its unit is not a mass unit we know.
+
+    A missing unit means kilograms, as the brand pack format states.
+    """
+    if quantity.uom is None:
+        return float(quantity.quantity)
+    factor = _KG_PER_UNIT.get(quantity.uom.strip().upper())
+    return None if factor is None else float(quantity.quantity) * factor
+
+
+def ilmd_value(ilmd: dict[str, Any], names: frozenset[str]) -> Any:
+    """Return the ILMD value whose key's local name (after ``:``, ``/`` or ``#``) is in `names`."""
+    for key in sorted(ilmd):
+        local = key.replace("#", "/").replace(":", "/").rsplit("/", 1)[-1].lower()
+        if local in names:
+            return ilmd[key]
+    return None
+
+
+def named_plots(event: TraceEvent) -> tuple[str, ...]:
+    """Return the plot ids a harvest (creation) event names in its ILMD, sorted."""
+    named = ilmd_value(event.ilmd, _PLOT_KEYS)
+    if isinstance(named, (list, tuple)):
+        return tuple(sorted({str(p) for p in named}))
+    return (str(named),) if named else ()
+
+
+def class_quantities(event: TraceEvent, lines: tuple[Quantity, ...]) -> dict[str, float | None]:
+    """Return the mass in kilograms of each class among `lines` (None: not all in mass)."""
+    totals: dict[str, float | None] = {}
+    for line in lines:
+        kg = mass_kg(line)
+        before = totals.get(line.epc_class, 0.0)
+        totals[line.epc_class] = None if kg is None or before is None else before + kg
+    return totals
+
+
+def split_share(
+    rows: list[tuple[TraceEvent, float | None]], share: float
+) -> list[tuple[TraceEvent, float | None, float]]:
+    """Split `share` over events by their quantity (evenly if any is missing or all are zero)."""
+    masses = [kg for _, kg in rows]
+    total = sum(kg for kg in masses if kg is not None)
+    if any(kg is None for kg in masses) or total <= 0:
+        return [(e, kg, share / len(rows)) for e, kg in rows]
+    return [(e, kg, share * (kg or 0.0) / total) for e, kg in rows]
