@@ -14,8 +14,9 @@ from typing import Any
 
 from server.core.scene.glb import build_glb
 from server.core.scene.inputs import SceneInput
-from server.core.scene.layout import Layout, compute_layout
+from server.core.scene.layout import compute_layout
 from server.core.scene.manifest import build_manifest
+from server.core.scene.placement import Layout
 from server.core.scene.poster import build_poster_svg
 
 __all__ = ["SceneOutput", "build_scene", "countries_of"]

@@ -8,8 +8,8 @@ from trimesh.visual.material import PBRMaterial
 from trimesh.visual.texture import TextureVisuals
 
 from server.core.scene.inputs import SceneInput
-from server.core.scene.layout import Layout, Vec3
 from server.core.scene.meshes import extrude, marker, tube
+from server.core.scene.placement import Layout, Vec3
 
 PANEL_THICKNESS = 0.02
 COUNTRY_HEIGHT = 0.0015

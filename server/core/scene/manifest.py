@@ -6,7 +6,7 @@ from typing import Any
 
 from server.core.scene.glb import status_class
 from server.core.scene.inputs import SceneInput
-from server.core.scene.layout import Layout
+from server.core.scene.placement import Layout
 
 SCHEMA = "originxr.scene-manifest/1"
 

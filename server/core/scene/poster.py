@@ -8,7 +8,7 @@ from shapely.geometry import Polygon
 
 from server.core.scene.glb import status_class
 from server.core.scene.inputs import SceneInput
-from server.core.scene.layout import Layout
+from server.core.scene.placement import Layout
 
 FILL = {
     "ground": "#aac4d6",
