@@ -225,7 +225,7 @@ def _evidence_figures(app: Any, batches: int) -> dict[str, float]:
     from server.core.evidence.report import build_report
     from server.core.evidence.trace import build_trace
     from server.services.batch_inputs import load_batch_inputs
-    from workers.gc_pause import gc_paused
+    from server.services.gc_pause import gc_paused
 
     figures: dict[str, float] = {}
     with app.app_context():

@@ -1,15 +1,23 @@
-"""The life of one build inside a worker: claim, run steps with progress, publish atomically."""
+"""The life of one build inside a worker: claim, run its steps with progress, publish atomically.
+
+A build's steps (`server.services.batch_builds`) read their inputs, compute, and return
+what to publish as plain data (`Output`). This runner alone writes: the build row (claim,
+status, progress and heartbeat, the one pointer flip, retirement of superseded builds),
+the RQ job's meta, the progress messages, the blob files and rows, and the signatures.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
-from rq import get_current_job
 from sqlalchemy.orm import Session
 
 from server.adapters.blobs import BlobStore, blob_store, store_blob
@@ -25,75 +33,77 @@ from server.services.builds import (
     publish_progress,
     worker_identity,
 )
+from server.services.job_meta import current_job_id, record_job_step
+
+
+@dataclass(frozen=True)
+class Output:
+    """One blob a build publishes under `key`.
+
+    A public output gets a Blob row, so ``/blobs/`` serves it; a private one is only a
+    file, read from the store by routes for authorised roles. A signed output is published
+    with its signature record under ``<key>_sig``, public exactly when the output is.
+    """
+
+    key: str
+    data: bytes
+    media_type: str
+    public: bool = True
+    signed: bool = False
+
+    @property
+    def sha256(self) -> str:
+        """Return the hash the output is stored under, for other outputs to name it."""
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def json_output(key: str, value: Any, *, public: bool = True, signed: bool = False) -> Output:
+    """Return `value` as a canonical JSON output (sorted keys, no spaces, UTF-8)."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return Output(key, text.encode(), "application/json", public, signed)
 
 
 class BuildContext:
-    """What a build's step function gets: the session, the batch, and progress/blob helpers."""
+    """What a build's steps get: the batch to read from, progress, and the builds they need.
+
+    The session is for reading the batch's inputs: the runner commits, never the steps.
+    """
 
     def __init__(self, session: Session, batch: Batch, row: Build, store: BlobStore) -> None:
         self.session = session
         self.batch = batch
-        self.row = row
-        self.store = store
+        self._row = row
+        self._store = store
         self._pause = float(current_app.config["BUILD_STEP_PAUSE"])
 
     def step(self, name: str, progress: float) -> None:
         """Report that the build entered step `name` at `progress` (0–1), and beat the heart."""
         if self._pause:
             time.sleep(self._pause)
-        self.row.step = name
-        self.row.progress = progress
-        self.row.heartbeat_at = datetime.now(UTC)
-        self.session.commit()
-        job = get_current_job()
-        if job is not None:
-            job.meta.update({"step": name, "progress": progress})
-            job.save_meta()
-        publish_progress(broker.redis, self.batch.id, build_state(self.row, self.row.kind))
+        self._row.step = name
+        self._row.progress = progress
+        self._row.heartbeat_at = datetime.now(UTC)
+        record_job_step(name, progress)
+        _announce(self.session, self._row)
 
-    def put_blob(self, data: bytes, media_type: str, *, public: bool = True) -> str:
-        """Store `data` content-addressed (file first, then its row) and return its sha256.
+    def prerequisite(self, kind: str, steps: StepFunction) -> dict[str, str]:
+        """Return the hashes of the batch's current `kind` build, running `steps` if needed."""
+        return run_build(self.batch.id, kind, steps)
 
-        A blob stored with ``public=False`` gets no row, so ``/blobs/`` does not serve it;
-        only routes for authorised roles read it from the store.
-        """
-        if not public:
-            return self.store.put(data)
-        digest = store_blob(self.session, self.store, data, media_type)
-        self.session.commit()
-        return digest
-
-    def put_json(self, value: Any, *, public: bool = True) -> str:
-        """Store `value` as canonical JSON and return its sha256."""
-        text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return self.put_blob(text.encode(), "application/json", public=public)
-
-    def put_signature(self, sha256: str, *, public: bool = True) -> str:
-        """Sign the stored blob `sha256` as it is on disk; store the record, return its sha256."""
-        key = load_private_key(current_app.config["SIGNING_KEY_PATH"])
-        record = sign(self.store.get(sha256), key)
-        if record["signed"] != sha256:
-            raise ValueError(f"blob `{sha256}` does not hash to its name; refusing to sign it")
-        return self.put_json(
-            {
-                "schema": "originxr.signature/1",
-                "blob": sha256,
-                "alg": record["alg"],
-                "kid": record["kid"],
-                "signature": record["signature"],
-            },
-            public=public,
-        )
+    def read_json(self, sha256: str) -> Any:
+        """Return the published JSON blob `sha256` (an output of a prerequisite build)."""
+        return json.loads(self._store.get(sha256))
 
 
-StepFunction = Callable[[BuildContext], dict[str, str]]
+StepFunction = Callable[[BuildContext], list[Output]]
 
 
 def run_build(batch_id: int, kind: str, steps: StepFunction) -> dict[str, str]:
     """Run the `kind` build of `batch_id` unless its current fingerprint is already built.
 
-    The outputs (blob hashes) become visible in one commit that also sets
-    ``status = "done"``; a crash before that leaves the previous build in place.
+    Return the published outputs' hashes by key. They become visible in one commit that
+    also sets ``status = "done"``; a failure before that leaves the previous build in place
+    and marks this one failed.
     """
     session = db.session
     batch = session.get(Batch, batch_id)
@@ -103,30 +113,73 @@ def run_build(batch_id: int, kind: str, steps: StepFunction) -> dict[str, str]:
     row = claim_row(session, batch_id, kind, fingerprint)
     if row.status == "done":
         return dict(row.outputs)
-    job = get_current_job()
     row.status = "running"
     row.attempts += 1
     row.worker = worker_identity()
-    row.job_id = job.id if job is not None else row.job_id
+    row.job_id = current_job_id() or row.job_id
     row.started_at = row.heartbeat_at = datetime.now(UTC)
     row.progress, row.step, row.error = 0.0, "start", None
-    session.commit()
-    ctx = BuildContext(session, batch, row, blob_store())
-    publish_progress(broker.redis, batch_id, build_state(row, kind))
+    store = blob_store()
+    _announce(session, row)
     try:
-        outputs = steps(ctx)
+        outputs = _publish(session, store, steps(BuildContext(session, batch, row, store)))
     except Exception as exc:
         session.rollback()
         row.status, row.error = "failed", f"{type(exc).__name__}: {exc}"[:2000]
         row.finished_at = datetime.now(UTC)
-        session.commit()
-        publish_progress(broker.redis, batch_id, build_state(row, kind))
+        _announce(session, row)
         raise
     row.outputs = outputs
     row.status, row.progress, row.step = "done", 1.0, "done"
     row.finished_at = datetime.now(UTC)
-    session.commit()  # the one pointer flip that publishes the build
+    session.commit()  # the one pointer flip that publishes the build (and its blob rows)
     retire_superseded(session, batch_id, kind, row.id)
-    session.commit()
-    publish_progress(broker.redis, batch_id, build_state(row, kind))
+    _announce(session, row)
     return outputs
+
+
+def _announce(session: Session, row: Build) -> None:
+    """Commit the row's state, then tell whoever watches the batch."""
+    session.commit()
+    publish_progress(broker.redis, row.batch_id, build_state(row, row.kind))
+
+
+def _publish(session: Session, store: BlobStore, outputs: list[Output]) -> dict[str, str]:
+    """Store `outputs` and the signatures of the signed ones; return their hashes by key.
+
+    Files are written first and Blob rows added to the session: the caller's commit of the
+    build makes the rows visible together with the build that names them.
+    """
+    published: dict[str, str] = {}
+    key: Ed25519PrivateKey | None = None
+    for output in outputs:
+        _put(session, store, output, published)
+        if output.signed:
+            key = key or load_private_key(current_app.config["SIGNING_KEY_PATH"])
+            _put(session, store, _signature(store, output, key), published)
+    return published
+
+
+def _put(session: Session, store: BlobStore, output: Output, published: dict[str, str]) -> None:
+    if output.key in published:
+        raise ValueError(f"the build returned two outputs named `{output.key}`")
+    if output.public:
+        published[output.key] = store_blob(session, store, output.data, output.media_type)
+    else:
+        published[output.key] = store.put(output.data)
+
+
+def _signature(store: BlobStore, output: Output, key: Ed25519PrivateKey) -> Output:
+    """Return the signature record of stored `output`, signed over its bytes as on disk."""
+    sha256 = output.sha256
+    record = sign(store.get(sha256), key)
+    if record["signed"] != sha256:
+        raise ValueError(f"blob `{sha256}` does not hash to its name; refusing to sign it")
+    value = {
+        "schema": "originxr.signature/1",
+        "blob": sha256,
+        "alg": record["alg"],
+        "kid": record["kid"],
+        "signature": record["signature"],
+    }
+    return json_output(f"{output.key}_sig", value, public=output.public)

@@ -185,6 +185,19 @@ def brand_rebuild_key(brand_id: int) -> str:
     return f"originxr:rebuild-brand:{brand_id}"
 
 
+def run_brand_rebuild(session: Session, redis: Redis, brand_id: int, lease_seconds: int) -> int:
+    """Enqueue the current builds of every batch of the brand; return how many were enqueued.
+
+    Run for a coalesced request (`request_brand_rebuild`): the request's key is dropped
+    first, so a change committed while this runs requests another run.
+    """
+    redis.delete(brand_rebuild_key(brand_id))
+    brand = session.get(Brand, brand_id)
+    if brand is None:
+        return 0
+    return enqueue_brand_builds(session, redis, brand, lease_seconds)
+
+
 def request_brand_rebuild(redis: Redis, brand_id: int, lease_seconds: int) -> bool:
     """Enqueue one job that will enqueue the brand's builds, unless one is already waiting.
 

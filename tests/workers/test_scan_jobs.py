@@ -14,9 +14,9 @@ from sqlalchemy import select, text
 from server.adapters.db import db
 from server.adapters.models import Base, ScanCount, VisitorCount
 from server.core.scans.records import BUFFER_KEY, CLAIMS_KEY, ScanRecord, encode
+from server.services.scan_aggregation import apply_batch, claim
 from server.services.scan_recorder import enqueue_aggregation
 from tests.conftest import work_queue, worker_process
-from workers.scan_jobs import apply_batch, claim
 
 GTIN = "09520123100025"
 FLAGGED = f"/01/{GTIN}/10/NK25-0227"

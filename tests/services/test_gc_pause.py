@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from workers.gc_pause import gc_paused
+from server.services.gc_pause import gc_paused
 
 
 def test_the_collector_is_off_inside_and_back_on_after() -> None:

@@ -1,0 +1,88 @@
+"""The build runner: steps return plain outputs; the runner alone stores, signs and records."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from server.adapters.blobs import blob_store
+from server.adapters.db import db
+from server.adapters.models import Batch, Blob, Build
+from server.core.signing import load_private_key, verify
+from server.services.build_runner import BuildContext, Output, json_output, run_build
+
+
+def _batch_id(app: Flask) -> int:
+    with app.app_context():
+        batch = db.session.scalars(select(Batch).order_by(Batch.id)).first()
+        assert batch is not None
+        return batch.id
+
+
+def _row(batch_id: int, kind: str) -> Build:
+    return db.session.scalars(
+        select(Build).where(Build.batch_id == batch_id, Build.kind == kind)
+    ).one()
+
+
+def test_the_runner_publishes_what_the_steps_return(sqlite_app: Flask) -> None:
+    seen: list[tuple[str, float]] = []
+    before: set[str] = set()
+
+    def steps(ctx: BuildContext) -> list[Output]:
+        ctx.step("compute", 0.5)
+        row = _row(ctx.batch.id, "evidence")
+        seen.append((row.step, row.progress))
+        # Nothing is stored while the steps run.
+        assert set(db.session.scalars(select(Blob.sha256))) == before
+        secret = json_output("report_full", {"b": 1, "a": "é"}, public=False, signed=True)
+        return [json_output("report", {"full": secret.sha256}, signed=True), secret]
+
+    batch_id = _batch_id(sqlite_app)
+    with sqlite_app.app_context():
+        before.update(db.session.scalars(select(Blob.sha256)))
+        outputs = run_build(batch_id, "evidence", steps)
+        assert list(outputs) == ["report", "report_sig", "report_full", "report_full_sig"]
+        store = blob_store()
+        assert store.get(outputs["report_full"]) == '{"a":"é","b":1}'.encode()
+        added = set(db.session.scalars(select(Blob.sha256))) - before
+        assert added == {outputs["report"], outputs["report_sig"]}  # private: files only
+        key = load_private_key(sqlite_app.config["SIGNING_KEY_PATH"]).public_key()
+        for name in ("report", "report_full"):
+            record = json.loads(store.get(outputs[f"{name}_sig"]))
+            assert record["schema"] == "originxr.signature/1"
+            assert record["blob"] == outputs[name]
+            assert verify(store.get(outputs[name]), record, key)
+        row = _row(batch_id, "evidence")
+        assert (row.status, row.step, row.progress, row.outputs) == ("done", "done", 1.0, outputs)
+        # The current fingerprint is built: the steps do not run again.
+        assert run_build(batch_id, "evidence", steps) == outputs
+    assert seen == [("compute", 0.5)]
+
+
+@pytest.mark.parametrize("failure", ["step", "outputs"])
+def test_a_failing_build_is_marked_failed_and_publishes_nothing(
+    sqlite_app: Flask, failure: str
+) -> None:
+    def steps(ctx: BuildContext) -> list[Output]:
+        ctx.step("compute", 0.5)
+        if failure == "step":
+            raise RuntimeError("no data " + "x" * 3000)
+        twice = Output("glb", b"glTF", "model/gltf-binary")
+        return [twice, twice]
+
+    batch_id = _batch_id(sqlite_app)
+    with sqlite_app.app_context():
+        before = set(db.session.scalars(select(Blob.sha256)))
+        with pytest.raises((RuntimeError, ValueError)):
+            run_build(batch_id, "scene", steps)
+        row = _row(batch_id, "scene")
+        assert row.status == "failed" and row.outputs == {}
+        if failure == "step":
+            assert row.error == ("RuntimeError: no data " + "x" * 3000)[:2000]
+        else:
+            assert row.error == "ValueError: the build returned two outputs named `glb`"
+        assert set(db.session.scalars(select(Blob.sha256))) == before
