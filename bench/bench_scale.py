@@ -130,7 +130,7 @@ def _server(settings: dict[str, str], port: int) -> Iterator[subprocess.Popen[by
         f"127.0.0.1:{port}",
         "--timeout",
         "300",
-        "server:create_app()",
+        "server.web:create_app()",
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
     try:

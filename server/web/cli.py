@@ -272,7 +272,7 @@ def run_command(host: str, port: int, web_workers: int) -> None:
                 f"{host}:{port}",
                 "--access-logfile",
                 "-",
-                "server:create_app()",
+                "server.web:create_app()",
             ],
             env=env,
         ),
