@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from server.web import create_app
+from server.web.supervisor import STOP_SIGNALS, Child, Supervisor
 
 
 def _app(*_args: Any) -> Flask:
@@ -232,15 +232,47 @@ def _free_port(host: str, port: int) -> bool:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", "web_workers", default=2, show_default=True, type=int)
 def run_command(host: str, port: int, web_workers: int) -> None:
-    """Start web (gunicorn), one RQ worker and, if REDIS_URL is unset, an embedded Redis."""
+    """Start web (gunicorn), one RQ worker and, if REDIS_URL is unset, an embedded Redis.
+
+    Worker and web are restarted when they die; SIGTERM, SIGINT or SIGHUP stop them and the
+    embedded Redis, and the command exits 0.
+    """
     from flask import current_app
 
+    from server.adapters.broker import stop_embedded
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    embedded = app.extensions["originxr.broker"]["embedded"]
+    # Until the supervisor takes over, SIGTERM and SIGHUP interrupt the setup as Ctrl-C does,
+    # so that the `finally` below still stops the embedded Redis (started with the app).
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.default_int_handler)
+    try:
+        children = _prepare_run(app, host, port, web_workers)
+        Supervisor(children, log=_run_log).run()
+    except KeyboardInterrupt:
+        _run_log("stopped before the server started")
+    finally:
+        # Ignored from here: a second Ctrl-C must not leave the Redis half stopped (its stop
+        # is bounded by a timeout).
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
+        if embedded is not None:
+            stop_embedded(embedded)
+            _run_log("embedded Redis stopped")
+
+
+def _run_log(message: str) -> None:
+    click.echo(f"originxr run: {message}", err=True)
+
+
+def _prepare_run(app: Flask, host: str, port: int, web_workers: int) -> list[Child]:
+    """Migrate, load the demo brand on an empty database, print the banner; return children."""
     from server.adapters.db import db
     from server.core.gs1.digital_link import batch_path
     from server.core.terminal_qr import print_qr
     from server.services.catalog import all_batches
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
     if not _free_port(host, port):
         raise click.ClickException(f"port {port} on {host} is taken; choose another with --port")
     _migrate(app)
@@ -257,25 +289,22 @@ def run_command(host: str, port: int, web_workers: int) -> None:
     if not app.config.get("PUBLIC_BASE_URL"):
         env["ORIGINXR_PUBLIC_BASE_URL"] = f"http://{host}:{port}"
     bin_dir = Path(sys.executable).parent
-    children = [
-        subprocess.Popen([str(bin_dir / "originxr"), "worker"], env=env),
-        subprocess.Popen(
-            [
-                str(bin_dir / "gunicorn"),
-                "--worker-class",
-                "gthread",
-                "--threads",
-                "8",
-                "--workers",
-                str(web_workers),
-                "--bind",
-                f"{host}:{port}",
-                "--access-logfile",
-                "-",
-                "server.web:create_app()",
-            ],
-            env=env,
-        ),
+    gunicorn = [
+        str(bin_dir / "gunicorn"),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        "8",
+        "--workers",
+        str(web_workers),
+        # Below the supervisor's 20 s stop timeout, so that gunicorn ends its own requests.
+        "--graceful-timeout",
+        "15",
+        "--bind",
+        f"{host}:{port}",
+        "--access-logfile",
+        "-",
+        "server.web:create_app()",
     ]
     batches = all_batches(db.session)
     base = env.get("ORIGINXR_PUBLIC_BASE_URL") or app.config["PUBLIC_BASE_URL"]
@@ -284,30 +313,7 @@ def run_command(host: str, port: int, web_workers: int) -> None:
         uri = base.rstrip("/") + batch_path(batches[0].product.gtin, batches[0].lot)
         click.echo(f"demo batch: {uri}\n")
         print_qr(uri)
-    _wait(children)
-
-
-def _wait(children: list[subprocess.Popen[bytes]]) -> None:
-    def stop(*_args: Any) -> None:
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    try:
-        while all(child.poll() is None for child in children):
-            try:
-                children[0].wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                continue
-    finally:
-        stop()
-        for child in children:
-            try:
-                child.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                child.kill()
-    failed = [c for c in children if c.returncode not in (0, -signal.SIGTERM, None)]
-    if failed:
-        raise SystemExit(1)
+    return [
+        Child("worker", [str(bin_dir / "originxr"), "worker"], env),
+        Child("web", gunicorn, env),
+    ]
