@@ -6,15 +6,15 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.adapters.event_store import insert_events, known_hashes
-from server.adapters.models import Blob, Brand, Capture
+from server.adapters.models import Blob, Capture
 from server.adapters.models.base import utcnow
 from server.core.epcis.events import parse_event
 from server.core.gs1.identifiers import canonical_id
+from server.services.brand_changes import bump_revision
 
 _ATTEMPTS = 3
 
@@ -98,10 +98,7 @@ def _store(
         new.append({**columns, "raw": raw, "source_document": sha})
     insert_events(session, brand_id, new)
     if new:
-        # New events make every build of the brand stale.
-        session.execute(
-            update(Brand).where(Brand.id == brand_id).values(data_revision=Brand.data_revision + 1)
-        )
+        bump_revision(session, brand_id)  # new events make every build of the brand stale
     capture.stored_count = len(new)
     capture.duplicates = duplicates
     capture.finished_at = utcnow()

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from server.adapters.models import Batch, Brand, Product, Site
 from server.core.errors import N_, NotFound, TranslatableError
+from server.core.gs1.digital_link import parse_path
 
 
 class UnknownProduct(NotFound, TranslatableError):
@@ -46,6 +47,20 @@ def batch_by_lot(session: Session, product: Product, lot: str) -> Batch:
     return batch
 
 
+def batch_at(session: Session, gtin: str, lot: str) -> Batch:
+    """Return the batch at the Digital Link path ``/01/{gtin}/10/{lot}``, or raise NotFound.
+
+    The path is parsed as the resolver parses it, so the API's URLs accept what a code does.
+    """
+    link = parse_path(f"/01/{gtin}/10/{lot}")
+    return batch_by_lot(session, product_by_gtin(session, link.gtin), link.lot or lot)
+
+
+def batch_by_id(session: Session, batch_id: int) -> Batch | None:
+    """Return the batch with database id `batch_id`, if it exists."""
+    return session.get(Batch, batch_id)
+
+
 def brand_by_slug(session: Session, slug: str) -> Brand | None:
     """Return the brand `slug`, if it exists."""
     return session.scalars(select(Brand).where(Brand.slug == slug)).first()
@@ -62,3 +77,9 @@ def all_batches(session: Session, brand_slug: str | None = None) -> list[Batch]:
 def sites_of(session: Session, brand_id: int) -> list[Site]:
     """Return the brand's sites (farms, cooperatives, factories, ...)."""
     return list(session.scalars(select(Site).where(Site.brand_id == brand_id)))
+
+
+def listed_sites(session: Session, brand_id: int) -> list[Site]:
+    """Return the brand's sites in key order, as the integrator API lists them."""
+    query = select(Site).where(Site.brand_id == brand_id).order_by(Site.key)
+    return list(session.scalars(query))

@@ -10,7 +10,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.adapters.blobs import BlobStore
 from server.adapters.models import EvidenceRecord, Site
+from server.services.stored_blobs import blob_media_type
 
 HOUSEHOLD_KINDS = frozenset({"farm"})
 
@@ -41,3 +43,15 @@ def brand_has_document(session: Session, brand_id: int, sha256: str) -> bool:
         .limit(1)
     )
     return found is not None
+
+
+def brand_document(
+    session: Session, store: BlobStore, brand_id: int, sha256: str
+) -> tuple[bytes, str] | None:
+    """Return the bytes and media type of a document of the brand's evidence, households'
+    included; None if no record of the brand has it or its file is gone."""
+    if len(sha256) != 64 or not brand_has_document(session, brand_id, sha256):
+        return None
+    if not store.exists(sha256):
+        return None
+    return store.get(sha256), blob_media_type(session, sha256) or "application/octet-stream"

@@ -6,8 +6,8 @@ from flask import Blueprint, Response, abort, request
 
 from server.adapters.blobs import blob_store
 from server.adapters.db import db
-from server.adapters.models import Blob
 from server.services.household_documents import is_household_document
+from server.services.stored_blobs import blob_media_type
 
 bp = Blueprint("blobs", __name__)
 
@@ -17,9 +17,9 @@ def blob(sha256: str) -> Response:
     """Return the blob `sha256`; its URL never changes meaning, so caches keep it for a year."""
     if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
         abort(400, "A blob address is 64 lowercase hexadecimal digits (its sha256).")
-    meta = db.session.get(Blob, sha256)
+    media_type = blob_media_type(db.session, sha256)
     store = blob_store()
-    if meta is None or not store.exists(sha256):
+    if media_type is None or not store.exists(sha256):
         abort(404, "No blob with this sha256 is stored here.")
     if is_household_document(db.session, sha256):
         abort(
@@ -30,7 +30,7 @@ def blob(sha256: str) -> Response:
     if request.if_none_match.contains(sha256):
         response = Response(status=304)
     else:
-        response = Response(store.get(sha256), mimetype=meta.media_type)
+        response = Response(store.get(sha256), mimetype=media_type)
     response.set_etag(sha256)
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return response

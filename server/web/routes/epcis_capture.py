@@ -9,7 +9,6 @@ from flask import Blueprint, Response, jsonify, request
 
 from server.adapters.blobs import blob_store
 from server.adapters.db import db
-from server.adapters.models import Capture
 from server.core.epcis.fields import Issue
 from server.core.epcis.validation import (
     MAX_DEPTH,
@@ -20,6 +19,7 @@ from server.core.epcis.validation import (
 from server.core.errors import InvalidSubmission, NotFound
 from server.services.brand_changes import request_rebuild
 from server.services.capture import capture_events, capture_status
+from server.services.submissions import brand_capture
 from server.web.routes.auth import bearer_brand
 
 bp = Blueprint("epcis_capture", __name__, url_prefix="/epcis")
@@ -117,7 +117,7 @@ def capture_event() -> Response:
 def capture_state(capture_id: str) -> Response:
     """Report a capture's status, counts, duplicates and errors (its own brand only)."""
     brand = bearer_brand()
-    capture = db.session.get(Capture, capture_id[:32])
-    if capture is None or capture.brand_id != brand.id:
+    capture = brand_capture(db.session, brand.id, capture_id)
+    if capture is None:
         raise NotFound(f"No capture {capture_id!r} for this token's brand.")
     return jsonify(capture_status(capture))

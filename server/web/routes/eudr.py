@@ -8,16 +8,14 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify
-from sqlalchemy import select
 
 from server.adapters.blobs import blob_store
 from server.adapters.db import db
-from server.adapters.models import Batch, Blob, Brand, Plot
-from server.core.evidence.eudr import build_export
+from server.adapters.models import Batch, Brand
 from server.services.build_outputs import BatchOutputs
-from server.services.catalog import sites_of
-from server.services.household_documents import brand_has_document
-from server.web.routes.api import reported
+from server.services.eudr_export import due_diligence_export
+from server.services.household_documents import brand_document
+from server.web.batch_reports import reported
 from server.web.routes.auth import bearer_brand
 from server.web.studio import brand_access, login_required, studio_blueprint
 
@@ -37,16 +35,13 @@ def _full_report(brand: Brand, gtin: str, lot: str) -> tuple[Batch, BatchOutputs
 @bp.get("/documents/<sha256>")
 def evidence_document(sha256: str) -> Response:
     """Return a document of the token's brand's evidence, household documents included."""
-    brand = bearer_brand()
-    store = blob_store()
-    if len(sha256) != 64 or not brand_has_document(db.session, brand.id, sha256):
-        abort(404)  # not this brand's document: its existence is not confirmed
-    if not store.exists(sha256):
-        abort(404)  # recorded but its file is gone: say so rather than fail
-    meta = db.session.get(Blob, sha256)
-    response = Response(
-        store.get(sha256), mimetype=meta.media_type if meta else "application/octet-stream"
-    )
+    document = brand_document(db.session, blob_store(), bearer_brand().id, sha256)
+    if document is None:
+        # Not this brand's document (its existence is not confirmed), or its file is gone
+        # (say so rather than fail).
+        abort(404)
+    data, media_type = document
+    response = Response(data, mimetype=media_type)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -79,31 +74,7 @@ def studio_export(slug: str, gtin: str, lot: str) -> Response:
 def _export(brand: Brand, gtin: str, lot: str) -> Response:
     batch, _, data, sha = _full_report(brand, gtin, lot)
     report: dict[str, Any] = json.loads(data)
-    plots = db.session.scalars(select(Plot).where(Plot.brand_id == brand.id)).all()
-    sites = {
-        s.key: {
-            "name": s.name,
-            "country": s.country,
-            "region": s.region,
-            "farmer": (s.properties or {}).get("farmer"),
-        }
-        for s in sites_of(db.session, brand.id)
-    }
-    export = build_export(
-        report,
-        [
-            {
-                "id": p.key,
-                "farm": p.site_key,
-                "geometry": p.geometry,
-                "declared_area_ha": p.declared_area_ha,
-                "country": p.country,
-            }
-            for p in plots
-        ],
-        sites,
-        brand.name,
-    )
+    export = due_diligence_export(db.session, brand, report)
     export["evidence_report"] = f"/api/v1/batches/{batch.product.gtin}/{batch.lot}/evidence/full"
     export["evidence_report_sha256"] = sha
     response = jsonify(export)

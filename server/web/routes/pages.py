@@ -6,17 +6,14 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from server.adapters.db import db
-from server.adapters.models import EvidenceRecord
 from server.core.disclosure.redaction import scrub
 from server.core.gs1.digital_link import batch_path
 from server.core.theme import public_theme
 from server.services.build_outputs import batch_outputs
-from server.services.catalog import sites_of
-from server.services.household_documents import is_household_record
-from server.web.routes.api import _batch
+from server.services.catalog import batch_at, sites_of
+from server.services.evidence_records import evidence_used
 from server.web.routes.batch_page import check_view, disclosure_notes, public_site_view
 from server.web.routes.locales import locale_context, offer_locales
 
@@ -36,7 +33,7 @@ def _cell(value: Any) -> str:
 @bp.get("/batches/<gtin>/<lot>/checks/<key>")
 def check(gtin: str, lot: str, key: str) -> Response:
     """Show how one check of a batch was computed and from which evidence."""
-    batch = _batch(gtin, lot)
+    batch = batch_at(db.session, gtin, lot)
     brand = batch.product.brand
     offer_locales(brand.locales or [brand.default_locale], brand.default_locale)
     outputs = batch_outputs(batch)
@@ -57,33 +54,19 @@ def check(gtin: str, lot: str, key: str) -> Response:
         columns.extend(
             k for k, v in row.items() if k not in columns and not isinstance(v, list | dict)
         )
-    records = {
-        r.key: r
-        for r in db.session.scalars(
-            select(EvidenceRecord).where(
-                EvidenceRecord.brand_id == brand.id,
-                EvidenceRecord.key.in_(list(found.get("evidence", []))),
-            )
-        )
-    }
-    evidence = []
-    for ev in found.get("evidence", []):
-        record = records.get(ev)
-        href, private = None, False
-        if record is not None and record.document_sha256:
-            private = is_household_record(db.session, record)
-            if not private:
-                href = url_for("blobs.blob", sha256=record.document_sha256)
-        evidence.append(
-            {
-                "id": ev,
-                "record": record,
-                # The record row is the full data: its issuer may name a withheld supplier.
-                "issuer": scrub(record.issuer, withheld) if record else None,
-                "href": href,
-                "private": private,
-            }
-        )
+    evidence = [
+        {
+            "id": used.key,
+            "record": used.record,
+            # The record row is the full data: its issuer may name a withheld supplier.
+            "issuer": scrub(used.record.issuer, withheld) if used.record else None,
+            "href": url_for("blobs.blob", sha256=used.public_document)
+            if used.public_document
+            else None,
+            "private": used.private,
+        }
+        for used in evidence_used(db.session, brand.id, found.get("evidence", []))
+    ]
     html = render_template(
         "check.html",
         brand=brand,

@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
-from sqlalchemy import select
 
 from server.adapters.db import db
-from server.adapters.models import Brand, Plot, Site
 from server.core.errors import InvalidSubmission
-from server.core.evidence.plot_validation import PlotRow, validate_plots
-from server.services.brand_changes import bump_revision, request_rebuild
+from server.services.brand_changes import request_rebuild
+from server.services.plots import check_plots, store_plots
 from server.web.routes.auth import bearer_brand
 from server.web.routes.errors import problem
 
@@ -33,48 +31,11 @@ def _collection() -> Any:
     return body
 
 
-def _store(brand: Brand, rows: list[PlotRow]) -> dict[str, int]:
-    """Insert or update the plots by key; return created / updated / unchanged counts."""
-    session = db.session
-    existing = {
-        plot.key: plot
-        for plot in session.scalars(
-            select(Plot).where(Plot.brand_id == brand.id, Plot.key.in_([r.key for r in rows]))
-        )
-    }
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
-    for row in rows:
-        values = {
-            "site_key": row.farm,
-            "geometry": row.geometry,
-            "declared_area_ha": row.declared_area_ha,
-            "country": row.country,
-        }
-        plot = existing.get(row.key)
-        if plot is None:
-            session.add(Plot(brand_id=brand.id, key=row.key, **values))
-            counts["created"] += 1
-        elif all(getattr(plot, name) == value for name, value in values.items()):
-            counts["unchanged"] += 1
-        else:
-            for name, value in values.items():
-                setattr(plot, name, value)
-            counts["updated"] += 1
-    if counts["created"] or counts["updated"]:
-        bump_revision(session, brand.id)
-    session.commit()
-    return counts
-
-
 @bp.post("/plots")
 def upload_plots() -> Response:
     """Check every plot of a FeatureCollection; store them all (upsert by id) or none."""
     brand = bearer_brand()
-    collection = _collection()
-    pairs = db.session.execute(select(Site.key, Site.kind).where(Site.brand_id == brand.id))
-    sites = {key: kind for key, kind in pairs}
-    parameters = (brand.settings or {}).get("parameters") or {}
-    rows, issues = validate_plots(collection, sites, parameters)
+    rows, issues = check_plots(db.session, brand, _collection())
     if issues:
         features = {issue["index"] for issue in issues}
         return problem(
@@ -83,7 +44,7 @@ def upload_plots() -> Response:
             f"{len(issues)} problem(s) in {len(features)} feature(s); nothing was stored.",
             errors=issues,
         )
-    counts = _store(brand, rows)
+    counts = store_plots(db.session, brand.id, rows)
     changed = counts["created"] + counts["updated"]
     requested = request_rebuild(brand.id) if changed else False
     response = jsonify(

@@ -11,8 +11,9 @@ from flask_sock import Sock
 
 from server.adapters.broker import broker
 from server.adapters.db import db
-from server.adapters.models import Batch
-from server.services.builds import build_state, current_builds, progress_channel
+from server.services.builds import progress_channel
+from server.services.catalog import batch_by_id
+from server.services.progress_states import build_states, builds_outcome, fresh_snapshot_state
 
 bp = Blueprint("progress", __name__)
 sock = Sock()
@@ -20,17 +21,10 @@ MAX_SECONDS = 600
 CLOSE_GRACE_SECONDS = 5
 
 
-def _states(batch: Batch) -> dict[str, dict[str, Any]]:
-    # End the previous read transaction: SQLite (WAL) would keep showing its old snapshot.
-    db.session.rollback()
-    rows = current_builds(db.session, batch)
-    return {kind: build_state(row, kind) for kind, row in rows.items()}
-
-
 @sock.route("/ws/builds/<int:batch_id>", bp=bp)
 def batch_progress(ws: Any, batch_id: int) -> None:
     """Send each build's state as it changes; send ``{"type": "done"}`` when all are done."""
-    batch = db.session.get(Batch, batch_id)
+    batch = batch_by_id(db.session, batch_id)
     if batch is None:
         abort(404)
     pubsub = broker.redis.pubsub(ignore_subscribe_messages=True)
@@ -40,16 +34,12 @@ def batch_progress(ws: Any, batch_id: int) -> None:
     sent: dict[str, dict[str, Any]] = {}
     try:
         while time.monotonic() < deadline:
-            states = _states(batch)
+            states = build_states(db.session, batch)
             for kind, state in states.items():
                 if sent.get(kind) != state:
                     ws.send(json.dumps({"type": "state", **state}))
                     sent[kind] = state
-            final = None
-            if all(s["status"] == "done" for s in states.values()):
-                final = "done"
-            elif any(s["status"] == "failed" for s in states.values()):
-                final = "failed"
+            final = builds_outcome(states)
             if final:
                 ws.send(json.dumps({"type": final}))
                 # Let the client close first: closing from here can race the last message.
@@ -64,7 +54,7 @@ def batch_progress(ws: Any, batch_id: int) -> None:
 @sock.route("/ws/snapshots/<snapshot_id>", bp=bp)
 def snapshot_progress(ws: Any, snapshot_id: str) -> None:
     """Send a snapshot's tiling state as it changes, to studio users of its brand only."""
-    from server.services.snapshots import snapshot_channel, snapshot_state
+    from server.services.snapshots import snapshot_channel
     from server.web.routes.studio_snapshots import watchable
 
     snapshot = watchable(snapshot_id)
@@ -77,9 +67,7 @@ def snapshot_progress(ws: Any, snapshot_id: str) -> None:
     sent: dict[str, Any] | None = None
     try:
         while time.monotonic() < deadline:
-            db.session.rollback()  # a fresh read (see _states)
-            db.session.refresh(snapshot)
-            state = snapshot_state(snapshot)
+            state = fresh_snapshot_state(db.session, snapshot)
             if state != sent:
                 ws.send(json.dumps({"type": "state", **state}))
                 sent = state

@@ -43,15 +43,14 @@ def _wants_linkset() -> bool:
 def resolve(rest: str) -> ResponseReturnValue:
     """Answer a Digital Link URI: the batch page, its linkset, or one link's target."""
     link = parse_path("/01/" + rest)
-    session = db.session
-    product = product_by_gtin(session, link.gtin)
+    product = product_by_gtin(db.session, link.gtin)
     brand = product.brand
     offer_locales(brand.locales or [brand.default_locale], brand.default_locale)
     if link.lot is None:
         page = render_product_page(product)
         record_view(brand.id, product.gtin, "", str(get_locale() or "en"))
         return page
-    batch = batch_by_lot(session, product, link.lot)
+    batch = batch_by_lot(db.session, product, link.lot)
     links = batch_links(batch)
     linkset_url = batch_uri(batch) + "?linkType=linkset"
     link_type = request.args.get("linkType")

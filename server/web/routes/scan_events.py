@@ -16,7 +16,7 @@ from server.core.gs1.digital_link import parse_path
 from server.core.scans.records import CLIENT_KINDS
 from server.services.catalog import batch_by_lot, product_by_gtin
 from server.services.scan_recorder import record_view
-from server.web.routes.errors import _translated
+from server.web.error_messages import translated
 
 bp = Blueprint("scan_events", __name__, url_prefix="/api")
 MAX_BODY_BYTES = 512
@@ -80,7 +80,7 @@ def scan_event() -> Response:
     try:
         link = parse_path(fields["uri"])
     except DigitalLinkError as exc:
-        raise _invalid("uri", _translated(exc)) from exc
+        raise _invalid("uri", translated(exc)) from exc
     if link.lot is None:
         raise _invalid("uri", _("The link must name a batch (/10/{lot})."))
     product = product_by_gtin(db.session, link.gtin)

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, jsonify, url_for
 
 from server.core.signing import ALG, b64url, key_id, load_private_key, public_key_raw
 from server.services.build_outputs import json_blob
-from server.web.routes.api import reported
+from server.web.batch_reports import reported
 
 bp = Blueprint("signatures", __name__)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from server.adapters.blobs import blob_store
@@ -15,7 +14,9 @@ from server.adapters.models import Site, Snapshot
 from server.core.errors import InvalidSubmission, NotFound
 from server.core.snapshot_meta import capture_meta
 from server.services.capture_credentials import uploaded_credentials
+from server.services.catalog import listed_sites
 from server.services.snapshots import SnapshotLimits, ingest_snapshot, site_by_key, snapshot_state
+from server.services.submissions import brand_snapshot
 from server.web.routes.auth import bearer_brand
 
 bp = Blueprint("snapshots", __name__, url_prefix="/api")
@@ -26,7 +27,7 @@ FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the metadata fields around
 def sites() -> Response:
     """List the token's brand's sites: key, GLN, kind, name, position and country."""
     brand = bearer_brand()
-    rows = db.session.scalars(select(Site).where(Site.brand_id == brand.id).order_by(Site.key))
+    rows = listed_sites(db.session, brand.id)
     return jsonify(
         {
             "sites": [
@@ -95,7 +96,7 @@ def ingest_from_request(site: Site, upload: FileStorage, limits: SnapshotLimits)
 def snapshot_status(snapshot_id: str) -> Response:
     """Report a snapshot's status and, once tiled, its tileset URL (own brand only)."""
     brand = bearer_brand()
-    snapshot = db.session.get(Snapshot, snapshot_id[:32])
-    if snapshot is None or snapshot.brand_id != brand.id:
+    snapshot = brand_snapshot(db.session, brand.id, snapshot_id)
+    if snapshot is None:
         raise NotFound(f"No snapshot {snapshot_id!r} for this token's brand.")
     return jsonify(snapshot_state(snapshot))
