@@ -1,6 +1,7 @@
 """Studio accounts: users, roles per brand, invitations and sign-in.
 
-Functions take a SQLAlchemy session and never commit; the caller owns the transaction.
+Functions take a SQLAlchemy session and never commit (the caller owns the transaction),
+except the studio's sign-in steps at the end, `check_sign_in` and `accept_invitation`.
 """
 
 from __future__ import annotations
@@ -175,6 +176,37 @@ def access_to(session: Session, user: User, slug: str) -> Access:
     if role is None:
         raise NotFound(f"no brand {slug!r}")
     return Access(brand, role)
+
+
+def signed_in_user(session: Session, user_id: int, epoch: object) -> User | None:
+    """Return the user of a session's `user_id` if the account is live and `epoch` current."""
+    user = session.get(User, user_id)
+    if user is None or user.disabled_at is not None or epoch != user.session_epoch:
+        return None
+    return user
+
+
+def check_sign_in(session: Session, email: str, password: str) -> User | None:
+    """Return the user whose e-mail and password match, or None; commit a rehashed password."""
+    user = authenticate(session, email, password)
+    session.commit()
+    return user
+
+
+def invited_email(session: Session, token: str) -> str:
+    """Return the e-mail of the live invitation `token`, or raise `AccountError`."""
+    user = session.get(User, live_invitation(session, token).user_id)
+    return user.email if user else ""
+
+
+def accept_invitation(session: Session, token: str, password: str) -> User:
+    """Set the invited user's password, use the link up and commit; return the user.
+
+    Raises `WeakPassword` or `AccountError` before anything is changed.
+    """
+    user = redeem(session, token, password)
+    session.commit()
+    return user
 
 
 def _aware(moment: datetime) -> datetime:

@@ -4,13 +4,15 @@ A brand has at most one working draft (a StoryVersion with ``published`` False).
 Publishing turns the draft into an immutable version with its author, time, open
 claim findings and, when findings were open, the reason given to publish anyway. A
 roll back publishes a new version copying an old one. The scene fingerprint includes
-the published version, so publishing makes the brand's scenes stale; the caller
-enqueues the rebuilds (`enqueue_brand_builds`) after the commit.
+the published version, so publishing makes the brand's scenes stale: `publish` asks for
+the rebuilds after its commit. `save_draft` and `publish` each commit; both check
+everything before they write, so a `StoryError` leaves nothing to roll back.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session
 from server.adapters.models import Brand, StoryVersion, User
 from server.core.errors import N_, TranslatableError
 from server.core.evidence.claim_check import Finding, check_claims
+from server.services.brand_changes import request_rebuild
 from server.services.builds import last_done, published_story
 from server.services.catalog import all_batches
 
@@ -78,7 +81,7 @@ def save_draft(
     layout: list[dict[str, Any]],
     author: User | None,
 ) -> StoryVersion:
-    """Store `chapters` and `layout` as the brand's working draft (made if missing)."""
+    """Store `chapters` and `layout` as the brand's working draft (made if missing); commit."""
     _validate(brand, chapters, layout)
     draft = draft_of(session, brand)
     if draft is None:
@@ -93,7 +96,7 @@ def save_draft(
     draft.chapters = copy.deepcopy(chapters)
     draft.layout = copy.deepcopy(layout)
     draft.author_id = author.id if author else None
-    session.flush()
+    session.commit()
     return draft
 
 
@@ -150,7 +153,8 @@ def publish(
 ) -> StoryVersion:
     """Publish the draft (or a copy of `source_version`, a roll back); return the version.
 
-    Open claim findings need an `override_reason`, recorded with the version.
+    Open claim findings need an `override_reason`, recorded with the version. After the
+    commit one worker job is asked for, to enqueue every batch's rebuilds.
     """
     if source_version is None:
         draft = draft_of(session, brand)
@@ -198,7 +202,8 @@ def publish(
     target.override_reason = reason if findings else None
     if source_version is None:
         target.source = "studio"
-    session.flush()
+    session.commit()
+    request_rebuild(brand.id)
     return target
 
 
@@ -222,3 +227,9 @@ def version_of(session: Session, brand: Brand, number: int) -> StoryVersion | No
             StoryVersion.published.is_(True),
         )
     ).first()
+
+
+def authors_of(session: Session, versions: Iterable[StoryVersion]) -> dict[int, str]:
+    """Return the e-mail of each author of `versions`, by user id."""
+    ids = {v.author_id for v in versions if v.author_id}
+    return {u.id: u.email for u in session.scalars(select(User).where(User.id.in_(ids)))}

@@ -47,3 +47,25 @@ def revoke_token(session: Session, token_id: int) -> None:
         raise NotFound(f"`token_id`: no token {token_id}")
     if record.revoked_at is None:
         record.revoked_at = utcnow()
+
+
+def brand_tokens(session: Session, brand_id: int) -> list[ApiToken]:
+    """Return the brand's tokens, revoked ones too, newest first."""
+    query = select(ApiToken).where(ApiToken.brand_id == brand_id).order_by(ApiToken.id.desc())
+    return list(session.scalars(query))
+
+
+def issue_token(session: Session, brand_slug: str, name: str) -> str:
+    """Create a token named `name` for the brand `brand_slug`, commit, and return the token."""
+    _record, token = create_token(session, brand_slug, name)
+    session.commit()
+    return token
+
+
+def revoke_brand_token(session: Session, brand_id: int, token_id: int) -> None:
+    """Revoke the brand's token `token_id` and commit; `NotFound` if it is not the brand's."""
+    record = session.get(ApiToken, token_id)
+    if record is None or record.brand_id != brand_id:
+        raise NotFound("no such token")
+    revoke_token(session, token_id)
+    session.commit()

@@ -21,7 +21,7 @@ from server.adapters.db import db
 from server.adapters.models import User
 from server.core.errors import N_
 from server.core.locales import UI_LOCALES
-from server.services.accounts import Access, access_to, accesses
+from server.services.accounts import Access, access_to, accesses, signed_in_user
 
 csrf = CSRFProtect()
 
@@ -64,9 +64,9 @@ def init_app(app: Flask) -> None:
 def _csrf_failed(_exc: CSRFError) -> Response:
     from flask_babel import gettext as _
 
-    from server.web.routes.errors import _page
+    from server.web.error_pages import error_page
 
-    return _page(
+    return error_page(
         400,
         _("This form has expired"),
         _("For your safety the form could not be sent. Reload the page and try again."),
@@ -101,16 +101,8 @@ def current_user() -> User | None:
     """Return the signed-in user of this request, or None."""
     if "studio_user" in g:
         return cast(User | None, g.studio_user)
-    user = None
     uid = session.get("uid")
-    if isinstance(uid, int):
-        candidate = db.session.get(User, uid)
-        if (
-            candidate is not None
-            and candidate.disabled_at is None
-            and session.get("epoch") == candidate.session_epoch
-        ):
-            user = candidate
+    user = signed_in_user(db.session, uid, session.get("epoch")) if isinstance(uid, int) else None
     g.studio_user = user
     return user
 

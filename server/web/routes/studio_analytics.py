@@ -34,7 +34,7 @@ from server.services.analytics import (
 )
 from server.services.scan_recorder import recorder
 from server.services.scans_csv import scans_csv
-from server.web.routes.errors import _translated
+from server.web.error_messages import translated
 from server.web.studio import brand_access, login_required, studio_blueprint, studio_context
 
 bp = studio_blueprint("studio_analytics", __name__)
@@ -200,7 +200,7 @@ def dashboard(slug: str) -> Response:
         summary=summary,
         figures=_figures(summary, names),
         kind_labels=KIND_LABELS,
-        error={"field": error.field, "message": _translated(error)} if error else None,
+        error={"field": error.field, "message": translated(error)} if error else None,
         raw={key: request.args.get(key, value) for key, value in span.items()},
         csv_url=url_for("studio_analytics.export", slug=brand.slug) + "?" + urlencode(span),
         waiting=_waiting(),
@@ -218,7 +218,7 @@ def export(slug: str) -> Response:
     brand = access.brand
     period, error = _period()
     if error:
-        abort(400, _translated(error))
+        abort(400, translated(error))
     names = product_names(db.session, brand.id, brand.default_locale, brand.default_locale)
     body = scans_csv(
         load_counts(db.session, brand.id, period),

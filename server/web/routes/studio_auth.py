@@ -7,10 +7,11 @@ from flask_babel import gettext as _
 
 from server.adapters.broker import broker
 from server.adapters.db import db
-from server.adapters.models import User
 from server.core.passwords import WeakPassword
 from server.services import login_throttle
-from server.services.accounts import AccountError, authenticate, live_invitation, redeem
+from server.services.accounts import AccountError, accept_invitation, check_sign_in, invited_email
+from server.web.error_messages import translated
+from server.web.error_pages import error_page
 from server.web.studio import safe_next, sign_in, sign_out, studio_blueprint, studio_context
 
 bp = studio_blueprint("studio_auth", __name__)
@@ -50,16 +51,12 @@ def login_post() -> Response:
             _("Too many attempts. Wait 15 minutes, then try again, or use a new invitation link."),
             email,
         )
-    with db.transaction() as session:
-        user = authenticate(session, email, password)
-        if user is None:
-            login_throttle.record_failure(broker.redis, email, _client())
-            return _login_page(401, _("The e-mail or the password is not right."), email)
-        user_id = user.id
+    user = check_sign_in(db.session, email, password)
+    if user is None:
+        login_throttle.record_failure(broker.redis, email, _client())
+        return _login_page(401, _("The e-mail or the password is not right."), email)
     login_throttle.clear(broker.redis, email, _client())
-    signed_in = db.session.get(User, user_id)
-    assert signed_in is not None
-    sign_in(signed_in)
+    sign_in(user)
     return redirect(safe_next(request.form.get("next")), code=303)  # type: ignore[return-value]
 
 
@@ -72,13 +69,9 @@ def logout() -> Response:
 
 def _invite_page(token: str, status: int = 200, error: str | None = None) -> Response:
     try:
-        invitation = live_invitation(db.session, token)
+        email = invited_email(db.session, token)
     except AccountError as exc:
-        from server.web.routes.errors import _page, _translated
-
-        return _page(410, _("This link cannot be used"), _translated(exc))
-    user = db.session.get(User, invitation.user_id)
-    email = user.email if user else ""
+        return error_page(410, _("This link cannot be used"), translated(exc))
     html = render_template("studio/invite.html", email=email, error=error, **studio_context())
     return Response(html, status=status)
 
@@ -92,19 +85,14 @@ def invitation(token: str) -> Response:
 @bp.post("/invite/<token>")
 def invitation_post(token: str) -> Response:
     """Set the password, use the link up and sign in."""
-    from server.web.routes.errors import _translated
-
     password = request.form.get("password", "")
     if password != request.form.get("confirm", ""):
         return _invite_page(token, 400, _("The two passwords differ."))
     try:
-        with db.transaction() as session:
-            user_id = redeem(session, token, password).id
+        user = accept_invitation(db.session, token, password)
     except WeakPassword as exc:
-        return _invite_page(token, 400, _translated(exc))
+        return _invite_page(token, 400, translated(exc))
     except AccountError:
         return _invite_page(token)
-    user = db.session.get(User, user_id)
-    assert user is not None
     sign_in(user)
     return redirect(safe_next(None), code=303)  # type: ignore[return-value]

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from server.adapters.db import db
-from server.adapters.models import Batch, Brand, Product
+from server.adapters.models import Brand, Product
 from server.core import qr_codes
 from server.core.errors import NotFound
 from server.core.qr_codes import QrOptions, QrSettingError
+from server.services.accounts import Access
+from server.services.brand_catalog import brand_product, brand_products, product_batch
+from server.services.brand_settings import save_qr_settings
 from server.web.batch_links import brand_base, public_base
+from server.web.error_messages import translated
 from server.web.studio import brand_access, login_required, studio_blueprint, studio_context
+from server.web.studio_forms import FormPage
 
 bp = studio_blueprint("studio_codes", __name__)
-
-
-def _message(exc: QrSettingError) -> str:
-    return _(exc.template, **exc.params) if exc.params else _(exc.template)
 
 
 def _name(product: Product, brand: Brand, locale: str) -> str:
@@ -33,11 +33,8 @@ def _rows(brand: Brand, options: QrOptions, gtin: str | None = None) -> list[dic
 
     locale = str(get_locale() or brand.default_locale)
     base = brand_base(brand)
-    query = select(Product).where(Product.brand_id == brand.id).order_by(Product.id)
-    if gtin is not None:
-        query = query.where(Product.gtin == gtin)
     rows = []
-    for product in db.session.scalars(query):
+    for product in brand_products(db.session, brand.id, gtin):
         name = _name(product, brand, locale)
         for lot in [None, *(batch.lot for batch in product.batches)]:
             uri = (
@@ -64,8 +61,7 @@ def _rows(brand: Brand, options: QrOptions, gtin: str | None = None) -> list[dic
     return rows
 
 
-def _page(slug: str, status: int = 200, errors: dict[str, str] | None = None) -> Response:
-    access = brand_access(slug)
+def _values(access: Access, errors: dict[str, str] | None = None) -> dict[str, Any]:
     brand = access.brand
     options = qr_codes.options_from_settings(brand.settings)
     form = {
@@ -75,30 +71,30 @@ def _page(slug: str, status: int = 200, errors: dict[str, str] | None = None) ->
     }
     if errors is not None:
         form.update({k: request.form.get(k, "") for k in form})
-    html = render_template(
-        "studio/codes.html",
-        rows=_rows(brand, options),
-        options=options,
-        base=brand_base(brand),
-        fallback=public_base(),
-        own_base=qr_codes.base_url_of(brand.settings, "") != "",
-        form=form,
-        errors=errors or {},
-        ec_levels=qr_codes.EC_RECOVERY,
-        min_x=qr_codes.MIN_X_MM,
-        max_x=qr_codes.MAX_X_MM,
-        min_quiet=qr_codes.MIN_QUIET_ZONE,
-        max_quiet=qr_codes.MAX_QUIET_ZONE,
-        **studio_context(),
-    )
-    return Response(html, status=status)
+    return {
+        "rows": _rows(brand, options),
+        "options": options,
+        "base": brand_base(brand),
+        "fallback": public_base(),
+        "own_base": qr_codes.base_url_of(brand.settings, "") != "",
+        "form": form,
+        "errors": errors or {},
+        "ec_levels": qr_codes.EC_RECOVERY,
+        "min_x": qr_codes.MIN_X_MM,
+        "max_x": qr_codes.MAX_X_MM,
+        "min_quiet": qr_codes.MIN_QUIET_ZONE,
+        "max_quiet": qr_codes.MAX_QUIET_ZONE,
+    }
+
+
+page = FormPage("studio/codes.html", "studio_codes.index", _values)
 
 
 @bp.get("/<slug>/codes")
 @login_required
 def index(slug: str) -> Response:
     """The brand's codes: settings, one row per product and batch, downloads."""
-    return _page(slug)
+    return page.show(slug)
 
 
 @bp.post("/<slug>/codes")
@@ -113,25 +109,17 @@ def save(slug: str) -> Response:
         try:
             base = qr_codes.normalize_base_url(base_text)
         except QrSettingError as exc:
-            errors["base_url"] = _message(exc)
+            errors["base_url"] = translated(exc)
     parsed: dict[str, Any] = {}
     for key, parse in (("ec", qr_codes.parse_ec), ("quiet_zone", qr_codes.parse_quiet_zone)):
         try:
             parsed[key] = parse(request.form.get(key, ""))
         except QrSettingError as exc:
-            errors[key] = _message(exc)
+            errors[key] = translated(exc)
     if errors:
-        return _page(slug, 400, errors)
-    options = QrOptions(**parsed)
-    with db.transaction():
-        brand = access.brand
-        settings = {k: v for k, v in (brand.settings or {}).items() if k != "public_base_url"}
-        settings["qr"] = options.as_settings()
-        if base is not None:
-            settings["public_base_url"] = base
-        brand.settings = settings
-    flash(_("QR code settings saved."), "ok")
-    return redirect(url_for("studio_codes.index", slug=slug), code=303)  # type: ignore[return-value]
+        return page.show(slug, 400, errors=errors)
+    save_qr_settings(db.session, access.brand, QrOptions(**parsed), base)
+    return page.back(slug, _("QR code settings saved."))
 
 
 def _options_from_query(brand: Brand) -> QrOptions:
@@ -141,7 +129,7 @@ def _options_from_query(brand: Brand) -> QrOptions:
     try:
         return qr_codes.parse_options(ec, quiet)
     except QrSettingError as exc:
-        abort(400, _message(exc))
+        abort(400, translated(exc))
 
 
 @bp.get("/<slug>/codes/<gtin>.<any(svg, png):kind>")
@@ -149,18 +137,10 @@ def _options_from_query(brand: Brand) -> QrOptions:
 def image(slug: str, gtin: str, kind: str) -> Response:
     """One code as SVG or PNG: the product's, or with ?lot= the batch's."""
     brand = brand_access(slug).brand
-    product = db.session.scalar(
-        select(Product).where(Product.brand_id == brand.id, Product.gtin == gtin)
-    )
-    if product is None:
-        raise NotFound("no such product")
+    product = brand_product(db.session, brand.id, gtin)
     lot = request.args.get("lot")
     if lot is not None:
-        batch = db.session.scalar(
-            select(Batch).where(Batch.product_id == product.id, Batch.lot == lot)
-        )
-        if batch is None:
-            raise NotFound("no such batch")
+        product_batch(db.session, product, lot)
     options = _options_from_query(brand)
     base = brand_base(brand)
     uri = qr_codes.product_uri(base, gtin) if lot is None else qr_codes.batch_uri(base, gtin, lot)
@@ -179,7 +159,7 @@ def image(slug: str, gtin: str, kind: str) -> Response:
         try:
             body = qr_codes.render_png(symbol, px)
         except QrSettingError as exc:
-            abort(400, _message(exc))
+            abort(400, translated(exc))
         response = Response(body, mimetype="image/png")
     response.headers["Content-Disposition"] = f'inline; filename="{name}.{kind}"'
     return response

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, request
 from flask_babel import gettext as _
 
 from server.adapters.db import db
@@ -18,9 +18,12 @@ from server.core.disclosure.policy import (
     policy_of,
 )
 from server.core.errors import N_
-from server.services.brand_changes import request_rebuild
+from server.services.accounts import Access
+from server.services.brand_settings import save_disclosure
 from server.services.catalog import sites_of
-from server.web.studio import brand_access, login_required, studio_blueprint, studio_context
+from server.web.error_messages import translated
+from server.web.studio import brand_access, login_required, studio_blueprint
+from server.web.studio_forms import FormPage
 
 bp = studio_blueprint("studio_disclosure", __name__)
 
@@ -44,45 +47,40 @@ PRECISION_TEXT = {
 }
 
 
-def _page(
-    slug: str,
+def _values(
+    access: Access,
     policy: DisclosurePolicy | None = None,
-    status: int = 200,
     error: str | None = None,
     error_field: str | None = None,
     form: dict[str, Any] | None = None,
-) -> Response:
-    access = brand_access(slug)
-    brand = access.brand
-    sites = sites_of(db.session, brand.id)
-    current = policy or policy_of(brand.settings)
-    html = render_template(
-        "studio/disclosure.html",
-        policy=current,
-        precisions=[(p, *PRECISION_TEXT[p]) for p in PRECISIONS],
-        kinds=[(k, KIND_NAMES.get(k, k)) for k in NAMEABLE_KINDS],
-        sites=sorted((s for s in sites if s.kind != "farm"), key=lambda s: s.key),
-        withheld_text=(form or {}).get("withheld_sites", "\n".join(current.withheld_sites)),
-        error=error,
-        error_field=error_field,
-        **studio_context(),
-    )
-    return Response(html, status=status)
+) -> dict[str, Any]:
+    current = policy or policy_of(access.brand.settings)
+    sites = sites_of(db.session, access.brand.id)
+    return {
+        "policy": current,
+        "precisions": [(p, *PRECISION_TEXT[p]) for p in PRECISIONS],
+        "kinds": [(k, KIND_NAMES.get(k, k)) for k in NAMEABLE_KINDS],
+        "sites": sorted((s for s in sites if s.kind != "farm"), key=lambda s: s.key),
+        "withheld_text": (form or {}).get("withheld_sites", "\n".join(current.withheld_sites)),
+        "error": error,
+        "error_field": error_field,
+    }
+
+
+page = FormPage("studio/disclosure.html", "studio_disclosure.edit", _values)
 
 
 @bp.get("/<slug>/disclosure")
 @login_required
 def edit(slug: str) -> Response:
     """Show the brand's disclosure policy and, to editors, the form to change it."""
-    return _page(slug)
+    return page.show(slug)
 
 
 @bp.post("/<slug>/disclosure")
 @login_required
 def save(slug: str) -> Response:
     """Store a new policy and rebuild the brand's public outputs under it."""
-    from server.web.routes.errors import _translated
-
     access = brand_access(slug, edit=True)
     brand = access.brand
     form = {
@@ -95,10 +93,8 @@ def save(slug: str) -> Response:
     try:
         policy = parse_policy(form, known_sites=known)
     except DisclosureError as exc:
-        return _page(slug, None, 400, _translated(exc), exc.field, form)
-    with db.transaction():
-        # A new dict: the JSON column only notices reassignment.
-        brand.settings = {**(brand.settings or {}), "disclosure": policy.to_json()}
-    request_rebuild(brand.id)  # one worker job enqueues every batch's builds
-    flash(_("Disclosure policy saved. The public outputs are being rebuilt under it."), "ok")
-    return redirect(url_for("studio_disclosure.edit", slug=slug), code=303)  # type: ignore[return-value]
+        return page.show(slug, 400, error=translated(exc), error_field=exc.field, form=form)
+    save_disclosure(db.session, brand, policy)
+    return page.back(
+        slug, _("Disclosure policy saved. The public outputs are being rebuilt under it.")
+    )

@@ -6,28 +6,26 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, flash, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from PIL import Image, UnidentifiedImageError
-from PIL.Image import DecompressionBombError
-from sqlalchemy import select
 
-from server.adapters.blobs import blob_store, store_blob
 from server.adapters.db import db
-from server.adapters.models import Batch, Brand, StoryVersion, User
-from server.core.checks_text import CHAPTER_FALLBACK_TITLES, CHECK_NAMES, STATUS_NAMES
+from server.adapters.models import Brand, StoryVersion
+from server.core.checks_text import CHECK_NAMES
 from server.core.errors import N_, NotFound
-from server.core.evidence.claim_check import NO_REPORT
 from server.core.locales import UI_LOCALES
-from server.core.story_exchange import StoryFileError, export_document, parse_document
-from server.services.brand_changes import request_rebuild
+from server.core.story_exchange import StoryFileError
+from server.services.accounts import Access
+from server.services.brand_catalog import brand_batch
 from server.services.build_outputs import batch_outputs
 from server.services.builds import published_story
 from server.services.catalog import all_batches
+from server.services.story_exchange import import_story, story_document
+from server.services.story_images import image_type, store_image
 from server.services.story_versions import (
     StoryError,
+    authors_of,
     chapter_layout,
     findings_for,
     history,
@@ -36,42 +34,15 @@ from server.services.story_versions import (
     version_of,
     working_copy,
 )
-from server.web.routes.errors import _translated
-from server.web.studio import (
-    brand_access,
-    current_user,
-    login_required,
-    studio_blueprint,
-    studio_context,
-)
+from server.web.error_messages import translated
+from server.web.story_view import finding_view, layout_rows, locale_names
+from server.web.studio import brand_access, current_user, login_required, studio_blueprint
+from server.web.studio_forms import FormPage
 
 bp = studio_blueprint("studio_story", __name__)
 
-IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 MAX_IMAGE_BYTES = 5_000_000
 BAD_POSITION = N_("The position of a check must be a whole number from 1 to 99.")
-
-
-def _status_name(status: str) -> str:
-    if status == NO_REPORT:
-        return _("no evidence report yet")
-    return _(STATUS_NAMES.get(status, STATUS_NAMES["unknown"]))
-
-
-def finding_view(finding: dict[str, Any]) -> dict[str, Any]:
-    """Return a stored finding with its message in the page's language."""
-    check = finding.get("check")
-    batches = ", ".join(
-        f"{b['batch']} ({_status_name(b['status'])})" for b in finding.get("batches", [])
-    )
-    message = finding.get("message", {})
-    text = _(
-        message.get("template", ""),
-        phrase=finding.get("phrase", ""),
-        check=_(CHECK_NAMES[check]) if check in CHECK_NAMES else (check or ""),
-        batches=batches,
-    )
-    return {**finding, "text": text}
 
 
 def _locale_of(brand: Brand) -> str:
@@ -80,53 +51,13 @@ def _locale_of(brand: Brand) -> str:
     return chosen if chosen in locales else brand.default_locale
 
 
-def _locale_names(codes: list[str]) -> dict[str, str]:
-    """Each locale's name in its own language ("Deutsch"), as a language switcher shows it."""
-    names = {}
-    for code in codes:
-        try:
-            name = str(Locale.parse(code).get_display_name(code) or code)
-            names[code] = name[:1].upper() + name[1:]
-        except (ValueError, UnknownLocaleError):
-            names[code] = code
-    return names
-
-
-def _layout_rows(layout: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per chapter, every check with whether it is shown and at which position."""
-    rows = []
-    for chapter in layout:
-        shown = list(chapter.get("checks", []))
-        checks = [
-            {
-                "key": key,
-                "name": _(name),
-                "shown": key in shown,
-                "position": shown.index(key) + 1 if key in shown else len(shown) + 1,
-            }
-            for key, name in CHECK_NAMES.items()
-        ]
-        checks.sort(key=lambda c: (not c["shown"], c["position"]))
-        fallback = CHAPTER_FALLBACK_TITLES.get(chapter["key"])
-        rows.append(
-            {
-                **chapter,
-                "checks_all": checks,
-                "fallback": _(fallback) if fallback else chapter["key"],
-            }
-        )
-    return rows
-
-
-def _render(
-    slug: str,
-    status: int = 200,
+def _values(
+    access: Access,
     error: str | None = None,
     error_field: str | None = None,
     story: StoryVersion | None = None,
     image: str | None = None,
-) -> Response:
-    access = brand_access(slug)
+) -> dict[str, Any]:
     brand = access.brand
     session = db.session
     story = story or working_copy(session, brand)
@@ -136,26 +67,20 @@ def _render(
         text = (story.chapters or {}).get(finding["locale"], {}).get(finding["chapter"], {})
         finding["chapter_title"] = text.get("title") or finding["chapter"]
     versions = history(session, brand)
-    authors = {
-        u.id: u.email
-        for u in session.scalars(
-            select(User).where(User.id.in_({v.author_id for v in versions if v.author_id}))
-        )
-    }
-    html = render_template(
-        "studio/story.html",
-        story=story,
-        is_draft=story.id is not None and not story.published,
-        texts=(story.chapters or {}).get(locale, {}),
-        chapters=_layout_rows(chapter_layout(brand, story)),
-        locale_edited=locale,
-        brand_locales=list(brand.locales or [brand.default_locale]),
-        locale_names=_locale_names(list(brand.locales or [brand.default_locale])),
-        offered_ui=UI_LOCALES,
-        findings=findings,
-        batches=all_batches(session, brand.slug),
-        published=published_story(session, brand.id),
-        versions=[
+    authors = authors_of(session, versions)
+    return {
+        "story": story,
+        "is_draft": story.id is not None and not story.published,
+        "texts": (story.chapters or {}).get(locale, {}),
+        "chapters": layout_rows(chapter_layout(brand, story)),
+        "locale_edited": locale,
+        "brand_locales": list(brand.locales or [brand.default_locale]),
+        "locale_names": locale_names(list(brand.locales or [brand.default_locale])),
+        "offered_ui": UI_LOCALES,
+        "findings": findings,
+        "batches": all_batches(session, brand.slug),
+        "published": published_story(session, brand.id),
+        "versions": [
             {
                 "version": v,
                 "author": authors.get(v.author_id or 0),
@@ -164,19 +89,20 @@ def _render(
             }
             for v in versions
         ],
-        error=error,
-        error_field=error_field,
-        image=image,
-        **studio_context(),
-    )
-    return Response(html, status=status)
+        "error": error,
+        "error_field": error_field,
+        "image": image,
+    }
+
+
+page = FormPage("studio/story.html", "studio_story.editor", _values)
 
 
 @bp.get("/<slug>/story")
 @login_required
 def editor(slug: str) -> Response:
     """Show the story editor: the draft (or the published story), its findings, history."""
-    return _render(slug)
+    return page.show(slug)
 
 
 def _form_layout(layout: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -205,8 +131,7 @@ def save(slug: str) -> Response:
     """Save the edited locale's chapters and the checks layout as the working draft."""
     access = brand_access(slug, edit=True)
     brand = access.brand
-    session = db.session
-    base = working_copy(session, brand)
+    base = working_copy(db.session, brand)
     locale = _locale_of(brand)
     layout = chapter_layout(brand, base)
     chapters = {loc: dict(texts) for loc, texts in (base.chapters or {}).items()}
@@ -220,13 +145,11 @@ def save(slug: str) -> Response:
     unsaved = StoryVersion(brand_id=brand.id, chapters=chapters, layout=layout, version=0)
     try:
         unsaved.layout = _form_layout(layout)
-        with db.transaction() as tx:
-            draft = save_draft(tx, brand, chapters, unsaved.layout, current_user())
+        draft = save_draft(db.session, brand, chapters, unsaved.layout, current_user())
     except StoryError as exc:
-        session.rollback()
-        return _render(slug, 400, _translated(exc), "story-form", story=unsaved)
+        return page.show(slug, 400, error=translated(exc), error_field="story-form", story=unsaved)
     flash(_("Draft saved. It is not public until you publish it."), "ok")
-    return _render(slug, story=draft)
+    return page.show(slug, story=draft)
 
 
 @bp.post("/<slug>/story/publish")
@@ -251,28 +174,14 @@ def rollback(slug: str, number: int) -> Response:
 def _publish(slug: str, brand: Brand, source: StoryVersion | None) -> Response:
     reason = request.form.get("reason", "")
     try:
-        with db.transaction() as tx:
-            version = publish(tx, brand, current_user(), reason, source_version=source)
+        version = publish(db.session, brand, current_user(), reason, source_version=source)
     except StoryError as exc:
-        db.session.rollback()
         field = "publish-reason" if source is None else f"reason-{source.version}"
-        return _render(slug, 400, _translated(exc), field)
-    request_rebuild(brand.id)  # one worker job enqueues every batch's builds
-    flash(
-        _(
-            "Version %(num)d is published. Pages and 3D scenes are being rebuilt.",
-            num=version.version,
-        ),
-        "ok",
+        return page.show(slug, 400, error=translated(exc), error_field=field)
+    message = _(
+        "Version %(num)d is published. Pages and 3D scenes are being rebuilt.", num=version.version
     )
-    return redirect(url_for("studio_story.editor", slug=slug), code=303)  # type: ignore[return-value]
-
-
-def _brand_batch(brand: Brand, batch_id: int) -> Batch:
-    batch = db.session.get(Batch, batch_id)
-    if batch is None or batch.product.brand_id != brand.id:
-        raise NotFound("no such batch")
-    return batch
+    return page.back(slug, message)
 
 
 @bp.get("/<slug>/story/preview/<int:batch_id>")
@@ -282,7 +191,7 @@ def preview(slug: str, batch_id: int) -> Response:
     from server.web.routes.batch_page import render_batch_page
 
     access = brand_access(slug)
-    batch = _brand_batch(access.brand, batch_id)
+    batch = brand_batch(db.session, access.brand.id, batch_id)
     return render_batch_page(batch, draft=working_copy(db.session, access.brand))
 
 
@@ -294,7 +203,7 @@ def preview_scene(slug: str, batch_id: int) -> Response:
     from server.services.build_outputs import json_blob
 
     access = brand_access(slug)
-    batch = _brand_batch(access.brand, batch_id)
+    batch = brand_batch(db.session, access.brand.id, batch_id)
     outputs = batch_outputs(batch)
     if outputs.scene is None or outputs.report is None:
         body = {"preview": True, "status": "building", "detail": _("The scene is being built.")}
@@ -327,38 +236,22 @@ def upload_image(slug: str) -> Response:
     elif len(data) > MAX_IMAGE_BYTES:
         error = _("The image is larger than 5 MB.")
     else:
-        try:
-            from io import BytesIO
-
-            with Image.open(BytesIO(data)) as image:
-                image.verify()
-                kind = IMAGE_TYPES.get(image.format or "")
-        except (UnidentifiedImageError, DecompressionBombError, OSError, SyntaxError, ValueError):
-            kind = None
+        kind = image_type(data)
         if kind is None:
             error = _("This is not a PNG, JPEG or WebP image.")
     if error or kind is None:
-        return _render(slug, 400, error, "image")
-    with db.transaction() as tx:
-        sha = store_blob(tx, blob_store(), data, kind)
+        return page.show(slug, 400, error=error, error_field="image")
+    sha = store_image(db.session, data, kind)
     alt = _("Describe the image here")
-    return _render(slug, image=f"![{alt}]({url_for('blobs.blob', sha256=sha)})")
+    return page.show(slug, image=f"![{alt}]({url_for('blobs.blob', sha256=sha)})")
 
 
 @bp.get("/<slug>/story/export")
 @login_required
 def export(slug: str) -> Response:
     """Download the brand's published story and chapter layout as a story file."""
-    access = brand_access(slug)
-    brand = access.brand
-    story = published_story(db.session, brand.id)
-    doc = export_document(
-        brand.slug,
-        story.version if story else None,
-        chapter_layout(brand, story),
-        story.chapters if story else {},
-        brand.settings or {},
-    )
+    brand = brand_access(slug).brand
+    doc = story_document(db.session, brand)
     return Response(
         json.dumps(doc, ensure_ascii=False, indent=1),
         mimetype="application/json",
@@ -371,17 +264,10 @@ def export(slug: str) -> Response:
 def import_file(slug: str) -> Response:
     """Import a story file as the working draft (publish it after the claim check)."""
     access = brand_access(slug, edit=True)
-    brand = access.brand
     upload = request.files.get("file")
     data = upload.read() if upload else b""
     try:
-        if not data:
-            raise StoryFileError(N_("Choose a story file to import."))
-        layout, chapters = parse_document(data, list(brand.locales or [brand.default_locale]))
-        with db.transaction() as tx:
-            save_draft(tx, brand, chapters, layout, current_user())
+        import_story(db.session, access.brand, data, current_user())
     except (StoryFileError, StoryError) as exc:
-        db.session.rollback()
-        return _render(slug, 400, _translated(exc), "import-file")
-    flash(_("The story file is now the draft. Check the findings, then publish."), "ok")
-    return redirect(url_for("studio_story.editor", slug=slug), code=303)  # type: ignore[return-value]
+        return page.show(slug, 400, error=translated(exc), error_field="import-file")
+    return page.back(slug, _("The story file is now the draft. Check the findings, then publish."))

@@ -2,37 +2,32 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import Response, request
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from server.adapters.db import db
-from server.adapters.models import ApiToken
-from server.core.errors import NotFound
-from server.services.tokens import create_token, revoke_token
-from server.web.studio import brand_access, login_required, studio_blueprint, studio_context
+from server.services.accounts import Access
+from server.services.tokens import brand_tokens, issue_token, revoke_brand_token
+from server.web.studio import brand_access, login_required, studio_blueprint
+from server.web.studio_forms import FormPage
 
 bp = studio_blueprint("studio_tokens", __name__)
 
 
-def _page(
-    slug: str, status: int = 200, error: str | None = None, token: str | None = None
-) -> Response:
-    access = brand_access(slug)
-    tokens = db.session.scalars(
-        select(ApiToken).where(ApiToken.brand_id == access.brand.id).order_by(ApiToken.id.desc())
-    ).all()
-    html = render_template(
-        "studio/tokens.html", tokens=tokens, error=error, token=token, **studio_context()
-    )
-    return Response(html, status=status)
+def _values(access: Access, error: str | None = None, token: str | None = None) -> dict[str, Any]:
+    return {"tokens": brand_tokens(db.session, access.brand.id), "error": error, "token": token}
+
+
+page = FormPage("studio/tokens.html", "studio_tokens.index", _values)
 
 
 @bp.get("/<slug>/tokens")
 @login_required
 def index(slug: str) -> Response:
     """List the brand's API tokens (never the tokens themselves)."""
-    return _page(slug)
+    return page.show(slug)
 
 
 @bp.post("/<slug>/tokens")
@@ -42,10 +37,8 @@ def create(slug: str) -> Response:
     access = brand_access(slug, edit=True)
     name = request.form.get("name", "").strip()
     if not name or len(name) > 100:
-        return _page(slug, 400, _("Give the token a name of 1 to 100 characters."))
-    with db.transaction() as session:
-        _record, token = create_token(session, access.brand.slug, name)
-    return _page(slug, token=token)
+        return page.show(slug, 400, error=_("Give the token a name of 1 to 100 characters."))
+    return page.show(slug, token=issue_token(db.session, access.brand.slug, name))
 
 
 @bp.post("/<slug>/tokens/<int:token_id>/revoke")
@@ -53,10 +46,5 @@ def create(slug: str) -> Response:
 def revoke(slug: str, token_id: int) -> Response:
     """Revoke one of the brand's tokens: requests with it are refused from now on."""
     access = brand_access(slug, edit=True)
-    with db.transaction() as session:
-        record = session.get(ApiToken, token_id)
-        if record is None or record.brand_id != access.brand.id:
-            raise NotFound("no such token")
-        revoke_token(session, token_id)
-    flash(_("Token revoked."), "ok")
-    return redirect(url_for("studio_tokens.index", slug=slug), code=303)  # type: ignore[return-value]
+    revoke_brand_token(db.session, access.brand.id, token_id)
+    return page.back(slug, _("Token revoked."))
