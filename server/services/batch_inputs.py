@@ -38,9 +38,6 @@ from server.core.evidence.inputs import (
 from server.core.gs1.identifiers import gtin_of, lot_class
 from server.services.query_chunks import chunks
 
-# The studio's story preview imports the scene's loader from here.
-from server.services.scene_inputs import load_scene_input as load_scene_input
-
 
 def _quantities(rows: list[Any]) -> tuple[Quantity, ...]:
     return tuple(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
@@ -15,7 +15,8 @@ from server.core.errors import (
     TranslatableError,
     Unauthorized,
 )
-from server.core.locales import UI_LOCALES
+from server.web.error_messages import translated
+from server.web.error_pages import error_page
 
 
 def wants_json() -> bool:
@@ -37,24 +38,11 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
     return response
 
 
-def _page(status: int, title: str, message: str, hint: str | None = None) -> Response:
-    from server.web.routes.locales import locale_context
-
-    html = render_template(
-        "error.html", title=title, message=message, hint=hint, **locale_context(UI_LOCALES)
-    )
-    return Response(html, status=status, mimetype="text/html")
-
-
-def _translated(exc: TranslatableError) -> str:
-    return _(exc.template, **exc.params) if exc.params else _(exc.template)
-
-
 def _bad_link(exc: DigitalLinkError) -> Response:
-    message = _translated(exc)
+    message = translated(exc)
     if wants_json():
         return problem(400, "Malformed GS1 Digital Link URI", message)
-    return _page(
+    return error_page(
         400,
         _("This code cannot be read"),
         message,
@@ -63,12 +51,14 @@ def _bad_link(exc: DigitalLinkError) -> Response:
 
 
 def _not_found(exc: NotFound) -> Response:
-    message = _translated(exc) if isinstance(exc, TranslatableError) else str(exc)
+    message = translated(exc) if isinstance(exc, TranslatableError) else str(exc)
     if wants_json():
         return problem(404, "Not found", message)
     if request.path.startswith("/studio"):
-        return _page(404, _("Not found"), _("There is nothing here, or you have no access to it."))
-    return _page(404, _("We could not find this product"), message)
+        return error_page(
+            404, _("Not found"), _("There is nothing here, or you have no access to it.")
+        )
+    return error_page(404, _("We could not find this product"), message)
 
 
 def _unauthorized(exc: Unauthorized) -> Response:
@@ -98,7 +88,7 @@ def _http(exc: HTTPException) -> Response:
         405: _("This address does not accept that method"),
         413: _("The upload is too large"),
     }
-    return _page(status, titles.get(status, exc.name), exc.description or "")
+    return error_page(status, titles.get(status, exc.name), exc.description or "")
 
 
 def init_app(app: Flask) -> None:

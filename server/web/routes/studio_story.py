@@ -199,8 +199,8 @@ def preview(slug: str, batch_id: int) -> Response:
 @login_required
 def preview_scene(slug: str, batch_id: int) -> Response:
     """The batch's 3D scene manifest with the draft's chapters, marked as a preview."""
-    from server.services.batch_inputs import load_scene_input
     from server.services.build_outputs import json_blob
+    from server.services.scene_inputs import load_scene_input
 
     access = brand_access(slug)
     batch = brand_batch(db.session, access.brand.id, batch_id)
