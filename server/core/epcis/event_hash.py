@@ -29,7 +29,7 @@ written. No context is ever fetched.
 
 Checked against the pre-hash strings of the GS1 reference implementation
 (github.com/RalphTro/epcis-event-hash-generator, tests/examples/expected/CBV2.0) in
-`tests/server/test_event_hash.py`, with one documented difference where that
+`tests/core/epcis/test_event_hash.py`, with one documented difference where that
 implementation disagrees with the EPCIS JSON-LD context: bare sensor measurement types
 expand to ``https://gs1.org/voc/`` (the context's ``gs1:`` prefix), not
 ``https://ref.gs1.org/voc/``. CBV 2.0 fields only: ``certificationInfo`` (added to the
