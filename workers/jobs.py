@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import current_app
 
 from server.adapters.broker import broker
+from server.adapters.config import settings
 from server.adapters.db import db
 from server.services import batch_builds
 from server.services.builds import run_brand_rebuild
@@ -18,7 +19,7 @@ from server.services.builds import run_brand_rebuild
 def rebuild_brand(brand_id: int) -> int:
     """Enqueue the current builds of every batch of the brand; return how many were enqueued."""
     with current_app.app_context():
-        lease = int(current_app.config["BUILD_LEASE_SECONDS"])
+        lease = settings().build_lease_seconds
         return run_brand_rebuild(db.session, broker.redis, brand_id, lease)
 
 

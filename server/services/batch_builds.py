@@ -6,8 +6,7 @@ steps return, and publishes it in one commit. Nothing here writes.
 
 from __future__ import annotations
 
-from flask import current_app
-
+from server.adapters.config import settings
 from server.core.disclosure.policy import policy_of
 from server.core.disclosure.redaction import SiteInfo, redact_report
 from server.core.evidence.report import build_report
@@ -63,7 +62,7 @@ def scene_steps(ctx: BuildContext) -> list[Output]:
     # Everything the scene publishes is built from the policy-reduced input only.
     policy = policy_of(ctx.batch.product.brand.settings)
     inp = public_scene_input(full_input, policy, _site_infos(ctx))
-    outlines = load_country_outlines(current_app.config["WORLD_ATLAS_PATH"], countries_of(inp))
+    outlines = load_country_outlines(settings().world_atlas_path, countries_of(inp))
     ctx.step("geometry", 0.4)
     scene = compose_scene(inp, outlines)
     ctx.step("publish", 0.85)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from server.adapters.broker import broker
+from server.adapters.config import settings
 from server.adapters.models import Brand
 from server.services.builds import request_brand_rebuild
 
@@ -25,7 +25,7 @@ def request_rebuild(brand_id: int) -> bool:
     Captures, uploads and studio changes come in bursts: one worker job enqueues every
     batch's builds. With Redis down nothing is lost: the change is committed, the builds'
     fingerprints have changed, and the next page request enqueues them."""
-    lease = int(current_app.config["BUILD_LEASE_SECONDS"])
+    lease = settings().build_lease_seconds
     try:
         return request_brand_rebuild(broker.redis, brand_id, lease)
     except RedisError:

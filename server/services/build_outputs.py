@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from flask import current_app
-
 from server.adapters.blobs import BlobStore, blob_store
 from server.adapters.broker import broker
+from server.adapters.config import settings
 from server.adapters.db import db
 from server.adapters.models import Batch, Build
 from server.services.builds import build_state, ensure_builds, last_done
@@ -49,9 +48,7 @@ def json_blob(sha256: str) -> Any:
 def batch_outputs(batch: Batch) -> BatchOutputs:
     """Make sure the batch's builds are current or under way; return what can be shown now."""
     session = db.session
-    rows = ensure_builds(
-        session, broker.redis, batch, int(current_app.config["BUILD_LEASE_SECONDS"])
-    )
+    rows = ensure_builds(session, broker.redis, batch, settings().build_lease_seconds)
     result = BatchOutputs(states={kind: build_state(row, kind) for kind, row in rows.items()})
     chosen: dict[str, Build | None] = {}
     for kind, row in rows.items():

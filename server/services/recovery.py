@@ -10,6 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from server.adapters.broker import broker
+from server.adapters.config import settings
 from server.adapters.db import db
 from server.adapters.models import Build
 from server.services.builds import enqueue
@@ -42,7 +43,7 @@ def recover_orphans(app: Flask) -> int:
     """Re-enqueue running builds whose worker is gone; return how many."""
     with app.app_context():
         session = db.session
-        lease = timedelta(seconds=int(app.config["BUILD_LEASE_SECONDS"]))
+        lease = timedelta(seconds=settings(app).build_lease_seconds)
         now = datetime.now(UTC)
         host = socket.gethostname()
         count = 0

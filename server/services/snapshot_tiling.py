@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from server.adapters.blobs import BlobStore, blob_store, store_blob
 from server.adapters.broker import broker
+from server.adapters.config import settings
 from server.adapters.db import db
 from server.adapters.models import Brand, Snapshot
 from server.core.splats import build_tiles, rdf_to_rub
@@ -67,7 +68,7 @@ def tile_snapshot(snapshot_id: str) -> str:
     publish_snapshot(broker.redis, snapshot)
     brand = session.get(Brand, snapshot.brand_id)
     if brand is not None:
-        lease = int(current_app.config["BUILD_LEASE_SECONDS"])
+        lease = settings().build_lease_seconds
         enqueue_brand_builds(session, broker.redis, brand, lease)
     return sha
 

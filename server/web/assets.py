@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import Flask, url_for
 
+from server.adapters.config import settings
+
 
 def bundle_url(app: Flask, entry: str) -> str | None:
     """Return the URL of the built bundle `entry` (e.g. "boot"), or None if not built."""
@@ -19,7 +21,7 @@ def bundle_url(app: Flask, entry: str) -> str | None:
 def _manifest(app: Flask) -> dict[str, Any]:
     cache: dict[str, Any] | None = app.extensions.get("originxr.assets")
     if not cache or app.debug:
-        path = Path(app.config["STATIC_DIST"]) / "manifest.json"
+        path = Path(settings(app).static_dist) / "manifest.json"
         try:
             cache = json.loads(path.read_text())
         except (FileNotFoundError, json.JSONDecodeError):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, request, url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 
+from server.adapters.config import settings
 from server.adapters.models import Batch, Brand
 from server.core import qr_codes
 from server.core.gs1.linkset import Link
@@ -12,7 +13,7 @@ from server.core.gs1.linkset import Link
 
 def public_base() -> str:
     """Return the server's public origin: PUBLIC_BASE_URL, or the request's own."""
-    base: str = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    base: str = settings().public_base_url or request.host_url
     return base.rstrip("/")
 
 

@@ -17,6 +17,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, g, redirect, r
 from flask import url_for as flask_url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from server.adapters.config import settings
 from server.adapters.db import db
 from server.adapters.models import User
 from server.core.errors import N_
@@ -44,7 +45,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 
 def init_app(app: Flask) -> None:
     """Set up sessions and CSRF for the studio (public pages stay cookie-free)."""
-    base_url = str(app.config.get("PUBLIC_BASE_URL") or "")
+    base_url = settings(app).public_base_url
     app.config.setdefault("SESSION_COOKIE_SECURE", base_url.startswith("https://"))
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, request, send_file
+from flask import Blueprint, Response, abort, request, send_file
 from werkzeug.security import safe_join
+
+from server.adapters.config import settings
 
 bp = Blueprint("bundles", __name__)
 MEDIA_TYPES = {".js": "text/javascript", ".json": "application/json", ".txt": "text/plain"}
@@ -14,7 +16,7 @@ MEDIA_TYPES = {".js": "text/javascript", ".json": "application/json", ".txt": "t
 @bp.get("/static/dist/<path:filename>")
 def bundle(filename: str) -> Response:
     """Send a hashed bundle, as its `.gz` sibling (written by web/build.mjs) where accepted."""
-    root = Path(current_app.config["STATIC_DIST"])
+    root = Path(settings().static_dist)
     joined = safe_join(str(root), filename)
     if joined is None or not Path(joined).is_file() or filename.endswith(".gz"):
         abort(404)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
+from server.adapters.config import settings
 from server.adapters.db import db
 from server.adapters.models.base import utcnow
 from server.core.epcis.page_token import PageTokenError, make_token, read_token
@@ -42,7 +43,7 @@ def _next_link(token: str) -> str:
 def query_events() -> Response:
     """Answer an EPCIS SimpleEventQuery over the token's brand as an EPCISQueryDocument."""
     brand = bearer_brand()
-    secret = str(current_app.config["SECRET_KEY"])
+    secret = settings().secret_key
     try:
         query = parse_query(request.args)
     except QueryError as exc:

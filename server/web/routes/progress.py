@@ -6,10 +6,11 @@ import json
 import time
 from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app
+from flask import Blueprint, Flask, abort
 from flask_sock import Sock
 
 from server.adapters.broker import broker
+from server.adapters.config import settings
 from server.adapters.db import db
 from server.services.builds import progress_channel
 from server.services.catalog import batch_by_id
@@ -29,7 +30,7 @@ def batch_progress(ws: Any, batch_id: int) -> None:
         abort(404)
     pubsub = broker.redis.pubsub(ignore_subscribe_messages=True)
     pubsub.subscribe(progress_channel(batch_id))
-    poll = float(current_app.config["WS_POLL_SECONDS"])
+    poll = settings().ws_poll_seconds
     deadline = time.monotonic() + MAX_SECONDS
     sent: dict[str, dict[str, Any]] = {}
     try:
@@ -62,7 +63,7 @@ def snapshot_progress(ws: Any, snapshot_id: str) -> None:
         abort(404)
     pubsub = broker.redis.pubsub(ignore_subscribe_messages=True)
     pubsub.subscribe(snapshot_channel(snapshot.id))
-    poll = float(current_app.config["WS_POLL_SECONDS"])
+    poll = settings().ws_poll_seconds
     deadline = time.monotonic() + MAX_SECONDS
     sent: dict[str, Any] | None = None
     try:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, url_for
+from flask import Blueprint, Response, jsonify, url_for
 
+from server.adapters.config import settings
 from server.core.signing import ALG, b64url, key_id, load_private_key, public_key_raw
 from server.services.build_outputs import json_blob
 from server.web.batch_reports import reported
@@ -16,7 +17,7 @@ bp = Blueprint("signatures", __name__)
 @bp.get("/.well-known/originxr-keys.json")
 def keys() -> Response:
     """Return the public keys that verify the signature blobs (raw Ed25519, base64url)."""
-    public = load_private_key(current_app.config["SIGNING_KEY_PATH"]).public_key()
+    public = load_private_key(settings().signing_key_path).public_key()
     body = {
         "keys": [{"kid": key_id(public), "alg": ALG, "public_key": b64url(public_key_raw(public))}]
     }
