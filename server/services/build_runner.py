@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from server.adapters import metrics
 from server.adapters.blobs import BlobStore, blob_store, store_blob
 from server.adapters.broker import broker
 from server.adapters.db import db
@@ -121,6 +122,7 @@ def run_build(batch_id: int, kind: str, steps: StepFunction) -> dict[str, str]:
     row.progress, row.step, row.error = 0.0, "start", None
     store = blob_store()
     _announce(session, row)
+    started = time.perf_counter()
     try:
         outputs = _publish(session, store, steps(BuildContext(session, batch, row, store)))
     except Exception as exc:
@@ -128,6 +130,7 @@ def run_build(batch_id: int, kind: str, steps: StepFunction) -> dict[str, str]:
         row.status, row.error = "failed", f"{type(exc).__name__}: {exc}"[:2000]
         row.finished_at = datetime.now(UTC)
         _announce(session, row)
+        metrics.build_finished(kind, "failed", time.perf_counter() - started)
         raise
     row.outputs = outputs
     row.status, row.progress, row.step = "done", 1.0, "done"
@@ -135,6 +138,7 @@ def run_build(batch_id: int, kind: str, steps: StepFunction) -> dict[str, str]:
     session.commit()  # the one pointer flip that publishes the build (and its blob rows)
     retire_superseded(session, batch_id, kind, row.id)
     _announce(session, row)
+    metrics.build_finished(kind, "done", time.perf_counter() - started)
     return outputs
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from server.adapters import metrics
 from server.adapters.event_store import insert_events, known_hashes
 from server.adapters.models import Blob, Capture
 from server.adapters.models.base import utcnow
@@ -130,6 +131,7 @@ def capture_events(
         try:
             capture = _store(session, brand_id, rows, document)
             session.commit()
+            metrics.capture_stored(capture.stored_count, len(capture.duplicates))
             return capture
         except IntegrityError:
             session.rollback()

@@ -22,10 +22,8 @@ from datetime import UTC, date, datetime
 
 from flask import Flask, current_app, request
 from redis import Redis, RedisError
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
-from server.adapters import queue
+from server.adapters import metrics, queue
 from server.core.scans.devices import device_class, is_bot
 from server.core.scans.records import (
     BUFFER_KEY,
@@ -37,6 +35,7 @@ from server.core.scans.records import (
     salt_key,
     visitor_hash,
 )
+from server.services.readiness import fail_fast_redis
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +62,7 @@ class ScanRecorder:
         if time.monotonic() < self._paused_until:
             with self._lock:
                 self.skipped += 1
+            metrics.scan_dropped("paused")
             return False
         try:
             salt = self._salt(record_for.day)
@@ -80,9 +80,11 @@ class ScanRecorder:
                 self.failures += 1
                 self._paused_until = time.monotonic() + PAUSE_AFTER_FAILURE
             log.warning("scan not recorded (%s); pausing for %.0f s", exc, PAUSE_AFTER_FAILURE)
+            metrics.scan_dropped("redis_error")
             return False
         with self._lock:
             self.recorded += 1
+        metrics.scan_recorded()
         return True
 
     def _salt(self, day: date) -> bytes:
@@ -128,13 +130,7 @@ class RecordInput:
 
 def init_app(app: Flask) -> None:
     """Give `app` a recorder on its Redis (call after the broker has set REDIS_URL)."""
-    timeout = float(app.config["SCAN_REDIS_TIMEOUT"])
-    client = Redis.from_url(
-        app.config["REDIS_URL"],
-        socket_timeout=timeout,
-        socket_connect_timeout=timeout,
-        retry=Retry(NoBackoff(), 0),
-    )
+    client = fail_fast_redis(app.config["REDIS_URL"], float(app.config["SCAN_REDIS_TIMEOUT"]))
     app.extensions["originxr.scans"] = ScanRecorder(
         redis=client,
         buffer_max=int(app.config["SCAN_BUFFER_MAX"]),

@@ -16,7 +16,11 @@ def register(app: Flask) -> None:
     from server.web.routes.eudr import bp as eudr_bp
     from server.web.routes.eudr import studio_bp as studio_eudr_bp
     from server.web.routes.evidence_upload import bp as evidence_upload_bp
+    from server.web.routes.health import bp as health_bp
+    from server.web.routes.health import init_app as init_health
     from server.web.routes.home import bp as home_bp
+    from server.web.routes.metrics import bp as metrics_bp
+    from server.web.routes.metrics import init_app as init_metrics
     from server.web.routes.pages import bp as pages_bp
     from server.web.routes.plot_upload import bp as plot_upload_bp
     from server.web.routes.progress import init_app as init_progress
@@ -37,6 +41,7 @@ def register(app: Flask) -> None:
     from server.web.routes.studio_users import bp as studio_users_bp
     from server.web.studio import init_app as init_studio
 
+    init_metrics(app)  # first of the hooks: its timing covers the others
     for blueprint in (
         resolver_bp,
         api_bp,
@@ -63,9 +68,12 @@ def register(app: Flask) -> None:
         studio_analytics_bp,
         studio_disclosure_bp,
         studio_theme_bp,
+        health_bp,
+        metrics_bp,
     ):
         app.register_blueprint(blueprint)
     init_studio(app)
     init_progress(app)
     init_errors(app)
     init_security(app)
+    init_health(app)
