@@ -9,6 +9,9 @@ import socket
 import subprocess
 import sys
 import threading
+import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -227,3 +230,75 @@ def unused_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """A real S3-compatible server (moto's standalone `moto_server`) on a free loopback port.
+
+    Sets the standard AWS_* variables boto3 reads for the whole session, so every S3 client
+    made in this process (and in worker processes started from it) talks to this server.
+    """
+    port = unused_port()
+    url = f"http://127.0.0.1:{port}"
+    server = Path(sys.executable).parent / "moto_server"
+    process = subprocess.Popen(
+        [str(server), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_until_answering(url, process)
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("AWS_ENDPOINT_URL", url)
+            env.setenv("AWS_ACCESS_KEY_ID", "originxr-test")
+            env.setenv("AWS_SECRET_ACCESS_KEY", "originxr-test")
+            env.setenv("AWS_DEFAULT_REGION", "us-east-1")
+            # A developer's own AWS profile or config file must not redirect the tests.
+            env.delenv("AWS_PROFILE", raising=False)
+            env.setenv("AWS_CONFIG_FILE", os.devnull)
+            env.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+            yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_answering(url: str, process: subprocess.Popen[bytes]) -> None:
+    """Return once `url` answers HTTP; fail if the server exits or stays silent for 60 s."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"moto_server exited with {process.returncode} before answering")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except urllib.error.HTTPError:
+            return  # an HTTP error is still an answer
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.1)
+    pytest.fail(f"moto_server did not answer at {url}")
+
+
+@pytest.fixture
+def s3_url(moto_endpoint: str) -> str:
+    """A new, empty bucket on the moto server, as a BLOB_STORE_URL (``s3://bucket/blobs``)."""
+    import boto3
+
+    bucket = f"originxr-{uuid.uuid4().hex[:12]}"
+    client = boto3.session.Session().client("s3")
+    client.create_bucket(Bucket=bucket)
+    client.close()
+    return f"s3://{bucket}/blobs"
+
+
+@pytest.fixture(params=["local", "s3"])
+def blob_settings(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The blob-store settings of each backend: the local folder, then an S3 bucket."""
+    if request.param == "local":
+        return {"BLOB_STORE_URL": ""}
+    return {"BLOB_STORE_URL": request.getfixturevalue("s3_url")}

@@ -80,6 +80,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Folder of the content-addressed blob store; unset means INSTANCE_PATH/blobs.",
     ),
     Setting(
+        "BLOB_STORE_URL",
+        "",
+        "s3://bucket/prefix to keep blobs in an S3-compatible bucket instead of BLOB_PATH "
+        "(boto3 reads AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and "
+        "AWS_DEFAULT_REGION itself); empty means the folder at BLOB_PATH.",
+    ),
+    Setting(
         "QUEUE_NAMES",
         "builds,default",
         "Comma-separated RQ queue names the worker listens on, highest priority first.",
@@ -150,6 +157,18 @@ SETTINGS: tuple[Setting, ...] = (
         "WS_POLL_SECONDS",
         1.0,
         "How often the progress WebSocket re-reads build state when no message arrives.",
+    ),
+    Setting(
+        "TRUSTED_PROXY_HOPS",
+        0,
+        "How many reverse proxies (load balancers) in front of the server to believe about "
+        "the client's address, scheme and host (X-Forwarded-For, -Proto, -Host); 0 believes "
+        "none: the server faces the clients itself.",
+    ),
+    Setting(
+        "LOG_FORMAT",
+        "text",
+        "Log lines as `text` (for people) or `json` (one object a line, with the request id).",
     ),
 )
 
@@ -230,6 +249,7 @@ class Settings:
     signing_key_path: str
     public_base_url: str
     blob_path: str
+    blob_store_url: str
     queue_names: str
     build_lease_seconds: int
     build_step_pause: float
@@ -245,6 +265,8 @@ class Settings:
     scan_buffer_max: int
     scan_aggregate_seconds: int
     ws_poll_seconds: float
+    trusted_proxy_hops: int
+    log_format: str
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any]) -> Settings:
@@ -258,6 +280,17 @@ class Settings:
 
 
 NAMES = tuple(setting.name for setting in SETTINGS)
+
+
+def prometheus_multiproc_dir() -> str | None:
+    """Return PROMETHEUS_MULTIPROC_DIR, the folder the processes share metrics through.
+
+    Not a setting: prometheus-client reads this exact variable itself when it is imported,
+    so it must be in every process's environment from the start, and a prefix or a
+    `test_config` value could not reach it. It is read here only so `/metrics` knows to
+    collect what every process wrote there.
+    """
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
 def settings(app: Flask | None = None) -> Settings:

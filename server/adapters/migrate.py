@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
+
+if TYPE_CHECKING:
+    from server.adapters.blobs import BlobStore
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -20,15 +23,13 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(
-    engine: Engine, revision: str = "head", blob_path: str | os.PathLike[str] | None = None
-) -> None:
+def upgrade(engine: Engine, revision: str = "head", blobs: BlobStore | None = None) -> None:
     """Migrate the database behind `engine` to `revision`.
 
-    `blob_path` is the blob store, for data migrations that re-read stored documents.
+    `blobs` is the blob store, for data migrations that re-read stored documents.
     """
     config = alembic_config(engine)
-    config.attributes["blob_path"] = blob_path
+    config.attributes["blob_store"] = blobs
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

@@ -27,10 +27,11 @@ def main() -> None:
 
 
 def _migrate(app: Flask) -> None:
+    from server.adapters.blobs import blob_store
     from server.adapters.db import db
     from server.adapters.migrate import upgrade
 
-    upgrade(db.engine_for(app), blob_path=app.config["BLOB_PATH"])
+    upgrade(db.engine_for(app), blobs=blob_store(app))
 
 
 def _load(app: Flask, path: Path) -> tuple[str, bool]:
@@ -198,6 +199,45 @@ def _demo_snapshots(app: Flask, slug: str) -> None:
     store, limits = blob_store(app), SnapshotLimits.from_config(app.config)
     results = add_demo_snapshots(db.session, store, broker.redis, slug, limits)
     click.echo(f"{len(results)} demo snapshots enqueued for tiling (the 3D tour shows them)")
+
+
+@main.command("copy-blobs")
+@click.option(
+    "--from",
+    "source_path",
+    default=None,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Local blob folder to copy from; default BLOB_PATH.",
+)
+def copy_blobs_command(source_path: Path | None) -> None:
+    """Upload every blob of a local store that the BLOB_STORE_URL bucket lacks.
+
+    Each upload is read back and its sha256 checked; running it again copies nothing.
+    """
+    from flask import current_app
+
+    from server.adapters.blobs import open_blob_store
+    from server.adapters.blobs.transfer import copy_blobs
+
+    config = current_app.config
+    if not config["BLOB_STORE_URL"]:
+        raise click.UsageError(
+            "BLOB_STORE_URL is not set: set ORIGINXR_BLOB_STORE_URL=s3://bucket/prefix "
+            "to name the bucket to copy into"
+        )
+    folder = str(source_path or config["BLOB_PATH"])
+    # The source is the local backend at `folder`, whatever store the app itself uses.
+    source = open_blob_store({"BLOB_PATH": folder, "BLOB_STORE_URL": ""})
+    target = open_blob_store(config)
+    counts = copy_blobs(source, target)
+    for sha in counts.corrupt:
+        click.echo(f"{sha}: its bytes do not hash to its name; not copied", err=True)
+    click.echo(
+        f"{counts.copied} copied, {counts.present} already in {config['BLOB_STORE_URL']}, "
+        f"{len(counts.corrupt)} refused (from {folder})"
+    )
+    if counts.corrupt:
+        raise click.exceptions.Exit(1)
 
 
 @main.command("worker")

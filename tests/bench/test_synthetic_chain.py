@@ -18,7 +18,7 @@ from bench.synthetic_chain import (
     farm_key,
     write_pack,
 )
-from server.adapters.blobs import BlobStore
+from server.adapters.blobs import blob_store
 from server.adapters.db import db
 from server.adapters.models import Batch, Brand
 from server.core.epcis.validation import validate_document
@@ -62,9 +62,7 @@ def test_the_chain_is_captured_over_http_and_traced_to_its_farms(
     sqlite_app: Flask, tmp_path: Path
 ) -> None:
     with sqlite_app.app_context():
-        load_pack(
-            db.session, BlobStore(sqlite_app.config["BLOB_PATH"]), write_pack(tmp_path, SMALL)
-        )
+        load_pack(db.session, blob_store(sqlite_app), write_pack(tmp_path, SMALL))
         token = create_token(db.session, SLUG, "test")[1]
         db.session.commit()
     client = sqlite_app.test_client()

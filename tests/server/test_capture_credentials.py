@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from server.adapters.blobs import BlobStore
+from server.adapters.blobs import blob_store
 from server.adapters.broker import broker
 from server.adapters.db import db
 from server.adapters.models import Snapshot
@@ -60,7 +60,7 @@ def test_credentials_naming_the_capture_are_kept_and_reach_the_tileset(
     assert credentials["actions"] == ["c2pa.created"]
     assert credentials["source_type"].endswith("/digitalCapture")
     assert credentials["binds_capture"] is True
-    store = BlobStore(sqlite_app.config["BLOB_PATH"])
+    store = blob_store(sqlite_app)
     assert store.get(credentials["image_sha256"]).startswith(b"\xff\xd8")
     with sqlite_app.app_context():
         run_worker(sqlite_app, broker.redis, ["default"], burst=True)

@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from server.adapters.blobs import BlobStore
+from server.adapters.blobs import open_blob_store
 from server.adapters.db import make_engine
 from server.adapters.migrate import upgrade
 from server.adapters.models import Base, Brand, EpcisEvent
@@ -106,7 +106,7 @@ def test_0004b_recomputes_event_hashes_and_drops_events_stored_twice(
         "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
         {"originxr": "https://ns.originxr.org/epcis/"},
     ]
-    store = BlobStore(tmp_path / "blobs")
+    store = open_blob_store({"BLOB_PATH": tmp_path / "blobs"})
     document = store.put(json.dumps({"@context": context, "epcisBody": {}}).encode())
     when = datetime(2025, 2, 3, 10, tzinfo=UTC)
     with Session(engine) as session:
@@ -127,7 +127,7 @@ def test_0004b_recomputes_event_hashes_and_drops_events_stored_twice(
                 )
             )
         session.commit()
-    upgrade(engine, blob_path=tmp_path / "blobs")
+    upgrade(engine, blobs=store)
     with Session(engine) as session:
         rows = session.execute(
             select(EpcisEvent.raw, EpcisEvent.event_hash).order_by(EpcisEvent.id)

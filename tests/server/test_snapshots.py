@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from server.adapters.blobs import BlobStore
+from server.adapters.blobs import LocalBlobStore, blob_store
 from server.adapters.broker import broker
 from server.adapters.db import db
 from server.adapters.models import Brand, Snapshot
@@ -251,7 +251,7 @@ def test_tiling_is_idempotent_and_a_broken_source_fails_the_snapshot(
         assert row is not None
         row.status, row.tileset_sha256 = "queued", None
         db.session.commit()
-        path = BlobStore(sqlite_app.config["BLOB_PATH"]).path(row.source_sha256)
+        path = LocalBlobStore(sqlite_app.config["BLOB_PATH"]).path(row.source_sha256)
         path.write_bytes(b"ply\nformat ascii 1.0\nend_header\n")
         with pytest.raises(ValueError, match="format"):
             tile_snapshot(second)
@@ -282,7 +282,7 @@ def test_demo_snapshots_go_through_ingest_and_tiling(sqlite_app: Flask) -> None:
         assert all(r.splat_count <= MAX_SPLATS for r in rows)
         for row in rows:
             assert row.tileset_sha256 is not None
-            doc = json.loads(BlobStore(sqlite_app.config["BLOB_PATH"]).get(row.tileset_sha256))
+            doc = json.loads(blob_store(sqlite_app).get(row.tileset_sha256))
             assert doc["root"]["splats"] <= doc["splats"] // 4 + 1
     again = runner.invoke(main, ["demo-snapshots"])
     assert again.output.count("already there") == 6

@@ -10,7 +10,7 @@ from flask import Flask
 from PIL import Image
 from sqlalchemy import func, select
 
-from server.adapters.blobs import BlobStore
+from server.adapters.blobs import blob_store
 from server.adapters.db import db
 from server.adapters.models import Blob
 from server.services.catalog import brand_by_slug
@@ -99,7 +99,7 @@ def test_save_with_logo_and_font_serves_them_on_the_consumer_page(
     assert response.status_code == 303, response.get_data(as_text=True)
     theme = _theme(studio_app)
     assert theme["accent"] == "#a0701c" and theme["logo"]["media_type"] == "image/svg+xml"
-    stored = BlobStore(studio_app.config["BLOB_PATH"]).get(theme["logo"]["sha256"])
+    stored = blob_store(studio_app).get(theme["logo"]["sha256"])
     assert b"script" not in stored and b"onload" not in stored and b"<rect" in stored
     page = studio.get(PAGE).get_data(as_text=True)
     assert "Theme saved." in page and "Removed from the SVG logo for safety" in page

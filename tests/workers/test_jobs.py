@@ -144,7 +144,7 @@ def test_worker_killed_mid_build_leaves_nothing_half_published_and_recovers(
 
 
 def test_a_tiled_snapshot_reaches_the_scene_manifest(sqlite_app: Flask) -> None:
-    from server.adapters.blobs import BlobStore
+    from server.adapters.blobs import blob_store
     from server.adapters.broker import broker
     from server.services.demo_snapshots import add_demo_snapshots
     from server.services.snapshots import SnapshotLimits
@@ -157,7 +157,7 @@ def test_a_tiled_snapshot_reaches_the_scene_manifest(sqlite_app: Flask) -> None:
     with sqlite_app.app_context():
         add_demo_snapshots(
             db.session,
-            BlobStore(sqlite_app.config["BLOB_PATH"]),
+            blob_store(sqlite_app),
             broker.redis,
             "nkabom",
             SnapshotLimits.from_config(sqlite_app.config),

@@ -1,25 +1,33 @@
-"""Serve content-addressed blobs with immutable caching."""
+"""Serve content-addressed blobs with immutable caching, streamed, with single byte ranges."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from flask import Blueprint, Response, abort, request
 
-from server.adapters.blobs import blob_store
+from server.adapters.blobs import CHUNK_BYTES, BlobNotFound, BlobStore, blob_store
 from server.adapters.db import db
 from server.services.household_documents import is_household_document
 from server.services.stored_blobs import blob_media_type
+from server.web.routes.errors import problem
 
 bp = Blueprint("blobs", __name__)
 
 
 @bp.get("/blobs/<sha256>")
 def blob(sha256: str) -> Response:
-    """Return the blob `sha256`; its URL never changes meaning, so caches keep it for a year."""
+    """Return the blob `sha256`; its URL never changes meaning, so caches keep it for a year.
+
+    A single ``Range: bytes=…`` gets that part (206), or 416 when it lies past the end;
+    several ranges, or a Range whose If-Range names another version, get the whole blob.
+    """
     if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
         abort(400, "A blob address is 64 lowercase hexadecimal digits (its sha256).")
     media_type = blob_media_type(db.session, sha256)
     store = blob_store()
-    if media_type is None or not store.exists(sha256):
+    size = _stored_size(store, sha256) if media_type is not None else None
+    if media_type is None or size is None:
         abort(404, "No blob with this sha256 is stored here.")
     if is_household_document(db.session, sha256):
         abort(
@@ -30,7 +38,76 @@ def blob(sha256: str) -> Response:
     if request.if_none_match.contains(sha256):
         response = Response(status=304)
     else:
-        response = Response(store.get(sha256), mimetype=media_type)
+        response = _content(store, sha256, media_type, size)
     response.set_etag(sha256)
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
+
+
+def _stored_size(store: BlobStore, sha256: str) -> int | None:
+    """Return the blob's length, or None when the store lacks it (one request on S3)."""
+    try:
+        return store.size(sha256)
+    except BlobNotFound:
+        return None
+
+
+def _content(store: BlobStore, sha256: str, media_type: str, size: int) -> Response:
+    """Return the blob's `size` bytes, or the one range asked for, as a streamed response."""
+    span: tuple[int, int] | None = None
+    asked = _single_byte_range(sha256)
+    if asked is not None:
+        span = _span(asked, size)
+        if span is None:
+            refused = problem(
+                416,
+                "Range Not Satisfiable",
+                f"The range {request.headers.get('Range')!r} lies outside the blob's {size} bytes.",
+            )
+            refused.headers["Content-Range"] = f"bytes */{size}"
+            return refused
+    start, end = span or (0, size)
+    response = Response(
+        _stream(store, sha256, start, end),
+        status=206 if span else 200,
+        mimetype=media_type,
+        direct_passthrough=True,
+    )
+    response.content_length = end - start
+    response.accept_ranges = "bytes"
+    if span:
+        response.headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+    return response
+
+
+def _single_byte_range(sha256: str) -> tuple[int, int | None] | None:
+    """Return the one byte range the request asks for, or None to send the whole blob.
+
+    RFC 9110 lets a server ignore a Range it will not serve: an unparsable one, another
+    unit, several ranges (no multipart answers here), or one whose If-Range names another
+    version (a date never matches: blobs have no Last-Modified).
+    """
+    asked = request.range
+    if asked is None or asked.units != "bytes" or len(asked.ranges) != 1:
+        return None
+    if request.if_range.date is not None or request.if_range.etag not in (None, sha256):
+        return None
+    return asked.ranges[0]
+
+
+def _span(asked: tuple[int, int | None], size: int) -> tuple[int, int] | None:
+    """Return ``[start, end)`` of `asked` within `size` bytes; None if it is unsatisfiable."""
+    start, end = asked
+    if start < 0:
+        # A suffix: the last -start bytes, all of them when the blob is shorter.
+        start, end = max(size + start, 0), size
+    if start >= size:
+        return None
+    return start, size if end is None else min(end, size)
+
+
+def _stream(store: BlobStore, sha256: str, start: int, end: int) -> Iterator[bytes]:
+    """Yield the blob's bytes ``[start, end)`` a chunk at a time (opened on first read)."""
+    with store.open(sha256, start, end) as stream:
+        while chunk := stream.read(CHUNK_BYTES):
+            yield chunk

@@ -8,7 +8,7 @@ event, and only the first stored (lowest id) is kept. No schema change: the colu
 unique (brand_id, event_hash) constraint stay.
 
 Extension namespaces come from the ``@context`` of each event's source document, read
-back from the blob store when the migration is given its path (``originxr migrate`` and
+back from the blob store when the migration is given it (``originxr migrate`` and
 ``originxr run`` do). Without it -- or for a document no longer stored -- an extension
 whose prefix only that context defined is hashed with the prefix as written
 (``originxr:plots`` rather than ``{https://ns.originxr.org/epcis/}plots``), and a later
@@ -51,8 +51,7 @@ _brands = sa.table("brands", sa.column("id", sa.Integer), sa.column("data_revisi
 
 def _document_contexts() -> Callable[[str | None], Any]:
     """Return a function giving the @context of a stored source document (None if unknown)."""
-    blob_path = context.config.attributes.get("blob_path")
-    store = BlobStore(blob_path) if blob_path else None
+    store: BlobStore | None = context.config.attributes.get("blob_store")
     found: dict[str, Any] = {}
 
     def of(sha: str | None) -> Any:
