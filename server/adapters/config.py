@@ -170,6 +170,12 @@ SETTINGS: tuple[Setting, ...] = (
         "text",
         "Log lines as `text` (for people) or `json` (one object a line, with the request id).",
     ),
+    Setting(
+        "WORKER_METRICS_PORT",
+        0,
+        "Port on which `originxr worker` serves its own /metrics (build durations and "
+        "failures are counted in the worker); 0 serves none.",
+    ),
 )
 
 
@@ -267,6 +273,7 @@ class Settings:
     ws_poll_seconds: float
     trusted_proxy_hops: int
     log_format: str
+    worker_metrics_port: int
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any]) -> Settings:

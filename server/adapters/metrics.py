@@ -20,6 +20,7 @@ from prometheus_client import (
     Counter,
     Histogram,
     generate_latest,
+    start_http_server,
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -156,3 +157,13 @@ def scrape(redis: Redis) -> bytes:
     queues = CollectorRegistry()
     queues.register(QueueDepths(redis))
     return generate_latest(counted) + generate_latest(queues)
+
+
+def serve_worker_metrics(port: int) -> None:
+    """Serve this process's metrics on `port` from a background thread (a worker's scrape).
+
+    A worker counts its builds but has no web server; without a shared multiprocess folder
+    its figures would reach no scrape. Queue depths are left to the web processes' scrape.
+    """
+    metrics()
+    start_http_server(port, addr="0.0.0.0")  # all interfaces: scraped from inside the network

@@ -246,8 +246,9 @@ def worker_command(burst: bool) -> None:
     """Run an RQ worker on the project's queues, jobs inside the app context."""
     from flask import current_app
 
-    from server.adapters import queue
+    from server.adapters import metrics, queue
     from server.adapters.broker import broker
+    from server.adapters.config import settings
     from server.services.recovery import recover_orphans
     from server.services.scan_recorder import enqueue_aggregation, pending_scans
 
@@ -255,7 +256,10 @@ def worker_command(burst: bool) -> None:
     recovered = recover_orphans(app)
     if recovered:
         click.echo(f"re-enqueued {recovered} orphaned build(s)")
-    names = [n.strip() for n in app.config["QUEUE_NAMES"].split(",") if n.strip()]
+    configured = settings(app)
+    if configured.worker_metrics_port:
+        metrics.serve_worker_metrics(configured.worker_metrics_port)
+    names = configured.queues
     if "default" in names and pending_scans(broker.redis):
         # scans recorded while no worker ran (their own job may have been lost with Redis)
         enqueue_aggregation(broker.redis)

@@ -126,3 +126,38 @@ def test_with_a_multiprocess_folder_a_scrape_adds_up_every_process(
     assert samples[("originxr_scans_recorded_total", ())] == 2
     assert samples[("originxr_build_failures_total", (("kind", "scene"),))] == 2
     assert samples[("originxr_queue_depth", (("queue", "builds"),))] == 0
+
+
+def test_a_worker_serves_its_own_metrics_on_its_port(tmp_path: Path, redis_url: str) -> None:
+    import time
+    import urllib.request
+
+    from tests.conftest import unused_port
+
+    port = unused_port()
+    env = {
+        **os.environ,
+        "ORIGINXR_INSTANCE_PATH": str(tmp_path),
+        "REDIS_URL": redis_url,
+        "ORIGINXR_WORKER_METRICS_PORT": str(port),
+    }
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    command = Path(sys.executable).parent / "originxr"
+    subprocess.run([command, "migrate"], env=env, check=True, capture_output=True)
+    worker = subprocess.Popen([command, "worker"], env=env, stderr=subprocess.DEVNULL)
+    try:
+        text = None
+        for _ in range(150):  # the worker imports the app first: wait, do not time it
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as answer:
+                    text = answer.read().decode()
+                break
+            except OSError:
+                assert worker.poll() is None, "the worker exited"
+                time.sleep(0.2)
+        assert text is not None, "the worker's metrics port never answered"
+        names = {f.name for f in text_string_to_metric_families(text)}
+        assert {"originxr_build_duration_seconds", "originxr_build_failures"} <= names
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
