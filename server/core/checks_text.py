@@ -59,3 +59,29 @@ CHAPTER_FALLBACK_TITLES = {
     "shipping": N_("Shipping"),
     "factory": N_("The factory"),
 }
+
+# The batch page groups its check cards by what they are about, in this order.
+CHECK_GROUPS = {
+    "people": (N_("People on the farms"), ("farmgate_price", "child_labour")),
+    "land": (N_("Land and forest"), ("deforestation", "plot_geometry", "yield_plausibility")),
+    "traceability": (
+        N_("Traceability"),
+        ("known_origin_share", "conversion_balance", "evidence_freshness"),
+    ),
+    "climate": (N_("Climate"), ("transport_emissions",)),
+}
+
+# What each check's figure means, around the figure itself (a share, a ratio, a mass).
+FIGURE_MEANINGS = {
+    "known_origin_share": N_("%(figure)s of the cocoa, by weight, comes from mapped farm plots"),
+    "yield_plausibility": N_(
+        "The farm with the most cocoa for its land delivered %(figure)s of its usual harvest"
+    ),
+    "plot_geometry": N_("%(figure)s of the plots meet the mapping rules"),
+    "deforestation": N_("%(figure)s of the cocoa, by weight, comes from plots checked forest-free"),
+    "farmgate_price": N_("Payments were %(figure)s of the living-income reference price"),
+    "child_labour": N_("%(figure)s of the farms had a monitoring visit in time"),
+    "conversion_balance": N_("%(figure)s of the processing steps have normal losses"),
+    "transport_emissions": N_("%(figure)s: the CO2 from transport, per kg of product"),
+    "evidence_freshness": N_("%(figure)s of the certificates and assessments are current"),
+}

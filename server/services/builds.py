@@ -34,7 +34,9 @@ from server.core.disclosure.policy import policy_of
 # scene-3: the manifest names each chapter's checks and carries translated labels (tour
 # panels); chapter text in it is plain text (story bodies are Markdown).
 # evidence-3 / scene-3: public outputs follow the brand's disclosure policy.
-CODE_VERSIONS = {"evidence": "evidence-3", "scene": "scene-3"}
+# evidence-4: every non-ok row of every check says why (`reason`): the price check's farms
+# with payments it cannot compare, child-labour coverage, plot mapping and trace gaps.
+CODE_VERSIONS = {"evidence": "evidence-4", "scene": "scene-3"}
 KINDS = tuple(CODE_VERSIONS)
 log = logging.getLogger(__name__)
 

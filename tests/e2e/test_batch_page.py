@@ -60,7 +60,27 @@ def test_german_page_shows_story_and_evidence(
     assert origin.evaluate("el => el.matches('.check.fail')")
     assert origin.locator(".status").text_content() == de.gettext("Problem found")
 
-    yield_check.get_by_role("link").click()
+    # the verdict comes first, in German, each sentence a link to its check's card
+    verdict = page.locator("#verdict li a")
+    assert 2 <= verdict.count() <= 4
+    assert verdict.first.inner_text().startswith("83")
+    assert "Ghana" in verdict.first.inner_text()
+    assert verdict.first.get_attribute("href") == "#check-known_origin_share"
+    finding = yield_check.locator(".finding").first.inner_text()
+    assert finding == de.ngettext(
+        "%(num)d of %(total)d farms delivered more cocoa than its plots usually grow. Beans "
+        "from elsewhere may be mixed in.",
+        "%(num)d of %(total)d farms delivered more cocoa than their plots usually grow. Beans "
+        "from elsewhere may be mixed in.",
+        1,
+    ) % {"num": 1, "total": 13}
+    # the method is one tap away, folded in <details>: opened by keyboard
+    link = yield_check.get_by_role("link")
+    assert not link.is_visible()
+    yield_check.locator("summary").focus()
+    page.keyboard.press("Enter")
+    assert link.is_visible()
+    link.click()
     page.wait_for_load_state()
     assert "/checks/yield_plausibility" in page.url
     assert page.locator("html").get_attribute("lang") == "de"
@@ -75,6 +95,14 @@ def test_page_works_without_javascript(built_server: Any, new_context: Callable[
     assert page.locator("#chapter-farms h3").text_content() == "The farms"
     assert page.locator("#progress").is_hidden()
     assert page.locator("ul.checks > li.check").count() >= 6
+    # the verdict and each card's finding are plain HTML, read without any script
+    said = page.locator("#verdict li").all_inner_texts()
+    assert said[0].startswith("83% of the cocoa in this batch is traced to 13 farms")
+    assert "cannot be traced to a farm" in said[2]
+    finding = page.locator("#check-farmgate_price .finding").first.inner_text()
+    assert finding == "All 13 farms were paid at least the living-income reference price."
+    page.locator("#check-yield_plausibility summary").click()
+    assert page.locator("#check-yield_plausibility .figure").is_visible()
     assert page.locator("img.poster").evaluate("img => img.complete && img.naturalWidth > 0")
 
     hrefs = page.locator("a[href]").evaluate_all("links => links.map(a => a.href)")

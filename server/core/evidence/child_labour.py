@@ -85,6 +85,14 @@ def _row(
                 "remediation": record.payload.get("remediation"),
             }
         )
+    open_cases = sum(1 for c in cases if not c["followed_up"])
+    reason = None
+    if not visits:
+        reason = "no CLMRS visit recorded"
+    elif not recent:
+        reason = f"no CLMRS visit since {since}; the last one was on {visits[-1][0]}"
+    elif open_cases:
+        reason = f"{open_cases} case(s) with fewer than {needed} follow-up visits"
     return {
         "farm": farm,
         "covered": bool(recent),
@@ -95,4 +103,5 @@ def _row(
         "status": "fail"
         if not recent
         else worst("warn" if not c["followed_up"] else "ok" for c in cases),
+        "reason": reason,
     }

@@ -58,6 +58,7 @@ def check_plot_geometry(inputs: BatchInputs, trace: Trace) -> CheckResult:
                 "declared_area_ha": plot.declared_area_ha,
                 "status": "fail" if issues else "ok",
                 "issues": issues,
+                "reason": "; ".join(str(i["message"]) for i in issues) or None,
             }
         )
     if not rows:

@@ -21,6 +21,17 @@ METHOD = (
     "width). Statuses use the share, not the band."
 )
 
+# What each kind of trace gap (report.py's ``unknown`` reasons) is missing, in words.
+GAP_REASONS = {
+    "missing_upstream": "no event records where this lot came from",
+    "cycle": "the records of this lot loop back on themselves",
+    "created_off_farm": "this lot was first recorded somewhere other than a farm",
+    "unknown_location": "this lot was first recorded at a place that is not registered",
+    "no_location": "the event that created this lot names no place",
+    "unknown_unit": "a quantity of this lot is in a unit that is not a mass",
+    "no_tracked_inputs": "the step that made this lot lists no cocoa inputs",
+}
+
 
 def check_known_origin_share(inputs: BatchInputs, trace: Trace) -> CheckResult:
     """Return the share of the batch's tracked mass traceable to registered plots."""
@@ -42,12 +53,14 @@ def check_known_origin_share(inputs: BatchInputs, trace: Trace) -> CheckResult:
             "share": o.share,
             "mass_kg": o.mass_kg,
             "evidence": list(o.event_ids),
+            "reason": None if o.registered else "the farm is not registered with mapped plots",
         }
         for o in trace.origins
     ]
     details += [
         {
             "unknown": u.reason,
+            "reason": GAP_REASONS.get(u.reason, u.reason),
             "lot": u.epc_class,
             "share": u.share,
             "evidence": list(u.event_ids),

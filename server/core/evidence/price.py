@@ -65,7 +65,7 @@ def check_farmgate_price(inputs: BatchInputs, trace: Trace) -> CheckResult:
                 "ratio": ratio,
                 "quantity_kg": kg,
                 "status": status,
-                "reason": None if lines else "no payment records",
+                "reason": _farm_reason(lines, status),
                 "payments": lines,
             }
         )
@@ -87,6 +87,36 @@ def check_farmgate_price(inputs: BatchInputs, trace: Trace) -> CheckResult:
         if p["ratio"] is not None
     )
     return CheckResult(KEY, status, value, "ratio", METHOD, params, evidence, tuple(rows), band)
+
+
+def _farm_reason(lines: list[dict[str, Any]], status: str) -> str | None:
+    """Return why a farm's status is not ok: what is missing, or how the price fell short."""
+    if not lines:
+        return "no payment records in the window"
+    missing = [p for p in lines if p["ratio"] is None]
+    if missing:
+        dates: dict[str, list[str]] = {}
+        for payment in missing:
+            dates.setdefault(_cause(payment), []).append(str(payment["paid_on"]))
+        causes = "; ".join(
+            f"{cause} ({', '.join(sorted(on))})" for cause, on in sorted(dates.items())
+        )
+        return f"{len(missing)} of {len(lines)} payments cannot be compared: {causes}"
+    if status != "ok":
+        return "paid below the living-income reference price"
+    return None
+
+
+def _cause(payment: dict[str, Any]) -> str:
+    """Return what a payment that cannot be compared lacks, without amounts or currencies."""
+    reason = str(payment.get("reason") or "")
+    if reason.startswith("no exchange rate"):
+        return "no exchange rate dated on or before the payment"
+    if reason.startswith("no living-income"):
+        return "no living-income reference price for the country on the payment date"
+    if reason.startswith("payment basis"):
+        return "payment not on a dry-bean basis"
+    return "payment record without quantity or amount"
 
 
 def _payment(inputs: BatchInputs, record: EvidenceRecord, country: str | None) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Response, current_app, render_template, url_for
-from flask_babel import format_date, format_decimal, format_percent, get_locale
+from flask_babel import format_date, format_decimal, format_percent, get_locale, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -14,13 +14,16 @@ from server.adapters.db import db
 from server.adapters.models import Batch, Brand, Product, Site, StoryVersion
 from server.core.checks_text import (
     CHAPTER_FALLBACK_TITLES,
+    CHECK_GROUPS,
     CHECK_NAMES,
     CHECK_QUESTIONS,
+    FIGURE_MEANINGS,
     KIND_NAMES,
     STATUS_NAMES,
 )
 from server.core.disclosure.policy import CELL_KM, DisclosurePolicy, policy_of
 from server.core.disclosure.redaction import SiteInfo, public_names, scrub, withheld_names
+from server.core.evidence.verdict import findings, verdict
 from server.core.gs1.digital_link import batch_path
 from server.core.markdown_text import markdown_to_html
 from server.core.theme import public_theme
@@ -30,6 +33,7 @@ from server.services.catalog import sites_of
 from server.services.story_versions import chapter_layout
 from server.web.assets import bundle_url
 from server.web.batch_links import batch_uri
+from server.web.findings_text import sentence_text
 from server.web.routes.locales import locale_context
 
 
@@ -55,50 +59,100 @@ def band(uncertainty: list[float] | None, unit: str | None) -> str | None:
     return f"{figure(low, None)} – {figure(high, unit)}"  # the unit once, after the range
 
 
-def _findings(check: dict[str, Any], report: dict[str, Any], names: dict[str, str]) -> list[str]:
-    """Return what a shopper should see of a check's flagged rows (never hidden, max 5)."""
+def _flagged(check: dict[str, Any], names: dict[str, str]) -> list[dict[str, str]]:
+    """Return a check's flagged rows with what each lacks (never hidden; at most 5 + a count).
+
+    The reason is the report's own (English) text: the page marks it ``lang="en"``.
+    """
     found = []
     for row in check.get("details", []):
-        if row.get("status") not in ("warn", "fail", "unknown"):
+        if row.get("status") not in ("warn", "fail", "unknown") and "unknown" not in row:
             continue
         farm = row.get("farm")
         place = names.get(farm, farm) if farm else None
-        label = ", ".join(p for p in (place, row.get("plot")) if p)
-        status = _(STATUS_NAMES.get(row["status"], STATUS_NAMES["unknown"]))
-        ratio = row.get("ratio")
-        extra = f" ({figure(ratio, 'ratio')})" if isinstance(ratio, int | float) else ""
-        found.append(f"{status}: {label}{extra}" if label else status)
-    if check["key"] == "known_origin_share":
-        for gap in report.get("trace", {}).get("unknown", []):
-            found.append(
-                _(
-                    "%(share)s of the mass could not be traced to a farm",
-                    share=figure(gap["share"], "ratio"),
-                )
-            )
-    return found[:5] + ([_("… and %(num)d more", num=len(found) - 5)] if len(found) > 5 else [])
+        label = ", ".join(p for p in (place, row.get("plot") or row.get("record")) if p)
+        status = _(STATUS_NAMES.get(row.get("status", "unknown"), STATUS_NAMES["unknown"]))
+        found.append(
+            {"label": f"{status}: {label}" if label else status, "reason": row.get("reason") or ""}
+        )
+    if len(found) > 5:
+        found = [*found[:5], {"label": _("… and %(num)d more", num=len(found) - 5), "reason": ""}]
+    return found
+
+
+def farm_places(sites: dict[str, Site]) -> dict[str, str]:
+    """Return {farm key: country code}: the place the verdict names (every policy shows it)."""
+    return {s.key: s.country for s in sites.values() if s.kind == "farm" and s.country}
 
 
 def check_view(
     check: dict[str, Any],
     batch: Batch,
-    report: dict[str, Any] | None = None,
     names: dict[str, str] | None = None,
+    places: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Return what the page shows of one check: name, status, figure, findings, link."""
+    """Return what the page shows of one check: name, status, findings in words, figure, link."""
     key = check["key"]
     status = check.get("status", "unknown")
+    if places is None and key == "known_origin_share":  # the check page: name the places too
+        places = farm_places({s.key: s for s in sites_of(db.session, batch.product.brand.id)})
+    shown = figure(check.get("value"), check.get("unit"), bool(check.get("withheld")))
+    meaning = FIGURE_MEANINGS.get(key)
+    known = check.get("value") is not None and not check.get("withheld")
     return {
-        "findings": _findings(check, report or {}, names or {}),
+        "flagged": _flagged(check, names or {}),
+        "sentences": [sentence_text(s) for s in findings(check, places)],
         "key": key,
         "name": _(CHECK_NAMES[key]) if key in CHECK_NAMES else key,
         "question": _(CHECK_QUESTIONS[key]) if key in CHECK_QUESTIONS else "",
         "status": status,
         "status_name": _(STATUS_NAMES.get(status, STATUS_NAMES["unknown"])),
-        "figure": figure(check.get("value"), check.get("unit"), bool(check.get("withheld"))),
+        "figure": shown,
+        "meaning": _(meaning, figure=shown) if meaning and known else shown,
         "band": band(check.get("uncertainty"), check.get("unit")),
         "href": url_for("pages.check", gtin=batch.product.gtin, lot=batch.lot, key=key),
     }
+
+
+def check_groups(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the check views grouped (people, land, traceability, climate; then the rest)."""
+    by_key = {c["key"]: c for c in checks}
+    groups = [
+        {"key": key, "name": _(name), "checks": [by_key[k] for k in keys if k in by_key]}
+        for key, (name, keys) in CHECK_GROUPS.items()
+    ]
+    grouped = {k for _name, keys in CHECK_GROUPS.values() for k in keys}
+    rest = [c for c in checks if c["key"] not in grouped]
+    if rest:
+        groups.append({"key": "other", "name": _("Other checks"), "checks": rest})
+    return [g for g in groups if g["checks"]]
+
+
+def verdict_view(report: dict[str, Any], places: dict[str, str]) -> list[dict[str, str]]:
+    """Return the verdict's sentences in the page's language, each with its link and tone."""
+    return [
+        {
+            "text": sentence_text(s),
+            "tone": s.tone,
+            "href": f"#check-{s.check}" if s.check else "#evidence",
+            "name": _(CHECK_NAMES[s.check]) if s.check in CHECK_NAMES else _("all checks"),
+        }
+        for s in verdict(report, places)
+    ]
+
+
+def tally(checks: list[dict[str, Any]]) -> str:
+    """Return how many checks have each status, e.g. "7 OK, 1 warning, 1 unknown"."""
+    counts = {
+        s: sum(1 for c in checks if c["status"] == s) for s in ("ok", "fail", "warn", "unknown")
+    }
+    words = {
+        "ok": lambda n: ngettext("%(num)d OK", "%(num)d OK", n),
+        "fail": lambda n: ngettext("%(num)d problem", "%(num)d problems", n),
+        "warn": lambda n: ngettext("%(num)d warning", "%(num)d warnings", n),
+        "unknown": lambda n: ngettext("%(num)d unknown", "%(num)d unknown", n),
+    }
+    return ", ".join(str(words[s](n)) for s, n in counts.items() if n)
 
 
 def _dates(steps: list[dict[str, Any]]) -> tuple[str, str] | None:
@@ -180,7 +234,9 @@ def _chapters(
                 "site_count": len(seen),
                 "dates": _dates(steps),
                 "checks": [
-                    check_view(checks[k], batch) for k in cfg.get("checks", []) if k in checks
+                    check_view(checks[k], batch, names)
+                    for k in cfg.get("checks", [])
+                    if k in checks
                 ],
             }
         )
@@ -203,7 +259,8 @@ def render_batch_page(batch: Batch, draft: StoryVersion | None = None) -> Respon
     report = outputs.report or {}
     sites = {site.key: site for site in sites_of(db.session, brand.id)}
     policy, names, _withheld = public_site_view(brand, sites)
-    checks = [check_view(c, batch, report, names) for c in report.get("checks", [])]
+    places = farm_places(sites)
+    checks = [check_view(c, batch, names, places) for c in report.get("checks", [])]
     scene = outputs.scene or {}
     poster = scene.get(f"poster:{locale}") or scene.get(f"poster:{brand.default_locale}")
     context = {
@@ -221,6 +278,9 @@ def render_batch_page(batch: Batch, draft: StoryVersion | None = None) -> Respon
         ),
         "preview": draft is not None,
         "checks": checks,
+        "check_groups": check_groups(checks),
+        "verdict": verdict_view(report, places),
+        "tally": tally(checks),
         "failing": [c for c in checks if c["status"] in ("fail", "warn", "unknown")],
         "outputs": outputs,
         "poster_url": url_for("blobs.blob", sha256=poster) if poster else None,
