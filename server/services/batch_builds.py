@@ -8,18 +8,16 @@ from __future__ import annotations
 
 from server.adapters.config import settings
 from server.core.disclosure.policy import policy_of
-from server.core.disclosure.redaction import SiteInfo, redact_report
+from server.core.disclosure.redaction import redact_report
 from server.core.evidence.report import build_report
 from server.core.scene import build_scene as compose_scene
 from server.core.scene import countries_of
-from server.core.scene.public import public_scene_input
 from server.core.scene.topojson import load_country_outlines
 from server.services.batch_inputs import load_batch_inputs
 from server.services.build_runner import BuildContext, Output, json_output, run_build
 from server.services.builds import published_story
-from server.services.catalog import sites_of
 from server.services.gc_pause import gc_paused
-from server.services.scene_inputs import load_scene_input
+from server.services.scene_inputs import load_public_scene_input, site_infos
 from server.services.snapshots import site_tilesets
 
 
@@ -45,7 +43,8 @@ def evidence_steps(ctx: BuildContext) -> list[Output]:
     # The full report is for the brand and its auditors: published without a public blob row.
     full = json_output("report_full", report, public=False, signed=True)
     policy = policy_of(ctx.batch.product.brand.settings)
-    public = redact_report(report, policy, _site_infos(ctx), full.sha256)
+    sites = site_infos(ctx.session, ctx.batch.product.brand_id)
+    public = redact_report(report, policy, sites, full.sha256)
     return [json_output("report", public, signed=True), full]
 
 
@@ -58,10 +57,8 @@ def scene_steps(ctx: BuildContext) -> list[Output]:
     ctx.step("load", 0.2)
     brand_id = ctx.batch.product.brand_id
     story = published_story(ctx.session, brand_id)
-    full_input = load_scene_input(ctx.session, ctx.batch, report, story)
     # Everything the scene publishes is built from the policy-reduced input only.
-    policy = policy_of(ctx.batch.product.brand.settings)
-    inp = public_scene_input(full_input, policy, _site_infos(ctx))
+    inp = load_public_scene_input(ctx.session, ctx.batch, report, story)
     outlines = load_country_outlines(settings().world_atlas_path, countries_of(inp))
     ctx.step("geometry", 0.4)
     scene = compose_scene(inp, outlines)
@@ -85,8 +82,3 @@ def scene_steps(ctx: BuildContext) -> list[Output]:
         svg = scene.poster_svg(title).encode()
         posters[locale] = Output(f"poster:{locale}", svg, "image/svg+xml")
     return [glb, json_output("manifest", manifest, signed=True), *posters.values()]
-
-
-def _site_infos(ctx: BuildContext) -> list[SiteInfo]:
-    brand_id = ctx.batch.product.brand_id
-    return [SiteInfo(s.key, s.kind, s.name) for s in sites_of(ctx.session, brand_id)]

@@ -1,4 +1,8 @@
-"""Load what a batch's scene build reads from the database: its journey, plots and story."""
+"""Load what a batch's scene build reads from the database: its journey, plots and story.
+
+`load_public_scene_input` is the one way to the input as the public may see it (the brand's
+disclosure policy applied): the published scene and the studio's preview both take it.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.adapters.models import Batch, Brand, Plot, Site, StoryVersion
+from server.core.disclosure.policy import policy_of
+from server.core.disclosure.redaction import SiteInfo
 from server.core.gs1.digital_link import batch_path
 from server.core.markdown_text import markdown_to_text
 from server.core.scene.inputs import (
@@ -20,6 +26,8 @@ from server.core.scene.inputs import (
     ScenePlot,
     SceneSite,
 )
+from server.core.scene.public import public_scene_input
+from server.services.catalog import sites_of
 from server.services.query_chunks import chunks
 from server.services.scene_labels import scene_labels
 from server.services.story_versions import chapter_layout
@@ -134,3 +142,21 @@ def load_scene_input(
         locales=locales,
         labels=scene_labels(locales),
     )
+
+
+def site_infos(session: Session, brand_id: int) -> list[SiteInfo]:
+    """Return every site of the brand as the disclosure policy reads them (key, kind, name)."""
+    return [SiteInfo(s.key, s.kind, s.name) for s in sites_of(session, brand_id)]
+
+
+def load_public_scene_input(
+    session: Session, batch: Batch, report: dict[str, Any], story: StoryVersion | None
+) -> SceneInput:
+    """Return the batch's scene input reduced to what the brand's policy lets the public see.
+
+    Locations are snapped, plot outlines become points and withheld names become keys, in
+    the sites and in the chapter texts, so nothing built from it can carry more.
+    """
+    full = load_scene_input(session, batch, report, story)
+    policy = policy_of(batch.product.brand.settings)
+    return public_scene_input(full, policy, site_infos(session, batch.product.brand_id))

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from server.adapters.broker import broker
 from server.adapters.db import db
-from server.adapters.models import Batch, StoryVersion
+from server.adapters.models import Batch, Site, StoryVersion
 from tests.conftest import DEMO_PACK, work_queue
 from tests.studio.conftest import OTHER_GTIN, StudioClient, make_user
 
@@ -437,3 +437,21 @@ def test_pack_import_while_a_draft_is_open(
     assert studio.post(EDITOR + "/publish", {}).status_code == 303
     assert versions(studio_app)[-1] == (5, True, "studio")
     assert "Entwurf aus dem Studio." in consumer_german(studio_app)
+
+
+def test_scene_preview_withholds_what_the_published_scene_withholds(
+    studio: StudioClient, studio_app: Flask
+) -> None:
+    with studio_app.app_context():
+        batch = db.session.scalar(select(Batch).where(Batch.lot == "NK25-0227"))
+        farm = db.session.scalar(select(Site).where(Site.kind == "farm").order_by(Site.key))
+        assert batch is not None and farm is not None and farm.name
+        batch_id, farm_key, farm_name = batch.id, farm.key, farm.name
+    assert studio.get(f"{EDITOR}/preview/{batch_id}/scene.json").status_code == 409  # enqueues
+    work_queue(studio_app)
+    # Farms are never named in public (the default policy): not in a preview either.
+    studio.post(EDITOR, german_form(farms=f"Kakao von {farm_name}."))
+    manifest = studio.get(f"{EDITOR}/preview/{batch_id}/scene.json").json
+    farms = next(c for c in manifest["chapters"] if c["key"] == "farms")
+    assert farms["text"]["de"]["body"] == f"Kakao von {farm_key}."
+    assert farm_name not in json.dumps(manifest, ensure_ascii=False)

@@ -200,7 +200,7 @@ def preview(slug: str, batch_id: int) -> Response:
 def preview_scene(slug: str, batch_id: int) -> Response:
     """The batch's 3D scene manifest with the draft's chapters, marked as a preview."""
     from server.services.build_outputs import json_blob
-    from server.services.scene_inputs import load_scene_input
+    from server.services.scene_inputs import load_public_scene_input
 
     access = brand_access(slug)
     batch = brand_batch(db.session, access.brand.id, batch_id)
@@ -210,7 +210,8 @@ def preview_scene(slug: str, batch_id: int) -> Response:
         return Response(json.dumps(body), status=409, mimetype="application/json")
     manifest = dict(json_blob(outputs.scene["manifest"]))
     draft = working_copy(db.session, access.brand)
-    scene_input = load_scene_input(db.session, batch, outputs.report, draft)
+    # The published scene's own reduction: withheld names stay withheld in the preview too.
+    scene_input = load_public_scene_input(db.session, batch, outputs.report, draft)
     manifest["chapters"] = [
         {"key": c.key, "site_ids": list(c.site_ids), "text": c.text} for c in scene_input.chapters
     ]
