@@ -41,6 +41,8 @@ from server.services.capture import stored_columns
 
 CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 SLUG = "synthetic"
+# Steps CBV has no word for are named by a URI of our own, as the demo pack does.
+OWN_STEP = "https://ns.originxr.org/bizstep/"
 COMPANY = "9520123"
 # Item references (indicator digit first) of the materials and the product.
 WET, FERMENTED, DRIED, LIQUOR, SUGAR, BAR = (
@@ -384,7 +386,7 @@ def _batch_events(
         for h in range(size.harvests_of(f)):
             lot = _lgtin(WET, f"W{f:06d}-{h:02d}")
             when = START + timedelta(days=(h * 9 + f % 7) % 150, hours=f % 24)
-            harvest = shape.observe(when, "harvesting", farm, lot, HARVEST_KG, "ADD")
+            harvest = shape.observe(when, OWN_STEP + "harvesting", farm, lot, HARVEST_KG, "ADD")
             harvest["ilmd"] = {"originxr:plots": [f"plot-{f:06d}a"]}
             yield harvest
             yield shape.observe(
@@ -419,9 +421,9 @@ def _batch_events(
     total = sum(kg for _, kg in dried)
     factory, end = _sgln(FACTORY_REF), START + timedelta(days=200)
     liquor, bar = _lgtin(LIQUOR, f"L{b:05d}"), _lgtin(BAR, batch_lot(b))
-    yield shape.transform(end, "transforming", factory, dried, [(liquor, total * 0.8)])
+    yield shape.transform(end, OWN_STEP + "transforming", factory, dried, [(liquor, total * 0.8)])
     yield shape.transform(
-        end + timedelta(days=1), "transforming", factory,
+        end + timedelta(days=1), OWN_STEP + "transforming", factory,
         [(liquor, total * 0.8), (_lgtin(SUGAR, "S1"), total * 0.5)], [(bar, total * 1.3)],
     )  # fmt: skip
 

@@ -33,6 +33,10 @@ class NotFound(OriginxrError):
     """A well-formed identifier that names nothing we know."""
 
 
+class UnresolvedKey(NotFound, TranslatableError):
+    """A well-formed GS1 key (an SSCC, a GIAI, an unknown GLN) that originxr does not resolve."""
+
+
 class BrandPackError(OriginxrError):
     """A brand pack that cannot be imported; the message names the file and the problem."""
 

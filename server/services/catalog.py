@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from server.adapters.models import Batch, Brand, Product, Site
-from server.core.errors import N_, NotFound, TranslatableError
+from server.core.errors import N_, NotFound, TranslatableError, UnresolvedKey
 from server.core.gs1.digital_link import parse_path
 
 
@@ -45,6 +45,25 @@ def batch_by_lot(session: Session, product: Product, lot: str) -> Batch:
             lot=lot,
         )
     return batch
+
+
+class UnknownSite(UnresolvedKey):
+    """No brand has a site with this GLN."""
+
+
+def site_by_gln(session: Session, gln: str) -> tuple[Site, Brand]:
+    """Return the site with GLN `gln` and its brand, or raise UnknownSite."""
+    query = select(Site, Brand).join(Brand, Brand.id == Site.brand_id).where(Site.gln == gln)
+    row = session.execute(query.order_by(Site.id)).first()
+    if row is None:
+        raise UnknownSite(
+            N_(
+                "We know no site with the GLN %(gln)s. originxr resolves the GLNs of the "
+                "sites in its brands' supply chains only."
+            ),
+            gln=gln,
+        )
+    return row[0], row[1]
 
 
 def batch_at(session: Session, gtin: str, lot: str) -> Batch:

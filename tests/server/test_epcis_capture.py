@@ -367,6 +367,20 @@ INVALID = {
     "bad action": (_set(0, "action", "ADDED"), "$.epcisBody.eventList[0].action"),
     "unknown field": (_set(0, "eventtime", "x"), "$.epcisBody.eventList[0].eventtime"),
     "no event list": (lambda d: d["epcisBody"].clear(), "$.epcisBody.eventList"),
+    # CBV 2.0 §7.1-7.2 (a CBV word or a URI) and the EPCIS 2.0 schema (ilmd, extension
+    # and custom type names are IRIs): (event index, key, value, path below the event).
+    **{
+        name: (_set(i, key, value), f"$.epcisBody.eventList[{i}].{where}")
+        for name, (i, key, value, where) in {
+            "bizStep not a CBV word": (0, "bizStep", "transforming", "bizStep"),
+            "disposition not a CBV word": (1, "disposition", "in_transport", "disposition"),
+            "CBV URN, unknown word": (2, "bizStep", "urn:epcglobal:cbv:bizstep:x", "bizStep"),
+            "ilmd key without prefix": (0, "ilmd", {"lotNumber": "L1"}, "ilmd.lotNumber"),
+            "undeclared prefix": (1, "acme:grade", "A", "acme:grade"),
+            "undeclared prefix in ilmd": (0, "ilmd", {"acme:grade": "A"}, "ilmd.acme:grade"),
+            "custom type, no namespace": (1, "type", "DryingEvent", "type"),
+        }.items()
+    },
 }
 
 
@@ -464,3 +478,46 @@ def test_create_token_prints_a_token_stored_only_as_its_hash(sqlite_app: Flask) 
 def test_status_client_without_token_is_refused(sqlite_app: Flask) -> None:
     client: FlaskClient = sqlite_app.test_client()
     assert client.get("/epcis/capture/whatever").status_code == 401
+
+
+def test_cbv_refusals_name_the_nearest_word(post: Post) -> None:
+    response = post(_document(_event(bizStep="transforming", disposition="in_transport")))
+    assert response.status_code == 422
+    messages = {e["path"]: e["message"] for e in response.get_json()["errors"]}
+    assert "'transporting'" in messages["$.epcisBody.eventList[0].bizStep"]
+    assert "'in_transit'" in messages["$.epcisBody.eventList[0].disposition"]
+
+
+def test_every_spelling_of_a_cbv_word_and_own_uris_are_accepted(post: Post) -> None:
+    events = [
+        _event(bizStep=step, eventTime=f"2025-02-03T10:00:0{i}.000+00:00")
+        for i, step in enumerate(
+            [
+                "shipping",
+                "urn:epcglobal:cbv:bizstep:shipping",
+                "https://ref.gs1.org/cbv/BizStep-shipping",
+                "https://ns.example.com/bizstep/drying",
+            ]
+        )
+    ]
+    assert post(_document(*events)).status_code == 202
+
+
+def test_declared_extensions_and_a_declared_custom_event_type_are_accepted(
+    sqlite_app: Flask, post: Post
+) -> None:
+    document = _document(
+        _event(ilmd={"acme:grade": "A", "https://ns.acme.com/moisture": 7.5}),
+        {
+            "type": "acme:DryingEvent",
+            "eventTime": "2025-02-04T10:00:00.000+00:00",
+            "eventTimeZoneOffset": "+00:00",
+            "bizLocation": {"id": "urn:epc:id:sgln:9520123.00001.0"},
+            "acme:days": 6,
+        },
+    )
+    document["@context"].append({"acme": "https://ns.acme.com/"})
+    before = _count(sqlite_app)
+    response = post(document)
+    assert response.status_code == 202, response.get_json()
+    assert _count(sqlite_app) == before + 2

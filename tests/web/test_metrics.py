@@ -78,7 +78,7 @@ def test_metrics_count_requests_scans_captures_builds_and_read_queue_depths(
         key = (name, tuple(sorted(labels)))
         return after.get(key, 0.0) - before.get(key, 0.0)
 
-    page = (("route", "/01/<path:rest>"), ("method", "GET"), ("status", "2xx"))
+    page = (("route", "/01/<linkpath:rest>"), ("method", "GET"), ("status", "2xx"))
     assert grew("originxr_http_request_duration_seconds_count", *page) == 1  # the rule, not path
     assert grew("originxr_scans_recorded_total") == 1
     assert grew("originxr_capture_events_total", ("result", "stored")) == 1

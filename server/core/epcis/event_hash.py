@@ -56,9 +56,15 @@ from server.core.epcis.hash_order import (
     REPORT_ORDER,
     TYPED_LISTS,
 )
+from server.core.epcis.namespaces import context_terms
 
 VERSION = "CBV2.0"
 GS1_VOC = "https://gs1.org/voc/"
+# A sensor report's ``exception`` (ALARM_CONDITION, ERROR_CONDITION) is a GS1 Web
+# Vocabulary term of the SensorAlertType code list, as the reference implementation's
+# vectors write it: https://gs1.org/voc/SensorAlertType-ALARM_CONDITION.
+SENSOR_ALERT = GS1_VOC + "SensorAlertType-"
+_ALERTS = ("ALARM_CONDITION", "ERROR_CONDITION")
 
 # Prefixes every EPCIS 2.0 document has through the standard context. ``cbvmda`` is
 # written as its XML namespace (no trailing colon) so JSON and XML give one hash, as the
@@ -224,6 +230,12 @@ class _Hasher:
                 continue
             if key == "type":
                 shown = self.vocabulary(value, f"{field}.type", GS1_VOC)
+            elif key == "exception":
+                shown = self.vocabulary(value, f"{field}.exception", SENSOR_ALERT)
+                # The EPCIS 2.0 context expands the bare word to gs1:ALARM_CONDITION, which
+                # is the same term: one hash for every spelling.
+                if shown.removeprefix(GS1_VOC) in _ALERTS:
+                    shown = SENSOR_ALERT + shown.removeprefix(GS1_VOC)
             elif key == "component":
                 shown = self.vocabulary(value, f"{field}.component", CBV + "Comp-")
             elif key in _TIMES:
@@ -335,17 +347,7 @@ class _Hasher:
 
 def _prefixes(*contexts: Any) -> dict[str, str]:
     """Return the namespace prefixes the contexts define (later ones win), over defaults."""
-    prefixes = dict(DEFAULT_PREFIXES)
-    for context in contexts:
-        items = context if isinstance(context, list) else [context]
-        for item in items:
-            if isinstance(item, dict):
-                prefixes.update(
-                    (name, iri)
-                    for name, iri in item.items()
-                    if isinstance(iri, str) and not name.startswith("@")
-                )
-    return prefixes
+    return DEFAULT_PREFIXES | context_terms(*contexts)
 
 
 def pre_hash_string(event: dict[str, Any], context: Any = None) -> str:

@@ -78,8 +78,9 @@ def parse_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     user extensions, which the event hash includes.
     """
     kind = event.get("type")
-    if kind not in EVENT_TYPES:
-        raise EventError(f"`type` must be one of {', '.join(EVENT_TYPES)}, got {kind!r}")
+    if not isinstance(kind, str) or not kind:
+        # Validation decides which custom types (schema Extended-Event) a document may use.
+        raise EventError(f"`type` must be one of {', '.join(EVENT_TYPES)} or a URI, got {kind!r}")
     raw_time = event.get("eventTime")
     offset = event.get("eventTimeZoneOffset")
     if not isinstance(raw_time, str) or not isinstance(offset, str):

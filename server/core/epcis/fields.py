@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from server.core.epcis.cbv import BIZ_STEPS, DISPOSITIONS, Vocabulary
 from server.core.gs1.identifiers import IdentifierError, canonical_id
 
 
@@ -80,6 +81,28 @@ def _vocab(value: Any, path: str, out: list[Issue]) -> None:
     """Check a CBV value: a bare standard word (``shipping``) or a URI."""
     if not isinstance(value, str) or not (_CBV_WORD.match(value) or _URI.match(value)):
         out.append(Issue(path, f"must be a CBV word or a URI, got {value!r}"))
+
+
+def _cbv(vocabulary: Vocabulary) -> Check:
+    """Check a CBV 2.0 vocabulary value: one of its words (in any spelling) or an own URI."""
+
+    def run(value: Any, path: str, out: list[Issue]) -> None:
+        word = vocabulary.word_of(value) if isinstance(value, str) else None
+        if word is None:
+            if not isinstance(value, str) or not _URI.match(value):
+                out.append(Issue(path, f"must be a CBV word or a URI, got {value!r}"))
+            return  # a company's own vocabulary, named by its absolute URI
+        if word in vocabulary.words:
+            return
+        message = (
+            f"{value!r} is not a CBV {vocabulary.name}: use a CBV word or your own "
+            "absolute URI (https://…)"
+        )
+        if nearest := vocabulary.nearest(word):
+            message += f"; the nearest CBV word is {nearest!r}"
+        out.append(Issue(path, message))
+
+    return run
 
 
 def _action(value: Any, path: str, out: list[Issue]) -> None:
@@ -205,17 +228,16 @@ def _error_declaration(value: Any, path: str, out: list[Issue]) -> None:
     for key, item in value.items():
         if key in checks:
             checks[key](item, f"{path}.{key}", out)
-        elif ":" not in key:
-            out.append(Issue(f"{path}.{key}", "is not a field of an error declaration"))
 
 
 def _persistent(value: Any, path: str, out: list[Issue]) -> None:
-    checks: dict[str, Check] = {"set": _list_of(_vocab, 1), "unset": _list_of(_vocab, 1)}
+    each = _list_of(_cbv(DISPOSITIONS), 1)
+    checks: dict[str, Check] = {"set": each, "unset": each}
     _fields(value, path, out, checks, ())
 
 
 def _ilmd(value: Any, path: str, out: list[Issue]) -> None:
-    check_object(value, path, out)
+    check_object(value, path, out)  # its keys are extensions, checked against the @context
 
 
 _ids = _list_of(_gs1_id)
@@ -239,8 +261,8 @@ FIELD_CHECKS: dict[str, Check] = {
     "childQuantityList": _quantities,
     "inputQuantityList": _quantities,
     "outputQuantityList": _quantities,
-    "bizStep": _vocab,
-    "disposition": _vocab,
+    "bizStep": _cbv(BIZ_STEPS),
+    "disposition": _cbv(DISPOSITIONS),
     "persistentDisposition": _persistent,
     "readPoint": _location,
     "bizLocation": _location,

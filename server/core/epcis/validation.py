@@ -1,9 +1,10 @@
 """Validation of EPCIS 2.0 capture documents and events, reporting every problem by JSON path.
 
 Rules follow GS1's EPCIS 2.0 JSON schema (required fields per event type, allowed property
-names, the what-dimension each type needs) plus what the project relies on: one of the five
-standard event types. Field-level checks live in `server.core.epcis.fields`. Plain data in, a
-list of `Issue` out.
+names, the what-dimension each type needs, extensions named by declared IRIs, custom event
+types named by a URI) and CBV 2.0 (vocabulary values). Field-level checks live in
+`server.core.epcis.fields`, namespace checks in `server.core.epcis.namespaces`. Plain data
+in, a list of `Issue` out.
 """
 
 from __future__ import annotations
@@ -12,8 +13,16 @@ from typing import Any
 
 from server.core.epcis.events import EVENT_TYPES
 from server.core.epcis.fields import FIELD_CHECKS, Issue, check_object, check_time
+from server.core.epcis.hash_order import METADATA_ORDER, REPORT_ORDER
+from server.core.epcis.namespaces import check_keys, declared_names, is_declared_iri
 
 MAX_DEPTH = 64
+# The width of the stored ``event_type`` column: a longer custom type cannot be kept.
+MAX_EVENT_TYPE = 32
+# The standard keys of the elements that may carry extensions (EPCIS 2.0 JSON schema).
+_ERROR = ("declarationTime", "reason", "correctiveEventIDs")
+_SENSOR = ("sensorMetadata", "sensorReport")
+_REPORT = (*REPORT_ORDER, "bizRules")
 
 _COMMON = {
     "@context",
@@ -88,25 +97,86 @@ def _type_rules(event: dict[str, Any], kind: str, path: str, out: list[Issue]) -
             out.append(Issue(path, "a TransformationEvent needs inputs and outputs"))
 
 
-def validate_event(event: Any, path: str = "$", *, lone: bool = False) -> list[Issue]:
-    """Return the problems of one EPCIS event at `path` (``lone``: sent on its own)."""
+def _event_type(kind: Any, path: str, declared: frozenset[str], out: list[Issue]) -> bool:
+    """Check the event's type; tell whether it is a custom type (schema ``Extended-Event``)."""
+    if kind in EVENT_TYPES:
+        return False
+    if not isinstance(kind, str) or not is_declared_iri(kind, declared):
+        out.append(
+            Issue(
+                f"{path}.type",
+                f"must be one of {', '.join(EVENT_TYPES)}, or a custom event type named by a "
+                f"URI or a prefix the @context declares, got {kind!r}",
+            )
+        )
+    elif len(kind) > MAX_EVENT_TYPE:
+        out.append(
+            Issue(
+                f"{path}.type",
+                f"a custom event type is kept up to {MAX_EVENT_TYPE} characters; "
+                f"name it with a short declared prefix (ex:MyEvent), got {kind!r}",
+            )
+        )
+    return True
+
+
+def _extension_keys(
+    event: dict[str, Any], path: str, declared: frozenset[str], out: list[Issue]
+) -> None:
+    """Check the extension keys inside standard fields: ilmd, locations, sensors, errors."""
+    if isinstance(event.get("ilmd"), dict):
+        check_keys(event["ilmd"], f"{path}.ilmd", declared, (), out, "ilmd")
+    for key in ("readPoint", "bizLocation"):
+        if isinstance(event.get(key), dict):
+            check_keys(event[key], f"{path}.{key}", declared, ("id",), out, "a location")
+    if isinstance(event.get("errorDeclaration"), dict):
+        where = f"{path}.errorDeclaration"
+        check_keys(event["errorDeclaration"], where, declared, _ERROR, out, "an error declaration")
+    elements = event.get("sensorElementList")
+    for i, element in enumerate(elements if isinstance(elements, list) else []):
+        if not isinstance(element, dict):
+            continue
+        where = f"{path}.sensorElementList[{i}]"
+        check_keys(element, where, declared, _SENSOR, out, "a sensor element")
+        if isinstance(element.get("sensorMetadata"), dict):
+            meta = element["sensorMetadata"]
+            check_keys(meta, f"{where}.sensorMetadata", declared, METADATA_ORDER, out, "metadata")
+        reports = element.get("sensorReport")
+        for j, report in enumerate(reports if isinstance(reports, list) else []):
+            if isinstance(report, dict):
+                at = f"{where}.sensorReport[{j}]"
+                check_keys(report, at, declared, _REPORT, out, "a sensor report")
+
+
+def validate_event(
+    event: Any, path: str = "$", *, lone: bool = False, context: Any = None
+) -> list[Issue]:
+    """Return the problems of one EPCIS event at `path` (``lone``: sent on its own).
+
+    `context` is the ``@context`` of the event's document: the namespaces it declares
+    name the event's extensions and custom type, as the event's own ``@context`` does.
+    """
     out: list[Issue] = []
     if not check_object(event, path, out):
         return out
+    declared = declared_names(context, event.get("@context"))
     kind = event.get("type")
-    if kind not in EVENT_TYPES:
-        out.append(Issue(f"{path}.type", f"must be one of {', '.join(EVENT_TYPES)}, got {kind!r}"))
+    custom = _event_type(kind, path, declared, out)
+    if out:
         return out
     for key in ("eventTime", "eventTimeZoneOffset") + (("@context",) if lone else ()):
         if key not in event:
             out.append(Issue(f"{path}.{key}", "is required"))
-    allowed = _COMMON | set(_WHAT) | set(_WHERE) | _ALLOWED[kind]
+    allowed = _COMMON | set(_WHAT) | set(_WHERE)
+    allowed |= set().union(*_ALLOWED.values()) if custom else _ALLOWED[kind]
     for key, value in event.items():
         if key in allowed and key in FIELD_CHECKS:
             FIELD_CHECKS[key](value, f"{path}.{key}", out)
-        elif key not in allowed and ":" not in key:
-            out.append(Issue(f"{path}.{key}", f"is not a field of an {kind}"))
-    _type_rules(event, kind, path, out)
+    what = "this event" if custom else f"an {kind}"
+    check_keys(event, path, declared, allowed, out, what)
+    _extension_keys(event, path, declared, out)
+    if not custom:
+        _type_rules(event, kind, path, out)
     return out
 
 
@@ -123,9 +193,8 @@ def validate_document(document: Any) -> list[Issue]:
     for key in ("@context", "schemaVersion", "creationDate", "epcisBody"):
         if key not in document:
             out.append(Issue(f"$.{key}", "is required"))
-    for key in document:
-        if key not in _DOCUMENT_FIELDS and ":" not in key:
-            out.append(Issue(f"$.{key}", "is not a field of an EPCISDocument"))
+    context = document.get("@context")
+    check_keys(document, "$", declared_names(context), _DOCUMENT_FIELDS, out, "an EPCISDocument")
     if "creationDate" in document:
         check_time(document["creationDate"], "$.creationDate", out)
     body = document.get("epcisBody")
@@ -136,7 +205,7 @@ def validate_document(document: Any) -> list[Issue]:
         out.append(Issue("$.epcisBody.eventList", "must be a list of events"))
         return out
     for i, event in enumerate(events):
-        out.extend(validate_event(event, f"$.epcisBody.eventList[{i}]"))
+        out.extend(validate_event(event, f"$.epcisBody.eventList[{i}]", context=context))
     return out
 
 

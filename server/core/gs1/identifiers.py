@@ -56,68 +56,126 @@ def digital_link(*pairs: tuple[str, str]) -> str:
     return CANONICAL_HOST + "".join(f"/{ai}/{quote(value, safe='')}" for ai, value in pairs)
 
 
-def _digits(*parts: str) -> bool:
-    return all(part.isdigit() for part in parts)
-
-
 def _keyed(body: str) -> str:
     """Return `body` followed by its GS1 check digit."""
     return body + gs1_check_digit(body)
 
 
-def _gtin(company: str, indicator_item: str) -> str | None:
-    """Return the GTIN-14 of an EPC (company prefix, indicator + item reference)."""
-    if not indicator_item or not _digits(company, indicator_item):
+def _body(company: str, reference: str, length: int) -> str | None:
+    """Return company prefix + reference if they are the `length` digits of a key, else None.
+
+    EPC TDS 2.x §6.3: the company prefix has 6 to 12 digits and the reference fills the
+    key to its length, so with a 12-digit prefix a GLN's reference is empty
+    (``urn:epc:id:pgln:401234567890.``) and ``401234567890.0`` names no GLN.
+    """
+    body = company + reference
+    if not 6 <= len(company) <= 12 or len(body) != length or not body.isdigit():
         return None
-    return _keyed(indicator_item[0] + company + indicator_item[1:])
+    return body
+
+
+def _indicator_key(company: str, reference: str, length: int) -> str | None:
+    """Return the key whose first digit leads `reference` (GTIN indicator, SSCC extension)."""
+    if not reference or _body(company, reference, length) is None:
+        return None
+    return _keyed(reference[0] + company + reference[1:])
+
+
+def _gln_like(company: str, reference: str) -> str | None:
+    """Return the 13-digit key (GLN, GDTI, GRAI, GCN) of a 12-digit company + reference body."""
+    body = _body(company, reference, 12)
+    return _keyed(body) if body else None
+
+
+def _company(company: str) -> bool:
+    return company.isdigit() and 6 <= len(company) <= 12
+
+
+# How many dot-separated fields each EPC scheme's URN has; the last may itself hold dots
+# (a serial, lot or asset reference is free text), so URNs are split at most that often.
+_FIELDS = {"sgtin": 3, "lgtin": 3, "upui": 3, "sgln": 3, "grai": 3, "gdti": 3, "sgcn": 3}
+_FIELDS |= {"cpi": 3, "itip": 5, "sscc": 2, "giai": 2, "ginc": 2, "pgln": 2, "gsrn": 2}
+_FIELDS |= {"gsrnp": 2, "gsin": 2}
+
+
+def epc_parts(scheme: str, rest: str) -> list[str]:
+    """Return an EPC URN's fields after the scheme, percent-decoded (a free last field whole)."""
+    return [unquote(part) for part in rest.split(".", _FIELDS.get(scheme, 0) - 1)]
 
 
 def epc_parts_to_digital_link(scheme: str, parts: list[str]) -> str | None:
     """Return the Digital Link of one EPC pure-identity `scheme`'s URN `parts`, or None.
 
     `parts` are the URN's dot-separated fields after the scheme, percent-decoded. None
-    means the parts do not make that scheme's key (wrong count, letters in a number), or
-    the scheme has no Digital Link.
+    means the parts do not make that scheme's key (wrong count, wrong length, letters in a
+    number), or the scheme has no Digital Link.
     """
-    n = len(parts)
-    if scheme in ("sgtin", "lgtin") and n == 3:
-        gtin = _gtin(parts[0], parts[1])
-        qualifier = "21" if scheme == "sgtin" else "10"
-        return digital_link(("01", gtin), (qualifier, parts[2])) if gtin else None
-    if scheme == "upui" and n == 3:
-        gtin = _gtin(parts[0], parts[1])
-        return digital_link(("01", gtin), ("235", parts[2])) if gtin else None
-    if scheme == "sscc" and n == 2:
-        sscc = _gtin(parts[0], parts[1])  # extension digit first, like a GTIN's indicator
-        return digital_link(("00", sscc)) if sscc else None
-    if scheme == "itip" and n == 5:
-        gtin = _gtin(parts[0], parts[1])
-        if not gtin or not _digits(parts[2], parts[3]):
+    if len(parts) != _FIELDS.get(scheme):
+        return None
+    if scheme in ("sgtin", "lgtin", "upui", "itip"):
+        gtin = _indicator_key(parts[0], parts[1], 13)
+        if gtin is None:
             return None
-        return digital_link(("8006", gtin + parts[2] + parts[3]), ("21", parts[4]))
+        if scheme == "itip":
+            if not (len(parts[2]) == len(parts[3]) == 2 and (parts[2] + parts[3]).isdigit()):
+                return None
+            return digital_link(("8006", gtin + parts[2] + parts[3]), ("21", parts[4]))
+        qualifier = {"sgtin": "21", "lgtin": "10", "upui": "235"}[scheme]
+        return digital_link(("01", gtin), (qualifier, parts[2]))
+    if scheme == "sscc":
+        sscc = _indicator_key(parts[0], parts[1], 17)  # extension digit first
+        return digital_link(("00", sscc)) if sscc else None
     # Asset, consignment and component references may hold letters; keys with a check
     # digit may not.
-    if scheme == "cpi" and n == 3:
-        return digital_link(("8010", parts[0] + parts[1]), ("8011", parts[2]))
-    if scheme in ("giai", "ginc") and n == 2:
+    if scheme in ("cpi", "giai", "ginc"):
+        if not _company(parts[0]):
+            return None
+        if scheme == "cpi":
+            return digital_link(("8010", parts[0] + parts[1]), ("8011", parts[2]))
         return digital_link(("8004" if scheme == "giai" else "401", parts[0] + parts[1]))
-    if n < 2 or not _digits(parts[0], parts[1]):
+    if scheme in ("gsrn", "gsrnp", "gsin"):
+        body = _body(parts[0], parts[1], 16 if scheme == "gsin" else 17)
+        ai = {"gsrn": "8018", "gsrnp": "8017", "gsin": "402"}[scheme]
+        return digital_link((ai, _keyed(body))) if body else None
+    key = _gln_like(parts[0], parts[1])
+    if key is None:
         return None
-    if scheme == "sgln" and n == 3:
-        gln = _keyed(parts[0] + parts[1])
+    if scheme == "pgln":
+        return digital_link(("417", key))
+    if scheme == "sgln":
         extension = parts[2]
         if extension in ("0", ""):
-            return digital_link(("414", gln))
-        return digital_link(("414", gln), ("254", extension))
-    if scheme in ("pgln", "gsrn", "gsrnp", "gsin") and n == 2:
-        ai = {"pgln": "417", "gsrn": "8018", "gsrnp": "8017", "gsin": "402"}[scheme]
-        return digital_link((ai, _keyed(parts[0] + parts[1])))
-    if scheme == "grai" and n == 3:
+            return digital_link(("414", key))
+        return digital_link(("414", key), ("254", extension))
+    if scheme == "grai":
         # AI 8003 is a filler zero, the GRAI-13 with its check digit, then the serial.
-        return digital_link(("8003", "0" + _keyed(parts[0] + parts[1]) + parts[2]))
-    if scheme in ("gdti", "sgcn") and n == 3:
-        ai = "253" if scheme == "gdti" else "255"
-        return digital_link((ai, _keyed(parts[0] + parts[1]) + parts[2]))
+        return digital_link(("8003", "0" + key + parts[2]))
+    return digital_link(("253" if scheme == "gdti" else "255", key + parts[2]))
+
+
+def _pattern_to_digital_link(scheme: str, rest: str) -> str | None:
+    """Return the Digital Link of an EPC pattern URN whose only wildcard is its last field.
+
+    As the reference event-hash implementation does: ``sgtin``/``upui`` ``C.I.*`` name a
+    GTIN, ``itip`` ``C.I.pp.tt.*`` an ITIP, ``grai``/``gdti``/``sgcn`` ``C.R.*`` the key
+    without its serial, ``cpi`` ``C.R.*`` a CPID. Other patterns (``C.*.*``, any other
+    scheme) name several keys and have no Digital Link.
+    """
+    parts = [unquote(part) for part in rest.split(".")]
+    if parts[-1] != "*" or "*" in parts[:-1] or len(parts) != _FIELDS.get(scheme):
+        return None
+    if scheme in ("sgtin", "upui", "itip"):
+        gtin = _indicator_key(parts[0], parts[1], 13)
+        if gtin is None or scheme != "itip":
+            return digital_link(("01", gtin)) if gtin else None
+        extra = parts[2] + parts[3]
+        return digital_link(("8006", gtin + extra)) if len(extra) == 4 and extra.isdigit() else None
+    if scheme == "cpi":
+        return digital_link(("8010", parts[0] + parts[1])) if _company(parts[0]) else None
+    if scheme in ("grai", "gdti", "sgcn"):
+        key = _gln_like(parts[0], parts[1])
+        ai = {"grai": "8003", "gdti": "253", "sgcn": "255"}[scheme]
+        return digital_link((ai, ("0" if scheme == "grai" else "") + key)) if key else None
     return None
 
 
@@ -132,15 +190,11 @@ def epc_urn_to_digital_link(urn: str) -> str | None:
     if match is None:
         return None
     kind, scheme, rest = match.groups()
-    parts = [unquote(part) for part in rest.split(".")]
     if kind == "idpat":
-        if scheme == "sgtin" and len(parts) == 3 and parts[2] == "*":
-            gtin = _gtin(parts[0], parts[1])
-            return digital_link(("01", gtin)) if gtin else None
-        return None
+        return _pattern_to_digital_link(scheme, rest)
     if kind == "class" and scheme != "lgtin":
         return None
-    return epc_parts_to_digital_link(scheme, parts)
+    return epc_parts_to_digital_link(scheme, epc_parts(scheme, rest))
 
 
 def _from_urn(match: re.Match[str]) -> str:
@@ -149,10 +203,7 @@ def _from_urn(match: re.Match[str]) -> str:
         raise IdentifierError(f"pattern URNs are not single identifiers: {match.group(0)!r}")
     if scheme not in _TRACED_SCHEMES:
         return match.group(0)
-    raw = rest.split(".")
-    if scheme in ("sgtin", "lgtin") and len(raw) > 3:
-        raw = [*raw[:2], ".".join(raw[2:])]  # a serial or lot may hold dots
-    found = epc_parts_to_digital_link(scheme, [unquote(part) for part in raw])
+    found = epc_parts_to_digital_link(scheme, epc_parts(scheme, rest))
     if found is None:
         raise IdentifierError(f"{scheme} URN {match.group(0)!r} does not make a GS1 key")
     return found

@@ -14,6 +14,7 @@ from server.core.errors import (
     NotFound,
     TranslatableError,
     Unauthorized,
+    UnresolvedKey,
 )
 from server.web.error_messages import translated
 from server.web.error_pages import error_page
@@ -61,6 +62,13 @@ def _not_found(exc: NotFound) -> Response:
     return error_page(404, _("We could not find this product"), message)
 
 
+def _unresolved(exc: UnresolvedKey) -> Response:
+    message = translated(exc)
+    if wants_json():
+        return problem(404, "GS1 key not resolved here", message)
+    return error_page(404, _("This code is not one we can show"), message)
+
+
 def _unauthorized(exc: Unauthorized) -> Response:
     response = problem(401, "Unauthorized", str(exc))
     challenge = 'Bearer realm="originxr"'
@@ -95,6 +103,7 @@ def init_app(app: Flask) -> None:
     """Register the error handlers on `app`."""
     app.register_error_handler(DigitalLinkError, _bad_link)
     app.register_error_handler(NotFound, _not_found)
+    app.register_error_handler(UnresolvedKey, _unresolved)
     app.register_error_handler(Unauthorized, _unauthorized)
     app.register_error_handler(InvalidSubmission, _invalid)
     app.register_error_handler(HTTPException, _http)

@@ -1,26 +1,65 @@
-"""The GS1 Digital Link resolver, answering at the on-pack URI itself (no redirect)."""
+"""The GS1 Digital Link resolver, answering at the on-pack URI itself (no redirect).
+
+GTINs resolve to their product and batch pages, GLNs of known sites to a small site page;
+every other GS1 key is parsed (a malformed one is a 400) and answered with a 404 that says
+what originxr resolves.
+"""
 
 from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import PathConverter
 
 from server.adapters.db import db
-from server.core.gs1.digital_link import parse_path
-from server.core.gs1.linkset import LINKSET_MEDIA_TYPE, build_linkset, find_link, link_header
-from server.services.catalog import batch_by_lot, product_by_gtin
+from server.core.checks_text import KIND_NAMES
+from server.core.disclosure.policy import policy_of
+from server.core.errors import N_, UnresolvedKey
+from server.core.gs1.digital_link import PRIMARY_KEYS, parse_key_path, parse_path
+from server.core.gs1.linkset import (
+    LINKSET_MEDIA_TYPE,
+    Link,
+    build_linkset,
+    find_link,
+    link_header,
+)
+from server.core.theme import public_theme
+from server.services.catalog import batch_by_lot, product_by_gtin, site_by_gln
 from server.services.scan_recorder import record_view
-from server.web.batch_links import batch_links, batch_uri
+from server.web.batch_links import batch_links, batch_uri, public_base
 from server.web.routes import api
 from server.web.routes.batch_page import render_batch_page, render_product_page
-from server.web.routes.locales import offer_locales
+from server.web.routes.locales import locale_context, offer_locales
 
 bp = Blueprint("resolver", __name__)
+
+
+class LinkPathConverter(PathConverter):
+    """Werkzeug's ``path``, but also matching a path that starts with an empty segment.
+
+    ``path`` cannot start with "/", so ``/01//10/x`` matched no rule and Werkzeug's slash
+    merging answered it with a 308 to ``/01/10/x``: a different link. The resolver must
+    refuse a malformed code (400), so its rules match it and turn off slash merging.
+    """
+
+    regex = ".*"
+    part_isolating = False  # Werkzeug would infer True from a regex without "/"
+
+
+@bp.record_once
+def _register_converter(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters["linkpath"] = LinkPathConverter
+
+
+def _query() -> list[tuple[str, str]]:
+    return list(request.args.items(multi=True))
+
 
 _DIRECT_TARGETS = {
     "gs1:traceability": api.evidence_report,
@@ -39,10 +78,10 @@ def _wants_linkset() -> bool:
     return best in (LINKSET_MEDIA_TYPE, "application/json")
 
 
-@bp.get("/01/<path:rest>")
+@bp.get("/01/<linkpath:rest>", merge_slashes=False)
 def resolve(rest: str) -> ResponseReturnValue:
     """Answer a Digital Link URI: the batch page, its linkset, or one link's target."""
-    link = parse_path("/01/" + rest)
+    link = parse_path("/01/" + rest, _query())
     product = product_by_gtin(db.session, link.gtin)
     brand = product.brand
     offer_locales(brand.locales or [brand.default_locale], brand.default_locale)
@@ -82,3 +121,56 @@ def resolve(rest: str) -> ResponseReturnValue:
     response.headers["Link"] = link_header(linkset_url)
     response.vary.update(("Accept", "Accept-Language"))
     return response
+
+
+@bp.get("/414/<linkpath:rest>", merge_slashes=False)
+def resolve_site(rest: str) -> ResponseReturnValue:
+    """Answer a known site's GLN: a small public page about it, or its linkset."""
+    link = parse_key_path("/414/" + rest, _query())
+    site, brand = site_by_gln(db.session, link.value)
+    offer_locales(brand.locales or [brand.default_locale], brand.default_locale)
+    uri = public_base() + "/414/" + link.value
+    # Farms are people's land: the brand's disclosure policy decides who is named.
+    named = policy_of(brand.settings).names(site.key, site.kind)
+    title = site.name if named else site.key
+    links = [Link("gs1:pip", uri, _("About this site"), "text/html")]
+    if _wants_linkset():
+        body = json.dumps(build_linkset(uri, links), ensure_ascii=False)
+        response = Response(body, mimetype=LINKSET_MEDIA_TYPE)
+    else:
+        html = render_template(
+            "site.html",
+            brand=brand,
+            site=site,
+            title=title,
+            kind=_(KIND_NAMES[site.kind]) if site.kind in KIND_NAMES else site.kind,
+            uri=uri,
+            theme=public_theme(brand.settings),
+            **locale_context(),
+        )
+        response = Response(html, mimetype="text/html")
+    response.headers["Link"] = link_header(uri + "?linkType=linkset")
+    response.vary.update(("Accept", "Accept-Language"))
+    return response
+
+
+def resolve_other_key(rest: str) -> ResponseReturnValue:
+    """Refuse a well-formed GS1 key that originxr does not resolve, saying what it does."""
+    link = parse_key_path(request.path, _query())
+    raise UnresolvedKey(
+        N_(
+            "originxr resolves only GTINs of trade items (with their batches) and the GLNs "
+            "of sites it knows; it does not resolve GS1 key %(key)s."
+        ),
+        key=link.ai,
+    )
+
+
+for _ai in sorted(set(PRIMARY_KEYS) - {"01", "414"}):
+    bp.add_url_rule(
+        f"/{_ai}/<linkpath:rest>",
+        endpoint=f"key_{_ai}",
+        view_func=resolve_other_key,
+        methods=["GET"],
+        merge_slashes=False,
+    )

@@ -287,3 +287,74 @@ def test_a_digital_link_keeps_only_its_finest_key_on_the_canonical_host() -> Non
     assert constrained_digital_link("https://id.gs1.org/01/09520123123457/22/2A/10/L1") == (
         "https://id.gs1.org/01/09520123123457/10/L1"
     )
+
+
+# Inputs from the reference implementation's tests/examples/epclist_normalisation.jsonld
+# (RalphTro/epcis-event-hash-generator); expected values are what its dl_normaliser
+# produces for them (its 12-digit company prefix branches: empty party/document reference).
+@pytest.mark.parametrize(
+    ("urn", "link"),
+    [
+        ("urn:epc:id:pgln:999999999999.", "https://id.gs1.org/417/9999999999994"),
+        ("urn:epc:id:gdti:987659999999..9", "https://id.gs1.org/253/98765999999929"),
+        (
+            "urn:epc:id:sgtin:415056789012.0.987654",
+            "https://id.gs1.org/01/04150567890128/21/987654",
+        ),
+        ("urn:epc:id:gdti:4012345.00009.PO-4711", "https://id.gs1.org/253/4012345000092PO-4711"),
+        ("urn:epc:id:gsin:4012345.222333444", "https://id.gs1.org/402/40123452223334442"),
+        ("urn:epc:id:pgln:4000001.00000", "https://id.gs1.org/417/4000001000005"),
+    ],
+)
+def test_twelve_digit_company_prefixes_match_the_reference(urn: str, link: str) -> None:
+    assert epc_urn_to_digital_link(urn) == link
+
+
+def test_a_reference_too_long_for_its_company_prefix_names_no_key() -> None:
+    """EPC TDS 2.x §6.3: prefix + reference is 12 digits for a GLN; 13 names no GLN."""
+    assert epc_urn_to_digital_link("urn:epc:id:pgln:401234567890.0") is None
+    assert epc_urn_to_digital_link("urn:epc:id:sgln:4012345.000011.0") is None
+
+
+# EPC pattern URNs: the reference's dl_normaliser maps the patterns whose only wildcard is
+# the serial (idpat sgtin/upui/itip/grai/gdti/sgcn/cpi ``….*``) to the key's Digital Link;
+# any other pattern is hashed as written.
+@pytest.mark.parametrize(
+    ("urn", "link"),
+    [
+        ("urn:epc:idpat:sgtin:4012345.098765.*", "https://id.gs1.org/01/04012345987652"),
+        ("urn:epc:idpat:upui:4012345.012345.*", "https://id.gs1.org/01/04012345123456"),
+        ("urn:epc:idpat:grai:4012345.12345.*", "https://id.gs1.org/8003/04012345123456"),
+        ("urn:epc:idpat:gdti:4012345.00001.*", "https://id.gs1.org/253/4012345000016"),
+        ("urn:epc:idpat:sgcn:4012345.67890.*", "https://id.gs1.org/255/4012345678901"),
+        ("urn:epc:idpat:cpi:4012345.ABC.*", "https://id.gs1.org/8010/4012345ABC"),
+        (
+            "urn:epc:idpat:itip:4012345.012345.01.02.*",
+            "https://id.gs1.org/8006/040123451234560102",
+        ),
+        ("urn:epc:idpat:sgtin:4012345.*.*", None),
+        ("urn:epc:idpat:sgln:4012345.00001.*", None),
+    ],
+)
+def test_epc_patterns_are_canonicalised_as_the_reference_does(urn: str, link: str | None) -> None:
+    assert epc_urn_to_digital_link(urn) == link
+
+
+def test_a_serial_may_hold_dots() -> None:
+    """The reference's URN patterns allow '.' in a serial (EPC TDS 2.x table A-1)."""
+    assert epc_urn_to_digital_link("urn:epc:id:sgtin:4012345.011111.98.7") == (
+        "https://id.gs1.org/01/04012345111118/21/98.7"
+    )
+
+
+def test_sensor_exceptions_expand_to_the_sensor_alert_type_vocabulary() -> None:
+    """Expected form: the reference's SensorDataExamples vectors (JSON-LD, CBV 2.0 line),
+    ``exception=https://gs1.org/voc/SensorAlertType-ALARM_CONDITION``."""
+    report = {"type": "Temperature", "exception": "ALARM_CONDITION", "value": 26}
+    event = {**_event(), "sensorElementList": [{"sensorReport": [report]}]}
+    text = pre_hash_string(event, CONTEXT)
+    assert "exception=https://gs1.org/voc/SensorAlertType-ALARM_CONDITIONvalue=26" in text
+    same = copy.deepcopy(event)
+    for spelling in ("gs1:SensorAlertType-ALARM_CONDITION", "gs1:ALARM_CONDITION"):
+        same["sensorElementList"][0]["sensorReport"][0]["exception"] = spelling
+        assert _hash(same) == _hash(event)

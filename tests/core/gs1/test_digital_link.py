@@ -3,7 +3,13 @@ from __future__ import annotations
 import pytest
 
 from server.core.errors import DigitalLinkError
-from server.core.gs1.digital_link import DigitalLink, batch_path, parse_path
+from server.core.gs1.digital_link import (
+    DigitalLink,
+    KeyLink,
+    batch_path,
+    parse_key_path,
+    parse_path,
+)
 
 
 @pytest.mark.parametrize(
@@ -45,3 +51,58 @@ def test_batch_path_round_trips_through_the_parser() -> None:
     path = batch_path("09520123100025", "A/B:1", "S1")
     assert path == "/01/09520123100025/10/A%2FB%3A1/21/S1"
     assert parse_path(path) == DigitalLink("09520123100025", "A/B:1", "S1")
+
+
+def test_the_third_party_serial_235_qualifies_a_gtin() -> None:
+    """GS1 Digital Link URI syntax 1.2 §4.5: 235 (TPX) is a GTIN key qualifier."""
+    link = parse_path("/01/09520123100025/10/L1/235/X-1")
+    assert link == DigitalLink("09520123100025", "L1", tpx="X-1")
+    assert link.path == "/01/09520123100025/10/L1/235/X-1"
+    with pytest.raises(DigitalLinkError, match="both a serial number"):
+        parse_path("/01/09520123100025/21/S/235/X")
+
+
+@pytest.mark.parametrize(
+    ("query", "fragment"),
+    [
+        ([("99999", "1")], "not a GS1 Application Identifier"),
+        ([("17", "270101"), ("17", "270102")], "appears twice"),
+        ([("10", "L1")], "belongs in the path"),
+        ([("22", "A")], "belongs in the path"),
+        ([("414", "9520123000011")], "belongs in the path"),
+        ([("4300", "a b")], "characters GS1 does not allow"),
+        ([("17", "271399")], "Not a valid GS1 Digital Link"),
+        ([("17", "")], "is empty"),
+        ([("lang", "\x00")], "NUL character"),
+    ],
+)
+def test_query_attributes_are_checked_as_strictly_as_the_path(
+    query: list[tuple[str, str]], fragment: str
+) -> None:
+    with pytest.raises(DigitalLinkError) as caught:
+        parse_path("/01/09520123100025", query)
+    assert fragment in str(caught.value)
+
+
+def test_non_gs1_query_parameters_are_ignored_and_good_attributes_pass() -> None:
+    query = [("linkType", "gs1:pip"), ("lang", "de"), ("context", "x"), ("17", "271231")]
+    assert parse_path("/01/09520123100025", query) == DigitalLink("09520123100025")
+
+
+@pytest.mark.parametrize("path", ["/01//09520123100025", "/01/09520123100025//10/L"])
+def test_an_empty_segment_is_refused(path: str) -> None:
+    with pytest.raises(DigitalLinkError, match="empty part"):
+        parse_path(path)
+
+
+def test_other_primary_keys_parse_with_their_own_qualifiers() -> None:
+    assert parse_key_path("/414/9520123000011/254/7") == KeyLink(
+        "414", "9520123000011", (("254", "7"),)
+    )
+    assert parse_key_path("/00/106141412345678908").ai == "00"
+    with pytest.raises(DigitalLinkError, match="check digit"):
+        parse_key_path("/414/9520123000012")
+    with pytest.raises(DigitalLinkError, match="cannot follow key 00"):
+        parse_key_path("/00/106141412345678908/10/L")
+    with pytest.raises(DigitalLinkError, match="must start with a GS1 key"):
+        parse_key_path("/99/1")
