@@ -88,6 +88,12 @@ def _settings(tmp: Path, database_url: str | None, schema: str | None, redis_url
         "DATABASE_URL": database_url or f"sqlite:///{tmp}/bench.sqlite3",
         "SECRET_KEY": "bench",
     }
+    if database_url and database_url.startswith("postgresql"):
+        from server.core.signing import load_private_key
+
+        # A shared database requires a signing key that exists (config.py): make it once.
+        load_private_key(tmp / "signing_key.pem")
+        settings["SIGNING_KEY_PATH"] = str(tmp / "signing_key.pem")
     if schema:
         settings["DATABASE_SCHEMA"] = schema
     return settings

@@ -67,6 +67,15 @@ def _postgres_schema() -> Iterator[tuple[str, str]]:
         engine.dispose()
 
 
+def shared_signing_key(folder: Path) -> str:
+    """Return the path of an Ed25519 key file made in `folder`, as an operator makes one."""
+    from server.core.signing import load_private_key
+
+    path = folder / "shared_signing_key.pem"
+    load_private_key(path)  # generates it on first use
+    return str(path)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, Any]]:
     """Settings for a fresh database: SQLite in tmp_path, or a throw-away PostgreSQL schema."""
@@ -74,7 +83,13 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[st
         yield {"DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}"}
     else:
         for url, schema in _postgres_schema():
-            yield {"DATABASE_URL": url, "DATABASE_SCHEMA": schema}
+            # A shared database requires the keys every machine shares (config.py).
+            yield {
+                "DATABASE_URL": url,
+                "DATABASE_SCHEMA": schema,
+                "SECRET_KEY": f"test-{schema}",
+                "SIGNING_KEY_PATH": shared_signing_key(tmp_path),
+            }
 
 
 @pytest.fixture
@@ -150,6 +165,8 @@ def worker_process(
         ORIGINXR_INSTANCE_PATH=app.config["INSTANCE_PATH"],
         DATABASE_URL=app.config["DATABASE_URL"],
         REDIS_URL=app.config["REDIS_URL"],
+        SECRET_KEY=app.config["SECRET_KEY"],
+        ORIGINXR_SIGNING_KEY_PATH=app.config["SIGNING_KEY_PATH"],
         **{f"ORIGINXR_{k}": v for k, v in settings.items()},
     )
     if app.config.get("DATABASE_SCHEMA"):

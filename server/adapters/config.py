@@ -58,14 +58,29 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SECRET_KEY",
         None,
-        "Key that signs sessions and query page tokens; unset reads or generates "
-        "INSTANCE_PATH/secret_key.",
+        "Key that signs sessions and query page tokens; unset reads SECRET_KEY_FILE, else "
+        "reads or generates INSTANCE_PATH/secret_key. Required (or SECRET_KEY_FILE) when "
+        "DATABASE_URL is PostgreSQL: every machine must sign with the same key.",
+    ),
+    Setting(
+        "SECRET_KEY_FILE",
+        None,
+        "File holding SECRET_KEY (a mounted secret); read when SECRET_KEY is unset.",
     ),
     Setting(
         "SIGNING_KEY_PATH",
         None,
         "Ed25519 private key (PKCS#8 PEM) that signs each build's evidence report and scene "
-        "manifest; unset means INSTANCE_PATH/signing_key.pem, generated (0600) on first use.",
+        "manifest; unset means INSTANCE_PATH/signing_key.pem, generated (0600) on first use. "
+        "When DATABASE_URL is PostgreSQL it must be set and the file must exist (the same "
+        "key on every machine), so no machine makes a key of its own.",
+    ),
+    Setting(
+        "SIGNING_KEYRING_PATH",
+        None,
+        "The key list (JSON): earlier keys with the time they stopped signing, or were "
+        "revoked, kept so that what they signed still verifies (`originxr rotate-key`, "
+        "`originxr revoke-key`); unset means INSTANCE_PATH/signing_keyring.json.",
     ),
     Setting(
         "PUBLIC_BASE_URL",
@@ -217,11 +232,48 @@ def _derive(values: dict[str, Any]) -> dict[str, Any]:
         values["DATABASE_URL"] = f"sqlite:///{instance / 'originxr.sqlite3'}"
     if not values["BLOB_PATH"]:
         values["BLOB_PATH"] = str(instance / "blobs")
+    if not values["SECRET_KEY"] and values["SECRET_KEY_FILE"]:
+        values["SECRET_KEY"] = _secret_file(Path(values["SECRET_KEY_FILE"]))
+    if str(values["DATABASE_URL"]).startswith("postgresql"):
+        _require_shared_keys(values)
     if not values["SIGNING_KEY_PATH"]:
         values["SIGNING_KEY_PATH"] = str(instance / "signing_key.pem")
+    if not values["SIGNING_KEYRING_PATH"]:
+        values["SIGNING_KEYRING_PATH"] = str(instance / "signing_keyring.json")
     if not values["SECRET_KEY"]:
         values["SECRET_KEY"] = _instance_secret(instance / "secret_key")
     return values
+
+
+class SettingsError(ValueError):
+    """Settings that cannot work together; the message says which to set."""
+
+
+def _require_shared_keys(values: dict[str, Any]) -> None:
+    # A shared database means several machines may serve and build: keys made per machine
+    # would reject each other's sessions and sign with keys the others do not list.
+    if not values["SECRET_KEY"]:
+        raise SettingsError(
+            "SECRET_KEY (or SECRET_KEY_FILE) must be set when DATABASE_URL is PostgreSQL: "
+            "every machine must sign sessions with the same key"
+        )
+    key = values["SIGNING_KEY_PATH"]
+    if not key or not Path(key).is_file():
+        raise SettingsError(
+            "SIGNING_KEY_PATH must name an existing Ed25519 key file when DATABASE_URL is "
+            f"PostgreSQL (got {key!r}): make one with `openssl genpkey -algorithm ed25519 "
+            "-out signing_key.pem` and give every machine the same file"
+        )
+
+
+def _secret_file(path: Path) -> str:
+    try:
+        secret = path.read_text().strip()
+    except OSError as exc:
+        raise SettingsError(f"SECRET_KEY_FILE {str(path)!r} cannot be read: {exc}") from exc
+    if not secret:
+        raise SettingsError(f"SECRET_KEY_FILE {str(path)!r} is empty")
+    return secret
 
 
 def _instance_secret(path: Path) -> str:
@@ -252,7 +304,9 @@ class Settings:
     database_schema: str | None
     redis_url: str | None
     secret_key: str
+    secret_key_file: str | None
     signing_key_path: str
+    signing_keyring_path: str
     public_base_url: str
     blob_path: str
     blob_store_url: str

@@ -13,6 +13,7 @@ import binascii
 import contextlib
 import hashlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +117,51 @@ def verify(document: bytes, record: dict[str, Any], public_key: Ed25519PublicKey
     except (InvalidSignature, ValueError):
         return False
     return True
+
+
+@dataclass(frozen=True)
+class KeyEntry:
+    """One key of the key list: its public half and when it may sign.
+
+    Times are ISO 8601 UTC strings (``None``: open-ended). A retired key (``not_after``
+    set) still verifies what it signed before then; a revoked key verifies nothing signed
+    after its ``revoked_at`` — whoever holds it may have signed since.
+    """
+
+    kid: str
+    public_key: str  # raw Ed25519, base64url
+    not_before: str | None = None
+    not_after: str | None = None
+    revoked_at: str | None = None
+
+    @classmethod
+    def of(cls, key: Ed25519PublicKey, not_before: str | None = None) -> KeyEntry:
+        """Return the entry of `key`, valid from `not_before` on."""
+        return cls(key_id(key), b64url(public_key_raw(key)), not_before)
+
+    def public(self) -> Ed25519PublicKey:
+        """Return the entry's public key."""
+        return Ed25519PublicKey.from_public_bytes(b64url_decode(self.public_key))
+
+    def may_sign_at(self, when: str | None) -> bool:
+        """Tell whether a signature made at `when` (ISO UTC; None: unknown) is the key's own.
+
+        An unknown time passes only for a key that was never revoked.
+        """
+        if when is None:
+            return self.revoked_at is None
+        if self.not_before is not None and when < self.not_before:
+            return False
+        if self.not_after is not None and when > self.not_after:
+            return False
+        return self.revoked_at is None or when < self.revoked_at
+
+
+def verify_with_keys(
+    document: bytes, record: dict[str, Any], keys: list[KeyEntry], signed_at: str | None = None
+) -> bool:
+    """Tell whether `record` verifies `document` by a listed key allowed to sign at `signed_at`."""
+    for entry in keys:
+        if entry.kid == record.get("kid") and entry.may_sign_at(signed_at):
+            return verify(document, record, entry.public())
+    return False

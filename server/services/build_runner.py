@@ -23,9 +23,11 @@ from sqlalchemy.orm import Session
 from server.adapters import metrics
 from server.adapters.blobs import BlobStore, blob_store, store_blob
 from server.adapters.broker import broker
+from server.adapters.config import settings
 from server.adapters.db import db
+from server.adapters.keys import current_key
 from server.adapters.models import Batch, Build
-from server.core.signing import load_private_key, sign
+from server.core.signing import sign
 from server.services.build_retirement import retire_superseded
 from server.services.builds import (
     build_state,
@@ -68,12 +70,23 @@ class BuildContext:
     """What a build's steps get: the batch to read from, progress, and the builds they need.
 
     The session is for reading the batch's inputs: the runner commits, never the steps.
+    `waiting` are the builds of this worker that wait for this one (it is their
+    prerequisite): each step beats their hearts too, or they would look orphaned for as long
+    as this build runs.
     """
 
-    def __init__(self, session: Session, batch: Batch, row: Build, store: BlobStore) -> None:
+    def __init__(
+        self,
+        session: Session,
+        batch: Batch,
+        row: Build,
+        store: BlobStore,
+        waiting: tuple[Build, ...] = (),
+    ) -> None:
         self.session = session
         self.batch = batch
         self._row = row
+        self._waiting = waiting
         self._store = store
         self._pause = float(current_app.config["BUILD_STEP_PAUSE"])
 
@@ -83,13 +96,15 @@ class BuildContext:
             time.sleep(self._pause)
         self._row.step = name
         self._row.progress = progress
-        self._row.heartbeat_at = datetime.now(UTC)
+        now = datetime.now(UTC)
+        for row in (self._row, *self._waiting):
+            row.heartbeat_at = now
         record_job_step(name, progress)
         _announce(self.session, self._row)
 
     def prerequisite(self, kind: str, steps: StepFunction) -> dict[str, str]:
         """Return the hashes of the batch's current `kind` build, running `steps` if needed."""
-        return run_build(self.batch.id, kind, steps)
+        return run_build(self.batch.id, kind, steps, waiting=(*self._waiting, self._row))
 
     def read_json(self, sha256: str) -> Any:
         """Return the published JSON blob `sha256` (an output of a prerequisite build)."""
@@ -99,12 +114,14 @@ class BuildContext:
 StepFunction = Callable[[BuildContext], list[Output]]
 
 
-def run_build(batch_id: int, kind: str, steps: StepFunction) -> dict[str, str]:
+def run_build(
+    batch_id: int, kind: str, steps: StepFunction, waiting: tuple[Build, ...] = ()
+) -> dict[str, str]:
     """Run the `kind` build of `batch_id` unless its current fingerprint is already built.
 
     Return the published outputs' hashes by key. They become visible in one commit that
     also sets ``status = "done"``; a failure before that leaves the previous build in place
-    and marks this one failed.
+    and marks this one failed. `waiting`: the builds that need this one (`prerequisite`).
     """
     session = db.session
     batch = session.get(Batch, batch_id)
@@ -124,7 +141,7 @@ def run_build(batch_id: int, kind: str, steps: StepFunction) -> dict[str, str]:
     _announce(session, row)
     started = time.perf_counter()
     try:
-        outputs = _publish(session, store, steps(BuildContext(session, batch, row, store)))
+        outputs = _publish(session, store, steps(BuildContext(session, batch, row, store, waiting)))
     except Exception as exc:
         session.rollback()
         row.status, row.error = "failed", f"{type(exc).__name__}: {exc}"[:2000]
@@ -159,7 +176,7 @@ def _publish(session: Session, store: BlobStore, outputs: list[Output]) -> dict[
     for output in outputs:
         _put(session, store, output, published)
         if output.signed:
-            key = key or load_private_key(current_app.config["SIGNING_KEY_PATH"])
+            key = key or current_key(settings())
             _put(session, store, _signature(store, output, key), published)
     return published
 

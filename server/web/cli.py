@@ -201,6 +201,35 @@ def _demo_snapshots(app: Flask, slug: str) -> None:
     click.echo(f"{len(results)} demo snapshots enqueued for tiling (the 3D tour shows them)")
 
 
+@main.command("rotate-key")
+def rotate_key_command() -> None:
+    """Retire the signing key (it keeps verifying what it signed) and make a new one."""
+    from flask import current_app
+
+    from server.adapters.config import settings
+    from server.adapters.keys import rotate_key
+
+    old, new = rotate_key(settings(current_app))
+    click.echo(f"key {old.kid} stopped signing at {old.not_after}; key {new.kid} signs from now")
+    click.echo("give every machine the new SIGNING_KEY_PATH and SIGNING_KEYRING_PATH files")
+
+
+@main.command("revoke-key")
+@click.argument("kid")
+def revoke_key_command(kid: str) -> None:
+    """Revoke the earlier key KID: what it signs from now on no longer verifies."""
+    from flask import current_app
+
+    from server.adapters.config import settings
+    from server.adapters.keys import KeyListError, revoke_key
+
+    try:
+        revoked = revoke_key(settings(current_app), kid)
+    except KeyListError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"key {revoked.kid} revoked at {revoked.revoked_at}")
+
+
 @main.command("copy-blobs")
 @click.option(
     "--from",

@@ -7,7 +7,8 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, url_for
 
 from server.adapters.config import settings
-from server.core.signing import ALG, b64url, key_id, load_private_key, public_key_raw
+from server.adapters.keys import key_list
+from server.core.signing import ALG
 from server.services.build_outputs import json_blob
 from server.web.batch_reports import reported
 
@@ -16,10 +17,25 @@ bp = Blueprint("signatures", __name__)
 
 @bp.get("/.well-known/originxr-keys.json")
 def keys() -> Response:
-    """Return the public keys that verify the signature blobs (raw Ed25519, base64url)."""
-    public = load_private_key(settings().signing_key_path).public_key()
+    """Return the public keys that verify the signature blobs (raw Ed25519, base64url).
+
+    The first signs new builds; earlier ones carry when they stopped signing (rotated) or
+    were revoked: a signature is the key's own only if made within its period.
+    """
+    listed = key_list(settings())
     body = {
-        "keys": [{"kid": key_id(public), "alg": ALG, "public_key": b64url(public_key_raw(public))}]
+        "keys": [
+            {
+                "kid": entry.kid,
+                "alg": ALG,
+                "public_key": entry.public_key,
+                "current": index == 0,
+                "not_before": entry.not_before,
+                "not_after": entry.not_after,
+                "revoked_at": entry.revoked_at,
+            }
+            for index, entry in enumerate(listed)
+        ]
     }
     response = jsonify(body)
     response.headers["Cache-Control"] = "public, max-age=300"
