@@ -50,6 +50,13 @@ SETTINGS: tuple[Setting, ...] = (
         "PostgreSQL schema to use (search_path); unset uses the server's default.",
     ),
     Setting(
+        "DATABASE_POOL_SIZE",
+        8,
+        "PostgreSQL connections each process keeps open: one per gunicorn thread (8 in the "
+        "Procfile and `originxr run`; set it to --threads when changing that), with as many "
+        "again opened for bursts and closed after. Ignored for SQLite.",
+    ),
+    Setting(
         "REDIS_URL",
         None,
         "Redis URL for the job queue and build progress; unset starts an embedded Redis "
@@ -80,7 +87,7 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "The key list (JSON): earlier keys with the time they stopped signing, or were "
         "revoked, kept so that what they signed still verifies (`originxr rotate-key`, "
-        "`originxr revoke-key`); unset means INSTANCE_PATH/signing_keyring.json.",
+        "`originxr revoke-key`); unset means signing_keyring.json beside SIGNING_KEY_PATH.",
     ),
     Setting(
         "PUBLIC_BASE_URL",
@@ -181,6 +188,36 @@ SETTINGS: tuple[Setting, ...] = (
         "none: the server faces the clients itself.",
     ),
     Setting(
+        "RATE_LIMIT_WINDOW",
+        60,
+        "Seconds of the fixed window the API rate limits count requests in; a refused "
+        "request is told to retry when its window ends.",
+    ),
+    Setting(
+        "RATE_LIMIT_SCAN_EVENTS",
+        120,
+        "Beacon events (POST /api/scan-events) one client address may send a window; "
+        "0 turns the limit off.",
+    ),
+    Setting(
+        "RATE_LIMIT_CAPTURE",
+        120,
+        "EPCIS captures (POST /epcis/capture and /epcis/events) one bearer token may send "
+        "a window; 0 turns the limit off.",
+    ),
+    Setting(
+        "RATE_LIMIT_UPLOADS",
+        60,
+        "Plot and evidence uploads (POST /api/plots and /api/evidence) one bearer token may "
+        "send a window; 0 turns the limit off.",
+    ),
+    Setting(
+        "RATE_LIMIT_API_CLIENT",
+        300,
+        "Requests to the rate-limited token routes one client address may send a window, "
+        "over all tokens (and none); 0 turns the limit off.",
+    ),
+    Setting(
         "LOG_FORMAT",
         "text",
         "Log lines as `text` (for people) or `json` (one object a line, with the request id).",
@@ -239,7 +276,9 @@ def _derive(values: dict[str, Any]) -> dict[str, Any]:
     if not values["SIGNING_KEY_PATH"]:
         values["SIGNING_KEY_PATH"] = str(instance / "signing_key.pem")
     if not values["SIGNING_KEYRING_PATH"]:
-        values["SIGNING_KEYRING_PATH"] = str(instance / "signing_keyring.json")
+        # Beside the key: where the key is shared (a mounted secret), so is its list.
+        key = Path(values["SIGNING_KEY_PATH"])
+        values["SIGNING_KEYRING_PATH"] = str(key.with_name("signing_keyring.json"))
     if not values["SECRET_KEY"]:
         values["SECRET_KEY"] = _instance_secret(instance / "secret_key")
     return values
@@ -302,6 +341,7 @@ class Settings:
     instance_path: str
     database_url: str
     database_schema: str | None
+    database_pool_size: int
     redis_url: str | None
     secret_key: str
     secret_key_file: str | None
@@ -326,6 +366,11 @@ class Settings:
     scan_aggregate_seconds: int
     ws_poll_seconds: float
     trusted_proxy_hops: int
+    rate_limit_window: int
+    rate_limit_scan_events: int
+    rate_limit_capture: int
+    rate_limit_uploads: int
+    rate_limit_api_client: int
     log_format: str
     worker_metrics_port: int
 

@@ -86,3 +86,28 @@ def test_a_failing_build_is_marked_failed_and_publishes_nothing(
         else:
             assert row.error == "ValueError: the build returned two outputs named `glb`"
         assert set(db.session.scalars(select(Blob.sha256))) == before
+
+
+def test_a_prerequisites_steps_beat_the_heart_of_the_build_waiting_for_it(
+    sqlite_app: Flask,
+) -> None:
+    """While a scene waits for its evidence build, the scene is not taken as orphaned."""
+    beats: list[tuple[object, object]] = []
+
+    def evidence(ctx: BuildContext) -> list[Output]:
+        ctx.step("trace", 0.5)
+        beats.append(
+            (_row(ctx.batch.id, "scene").heartbeat_at, _row(ctx.batch.id, "evidence").heartbeat_at)
+        )
+        return [json_output("report", {"ok": True})]
+
+    def scene(ctx: BuildContext) -> list[Output]:
+        ctx.step("evidence", 0.05)
+        ctx.prerequisite("evidence", evidence)
+        return [Output("glb", b"glTF", "model/gltf-binary")]
+
+    batch_id = _batch_id(sqlite_app)
+    with sqlite_app.app_context():
+        run_build(batch_id, "scene", scene)
+    ((scene_beat, evidence_beat),) = beats
+    assert scene_beat is not None and scene_beat == evidence_beat

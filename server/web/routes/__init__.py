@@ -6,8 +6,10 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    """Register every blueprint, the error handlers and the response headers."""
+    """Register every blueprint, the error handlers, the rate limits and the response headers."""
+    from server.services.rate_limits import init_app as init_rate_limits
     from server.web.routes.api import bp as api_bp
+    from server.web.routes.api_docs import bp as api_docs_bp
     from server.web.routes.blobs import bp as blobs_bp
     from server.web.routes.bundles import bp as bundles_bp
     from server.web.routes.epcis_capture import bp as epcis_capture_bp
@@ -42,9 +44,11 @@ def register(app: Flask) -> None:
     from server.web.studio import init_app as init_studio
 
     init_metrics(app)  # first of the hooks: its timing covers the others
+    init_rate_limits(app)
     for blueprint in (
         resolver_bp,
         api_bp,
+        api_docs_bp,
         blobs_bp,
         bundles_bp,
         home_bp,

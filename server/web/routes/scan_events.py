@@ -17,6 +17,7 @@ from server.core.scans.records import CLIENT_KINDS
 from server.services.catalog import batch_by_lot, product_by_gtin
 from server.services.scan_recorder import record_view
 from server.web.error_messages import translated
+from server.web.rate_limiting import BEACON, rate_limited
 
 bp = Blueprint("scan_events", __name__, url_prefix="/api")
 MAX_BODY_BYTES = 512
@@ -73,6 +74,7 @@ def _invalid(path: str, message: str) -> InvalidSubmission:
 
 
 @bp.post("/scan-events")
+@rate_limited(BEACON)
 def scan_event() -> Response:
     """Record one client event of a batch page (fire and forget); 204."""
     _check_envelope()

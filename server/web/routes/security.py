@@ -6,6 +6,36 @@ import secrets
 
 from flask import Flask, Response, g
 
+from server.adapters.config import settings
+
+HSTS = "max-age=31536000; includeSubDomains"
+# Everything the pages do not use is denied, to them and to anything they might embed. The
+# 3D viewer's VR and AR sessions are WebXR (immersive-vr/-ar with hit-test): its camera
+# access is part of `xr-spatial-tracking`, so `camera` stays denied. Nothing asks for the
+# position, motion sensors, microphone, payments or fullscreen.
+PERMISSIONS_POLICY = ", ".join(
+    (
+        "xr-spatial-tracking=(self)",
+        "accelerometer=()",
+        "autoplay=()",
+        "bluetooth=()",
+        "camera=()",
+        "display-capture=()",
+        "fullscreen=()",
+        "geolocation=()",
+        "gyroscope=()",
+        "hid=()",
+        "magnetometer=()",
+        "microphone=()",
+        "midi=()",
+        "payment=()",
+        "publickey-credentials-get=()",
+        "screen-wake-lock=()",
+        "serial=()",
+        "usb=()",
+    )
+)
+
 
 def _nonce() -> str:
     if "csp_nonce" not in g:
@@ -31,6 +61,11 @@ def _headers(response: Response) -> Response:
         )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    # Only for an https origin: sent over plain http a browser ignores it, and a deployment
+    # still on http (or behind a proxy we were not told about) must not be pinned to https.
+    if settings().public_base_url.lower().startswith("https://"):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
 
 

@@ -1,0 +1,142 @@
+"""Rate limits on the beacon, EPCIS capture and uploads: a burst is refused, none of it stored."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from redis import Redis
+from sqlalchemy import func, select
+from werkzeug.test import TestResponse
+
+from server.adapters.db import db
+from server.adapters.models import Capture
+from server.core.scans.records import BUFFER_KEY
+from tests.conftest import api_token, load_demo, make_app, unused_port
+from tests.server.test_epcis_capture import _document, _event
+
+FLAGGED = "/01/09520123100025/10/NK25-0227"
+BEACON = {"uri": FLAGGED, "kind": "3d"}
+
+
+def _app(tmp_path: Path, redis_url: str, **limits: Any) -> Flask:
+    app = make_app(
+        tmp_path, redis_url, {"DATABASE_URL": f"sqlite:///{tmp_path / 'r.sqlite3'}"}, **limits
+    )
+    load_demo(app)
+    return app
+
+
+def _captures(app: Flask) -> int:
+    with app.app_context():
+        return int(db.session.scalar(select(func.count()).select_from(Capture)) or 0)
+
+
+def _capture(client: FlaskClient, token: str, n: int) -> TestResponse:
+    event = _event(eventTime=f"2025-02-03T10:00:{n:02d}.000+00:00")
+    return client.post(
+        "/epcis/capture", json=_document(event), headers={"Authorization": f"Bearer {token}"}
+    )
+
+
+def _assert_refused(response: TestResponse, window: int, limit: int) -> None:
+    assert response.status_code == 429
+    assert response.mimetype == "application/problem+json"
+    retry = int(response.headers["Retry-After"])
+    assert 1 <= retry <= window
+    body = response.get_json()
+    assert body["status"] == 429 and body["retryAfter"] == retry
+    assert body["limit"] == limit and body["window"] == window
+    assert f"retry in {retry} second" in body["detail"]
+
+
+def test_a_beacon_burst_from_one_client_is_refused_and_not_recorded(
+    tmp_path: Path, redis_url: str
+) -> None:
+    app = _app(tmp_path, redis_url, RATE_LIMIT_SCAN_EVENTS=2, RATE_LIMIT_WINDOW=60)
+    client = app.test_client()
+    answers = [client.post("/api/scan-events", data=BEACON).status_code for _ in range(2)]
+    assert answers == [204, 204]
+    _assert_refused(client.post("/api/scan-events", data=BEACON), 60, 2)
+    assert Redis.from_url(redis_url).llen(BUFFER_KEY) == 2  # the refused one was not recorded
+    # Another client address has a window of its own.
+    other = client.post("/api/scan-events", data=BEACON, environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert other.status_code == 204
+
+
+def test_the_client_address_is_the_one_the_trusted_proxy_names(
+    tmp_path: Path, redis_url: str
+) -> None:
+    app = _app(tmp_path, redis_url, RATE_LIMIT_SCAN_EVENTS=1, TRUSTED_PROXY_HOPS=1)
+    client = app.test_client()
+
+    def post(address: str) -> int:
+        headers = {"X-Forwarded-For": address}
+        return client.post("/api/scan-events", data=BEACON, headers=headers).status_code
+
+    assert [post("198.51.100.1"), post("198.51.100.2"), post("198.51.100.1")] == [204, 204, 429]
+
+
+def test_captures_are_limited_per_token_and_the_refused_one_is_not_stored(
+    tmp_path: Path, redis_url: str
+) -> None:
+    app = _app(tmp_path, redis_url, RATE_LIMIT_CAPTURE=1)
+    client = app.test_client()
+    first, second = api_token(app), api_token(app)
+    before = _captures(app)  # the demo pack's own
+    assert _capture(client, first, 1).status_code == 202
+    refused = _capture(client, first, 2)
+    _assert_refused(refused, 60, 1)
+    assert "bearer token" in refused.get_json()["detail"]
+    # The single-event route counts in the same bucket.
+    single = client.post(
+        "/epcis/events", json=_event(), headers={"Authorization": f"Bearer {first}"}
+    )
+    assert single.status_code == 429
+    assert _captures(app) == before + 1
+    assert _capture(client, second, 3).status_code == 202  # another token: its own window
+
+
+def test_a_client_is_limited_over_all_tokens_before_any_is_looked_up(
+    tmp_path: Path, redis_url: str
+) -> None:
+    app = _app(tmp_path, redis_url, RATE_LIMIT_API_CLIENT=2)
+    client = app.test_client()
+    answers = [_capture(client, f"guess-{n}", n).status_code for n in range(3)]
+    assert answers == [401, 401, 429]
+
+
+def test_plot_and_evidence_uploads_share_the_token_s_upload_limit(
+    tmp_path: Path, redis_url: str
+) -> None:
+    app = _app(tmp_path, redis_url, RATE_LIMIT_UPLOADS=1)
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {api_token(app)}"}
+    # Counted whether or not the upload is good: the first is refused for its media type.
+    assert client.post("/api/plots", data="x", headers=headers).status_code == 415
+    _assert_refused(client.post("/api/evidence", data={}, headers=headers), 60, 1)
+    assert client.post("/api/plots", json={}, headers=headers).status_code == 429
+
+
+def test_zero_turns_a_limit_off(tmp_path: Path, redis_url: str) -> None:
+    app = _app(tmp_path, redis_url, RATE_LIMIT_SCAN_EVENTS=0)
+    client = app.test_client()
+    assert {client.post("/api/scan-events", data=BEACON).status_code for _ in range(5)} == {204}
+
+
+def test_with_redis_down_requests_are_let_through_and_the_outage_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = _app(tmp_path, f"redis://127.0.0.1:{unused_port()}/0", RATE_LIMIT_CAPTURE=1)
+    client = app.test_client()
+    token = api_token(app)
+    before = _captures(app)
+    with caplog.at_level(logging.WARNING, logger="server.services.rate_limits"):
+        answers = [_capture(client, token, n).status_code for n in range(3)]
+    assert answers == [202, 202, 202]
+    assert _captures(app) == before + 3
+    assert any("rate limits not counted" in r.getMessage() for r in caplog.records)
