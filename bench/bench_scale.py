@@ -122,14 +122,17 @@ def _postgres_schema(database_url: str | None) -> Iterator[str | None]:
 @contextmanager
 def _server(settings: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
     """Run gunicorn as the Procfile does (2 workers, threads) until the block ends."""
+    threads = "4"
     env = dict(os.environ)
     env.update({f"ORIGINXR_{k}": v for k, v in settings.items()})
+    # One pooled PostgreSQL connection per thread, as DATABASE_POOL_SIZE is meant to be set.
+    env["ORIGINXR_DATABASE_POOL_SIZE"] = threads
     command = [
         str(ROOT / ".venv/bin/gunicorn"),
         "--worker-class",
         "gthread",
         "--threads",
-        "4",
+        threads,
         "--workers",
         "2",
         "--bind",

@@ -19,8 +19,12 @@ class Database:
         self._engines: dict[int, Engine] = {}
 
     def init_app(self, app: Flask) -> None:
-        """Create the engine for `app` from its DATABASE_URL (and DATABASE_SCHEMA)."""
-        engine = make_engine(app.config["DATABASE_URL"], app.config.get("DATABASE_SCHEMA"))
+        """Create the engine for `app` from its DATABASE_URL, DATABASE_SCHEMA and pool size."""
+        engine = make_engine(
+            app.config["DATABASE_URL"],
+            app.config.get("DATABASE_SCHEMA"),
+            pool_size=app.config["DATABASE_POOL_SIZE"],
+        )
         self._engines[id(app)] = engine
         self._factories[id(app)] = sessionmaker(engine, expire_on_commit=False)
         app.extensions["originxr.db"] = self
@@ -65,13 +69,24 @@ class Database:
             session.close()
 
 
-def make_engine(url: str, schema: str | None = None) -> Engine:
-    """Create an engine; SQLite gets foreign keys and WAL, PostgreSQL an optional schema."""
+def make_engine(url: str, schema: str | None = None, pool_size: int | None = None) -> Engine:
+    """Create an engine; SQLite gets foreign keys and WAL, PostgreSQL a pool and a schema.
+
+    `pool_size` is the connections kept open, one per gunicorn thread: each request's session
+    holds at most one, so a thread never waits for another's. Up to as many again open for
+    bursts (a CLI or worker sharing the process) and close when returned, so an idle
+    process holds no more than its threads need of the server's `max_connections`. None
+    (tools and tests) keeps SQLAlchemy's defaults.
+    """
     kwargs: dict[str, Any] = {"future": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
         kwargs["pool_pre_ping"] = True
+        if pool_size is not None:
+            if pool_size < 1:
+                raise ValueError(f"`DATABASE_POOL_SIZE` must be at least 1, got {pool_size}")
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size)
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session
 
 from server.adapters.models import (
@@ -18,6 +18,7 @@ from server.adapters.models import (
     Plot,
     Site,
 )
+from server.adapters.models.supply import in_spatial_index
 from server.core.epcis.identifiers import EPC, IO, PLACE, base_location
 from server.core.evidence.event_reading import is_creation, named_plots
 from server.core.evidence.inputs import (
@@ -211,20 +212,38 @@ def _sites_at(session: Session, brand_id: int, locations: set[str]) -> dict[str,
     return {row.key: row for row in rows}
 
 
+def plots_meeting(
+    dialect: str, brand_id: int, box: tuple[float, float, float, float]
+) -> Select[Any]:
+    """Return the query for the brand's plots whose bounding box meets `box` (edges included).
+
+    The spatial index finds the candidates (logarithmic in the brand's plots, not a scan of
+    one axis); the comparisons on the float columns keep exactly the plots the box meets.
+    """
+    lo_lon, lo_lat, hi_lon, hi_lat = box
+    return select(*Plot.__table__.c).where(
+        in_spatial_index(dialect, lo_lon, lo_lat, hi_lon, hi_lat),
+        Plot.brand_id == brand_id,
+        Plot.min_lon <= hi_lon,
+        Plot.max_lon >= lo_lon,
+        Plot.min_lat <= hi_lat,
+        Plot.max_lat >= lo_lat,
+    )
+
+
 def _plots_near(session: Session, brand_id: int, sites: set[str]) -> dict[str, Any]:
     """Return the sites' plots and every plot whose bounding box meets theirs (for overlaps)."""
-    table = Plot.__table__
-    mine = _rows(session, table, Plot.brand_id == brand_id, Plot.site_key, sites)
+    mine = _rows(session, Plot.__table__, Plot.brand_id == brand_id, Plot.site_key, sites)
     plots = {row.key: row for row in mine}
     boxes = [p for p in mine if p.min_lon is not None]
     if boxes:
-        near = select(*table.c).where(
-            Plot.brand_id == brand_id,
-            Plot.min_lon <= max(p.max_lon for p in boxes),
-            Plot.max_lon >= min(p.min_lon for p in boxes),
-            Plot.min_lat <= max(p.max_lat for p in boxes),
-            Plot.max_lat >= min(p.min_lat for p in boxes),
+        union = (
+            min(p.min_lon for p in boxes),
+            min(p.min_lat for p in boxes),
+            max(p.max_lon for p in boxes),
+            max(p.max_lat for p in boxes),
         )
+        near = plots_meeting(session.get_bind().dialect.name, brand_id, union)
         for row in session.execute(near):
             plots.setdefault(row.key, row)
     return plots

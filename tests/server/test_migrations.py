@@ -7,15 +7,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select, text
+from sqlalchemy import Connection, inspect, select, text
 from sqlalchemy.orm import Session
 
 from server.adapters.blobs import open_blob_store
 from server.adapters.db import make_engine
-from server.adapters.migrate import upgrade
-from server.adapters.models import Base, Brand, EpcisEvent
+from server.adapters.migrate import alembic_config, upgrade
+from server.adapters.models import Base, Brand, EpcisEvent, Plot
 from server.core.epcis.event_hash import event_hash
 
 
@@ -139,3 +141,38 @@ def test_0004b_recomputes_event_hashes_and_drops_events_stored_twice(
         assert event_hash(other, context) != event_hash(other)
         assert session.scalars(select(Brand.data_revision)).one() == 4
     engine.dispose()
+
+
+def test_0011_spatial_index_downgrades_and_upgrades_with_the_plots(
+    database: dict[str, Any],
+) -> None:
+    engine = make_engine(database["DATABASE_URL"], database.get("DATABASE_SCHEMA"))
+    upgrade(engine)
+    with Session(engine) as session:
+        brand = Brand(slug="b", name="B", default_locale="en", locales=["en"], settings={})
+        session.add(brand)
+        session.flush()
+        square = [[[-1.5, 6.0], [-1.4, 6.0], [-1.4, 6.1], [-1.5, 6.0]]]
+        geometry = {"type": "Polygon", "coordinates": square}
+        session.add(Plot(brand_id=brand.id, key="p1", site_key="f1", geometry=geometry))
+        session.commit()
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0006")
+    with engine.connect() as conn:
+        assert _spatial_index(conn) == set()
+    upgrade(engine)  # fills the R*Tree from the plots already stored
+    with engine.connect() as conn:
+        expected = {"plots_rtree"} if conn.dialect.name == "sqlite" else {"ix_plots_box"}
+        assert _spatial_index(conn) == expected
+        if conn.dialect.name == "sqlite":
+            box = conn.execute(text("SELECT min_lon, max_lat FROM plots_rtree")).one()
+            assert tuple(box) == pytest.approx((-1.5, 6.1))
+    engine.dispose()
+
+
+def _spatial_index(conn: Connection) -> set[str]:
+    inspector = inspect(conn)
+    names = {i["name"] for i in inspector.get_indexes("plots")} | set(inspector.get_table_names())
+    return names & {"plots_rtree", "ix_plots_box"}

@@ -5,7 +5,29 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint, event
+from alembic.autogenerate.api import AutogenContext
+from alembic.autogenerate.compare import comparators
+from alembic.operations.ops import (
+    DropIndexOp,
+    DropTableOp,
+    MigrateOperation,
+    ModifyTableOps,
+    UpgradeOps,
+)
+from alembic.util import DispatchPriority, PriorityDispatchResult
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    column,
+    event,
+    func,
+    select,
+    table,
+)
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from server.adapters.models.base import Base, utcnow
@@ -38,8 +60,9 @@ class Plot(Base):
     """A farm's plot with its GeoJSON geometry and declared area.
 
     The bounding box is kept from the geometry so that plots near a batch's plots (the ones
-    an overlap check must compare) are found by an indexed range query; the index holds the
-    whole box, so the range on one axis is filtered on the other without reading rows.
+    an overlap check must compare) are found through a spatial index: on PostgreSQL a GiST
+    index over the box (`ix_plots_box`), on SQLite the R*Tree `plots_rtree` (migration 0011,
+    kept by triggers). `ix_plots_bbox` stays for the range query's exact recheck.
     """
 
     __tablename__ = "plots"
@@ -66,6 +89,76 @@ class Plot(Base):
         box = bounds(geometry) if geometry else None
         self.min_lon, self.min_lat, self.max_lon, self.max_lat = box or (None,) * 4
         return geometry
+
+
+PLOTS_RTREE = table(
+    "plots_rtree",
+    column("id"),
+    column("min_lon"),
+    column("max_lon"),
+    column("min_lat"),
+    column("max_lat"),
+)
+"""SQLite's R*Tree of the plots' boxes (its id is `plots.id`), made by migration 0011."""
+
+
+def in_spatial_index(
+    dialect: str, min_lon: float, min_lat: float, max_lon: float, max_lat: float
+) -> ColumnElement[bool]:
+    """Return a condition on `Plot` that the spatial index answers: its box meets this one.
+
+    A superset, not the exact test: the R*Tree stores 32-bit floats rounded outwards and
+    PostgreSQL's box operators compare with a tolerance of 1e-6, so callers also compare the
+    float columns (which keeps the result exactly that of the range query).
+    """
+    if dialect == "sqlite":
+        rtree = PLOTS_RTREE.c
+        return Plot.id.in_(
+            select(rtree.id).where(
+                rtree.min_lon <= max_lon,
+                rtree.max_lon >= min_lon,
+                rtree.min_lat <= max_lat,
+                rtree.max_lat >= min_lat,
+            )
+        )
+    # The indexed expression of migration 0011; closed boxes, so `&&` is true for boxes that
+    # only touch, as the range query is.
+    of_plot = _box(Plot.min_lon, Plot.min_lat, Plot.max_lon, Plot.max_lat)
+    return of_plot.op("&&")(_box(min_lon, min_lat, max_lon, max_lat))
+
+
+def _box(min_lon: Any, min_lat: Any, max_lon: Any, max_lat: Any) -> ColumnElement[Any]:
+    return func.box(func.point(min_lon, min_lat), func.point(max_lon, max_lat))
+
+
+PLOTS_BOX_INDEX = "ix_plots_box"
+"""PostgreSQL's GiST index over the plots' boxes, made by migration 0011."""
+
+# The spatial index is made by migration 0011, not by the models: SQLAlchemy can neither
+# create an R*Tree nor reflect an expression index on SQLite. These are the names Alembic's
+# comparison must not propose to drop (the R*Tree's shadow tables are SQLite's own).
+_SPATIAL_TABLES = frozenset(f"plots_rtree{suffix}" for suffix in ("", "_node", "_parent", "_rowid"))
+
+
+def _is_spatial_index(op: MigrateOperation) -> bool:
+    if isinstance(op, DropTableOp):
+        return op.table_name in _SPATIAL_TABLES
+    return isinstance(op, DropIndexOp) and op.index_name == PLOTS_BOX_INDEX
+
+
+@comparators.dispatch_for("autogenerate", priority=DispatchPriority.LAST)
+def _keep_spatial_index(
+    _context: AutogenContext, upgrade_ops: UpgradeOps
+) -> PriorityDispatchResult:
+    """Remove autogenerate's proposals to drop the plots' spatial index (migration 0011)."""
+    upgrade_ops.ops = [op for op in upgrade_ops.ops if not _is_spatial_index(op)]
+    for op in upgrade_ops.ops:
+        if isinstance(op, ModifyTableOps):
+            op.ops = [inner for inner in op.ops if not _is_spatial_index(inner)]
+    upgrade_ops.ops = [
+        op for op in upgrade_ops.ops if not (isinstance(op, ModifyTableOps) and op.is_empty())
+    ]
+    return PriorityDispatchResult.CONTINUE
 
 
 class EpcisEvent(Base):
