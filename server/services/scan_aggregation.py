@@ -17,6 +17,7 @@ import logging
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from redis import Redis
 
@@ -66,7 +67,8 @@ def drain_scans(redis: Redis) -> dict[str, int]:
     redis.delete(PENDING_KEY)
     totals = {"records": 0, "batches": 0, "recovered": 0, "skipped": 0}
     for key in stale_claims(redis, time.time()):
-        _add(totals, apply_batch(redis, key, redis.lrange(PROCESSING_PREFIX + key, 0, -1)))
+        raw = cast("list[bytes]", redis.lrange(PROCESSING_PREFIX + key, 0, -1))
+        _add(totals, apply_batch(redis, key, raw))
         totals["recovered"] += 1
     for _ in range(MAX_BATCHES):
         key, raw = claim(redis, BATCH)
@@ -106,7 +108,7 @@ def stale_claims(redis: Redis, now: float) -> list[str]:
             claimed_at = 0.0
         if now - claimed_at < STALE_CLAIM_SECONDS:
             continue
-        key = raw_key.decode()
+        key = raw_key.decode() if isinstance(raw_key, bytes) else raw_key
         if redis.eval(_TAKE_OVER, 1, CLAIMS_KEY, key, raw_at, repr(now)):
             taken.append(key)
     return taken
