@@ -27,7 +27,8 @@ from server.adapters.config import settings
 from server.adapters.db import db
 from server.adapters.keys import current_key
 from server.adapters.models import Batch, Build
-from server.core.signing import sign
+from server.core.gs1.digital_link import batch_path
+from server.core.signing import key_id, sign
 from server.services.build_retirement import retire_superseded
 from server.services.builds import (
     build_state,
@@ -36,7 +37,12 @@ from server.services.builds import (
     publish_progress,
     worker_identity,
 )
+from server.services import page_revisions
 from server.services.job_meta import current_job_id, record_job_step
+from server.services.transparency_log import log_build_output
+
+# The published outputs that the transparency log records, by output key.
+LOGGED = ("report", "manifest")
 
 
 @dataclass(frozen=True)
@@ -141,7 +147,8 @@ def run_build(
     _announce(session, row)
     started = time.perf_counter()
     try:
-        outputs = _publish(session, store, steps(BuildContext(session, batch, row, store, waiting)))
+        built = steps(BuildContext(session, batch, row, store, waiting))
+        outputs = _publish(session, store, built, batch_path(batch.product.gtin, batch.lot))
     except Exception as exc:
         session.rollback()
         row.status, row.error = "failed", f"{type(exc).__name__}: {exc}"[:2000]
@@ -153,6 +160,10 @@ def run_build(
     row.status, row.progress, row.step = "done", 1.0, "done"
     row.finished_at = datetime.now(UTC)
     session.commit()  # the one pointer flip that publishes the build (and its blob rows)
+    # The batch's pages get a new revision now that its build is visible (not before).
+    page_revisions.batch_published(
+        broker.redis, batch.product.brand_id, batch.id, batch.product.gtin, batch.lot
+    )
     retire_superseded(session, batch_id, kind, row.id)
     _announce(session, row)
     metrics.build_finished(kind, "done", time.perf_counter() - started)
@@ -165,11 +176,14 @@ def _announce(session: Session, row: Build) -> None:
     publish_progress(broker.redis, row.batch_id, build_state(row, row.kind))
 
 
-def _publish(session: Session, store: BlobStore, outputs: list[Output]) -> dict[str, str]:
+def _publish(
+    session: Session, store: BlobStore, outputs: list[Output], batch: str
+) -> dict[str, str]:
     """Store `outputs` and the signatures of the signed ones; return their hashes by key.
 
     Files are written first and Blob rows added to the session: the caller's commit of the
-    build makes the rows visible together with the build that names them.
+    build makes the rows visible together with the build that names them. The public
+    report and manifest are appended to the transparency log in the same transaction.
     """
     published: dict[str, str] = {}
     key: Ed25519PrivateKey | None = None
@@ -178,6 +192,10 @@ def _publish(session: Session, store: BlobStore, outputs: list[Output]) -> dict[
         if output.signed:
             key = key or current_key(settings())
             _put(session, store, _signature(store, output, key), published)
+            if output.public and output.key in LOGGED:
+                sig = published[f"{output.key}_sig"]
+                kid = key_id(key.public_key())
+                log_build_output(session, output.key, batch, published[output.key], sig, kid)
     return published
 
 

@@ -25,6 +25,7 @@ from server.core.evidence.claim_check import Finding, check_claims
 from server.services.brand_changes import request_rebuild
 from server.services.builds import last_done, published_story
 from server.services.catalog import all_batches
+from server.services.transparency_log import log_story_version
 
 MAX_TEXT = 20_000  # characters per chapter body
 MAX_TITLE = 200
@@ -202,6 +203,10 @@ def publish(
     target.override_reason = reason if findings else None
     if source_version is None:
         target.source = "studio"
+    session.flush()
+    log_story_version(
+        session, brand.slug, target.version, target.chapters, chapter_layout(brand, target)
+    )
     session.commit()
     request_rebuild(brand.id)
     return target

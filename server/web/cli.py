@@ -210,6 +210,7 @@ def rotate_key_command() -> None:
     from server.adapters.keys import rotate_key
 
     old, new = rotate_key(settings(current_app))
+    _log_key_change("rotate", old.kid, str(old.not_after), new_kid=new.kid)
     click.echo(f"key {old.kid} stopped signing at {old.not_after}; key {new.kid} signs from now")
     click.echo("give every machine the new SIGNING_KEY_PATH and SIGNING_KEYRING_PATH files")
 
@@ -227,7 +228,20 @@ def revoke_key_command(kid: str) -> None:
         revoked = revoke_key(settings(current_app), kid)
     except KeyListError as exc:
         raise click.ClickException(str(exc)) from exc
+    _log_key_change("revoke", revoked.kid, str(revoked.revoked_at))
     click.echo(f"key {revoked.kid} revoked at {revoked.revoked_at}")
+
+
+def _log_key_change(action: str, kid: str, at: str, **extra: str) -> None:
+    """Append the key change to the transparency log, where auditors see it."""
+    from flask import current_app
+
+    from server.adapters.db import db
+    from server.services.transparency_log import log_key_change
+
+    _migrate(current_app._get_current_object())  # type: ignore[attr-defined]
+    leaf = log_key_change(db.session, action, kid, at, **extra)
+    click.echo(f"logged as leaf {leaf.index} of the transparency log")
 
 
 @main.command("copy-blobs")

@@ -6,6 +6,7 @@ from server.adapters.models.blob import Blob
 from server.adapters.models.brand import Batch, Brand, Product, StoryVersion
 from server.adapters.models.build import Build
 from server.adapters.models.capture import ApiToken, Capture
+from server.adapters.models.log import LogLeaf
 from server.adapters.models.scan import ScanCount, ScanDrain, VisitorCount
 from server.adapters.models.snapshot import Snapshot
 from server.adapters.models.supply import EpcisEvent, EventIdentifier, EvidenceRecord, Plot, Site
@@ -22,6 +23,7 @@ __all__ = [
     "EventIdentifier",
     "EvidenceRecord",
     "Invitation",
+    "LogLeaf",
     "Membership",
     "Plot",
     "Product",

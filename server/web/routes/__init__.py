@@ -41,6 +41,7 @@ def register(app: Flask) -> None:
     from server.web.routes.studio_theme import bp as studio_theme_bp
     from server.web.routes.studio_tokens import bp as studio_tokens_bp
     from server.web.routes.studio_users import bp as studio_users_bp
+    from server.web.routes.transparency_log import bp as transparency_log_bp
     from server.web.studio import init_app as init_studio
 
     init_metrics(app)  # first of the hooks: its timing covers the others
@@ -59,6 +60,7 @@ def register(app: Flask) -> None:
         evidence_upload_bp,
         snapshots_bp,
         signatures_bp,
+        transparency_log_bp,
         eudr_bp,
         scan_events_bp,
         studio_auth_bp,

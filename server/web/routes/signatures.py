@@ -7,9 +7,11 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, url_for
 
 from server.adapters.config import settings
+from server.adapters.db import db
 from server.adapters.keys import key_list
 from server.core.signing import ALG
 from server.services.build_outputs import json_blob
+from server.services.transparency_log import entry_for
 from server.web.batch_reports import reported
 
 bp = Blueprint("signatures", __name__)
@@ -54,6 +56,8 @@ def _entry(blob: str | None, signature: str | None) -> dict[str, Any] | None:
         blob_url=url_for("blobs.blob", sha256=blob),
         signature_blob=signature,
         signature_url=url_for("blobs.blob", sha256=signature),
+        # Where the publication is in the transparency log (None: published before it).
+        log=entry_for(db.session, blob, signature),
     )
 
 
@@ -64,6 +68,7 @@ def batch_signatures(gtin: str, lot: str) -> Response:
     scene = outputs.scene or {}
     body = {
         "keys": url_for("signatures.keys"),
+        "log": url_for("transparency_log.tree_head"),
         "signatures": {
             "report": _entry(report_sha, outputs.report_sig),
             "manifest": _entry(scene.get("manifest"), scene.get("manifest_sig")),
