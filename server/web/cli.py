@@ -15,6 +15,7 @@ from flask.cli import FlaskGroup
 
 from server.web import create_app
 from server.web.supervisor import STOP_SIGNALS, Child, Supervisor
+from server.web.verify_cli import verify_command, witness_command
 
 
 def _app(*_args: Any) -> Flask:
@@ -24,6 +25,10 @@ def _app(*_args: Any) -> Flask:
 @click.group(cls=FlaskGroup, create_app=_app, add_default_commands=False)
 def main() -> None:
     """originxr: provenance stories behind GS1 Digital Link QR codes."""
+
+
+main.add_command(verify_command)
+main.add_command(witness_command)
 
 
 def _migrate(app: Flask) -> None:

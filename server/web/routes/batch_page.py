@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -108,6 +109,8 @@ def check_view(
         "status": status,
         "status_name": _(STATUS_NAMES.get(status, STATUS_NAMES["unknown"])),
         "figure": shown,
+        # The report's own value, for `originxr verify` to match the figure against.
+        "report_value": json.dumps(check.get("value")),
         "meaning": _(meaning, figure=shown) if meaning and known else shown,
         "band": band(check.get("uncertainty"), check.get("unit")),
         "href": url_for("pages.check", gtin=batch.product.gtin, lot=batch.lot, key=key),
@@ -273,6 +276,7 @@ def render_batch_page(batch: Batch, draft: StoryVersion | None = None) -> Respon
         "best_before": format_date(batch.best_before, "long") if batch.best_before else None,
         "uri": batch_uri(batch),
         "batch_path": batch_path(product.gtin, batch.lot),
+        "scan_path": batch_path(product.gtin, batch.lot),
         "chapters": _chapters(
             batch, outputs, locale, sites, draft or published_story(db.session, brand.id)
         ),
@@ -321,7 +325,10 @@ def render_product_page(product: Product) -> Response:
         product=product,
         product_name=name,
         batches=batches,
+        scan_path=f"/01/{product.gtin}",
         theme=public_theme(brand.settings),
         **locale_context(),
     )
-    return Response(html, mimetype="text/html")
+    response = Response(html, mimetype="text/html")
+    response.headers["Cache-Control"] = "public"  # the page cache sets the figures
+    return response

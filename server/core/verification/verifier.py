@@ -1,0 +1,320 @@
+"""Check a batch end to end: hashes, signatures, the log, the page's figures, the log's past.
+
+`verify_batch` reads, through a `Source`, what a shopper or an auditor can see of the batch
+at `uri` — the page, its linkset, the signature records, the signed report and manifest,
+the blobs the manifest names, the key list, the log's tree head, leaves and proofs — and
+stops at the first thing that does not hold, naming it (`VerificationFailure`). `previous`
+is the tree head this verifier saw last time for that log: today's must extend it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from server.core.signing import KeyEntry, verify
+from server.core.transparency import merkle
+from server.core.transparency.entries import read_entry
+from server.core.transparency.tree_head import (
+    TreeHead,
+    TreeHeadError,
+    decode_hashes,
+    verify_tree_head,
+)
+from server.core.verification.page_figures import figure_problem, read_page
+from server.core.verification.sources import Source, SourceError
+
+LOG = "/.well-known/originxr-log"
+KEYS = "/.well-known/originxr-keys.json"
+LINKSET = "application/linkset+json"
+BLOB_PATH = re.compile(r"/blobs/([0-9a-f]{64})")
+
+
+class VerificationFailure(Exception):
+    """The first thing that does not hold, in words."""
+
+
+@dataclass
+class Verified:
+    """What a passing verification checked, for the summary and ``--json``."""
+
+    uri: str
+    origin: str
+    report: str = ""
+    manifest: str = ""
+    tree: TreeHead | None = None
+    checked: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the result as JSON."""
+        tree = self.tree
+        return {
+            "ok": True,
+            "uri": self.uri,
+            "report": self.report,
+            "manifest": self.manifest,
+            "tree": None if tree is None else {"size": tree.size, "root_hash": tree.root.hex()},
+            "checked": self.checked,
+        }
+
+
+def fetch_json(source: Source, url: str, what: str, accept: str = "application/json") -> Any:
+    """Return the JSON at `url`; VerificationFailure naming `what` when absent or not JSON."""
+    try:
+        body = source.get(url, accept)
+    except SourceError as exc:
+        raise VerificationFailure(f"could not fetch the {what}: {exc}") from exc
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise VerificationFailure(f"the {what} at {url} is not JSON") from exc
+
+
+def _blob(source: Source, origin: str, sha256: str, what: str) -> bytes:
+    url = f"{origin}/blobs/{sha256}"
+    try:
+        body = source.get(url)
+    except SourceError as exc:
+        raise VerificationFailure(f"could not fetch the {what}: {exc}") from exc
+    actual = hashlib.sha256(body).hexdigest()
+    if actual != sha256:
+        raise VerificationFailure(
+            f"the {what} {sha256[:12]}… has been changed: its bytes hash to {actual[:12]}…"
+        )
+    return body
+
+
+def read_keys(document: Any) -> list[KeyEntry]:
+    """Return the key list of a served ``originxr-keys.json``."""
+    try:
+        return [
+            KeyEntry(
+                str(k["kid"]),
+                str(k["public_key"]),
+                k.get("not_before"),
+                k.get("not_after"),
+                k.get("revoked_at"),
+            )
+            for k in document["keys"]
+        ]
+    except (KeyError, TypeError) as exc:
+        raise VerificationFailure(f"the key list is malformed ({exc})") from exc
+
+
+def _check_signature(
+    what: str, blob: bytes, record: dict[str, Any], keys: list[KeyEntry], signed_at: str | None
+) -> None:
+    kid = record.get("kid")
+    entry = next((k for k in keys if k.kid == kid), None)
+    if entry is None:
+        raise VerificationFailure(f"the {what} is signed by key {kid!r}, which is not listed")
+    if not entry.may_sign_at(signed_at):
+        if entry.revoked_at is not None and (signed_at is None or signed_at >= entry.revoked_at):
+            raise VerificationFailure(
+                f"the {what} is signed by key {kid}, revoked at {entry.revoked_at}, "
+                f"and was published at {signed_at or 'an unknown time'}"
+            )
+        raise VerificationFailure(
+            f"the {what} is signed by key {kid} at {signed_at}, outside its period "
+            f"({entry.not_before or '…'} to {entry.not_after or '…'})"
+        )
+    if not verify(blob, record, entry.public()):
+        raise VerificationFailure(f"the {what}'s signature does not verify with key {kid}")
+
+
+def _leaf(source: Source, origin: str, what: str, place: Any) -> tuple[int, bytes, dict[str, Any]]:
+    """Return index, hash and entry of the leaf the server says logs `what`."""
+    if not isinstance(place, dict) or not isinstance(place.get("index"), int):
+        raise VerificationFailure(f"the {what} is not in the transparency log")
+    body = fetch_json(source, f"{origin}{LOG}/leaves/{place['index']}", f"log leaf of the {what}")
+    try:
+        data = base64.b64decode(body["data"], validate=True)
+        entry = read_entry(data)
+    except (KeyError, TypeError, ValueError, binascii.Error) as exc:
+        raise VerificationFailure(f"the log leaf of the {what} is unreadable ({exc})") from exc
+    leaf_hash = merkle.leaf_hash(data)
+    if leaf_hash.hex() != body.get("leaf_hash") or leaf_hash.hex() != place.get("leaf_hash"):
+        raise VerificationFailure(f"the log leaf of the {what} does not hash to its leaf hash")
+    return place["index"], leaf_hash, entry
+
+
+def _logs(index: int, entry: dict[str, Any], what: str, expect: dict[str, Any]) -> None:
+    """Check that log entry `index` is about what was fetched (`expect`: its fields)."""
+    for name, value in expect.items():
+        if entry.get(name) != value:
+            raise VerificationFailure(
+                f"log leaf {index} does not log this {what}: its {name} is "
+                f"{entry.get(name)!r}, not {value!r}"
+            )
+
+
+def _included(
+    source: Source, origin: str, what: str, index: int, leaf: bytes, head: TreeHead
+) -> None:
+    query = urlencode({"leaf_hash": leaf.hex(), "tree_size": head.size})
+    body = fetch_json(source, f"{origin}{LOG}/inclusion?{query}", f"inclusion proof of the {what}")
+    try:
+        path = decode_hashes(body.get("inclusion_path"), "inclusion proof")
+    except (TreeHeadError, AttributeError) as exc:
+        raise VerificationFailure(f"the inclusion proof of the {what} is malformed") from exc
+    if not merkle.verify_inclusion(index, head.size, leaf, path, head.root):
+        raise VerificationFailure(
+            f"the {what}'s log leaf {index} is not in the signed tree of {head.size} leaves"
+        )
+
+
+def check_consistency(
+    source: Source, origin: str, previous: TreeHead | None, head: TreeHead
+) -> None:
+    """Check that the tree seen before (`previous`) is a prefix of `head`."""
+    if previous is None or previous.size == 0:
+        return
+    if previous.size > head.size:
+        raise VerificationFailure(
+            f"the log shrank: it had {previous.size} leaves last time, {head.size} now"
+        )
+    if previous.size == head.size:
+        if previous.root != head.root:
+            raise VerificationFailure(
+                f"the log of {head.size} leaves has a different root than last time: "
+                "its history was rewritten"
+            )
+        return
+    query = urlencode({"first": previous.size, "second": head.size})
+    body = fetch_json(source, f"{origin}{LOG}/consistency?{query}", "log consistency proof")
+    try:
+        path = decode_hashes(body.get("consistency_path"), "consistency proof")
+    except (TreeHeadError, AttributeError) as exc:
+        raise VerificationFailure("the log consistency proof is malformed") from exc
+    if not merkle.verify_consistency(previous.size, head.size, previous.root, head.root, path):
+        raise VerificationFailure(
+            f"the log of {head.size} leaves does not extend the one of {previous.size} "
+            "seen last time: its history was rewritten"
+        )
+
+
+def _signed_output(
+    source: Source,
+    origin: str,
+    what: str,
+    record: Any,
+    keys: list[KeyEntry],
+    head: TreeHead,
+    batch: str,
+) -> bytes:
+    if not isinstance(record, dict) or not isinstance(record.get("blob"), str):
+        raise VerificationFailure(f"the batch has no signed {what} yet")
+    sha, sig_sha = record["blob"], str(record.get("signature_blob", ""))
+    blob = _blob(source, origin, sha, what)
+    signature = json.loads(_blob(source, origin, sig_sha, f"{what}'s signature"))
+    if signature.get("blob") != sha:
+        raise VerificationFailure(f"the {what}'s signature names another blob")
+    index, leaf, entry = _leaf(source, origin, what, record.get("log"))
+    # The signature first: it is checked at the time the log says it was published.
+    _check_signature(what, blob, signature, keys, entry.get("logged_at"))
+    expect = {
+        "kind": what.split()[-1],
+        "blob": sha,
+        "signature": sig_sha,
+        "batch": batch,
+        "kid": signature.get("kid"),
+    }
+    _logs(index, entry, what, expect)
+    _included(source, origin, what, index, leaf, head)
+    return blob
+
+
+def verify_batch(uri: str, source: Source, previous: TreeHead | None = None) -> Verified:
+    """Verify the batch at Digital Link `uri` through `source`; raise VerificationFailure."""
+    parts = urlsplit(uri)
+    result = Verified(uri, f"{parts.scheme}://{parts.netloc}")
+    try:
+        page = source.get(uri, "text/html").decode("utf-8", "replace")
+    except SourceError as exc:
+        raise VerificationFailure(f"could not fetch the batch page: {exc}") from exc
+    linkset = fetch_json(source, uri, "linkset", LINKSET)
+    try:
+        links = linkset["linkset"][0]
+        evidence_url = links["https://gs1.org/voc/traceability"][0]["href"]
+    except (KeyError, IndexError, TypeError) as exc:
+        raise VerificationFailure("the linkset has no gs1:traceability link") from exc
+    api = urlsplit(evidence_url)
+    origin = result.origin = f"{api.scheme}://{api.netloc}"
+    batch = parts.path
+    keys = read_keys(fetch_json(source, origin + KEYS, "key list"))
+    try:
+        head = verify_tree_head(
+            fetch_json(source, f"{origin}{LOG}/tree-head", "log tree head"), keys
+        )
+    except TreeHeadError as exc:
+        raise VerificationFailure(str(exc)) from exc
+    result.tree = head
+    result.checked.append(f"log tree head signed: {head.size} leaves")
+    signatures_url = evidence_url.rsplit("/", 1)[0] + "/signatures"
+    records = fetch_json(source, signatures_url, "signature records").get("signatures") or {}
+    report_bytes = _signed_output(
+        source, origin, "evidence report", records.get("report"), keys, head, batch
+    )
+    result.report = hashlib.sha256(report_bytes).hexdigest()
+    result.checked.append(f"evidence report {result.report[:12]}…: hash, signature, log")
+    served = hashlib.sha256(_raw(source, evidence_url, "evidence report")).hexdigest()
+    if served != result.report:
+        raise VerificationFailure(
+            f"the evidence report the batch links to ({served[:12]}…) is not the signed "
+            f"one ({result.report[:12]}…): it was swapped"
+        )
+    manifest_bytes = _signed_output(
+        source, origin, "scene manifest", records.get("manifest"), keys, head, batch
+    )
+    result.manifest = hashlib.sha256(manifest_bytes).hexdigest()
+    manifest = json.loads(manifest_bytes)
+    if manifest.get("report") != result.report:
+        raise VerificationFailure("the scene manifest was built from another evidence report")
+    count = _manifest_blobs(source, origin, manifest)
+    result.checked.append(f"scene manifest {result.manifest[:12]}…: hash, signature, log")
+    result.checked.append(f"{count} blobs the manifest names: hashes")
+    marks = read_page(page)
+    if marks.report_sha256 != result.report:
+        raise VerificationFailure(
+            f"the page was made from report {str(marks.report_sha256)[:12]}…, "
+            f"not the signed one ({result.report[:12]}…)"
+        )
+    problem = figure_problem(marks, json.loads(report_bytes))
+    if problem:
+        raise VerificationFailure(problem)
+    result.checked.append(f"{len(marks.figures)} page figures come from the signed report")
+    check_consistency(source, origin, previous, head)
+    if previous is not None and previous.size:
+        result.checked.append(f"the log extends the tree of {previous.size} leaves seen before")
+    return result
+
+
+def _raw(source: Source, url: str, what: str) -> bytes:
+    try:
+        return source.get(url, "application/json")
+    except SourceError as exc:
+        raise VerificationFailure(f"could not fetch the {what}: {exc}") from exc
+
+
+def _manifest_blobs(source: Source, origin: str, manifest: dict[str, Any]) -> int:
+    """Check the GLB and the snapshot tilesets the manifest names (and their tiles)."""
+    names = [manifest["glb"]] if isinstance(manifest.get("glb"), str) else []
+    for snapshot in manifest.get("snapshots") or []:
+        found = BLOB_PATH.search(str(snapshot.get("tileset", "")))
+        if found:
+            names.append(found.group(1))
+    checked = 0
+    for sha in dict.fromkeys(names):
+        body = _blob(source, origin, sha, "scene blob")
+        checked += 1
+        if sha != manifest.get("glb"):
+            for tile in dict.fromkeys(BLOB_PATH.findall(body.decode("utf-8", "replace"))):
+                _blob(source, origin, tile, "snapshot tile")
+                checked += 1
+    return checked
