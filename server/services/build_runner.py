@@ -27,6 +27,7 @@ from server.adapters.config import settings
 from server.adapters.db import db
 from server.adapters.keys import current_key
 from server.adapters.models import Batch, Build
+from server.core.evidence.report_json import canonical_json
 from server.core.gs1.digital_link import batch_path
 from server.core.signing import key_id, sign
 from server.services.build_retirement import retire_superseded
@@ -68,8 +69,7 @@ class Output:
 
 def json_output(key: str, value: Any, *, public: bool = True, signed: bool = False) -> Output:
     """Return `value` as a canonical JSON output (sorted keys, no spaces, UTF-8)."""
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return Output(key, text.encode(), "application/json", public, signed)
+    return Output(key, canonical_json(value), "application/json", public, signed)
 
 
 class BuildContext:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from shapely import STRtree
-from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
@@ -16,6 +15,7 @@ from server.core.evidence.plots import (
     is_polygonal,
     max_decimals,
     shape_area_ha,
+    shape_of,
 )
 from server.core.evidence.result import CheckResult
 from server.core.evidence.trace_model import Trace
@@ -43,13 +43,13 @@ def check_plot_geometry(inputs: BatchInputs, trace: Trace) -> CheckResult:
     }
     farms = set(trace.farm_ids)
     plots = [p for p in sorted(inputs.plots, key=lambda p: p.id) if p.farm in farms]
-    shapes = _valid_polygons(inputs.plots)
+    shapes = _valid_polygons(inputs.plots, inputs.memo)
     overlaps = _overlaps(
         shapes, {p.id: p for p in inputs.plots}, params["overlap_tolerance_ha"]["value"]
     )
     rows = []
     for plot in plots:
-        issues = plot_issues(plot, params) + overlaps.get(plot.id, [])
+        issues = plot_issues(plot, params, inputs.memo) + overlaps.get(plot.id, [])
         rows.append(
             {
                 "plot": plot.id,
@@ -71,8 +71,13 @@ def check_plot_geometry(inputs: BatchInputs, trace: Trace) -> CheckResult:
     )
 
 
-def plot_issues(plot: Plot, params: dict[str, Any]) -> list[dict[str, Any]]:
-    """Return one plot's geolocation rule breaks (overlaps need all plots: see above)."""
+def plot_issues(
+    plot: Plot, params: dict[str, Any], memo: dict[Any, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Return one plot's geolocation rule breaks (overlaps need all plots: see above).
+
+    `memo` (`BatchInputs.memo`) shares the plot's shape and area with the other checks.
+    """
     issues: list[dict[str, Any]] = []
     geometry = plot.geometry
     limit = params["polygon_required_above_ha"]["value"]
@@ -116,11 +121,11 @@ def plot_issues(plot: Plot, params: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
         return issues
-    geom = shape(geometry)
+    geom = shape_of(geometry, memo)
     if not geom.is_valid:
         issues.append({"rule": "invalid_geometry", "message": explain_validity(geom)})
         return issues
-    area = geodesic_area_ha(geometry)
+    area = geodesic_area_ha(geometry, memo)
     if plot.declared_area_ha:
         tolerance = params["area_tolerance"]["value"]
         gap = abs(area - plot.declared_area_ha) / plot.declared_area_ha
@@ -142,14 +147,14 @@ def _rings(geometry: dict[str, Any]) -> list[list[Any]]:
     return [list(ring) for polygon in polygons for ring in polygon]
 
 
-def _valid_polygons(plots: tuple[Plot, ...]) -> dict[str, BaseGeometry]:
+def _valid_polygons(plots: tuple[Plot, ...], memo: dict[Any, Any]) -> dict[str, BaseGeometry]:
     shapes: dict[str, BaseGeometry] = {}
     for plot in plots:
         if not is_polygonal(plot.geometry):
             continue
         if any(len(r) < 4 or r[0] != r[-1] for r in _rings(plot.geometry)):
             continue
-        geom = shape(plot.geometry)
+        geom = shape_of(plot.geometry, memo)
         if geom.is_valid:
             shapes[plot.id] = geom
     return shapes

@@ -103,3 +103,7 @@ class BatchInputs:
     materials: tuple[Material, ...]
     evidence: tuple[EvidenceRecord, ...]
     parameters: dict[str, Any]
+    # What several checks compute from the same plot (its shapely shape, geodesic area):
+    # computed once per input, by `server.core.evidence.plots`. Not an input: not compared,
+    # not copied by dataclasses.replace.
+    memo: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)

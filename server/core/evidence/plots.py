@@ -50,13 +50,15 @@ def is_polygonal(geometry: dict[str, Any]) -> bool:
     return geometry.get("type") in ("Polygon", "MultiPolygon")
 
 
-def geodesic_area_ha(geometry: dict[str, Any]) -> float:
+def geodesic_area_ha(geometry: dict[str, Any], memo: dict[Any, Any] | None = None) -> float:
     """Return the geodesic area (WGS84 ellipsoid) of a GeoJSON (Multi)Polygon in hectares."""
     if not is_polygonal(geometry):
         raise ValueError(
             f"`geometry` must be a Polygon or MultiPolygon, got {geometry.get('type')!r}"
         )
-    return shape_area_ha(shape(geometry))
+    if shape_of(geometry, memo).is_empty:
+        return 0.0
+    return abs(area_perimeter(geometry, memo)[0]) / _SQ_M_PER_HA
 
 
 def shape_area_ha(geom: BaseGeometry) -> float:
@@ -70,14 +72,45 @@ def shape_area_ha(geom: BaseGeometry) -> float:
     return abs(area) / _SQ_M_PER_HA
 
 
-def plot_area_perimeter(plot: Plot) -> tuple[float | None, str, float | None]:
+def shape_of(geometry: dict[str, Any], memo: dict[Any, Any] | None = None) -> BaseGeometry:
+    """Return `shapely.geometry.shape(geometry)`, made once per geometry when given a `memo`.
+
+    The memo (`BatchInputs.memo`) keys by the geometry object, which it keeps alive; a
+    geometry shapely refuses raises each time, as without the memo.
+    """
+    if memo is None:
+        return shape(geometry)
+    key = ("shape", id(geometry))
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = (geometry, shape(geometry))
+    return found[1]
+
+
+def area_perimeter(
+    geometry: dict[str, Any], memo: dict[Any, Any] | None = None
+) -> tuple[float, float]:
+    """Return the geodesic (area in m², perimeter in m) of a polygon, once per geometry."""
+    key = ("area", id(geometry))
+    found = memo.get(key) if memo is not None else None
+    if found is None:
+        found = (geometry, _geod().geometry_area_perimeter(shape_of(geometry, memo)))
+        if memo is not None:
+            memo[key] = found
+    area, perimeter = found[1]
+    return area, perimeter
+
+
+def plot_area_perimeter(
+    plot: Plot, memo: dict[Any, Any] | None = None
+) -> tuple[float | None, str, float | None]:
     """Return `plot_area_ha` and, for a measured polygon, its perimeter in metres.
 
     One geodesic computation gives both (the yield check needs the perimeter for its band).
     """
     if is_polygonal(plot.geometry):
         try:
-            area, perimeter = _geod().geometry_area_perimeter(shape(plot.geometry))
+            area, perimeter = area_perimeter(plot.geometry, memo)
             return abs(area) / _SQ_M_PER_HA, "geodesic", float(perimeter)
         except (ValueError, TypeError, KeyError, IndexError):
             # Unreadable coordinates: the declared area, as in plot_area_ha.

@@ -36,11 +36,23 @@ def threshold_status(value: float, ok_at: float, warn_at: float) -> str:
 _AS_IS = frozenset({str, int, bool, type(None)})
 
 
+class SmallFloat(float):
+    """A float below 1e-4 in magnitude: equal to its value, marked for `report_json`.
+
+    Python writes such floats with an exponent (``2.5e-05``), orjson does not; the mark
+    lets the fast encoder write them as the standard library does.
+    """
+
+    __slots__ = ()
+
+
 def _plain_float(value: float) -> float | None:
     if math.isnan(value) or math.isinf(value):
         return None
     rounded = round(value, 6)
-    return 0.0 if rounded == 0 else rounded
+    if rounded == 0:
+        return 0.0
+    return SmallFloat(rounded) if -1e-4 < rounded < 1e-4 else rounded
 
 
 @lru_cache(maxsize=4096)

@@ -122,7 +122,9 @@ def check_yield_plausibility(inputs: BatchInputs, trace: Trace) -> CheckResult:
                 farm,
                 season,
                 site,
-                measured.setdefault(farm, [_measure(p, params) for p in by_farm.get(farm, [])]),
+                measured.setdefault(
+                    farm, [_measure(p, params, inputs.memo) for p in by_farm.get(farm, [])]
+                ),
                 delivered,
                 ids,
                 params,
@@ -149,9 +151,9 @@ def check_yield_plausibility(inputs: BatchInputs, trace: Trace) -> CheckResult:
 Measured = tuple[Plot, float | None, str, tuple[float, float] | None]
 
 
-def _measure(plot: Plot, params: dict[str, Any]) -> Measured:
+def _measure(plot: Plot, params: dict[str, Any], memo: dict[Any, Any]) -> Measured:
     """Return (plot, area in ha, its source, (low, high) area) for one plot."""
-    area, source, perimeter = plot_area_perimeter(plot)
+    area, source, perimeter = plot_area_perimeter(plot, memo)
     if area is None:
         return plot, None, source, None
     return plot, area, source, area_band_ha(area, perimeter, params)

@@ -1,0 +1,61 @@
+"""Serialise a report as canonical JSON, byte for byte as the standard library writes it.
+
+`canonical_json(value)` gives exactly
+``json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()``,
+the bytes reports are hashed and signed as, but through orjson (a 10,000-farm report is
+about 130 MB of JSON: the standard library takes seconds, orjson a fraction of one).
+
+The two encoders write every value a report holds alike but one: floats below 1e-4, which
+Python writes ``2.5e-05`` and orjson ``0.000025`` or ``2.5e-5``. `result.plain` marks such
+floats as `SmallFloat` (a float, equal to its value), which is written here in Python's
+form. Anything else orjson would write differently (an unmarked small float, a key that
+is not text, a type only one of them knows) makes it fall back to the standard library,
+so the bytes never depend on the encoder.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import orjson
+
+from server.core.evidence.result import SmallFloat
+
+_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+# A number orjson writes unlike Python: a one-digit negative exponent (Python writes two
+# digits) or a fixed-point float below 1e-4 (Python writes those with an exponent). Each
+# pattern starts with a literal, which the regex engine finds at memchr speed (a scan of a
+# 130 MB report takes milliseconds); a match inside a text value only costs the fallback.
+_EXPONENT = re.compile(rb"e-\d(?!\d)")
+_FIXED = re.compile(rb"0\.0000\d")
+_DIGITS = frozenset(b"0123456789")
+
+
+def _divergent(data: bytes) -> bool:
+    if _FIXED.search(data):
+        return True
+    return any(data[m.start() - 1] in _DIGITS for m in _EXPONENT.finditer(data) if m.start())
+
+
+def _fragment(value: Any) -> Any:
+    if type(value) is SmallFloat:
+        return orjson.Fragment(float.__repr__(value).encode())
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable by orjson")
+
+
+def canonical_json(value: Any) -> bytes:
+    """Return `value` as canonical JSON bytes, the same as the standard library writes them."""
+    try:
+        data = orjson.dumps(value, default=_fragment, option=_OPTIONS)
+    except (TypeError, orjson.JSONEncodeError):
+        return _standard(value)
+    if _divergent(data):
+        return _standard(value)
+    return data
+
+
+def _standard(value: Any) -> bytes:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return text.encode()
