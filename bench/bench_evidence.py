@@ -1,59 +1,103 @@
-"""Time the trace graph, each check and the evidence report of one synthetic batch, in memory.
+"""Time the trace, each check and the evidence report of one synthetic batch, now and before.
 
 The batch is batch 0 of `bench.synthetic_chain` (the chain bench/bench_scale.py captures over
-HTTP), built in memory without a database, so only the pure computations are timed. Run
-from the repository root::
+HTTP), built in memory without a database, so only the pure computations are timed. Each
+size runs in a child process (bench/evidence_run.py) with the collector off, as the
+evidence job runs, and reports its peak RSS. With ``--before REV`` (default: the last
+commit of the object-based engine) the same child runs on an export of that commit too,
+side by side in the same run, and the two reports' SHA-256 are compared. Run from the
+repository root::
 
-    .venv/bin/python -m bench.bench_evidence [--farms 500] [--events 21400] [--repeat 5]
+    .venv/bin/python -m bench.bench_evidence [--farms 10000,20000,40000] [--events-per-farm 10.7]
+        [--before REV|none] [--before-farms 10000] [--repeat 1] [--stages]
         [--save FILE] [--baseline FILE]
 
-It prints the median seconds of each stage; with ``--baseline`` it prints earlier figures
-(written by ``--save``) side by side. It asserts nothing about time.
+It prints seconds per stage and MB; with ``--baseline`` earlier figures (written by
+``--save``) stand in for the previous implementation. It asserts nothing about time.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
 import sys
-import time
-from functools import partial
+import tarfile
+import tempfile
+from io import BytesIO
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a file: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.figures import load_baseline, median_seconds, print_table, save
-from bench.synthetic_chain import ChainSize, batch_inputs
-from server.core.evidence.report import CHECKS, build_report
-from server.core.evidence.trace import build_trace
+from bench.figures import load_baseline, print_table, save
+
+ROOT = Path(__file__).resolve().parents[1]
+RUN = ROOT / "bench" / "evidence_run.py"
+# The last commit before the evidence engine moved to columns and orjson (issue #13).
+OBJECT_ENGINE = "9aa5c02"
 
 
-def measure(farms: int, events: int, repeat: int) -> dict[str, float]:
-    """Return median seconds per stage for a synthetic batch of `farms` farms."""
-    start = time.perf_counter()
-    inputs = batch_inputs(ChainSize(farms, events, batches=1, big_batch_farms=farms))
-    figures = {"build_inputs": time.perf_counter() - start, "events": float(len(inputs.events))}
-    figures["trace"] = median_seconds(lambda: build_trace(inputs), repeat)
-    trace = build_trace(inputs)
-    for key, check in CHECKS:
-        figures[f"check.{key}"] = median_seconds(partial(check, inputs, trace), repeat)
-    figures["report"] = median_seconds(lambda: build_report(inputs), repeat)
-    return figures
+def export(rev: str, folder: Path) -> Path:
+    """Write `rev`'s server/ and bench/ into `folder` (git archive: no worktree, no checkout)."""
+    data = subprocess.run(
+        ["git", "archive", rev, "server", "bench"], cwd=ROOT, check=True, capture_output=True
+    ).stdout
+    with tarfile.open(fileobj=BytesIO(data)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder
+
+
+def run(tree: Path, farms: int, events: int, repeat: int, stages: bool) -> dict[str, float]:
+    """Return the child's figures for one size on the code in `tree`."""
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    out = subprocess.run(
+        [sys.executable, str(RUN), str(farms), str(events), str(repeat), str(int(stages))],
+        env=env,
+        cwd=tree,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    figures: dict[str, float | str] = json.loads(out.strip().splitlines()[-1])
+    print(f"  {tree.name}, {farms} farms: report sha256 {figures.pop('sha256')}")
+    return {k: float(v) for k, v in figures.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Measure, print, and optionally save or compare figures."""
+    """Measure each size now (and before), print side by side, optionally save."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--farms", type=int, default=500)
-    parser.add_argument("--events", type=int, default=21_400, help="about; the batch's events")
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--farms", default="10000,20000,40000", help="comma-separated sizes")
+    parser.add_argument("--events-per-farm", type=float, default=10.7)
+    parser.add_argument("--before", default=OBJECT_ENGINE, help="a git revision, or none")
+    parser.add_argument("--before-farms", default="10000", help="sizes to run before too")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--stages", action="store_true", help="time the trace and each check")
     parser.add_argument("--save", type=Path, help="write the figures to this JSON file")
     parser.add_argument("--baseline", type=Path, help="JSON figures from an earlier --save")
     args = parser.parse_args(argv)
-    figures = measure(args.farms, args.events, args.repeat)
-    units = {name: "" if name == "events" else "s" for name in figures}
-    print_table(figures, load_baseline(args.baseline), units)
-    save(args.save, figures, farms=args.farms, events=args.events, repeat=args.repeat)
+    sizes = [int(s) for s in args.farms.split(",")]
+    before_sizes = (
+        {int(s) for s in args.before_farms.split(",")} if args.before != "none" else set()
+    )
+    baseline = load_baseline(args.baseline)
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="originxr-before-") as folder:
+        old_tree = export(args.before, Path(folder)) if before_sizes else None
+        for farms in sizes:
+            events = round(farms * args.events_per_farm)
+            now = run(ROOT, farms, events, args.repeat, args.stages)
+            before = dict(baseline)
+            if old_tree is not None and farms in before_sizes:
+                before = run(old_tree, farms, events, args.repeat, args.stages)
+            print(f"\n{farms} farms, {int(now['events'])} events (baseline: {args.before})")
+            units = {k: "MB" if k.endswith("_mb") else "" if k == "events" else "s" for k in now}
+            print_table(now, before, units)
+            per = now["report+serialise"] / farms * 1000
+            print(f"{'report+serialise per 1,000 farms':<34}{per:>12.4f} s")
+            figures.update({f"{farms}.{k}": v for k, v in now.items()})
+    save(args.save, figures, farms=args.farms, before=args.before, repeat=args.repeat)
     return 0
 
 
