@@ -74,12 +74,18 @@ def _quantise_sh(sh: npt.NDArray[np.float32]) -> npt.NDArray[np.uint8]:
 
 
 def encode_spz(
-    g: Gaussians, fractional_bits: int = 12, antialiased: bool = False, level: int = 6
+    g: Gaussians,
+    fractional_bits: int = 12,
+    antialiased: bool = False,
+    level: int = 6,
+    runs_only: bool = False,
 ) -> bytes:
     """Return `g` as a gzip-compressed SPZ version 3 file (positions must already be RUB).
 
     `level` is the gzip level: 6 is the reference encoder's; 1 is ~5× faster on noisy
-    data for ~3 % more bytes.
+    data for ~3 % more bytes. `runs_only` deflates with zlib's Z_RLE strategy (matches of
+    the previous byte only, any inflater reads it): on splat arrays, which are noise to
+    LZ77 but for runs, it is ~3 % smaller and faster.
     """
     if not 0 <= fractional_bits <= 23:
         raise ValueError("`fractional_bits` must lie in 0–23")
@@ -105,7 +111,8 @@ def encode_spz(
     ]
     if g.sh is not None:
         parts.append(_quantise_sh(g.sh).tobytes())
-    packer = zlib.compressobj(level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # gzip, mtime 0
+    strategy = zlib.Z_RLE if runs_only else zlib.Z_DEFAULT_STRATEGY
+    packer = zlib.compressobj(level, zlib.DEFLATED, 16 + zlib.MAX_WBITS, 8, strategy)  # gzip
     return b"".join(packer.compress(part) for part in parts) + packer.flush()
 
 

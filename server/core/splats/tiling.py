@@ -2,9 +2,17 @@
 
 Leaves hold the input splats themselves (at most `max_splats_per_tile` each); every parent
 holds its children's splats merged on a voxel grid (see `merge.py`), coarse enough that it
-has at most half as many splats as its children together and no more than its cap. Splats
-are ordered once along a Morton curve, so an octree cell is a contiguous run and no step
-needs more than memory proportional to the input. The same input gives the same bytes.
+has at most 1/`parent_ratio` as many splats as its children together and no more than its
+cap. Splats are ordered once along a Morton curve, so an octree cell is a contiguous run and
+no step needs more than memory proportional to the input. The same input gives the same bytes.
+
+Bytes: the levels above the leaves are a fraction (1/8 + 1/64 + …) of the leaves, drop the
+SH rest (`coarse_sh_degree`; view-dependent colour is not visible at a coarse tile's
+distance) and store positions no finer than a sixteenth of their merge voxel; leaves store
+positions to `precision` metres. In every tile the splats are ordered by opacity: the
+opacity array becomes runs that deflate to almost nothing (~1 B/splat less), while the other
+arrays lose little of the locality the Morton order gave them; the tiles are deflated with
+runs only (Z_RLE), as LZ77's longer matches find nothing in the other arrays.
 """
 
 from __future__ import annotations
@@ -18,12 +26,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from server.core.splats.gaussians import Gaussians, concatenate
+from server.core.splats.gaussians import SH_COEFFICIENTS, Gaussians, concatenate
 from server.core.splats.merge import merge_clusters
 from server.core.splats.spz import encode_spz
 
 DEPTH = 21  # bits per axis of the Morton code; 63 bits in all
 FINEST_GRID = 1024  # voxels along a parent cell's edge before coarsening
+COARSE_PRECISION = 16  # a coarse tile's positions: its merge voxel / this, at the finest
 
 
 @dataclass(frozen=True)
@@ -98,9 +107,41 @@ def _fractional_bits(bounds: npt.NDArray[np.float64]) -> int:
     return max(0, min(12, math.floor(math.log2(((1 << 23) - 1) / reach))))
 
 
+def _bits_for(step: float, limit: int) -> int:
+    """Return the fractional bits whose step is at most `step` metres, at most `limit`."""
+    return max(0, min(limit, math.ceil(-math.log2(step))))
+
+
+def _by_opacity(g: Gaussians) -> Gaussians:
+    """Return `g` ordered by its SPZ opacity byte (stable: ties keep the Morton order)."""
+    key = np.clip(np.round(g.alphas * 255.0), 0, 255).astype(np.uint8)
+    return g.take(np.argsort(key, kind="stable"))
+
+
+def _without_sh(g: Gaussians, degree: int) -> Gaussians:
+    """Return `g` with its SH rest cut to `degree` (the lower of the two)."""
+    if g.sh_degree <= degree:
+        return g
+    k = SH_COEFFICIENTS[degree]
+    sh = None if k == 0 or g.sh is None else g.sh[:, :k]
+    return Gaussians(g.positions, g.scales, g.rotations, g.alphas, g.colors, sh)
+
+
+@dataclass(frozen=True)
+class _Options:
+    max_per_tile: int
+    root_cap: int
+    level: int
+    parent_ratio: int
+    coarse_sh_degree: int
+    precision: float
+    opacity_order: bool
+
+
 class _Builder:
-    def __init__(self, g: Gaussians, max_per_tile: int, root_cap: int, level: int) -> None:
-        self.max_per_tile, self.root_cap, self.level = max_per_tile, root_cap, level
+    def __init__(self, g: Gaussians, options: _Options) -> None:
+        self.max_per_tile, self.root_cap = options.max_per_tile, options.root_cap
+        self.level, self.options = options.level, options
         lo, hi = g.bounds().astype(np.float64)
         self.origin = lo
         self.size = max(float((hi - lo).max()), 1e-6) * (1 + 1e-6)
@@ -112,12 +153,22 @@ class _Builder:
         self.codes = codes[self.order]
         self.g = g
         self.bits = _fractional_bits(np.stack([lo, hi]))
+        self.leaf_bits = _bits_for(options.precision, self.bits)
 
     def tile(
-        self, content: Gaussians, tile_id: str, level: int, error: float, kids: tuple[Tile, ...]
+        self,
+        content: Gaussians,
+        tile_id: str,
+        level: int,
+        error: float,
+        kids: tuple[Tile, ...],
+        bits: int,
     ) -> Tile:
-        data = encode_spz(content, self.bits, level=self.level)
-        bounds = content.bounds().astype(np.float64)
+        ordered = _by_opacity(content) if self.options.opacity_order else content
+        data = encode_spz(ordered, bits, level=self.level, runs_only=self.options.opacity_order)
+        # the box of the positions as stored (rounded to the tile's step), which is what shows
+        step = float(1 << bits)
+        bounds = np.round(content.bounds().astype(np.float64) * step) / step
         for kid in kids:
             bounds = np.stack(
                 [np.minimum(bounds[0], kid.bounds[0]), np.maximum(bounds[1], kid.bounds[1])]
@@ -138,17 +189,19 @@ class _Builder:
         cap = self.root_cap if level == 0 else self.max_per_tile
         if hi - lo <= cap:
             own = self.g.take(np.sort(self.order[lo:hi]))
-            return self.tile(own, tile_id, level, 0.0, ()), own
+            return self.tile(own, tile_id, level, 0.0, (), self.leaf_bits), own
         ranges = self._split(lo, hi, level)
         kids, shown = [], []
         for i, (a, b) in enumerate(ranges):
             kid, content = self.build(a, b, level + 1, f"{tile_id}-{i}")
             kids.append(kid)
             shown.append(content)
-        merged, voxel = self._coarsen(concatenate(shown), level, cap)
+        coarse = _without_sh(concatenate(shown), self.options.coarse_sh_degree)
         del shown
+        merged, voxel = self._coarsen(coarse, level, cap)
         error = max([voxel, *(k.geometric_error for k in kids)])
-        return self.tile(merged, tile_id, level, error, tuple(kids)), merged
+        bits = _bits_for(voxel / COARSE_PRECISION, self.leaf_bits)
+        return self.tile(merged, tile_id, level, error, tuple(kids), bits), merged
 
     def _split(self, lo: int, hi: int, level: int) -> list[tuple[int, int]]:
         if level >= DEPTH:  # all in one finest cell: cut the run into equal parts
@@ -163,7 +216,7 @@ class _Builder:
 
     def _coarsen(self, g: Gaussians, level: int, cap: int) -> tuple[Gaussians, float]:
         """Merge `g` on the finest voxel grid of its cell that leaves ≤ cap and ≤ half."""
-        target = max(1, min(cap, len(g) // 2))
+        target = max(1, min(cap, len(g) // self.options.parent_ratio))
         cell = self.size / (1 << level)
         grid = FINEST_GRID
         base = np.clip((g.positions - self.origin) / (cell / grid), 0, None).astype(np.int64)
@@ -181,17 +234,45 @@ class _Builder:
 
 
 def build_tiles(
-    g: Gaussians, max_splats_per_tile: int = 65536, root_cap: int = 65536, level: int = 6
+    g: Gaussians,
+    max_splats_per_tile: int = 65536,
+    root_cap: int = 65536,
+    level: int = 6,
+    *,
+    parent_ratio: int = 8,
+    coarse_sh_degree: int = 0,
+    precision: float = 2.0**-10,
+    opacity_order: bool = True,
 ) -> Tileset:
     """Return the octree tileset of `g` (in the frame the tiles should use, RUB for Spark).
 
     Leaves hold at most `max_splats_per_tile` input splats; parents at most that many
-    merged splats, and the root at most `root_cap`; `level` is the tiles' gzip level.
+    merged splats and at most 1/`parent_ratio` of their children's, and the root at most
+    `root_cap`; `level` is the tiles' gzip level. Parents keep SH up to `coarse_sh_degree`;
+    leaves store positions to `precision` metres (a power of two at most; ~1 mm by default,
+    finer only where SPZ's 24 bits reach the capture's extent); `opacity_order` sorts each
+    tile's splats by opacity (see above). `parent_ratio=2, coarse_sh_degree=3,
+    precision=2**-12, opacity_order=False` is the tiler before issue #11 (the bench's baseline).
     """
     if len(g) == 0:
         raise ValueError("`g` holds no splats to tile")
     if max_splats_per_tile < 1 or root_cap < 1:
         raise ValueError("`max_splats_per_tile` and `root_cap` must be at least 1")
-    builder = _Builder(g, max_splats_per_tile, root_cap, level)
+    if parent_ratio < 2:
+        raise ValueError("`parent_ratio` must be at least 2")
+    if coarse_sh_degree not in SH_COEFFICIENTS:
+        raise ValueError("`coarse_sh_degree` must be 0 to 3")
+    if not precision > 0:
+        raise ValueError("`precision` must be a positive number of metres")
+    options = _Options(
+        max_splats_per_tile,
+        root_cap,
+        level,
+        parent_ratio,
+        coarse_sh_degree,
+        precision,
+        opacity_order,
+    )
+    builder = _Builder(g, options)
     root, _ = builder.build(0, len(g), 0, "0")
     return Tileset(root, len(g), builder.bits)

@@ -52,6 +52,16 @@ def test_encoding_is_deterministic_and_flags_antialiasing(
     assert gzip.decompress(encode_spz(g, fractional_bits=8, antialiased=True))[13:15] == b"\x08\x01"
 
 
+def test_runs_only_deflate_is_plain_gzip_and_smaller_on_sorted_runs(
+    capture: Callable[..., Gaussians],
+) -> None:
+    g = capture(3000, 1)
+    ordered = g.take(np.argsort(g.alphas, kind="stable"))
+    default, runs = encode_spz(ordered), encode_spz(ordered, runs_only=True)
+    assert gzip.decompress(runs) == gzip.decompress(default)  # any inflater reads it
+    assert len(runs) < len(default)
+
+
 def test_positions_out_of_fixed_point_range_are_named(capture: Callable[..., Gaussians]) -> None:
     g = capture(10)
     far = Gaussians(g.positions + 5000, g.scales, g.rotations, g.alphas, g.colors)

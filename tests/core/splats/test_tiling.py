@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import tracemalloc
@@ -31,6 +32,7 @@ def _check(ts: Tileset, n: int, per_tile: int, root_cap: int) -> list[Tile]:
             assert child.level == tile.level + 1
         if tile.children:
             assert tile.splats <= sum(c.splats for c in tile.children) / 2 + 1
+            assert back.sh is None  # coarse tiles are SH0 by default
         else:
             leaves += tile.splats
             assert tile.geometric_error == 0
@@ -55,10 +57,39 @@ def test_deep_tree_respects_caps_bounds_and_hashes(capture: Callable[..., Gaussi
             if not t.children
         ]
     )
-    # rounding is monotone, so each sorted coordinate matches the input's within 2^-13
+    # rounding is monotone, so each sorted coordinate matches the input's within half of
+    # the leaves' 2^-10 m step
     np.testing.assert_allclose(
-        np.sort(leaf_positions, axis=0), np.sort(g.positions, axis=0), atol=2**-13 + 1e-5
+        np.sort(leaf_positions, axis=0), np.sort(g.positions, axis=0), atol=2**-11 + 1e-5
     )
+    leaf = next(t for t in tiles if not t.children)
+    back = decode_spz(leaf.content, max_splats=20_000, max_uncompressed=10**9)
+    assert back.sh_degree == 1  # leaves keep the capture's SH
+    assert (np.diff(back.alphas) >= 0).all()  # ordered by opacity: its array is runs
+
+
+def test_parents_hold_an_eighth_and_coarse_positions(capture: Callable[..., Gaussians]) -> None:
+    g = capture(20_000, 1)
+    ts = build_tiles(g, max_splats_per_tile=1500, root_cap=5000)
+    for tile in ts.tiles:
+        if tile.children:
+            assert tile.splats <= max(1, sum(c.splats for c in tile.children) // 8)
+            bits = gzip.decompress(tile.content)[13]
+            assert 2.0**-bits >= tile.geometric_error / 16 / 2 - 1e-12
+            assert bits <= 10
+    before = build_tiles(
+        g,
+        max_splats_per_tile=1500,
+        root_cap=5000,
+        parent_ratio=2,
+        coarse_sh_degree=3,
+        precision=2.0**-12,
+        opacity_order=False,
+    )
+    assert before.root.splats > 3 * ts.root.splats
+    assert decode_spz(before.root.content, max_splats=20_000, max_uncompressed=10**9).sh_degree == 1
+    total = sum(len(t.content) for t in ts.tiles)
+    assert total < 0.9 * sum(len(t.content) for t in before.tiles)
 
 
 def test_tileset_json_and_determinism(capture: Callable[..., Gaussians]) -> None:
@@ -109,6 +140,12 @@ def test_bad_arguments_are_named(capture: Callable[..., Gaussians]) -> None:
         build_tiles(capture(0))
     with pytest.raises(ValueError, match="`max_splats_per_tile`"):
         build_tiles(capture(10), max_splats_per_tile=0)
+    with pytest.raises(ValueError, match="`parent_ratio`"):
+        build_tiles(capture(10), parent_ratio=1)
+    with pytest.raises(ValueError, match="`coarse_sh_degree`"):
+        build_tiles(capture(10), coarse_sh_degree=4)
+    with pytest.raises(ValueError, match="`precision`"):
+        build_tiles(capture(10), precision=0)
 
 
 def test_200k_capture_tiles_in_memory_proportional_to_its_size(
