@@ -140,7 +140,52 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "PAGE_CACHE_SECONDS",
         60,
-        "How long shared caches may keep a batch page (stale-while-revalidate doubles it).",
+        "How long browsers may keep a public page or its JSON (Cache-Control max-age).",
+    ),
+    Setting(
+        "PAGE_SHARED_CACHE_SECONDS",
+        300,
+        "How long shared caches (a CDN) may keep a public page (s-maxage; they may serve it "
+        "stale for twice that while revalidating). A purge (CDN_PURGE_URL) drops it sooner.",
+    ),
+    Setting(
+        "PAGE_STALE_IF_ERROR_SECONDS",
+        86400,
+        "How long shared caches may serve a stale public page while the origin fails.",
+    ),
+    Setting(
+        "PAGE_STORE_SECONDS",
+        86400,
+        "How long the rendered, compressed public pages are kept in Redis (the page cache).",
+    ),
+    Setting(
+        "PAGE_STORE_MAX_ENTRIES",
+        2000,
+        "Most rendered answers the page cache keeps in Redis (the oldest go first).",
+    ),
+    Setting(
+        "CDN_PURGE_URL",
+        None,
+        "URL to POST a purge by surrogate key to when a brand's pages change (Fastly's "
+        "https://api.fastly.com/service/{id}/purge or Cloudflare's "
+        "https://api.cloudflare.com/client/v4/zones/{zone}/purge_cache); unset: no purge.",
+    ),
+    Setting(
+        "CDN_PURGE_TOKEN",
+        None,
+        "API token sent with each purge (as Fastly-Key and as Authorization: Bearer).",
+    ),
+    Setting(
+        "SCAN_COUNTING",
+        "page",
+        "Who counts a scan: `page` (the server, at each page it serves: right without a CDN) "
+        "or `beacon` (the page itself, after first paint, with a no-JS image: right when a "
+        "CDN serves cached pages the server never sees).",
+    ),
+    Setting(
+        "BLOB_COMPRESS_MAX_BYTES",
+        32 * 1024 * 1024,
+        "Largest blob (GLB, manifest, report, tileset) kept compressed beside its original.",
     ),
     Setting(
         "SNAPSHOT_MAX_BYTES",
@@ -281,6 +326,10 @@ def _derive(values: dict[str, Any]) -> dict[str, Any]:
         values["SIGNING_KEYRING_PATH"] = str(key.with_name("signing_keyring.json"))
     if not values["SECRET_KEY"]:
         values["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    if values["SCAN_COUNTING"] not in ("page", "beacon"):
+        raise SettingsError(
+            f"SCAN_COUNTING must be `page` or `beacon`, not {values['SCAN_COUNTING']!r}"
+        )
     return values
 
 
@@ -358,6 +407,14 @@ class Settings:
     default_brand: str
     brands_path: str
     page_cache_seconds: int
+    page_shared_cache_seconds: int
+    page_stale_if_error_seconds: int
+    page_store_seconds: int
+    page_store_max_entries: int
+    cdn_purge_url: str | None
+    cdn_purge_token: str | None
+    scan_counting: str
+    blob_compress_max_bytes: int
     snapshot_max_bytes: int
     snapshot_max_splats: int
     snapshot_max_distance_m: float

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from server.adapters.broker import broker
 from server.adapters.config import settings
 from server.adapters.models import Brand
+from server.services import page_revisions
 from server.services.builds import request_brand_rebuild
 
 
@@ -27,6 +28,7 @@ def request_rebuild(brand_id: int) -> bool:
     fingerprints have changed, and the next page request enqueues them."""
     lease = settings().build_lease_seconds
     try:
+    page_revisions.catalog_changed(broker.redis, brand_id)  # product pages list the batches
         return request_brand_rebuild(broker.redis, brand_id, lease)
     except RedisError:
         return False

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from server.adapters.blobs import BlobStore, store_blob
 from server.adapters.event_store import delete_brand_events
 from server.adapters.models import (
+from server.adapters.broker import broker
     Batch,
     Brand,
     EvidenceRecord,
@@ -34,6 +35,7 @@ from server.core.errors import BrandPackError
 from server.core.gs1.identifiers import IdentifierError, gtin14, location_id
 from server.services.capture import stage_capture
 
+from server.services import page_revisions
 SUPPLY_FILES = ("sites.geojson", "plots.geojson", "evidence.json")
 # brand.settings keys the studio writes (QR code options, the brand's own domain).
 STUDIO_SETTINGS = ("qr", "public_base_url")
@@ -138,6 +140,8 @@ def _replace_supply(
     _upsert_products(session, brand, meta, folder)
     delete_brand_events(session, brand.id)
     for model in (Site, Plot, EvidenceRecord):
+    if changed:  # name, locales, theme or products may differ: every page of the brand
+        page_revisions.brand_changed(broker.redis, brand.id)
         session.execute(delete(model).where(model.brand_id == brand.id))
     _add_sites(session, brand, _read_json(folder / "sites.geojson"), folder / "sites.geojson")
     _add_plots(session, brand, _read_json(folder / "plots.geojson"), folder / "plots.geojson")

@@ -8,10 +8,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from server.adapters.blobs import blob_store, store_blob
+from server.adapters.broker import broker
 from server.adapters.models import Brand
 from server.core.disclosure.policy import DisclosurePolicy
 from server.core.qr_codes import QrOptions
 from server.core.theme_files import Logo
+from server.services import page_revisions
 from server.services.brand_changes import request_rebuild
 
 
@@ -36,6 +38,7 @@ def save_qr_settings(
     if base_url is not None:
         settings["public_base_url"] = base_url
     _commit_settings(session, brand, settings)
+    page_revisions.brand_changed(broker.redis, brand.id)  # the pages' links name the base URL
 
 
 def save_theme(
@@ -63,3 +66,4 @@ def save_theme(
     elif remove_font:
         theme.pop("font", None)
     _commit_settings(session, brand, {**(brand.settings or {}), "theme": theme})
+    page_revisions.brand_changed(broker.redis, brand.id)  # no build: the pages change now

@@ -30,6 +30,7 @@ from server.adapters.models import Batch, Build
 from server.core.evidence.report_json import canonical_json
 from server.core.gs1.digital_link import batch_path
 from server.core.signing import key_id, sign
+from server.services import page_revisions
 from server.services.build_retirement import retire_superseded
 from server.services.builds import (
     build_state,
@@ -38,7 +39,6 @@ from server.services.builds import (
     publish_progress,
     worker_identity,
 )
-from server.services import page_revisions
 from server.services.job_meta import current_job_id, record_job_step
 from server.services.transparency_log import log_build_output
 

@@ -14,7 +14,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from server.adapters import config
     from server.adapters.broker import broker
     from server.adapters.db import db
-    from server.services import scan_recorder
+    from server.services import page_cache, scan_recorder
     from server.web import i18n, request_logging
     from server.web.routes import register
 
@@ -32,6 +32,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     broker.init_app(app)
     scan_recorder.init_app(app)
+    page_cache.init_app(app)
     i18n.init_app(app)
     register(app)
     _trust_proxies(app, int(app.config["TRUSTED_PROXY_HOPS"]))

@@ -46,7 +46,7 @@ def test_without_locale_the_brands_default_is_used(sqlite_app: Flask) -> None:
 
 
 BAD: list[tuple[str, dict[str, Any], int, str | None]] = [
-    ("wrong kind", {"data": {"uri": FLAGGED, "kind": "scan"}}, 422, "kind"),
+    ("wrong kind", {"data": {"uri": FLAGGED, "kind": "view"}}, 422, "kind"),
     ("no kind", {"data": {"uri": FLAGGED}}, 422, "kind"),
     ("no uri", {"data": {"kind": "3d"}}, 422, "uri"),
     ("absolute uri", {"data": {"uri": "https://evil.example" + FLAGGED, "kind": "3d"}}, 422, "uri"),

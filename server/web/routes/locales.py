@@ -12,10 +12,15 @@ from flask_babel import get_locale
 from server.core.locales import LANGUAGE_NAMES, UI_LOCALES
 
 
+def offered(locales: Sequence[str], default: str) -> tuple[list[str], str]:
+    """Return the locales of `locales` we have a catalog for, and the default among them."""
+    found = [loc for loc in locales if loc in UI_LOCALES] or ["en"]
+    return found, default if default in found else found[0]
+
+
 def offer_locales(locales: Sequence[str], default: str) -> None:
     """Limit this request's locale choice to `locales` (those we have a catalog for)."""
-    g.offered_locales = [loc for loc in locales if loc in UI_LOCALES] or ["en"]
-    g.default_locale = default if default in g.offered_locales else g.offered_locales[0]
+    g.offered_locales, g.default_locale = offered(locales, default)
 
 
 def locale_context(locales: Sequence[str] | None = None) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
 
+from server.adapters.config import settings
 from server.adapters.db import db
 from server.core.checks_text import KIND_NAMES
 from server.core.disclosure.policy import policy_of
@@ -32,6 +33,7 @@ from server.core.gs1.linkset import (
 from server.core.theme import public_theme
 from server.services.catalog import batch_by_lot, product_by_gtin, site_by_gln
 from server.services.scan_recorder import record_view
+from server.web import cached_pages
 from server.web.batch_links import batch_links, batch_uri, public_base
 from server.web.routes import api
 from server.web.routes.batch_page import render_batch_page, render_product_page
@@ -78,26 +80,53 @@ def _wants_linkset() -> bool:
     return best in (LINKSET_MEDIA_TYPE, "application/json")
 
 
+def _record_scan(brand_id: int, gtin: str, lot: str, locale: str) -> None:
+    """Count a page view here, unless the page's beacon counts views (SCAN_COUNTING=beacon)."""
+    if settings().scan_counting == "page":
+        record_view(brand_id, gtin, lot, locale)
+
+
 @bp.get("/01/<linkpath:rest>", merge_slashes=False)
 def resolve(rest: str) -> ResponseReturnValue:
-    """Answer a Digital Link URI: the batch page, its linkset, or one link's target."""
+    """Answer a Digital Link URI: the batch page, its linkset, or one link's target.
+
+    The page and the linkset come from the page cache when they are there (no SQL);
+    otherwise they are rendered and kept (`server.web.cached_pages`).
+    """
     link = parse_path("/01/" + rest, _query())
+    lot = link.lot or ""
+    link_type = request.args.get("linkType")
+    linkset = link.lot is not None and _wants_linkset()
+    direct = not linkset and bool(link_type) and link_type not in ("gs1:pip", "pip")
+    variant = "product" if link.lot is None else "linkset" if linkset else "page"
+    negotiates = link.lot is not None and not link_type  # Accept picks page or linkset
+    if not direct:
+        hit = cached_pages.lookup(link.gtin, lot, variant, negotiates_type=negotiates)
+        if hit is not None:
+            if variant != "linkset":
+                _record_scan(hit.brand_id, link.gtin, lot, hit.locale)
+            return hit.response
     product = product_by_gtin(db.session, link.gtin)
     brand = product.brand
     offer_locales(brand.locales or [brand.default_locale], brand.default_locale)
     if link.lot is None:
+        stamp = cached_pages.prepare(brand.id, product.gtin, "")
         page = render_product_page(product)
-        record_view(brand.id, product.gtin, "", str(get_locale() or "en"))
-        return page
+        _record_scan(brand.id, product.gtin, "", str(get_locale() or "en"))
+        info = cached_pages.brand_info(brand.id, brand.locales, brand.default_locale, stamp)
+        return cached_pages.keep(
+            page, stamp, info=info, gtin=product.gtin, lot="", batch_id=None, variant="product"
+        )
     batch = batch_by_lot(db.session, product, link.lot)
+    stamp = cached_pages.prepare(brand.id, product.gtin, batch.lot) if not direct else None
     links = batch_links(batch)
     linkset_url = batch_uri(batch) + "?linkType=linkset"
-    link_type = request.args.get("linkType")
-    if _wants_linkset():
+    if linkset:
         body = json.dumps(build_linkset(batch_uri(batch), links), ensure_ascii=False)
         response = Response(body, mimetype=LINKSET_MEDIA_TYPE)
-    elif link_type and link_type not in ("gs1:pip", "pip"):
-        target = find_link(links, link_type)
+        response.headers["Cache-Control"] = "public"
+    elif direct:
+        target = find_link(links, link_type or "")
         if target is None:
             known = ", ".join(sorted({lnk.link_type for lnk in links}))
             abort(
@@ -115,12 +144,24 @@ def resolve(rest: str) -> ResponseReturnValue:
             result = exc.response or current_app.handle_user_exception(exc)
         response = current_app.make_response(result)
         response.headers["Content-Location"] = target.href
+        response.headers["Link"] = link_header(linkset_url)
+        response.vary.update(("Accept", "Accept-Language"))
+        return response
     else:
         response = render_batch_page(batch)
-        record_view(brand.id, product.gtin, batch.lot, str(get_locale() or "en"))
+        _record_scan(brand.id, product.gtin, batch.lot, str(get_locale() or "en"))
     response.headers["Link"] = link_header(linkset_url)
-    response.vary.update(("Accept", "Accept-Language"))
-    return response
+    info = cached_pages.brand_info(brand.id, brand.locales, brand.default_locale, stamp)
+    return cached_pages.keep(
+        response,
+        stamp,
+        info=info,
+        gtin=product.gtin,
+        lot=batch.lot,
+        batch_id=batch.id,
+        variant=variant,
+        negotiates_type=negotiates,
+    )
 
 
 @bp.get("/414/<linkpath:rest>", merge_slashes=False)

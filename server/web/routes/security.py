@@ -1,4 +1,9 @@
-"""Response headers every page gets: a nonce-based Content Security Policy and friends."""
+"""Response headers every page gets: a strict Content Security Policy and friends.
+
+A page rendered per request allows its inline code by a nonce; a page kept in the page
+cache (`server/web/cached_pages.py`) is rendered without one and carries its own policy,
+with the hashes of its inline code (`server.core.content_policy`), set before this runs.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import secrets
 from flask import Flask, Response, g
 
 from server.adapters.config import settings
+from server.core.content_policy import policy
 
 HSTS = "max-age=31536000; includeSubDomains"
 # Everything the pages do not use is denied, to them and to anything they might embed. The
@@ -38,6 +44,8 @@ PERMISSIONS_POLICY = ", ".join(
 
 
 def _nonce() -> str:
+    if g.get("csp_no_nonce"):
+        return ""  # a render for the shared page cache: inline code goes by hash
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(16)
     nonce: str = g.csp_nonce
@@ -45,20 +53,14 @@ def _nonce() -> str:
 
 
 def _headers(response: Response) -> Response:
-    if response.mimetype == "text/html":
-        nonce = _nonce()
-        # Brand fonts and logos are served from our own origin (/blobs), never a font service.
-        # The 3D viewer needs blob: workers and WebAssembly compilation (Spark, later);
-        # no 'unsafe-inline' or 'unsafe-eval' anywhere.
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; "
-            f"script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; "
-            f"style-src 'self' 'nonce-{nonce}'; "
-            "img-src 'self' data: blob:; font-src 'self'; connect-src 'self' ws: wss: blob: data:; "
-            "worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "
-            "frame-ancestors 'none'; form-action 'self'",
+    if response.mimetype == "text/html" and "Content-Security-Policy" not in response.headers:
+        nonce = _nonce() or secrets.token_urlsafe(16)
+        response.headers["Content-Security-Policy"] = policy(
+            [f"'nonce-{nonce}'"], [f"'nonce-{nonce}'"]
         )
+    if "Cookie" in response.vary and "public" in response.headers.get("Cache-Control", ""):
+        # An answer that read the session is that reader's own: never for a shared cache.
+        response.headers["Cache-Control"] = "private, no-store"
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
@@ -73,3 +75,8 @@ def init_app(app: Flask) -> None:
     """Add the security headers and expose the CSP nonce to templates."""
     app.after_request(_headers)
     app.context_processor(lambda: {"csp_nonce": _nonce()})
+
+
+def render_without_nonce() -> None:
+    """Render this request's templates without a CSP nonce (the page will be shared)."""
+    g.csp_no_nonce = True
