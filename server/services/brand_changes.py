@@ -27,8 +27,8 @@ def request_rebuild(brand_id: int) -> bool:
     batch's builds. With Redis down nothing is lost: the change is committed, the builds'
     fingerprints have changed, and the next page request enqueues them."""
     lease = settings().build_lease_seconds
-    try:
     page_revisions.catalog_changed(broker.redis, brand_id)  # product pages list the batches
+    try:
         return request_brand_rebuild(broker.redis, brand_id, lease)
     except RedisError:
         return False

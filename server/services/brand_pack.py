@@ -19,9 +19,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from server.adapters.blobs import BlobStore, store_blob
+from server.adapters.broker import broker
 from server.adapters.event_store import delete_brand_events
 from server.adapters.models import (
-from server.adapters.broker import broker
     Batch,
     Brand,
     EvidenceRecord,
@@ -33,9 +33,9 @@ from server.adapters.broker import broker
 from server.core.epcis.validation import validate_document
 from server.core.errors import BrandPackError
 from server.core.gs1.identifiers import IdentifierError, gtin14, location_id
+from server.services import page_revisions
 from server.services.capture import stage_capture
 
-from server.services import page_revisions
 SUPPLY_FILES = ("sites.geojson", "plots.geojson", "evidence.json")
 # brand.settings keys the studio writes (QR code options, the brand's own domain).
 STUDIO_SETTINGS = ("qr", "public_base_url")
@@ -97,6 +97,8 @@ def load_pack(session: Session, store: BlobStore, folder: Path) -> tuple[Brand, 
     if _store_story(session, brand, stories):
         changed = True
     session.commit()
+    if changed:  # name, locales, theme or products may differ: every page of the brand
+        page_revisions.brand_changed(broker.redis, brand.id)
     return brand, changed
 
 
@@ -140,8 +142,6 @@ def _replace_supply(
     _upsert_products(session, brand, meta, folder)
     delete_brand_events(session, brand.id)
     for model in (Site, Plot, EvidenceRecord):
-    if changed:  # name, locales, theme or products may differ: every page of the brand
-        page_revisions.brand_changed(broker.redis, brand.id)
         session.execute(delete(model).where(model.brand_id == brand.id))
     _add_sites(session, brand, _read_json(folder / "sites.geojson"), folder / "sites.geojson")
     _add_plots(session, brand, _read_json(folder / "plots.geojson"), folder / "plots.geojson")
