@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import ijson
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -39,6 +41,9 @@ from server.services.capture import stage_capture
 SUPPLY_FILES = ("sites.geojson", "plots.geojson", "evidence.json")
 # brand.settings keys the studio writes (QR code options, the brand's own domain).
 STUDIO_SETTINGS = ("qr", "public_base_url")
+# Sites, plots and records are read one by one (ijson) and flushed and let go of in chunks
+# of this many, so a 100,000-farm pack's import holds one chunk of rows, not the pack.
+CHUNK = 2_000
 
 
 def _read_json(path: Path) -> Any:
@@ -50,11 +55,49 @@ def _read_json(path: Path) -> Any:
         raise BrandPackError(f"{path}: not valid UTF-8 JSON ({exc})") from exc
 
 
+def _items(path: Path, prefix: str) -> Iterator[Any]:
+    """Yield the items of the array at `prefix` of the JSON file at `path`, one at a time.
+
+    Numbers come as json.loads gives them (int or float, not Decimal).
+    """
+    try:
+        with path.open("rb") as stream:
+            yield from ijson.items(stream, prefix, use_float=True)
+    except FileNotFoundError as exc:
+        raise BrandPackError(f"{path}: file is missing") from exc
+    except (ijson.JSONError, UnicodeDecodeError) as exc:
+        raise BrandPackError(f"{path}: not valid UTF-8 JSON ({exc})") from exc
+
+
 def _digest(paths: list[Path]) -> str:
     sha = hashlib.sha256()
     for path in paths:
-        sha.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        sha.update(path.name.encode() + b"\0")
+        with path.open("rb") as stream:  # in blocks: a big pack's files are not held whole
+            while block := stream.read(1 << 20):
+                sha.update(block)
+        sha.update(b"\0")
     return sha.hexdigest()
+
+
+class _Chunked:
+    """Add rows to the session, flushing and letting go of them every `CHUNK` rows."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.pending: list[Any] = []
+
+    def add(self, row: Any) -> None:
+        self.session.add(row)
+        self.pending.append(row)
+        if len(self.pending) >= CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        self.session.flush()
+        for row in self.pending:
+            self.session.expunge(row)
+        self.pending.clear()
 
 
 def _date(value: Any, where: str) -> date | None:
@@ -143,8 +186,8 @@ def _replace_supply(
     delete_brand_events(session, brand.id)
     for model in (Site, Plot, EvidenceRecord):
         session.execute(delete(model).where(model.brand_id == brand.id))
-    _add_sites(session, brand, _read_json(folder / "sites.geojson"), folder / "sites.geojson")
-    _add_plots(session, brand, _read_json(folder / "plots.geojson"), folder / "plots.geojson")
+    _add_sites(session, brand, folder / "sites.geojson")
+    _add_plots(session, brand, folder / "plots.geojson")
     # An event in two of the pack's files is stored once: the second capture finds it known.
     for path in event_files:
         _add_events(session, brand, store, path)
@@ -188,14 +231,19 @@ def _upsert_products(session: Session, brand: Brand, meta: dict[str, Any], folde
         batch.quantity_kg = item.get("quantity_kg")
 
 
-def _features(collection: Any, where: Path) -> list[dict[str, Any]]:
-    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
+def _features(where: Path) -> Iterator[dict[str, Any]]:
+    """Yield the features of the GeoJSON FeatureCollection at `where`, one at a time."""
+    kind = next(_items(where, "type"), None) if where.is_file() else None
+    if kind != "FeatureCollection":
+        next(_items(where, "item"), None)  # a missing or unreadable file says so first
         raise BrandPackError(f"{where}: must be a GeoJSON FeatureCollection")
-    return list(collection.get("features") or [])
+    for feature in _items(where, "features.item"):
+        yield feature if isinstance(feature, dict) else {}
 
 
-def _add_sites(session: Session, brand: Brand, collection: Any, where: Path) -> None:
-    for i, feature in enumerate(_features(collection, where)):
+def _add_sites(session: Session, brand: Brand, where: Path) -> None:
+    rows = _Chunked(session)
+    for i, feature in enumerate(_features(where)):
         props = feature.get("properties") or {}
         coords = (feature.get("geometry") or {}).get("coordinates") or [None, None]
         if "id" not in props or "kind" not in props:
@@ -205,7 +253,7 @@ def _add_sites(session: Session, brand: Brand, collection: Any, where: Path) -> 
             loc = location_id(gln) if gln else None
         except IdentifierError as exc:
             raise BrandPackError(f"{where}: site {props['id']}: {exc}") from exc
-        session.add(
+        rows.add(
             Site(
                 brand_id=brand.id,
                 key=props["id"],
@@ -221,14 +269,16 @@ def _add_sites(session: Session, brand: Brand, collection: Any, where: Path) -> 
                 properties={k: v for k, v in props.items() if k not in ("id", "gln", "kind")},
             )
         )
+    rows.flush()
 
 
-def _add_plots(session: Session, brand: Brand, collection: Any, where: Path) -> None:
-    for i, feature in enumerate(_features(collection, where)):
+def _add_plots(session: Session, brand: Brand, where: Path) -> None:
+    rows = _Chunked(session)
+    for i, feature in enumerate(_features(where)):
         props = feature.get("properties") or {}
         if "id" not in props or "farm" not in props:
             raise BrandPackError(f"{where}: feature {i} needs properties `id` and `farm`")
-        session.add(
+        rows.add(
             Plot(
                 brand_id=brand.id,
                 key=props["id"],
@@ -238,6 +288,7 @@ def _add_plots(session: Session, brand: Brand, collection: Any, where: Path) -> 
                 country=props.get("country"),
             )
         )
+    rows.flush()
 
 
 def _add_events(session: Session, brand: Brand, store: BlobStore, path: Path) -> None:
@@ -262,7 +313,8 @@ def _add_events(session: Session, brand: Brand, store: BlobStore, path: Path) ->
 
 def _add_evidence(session: Session, brand: Brand, store: BlobStore, folder: Path) -> None:
     where = folder / "evidence.json"
-    for item in _read_json(where).get("records", []):
+    rows = _Chunked(session)
+    for item in _items(where, "records.item"):
         subject = item.get("subject") or {}
         if not {"id", "kind"} <= item.keys() or not {"type", "id"} <= subject.keys():
             raise BrandPackError(f"{where}: record {item.get('id')} needs id, kind and subject")
@@ -274,7 +326,7 @@ def _add_evidence(session: Session, brand: Brand, store: BlobStore, folder: Path
             media = "application/json" if doc_path.suffix == ".json" else "application/pdf"
             document_sha = store_blob(session, store, doc_path.read_bytes(), media)
         canonical = json.dumps(item, sort_keys=True, separators=(",", ":")).encode()
-        session.add(
+        rows.add(
             EvidenceRecord(
                 brand_id=brand.id,
                 key=item["id"],
@@ -289,6 +341,7 @@ def _add_evidence(session: Session, brand: Brand, store: BlobStore, folder: Path
                 record_sha256=hashlib.sha256(canonical).hexdigest(),
             )
         )
+    rows.flush()
 
 
 def _store_story(session: Session, brand: Brand, stories: dict[str, Any]) -> bool:
