@@ -12,7 +12,7 @@ import http.server
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import brotli
 import pytest
@@ -144,8 +144,8 @@ def test_json_answers_are_cached_and_compressed(built: Flask) -> None:
 
 
 def test_a_published_story_shows_when_its_build_is_done_and_not_before(built: Flask) -> None:
-    from server.services.story_versions import chapter_layout, publish, save_draft
     from server.services.builds import published_story
+    from server.services.story_versions import chapter_layout, publish, save_draft
 
     client = built.test_client()
     before = client.get(PAGE, headers={"Accept-Language": "en"})
@@ -169,9 +169,9 @@ def test_a_published_story_shows_when_its_build_is_done_and_not_before(built: Fl
 
 
 class _Purges(http.server.BaseHTTPRequestHandler):
-    seen: list[tuple[str, str]] = []
+    seen: ClassVar[list[tuple[str, str]]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 (the http.server name)
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers["Content-Length"]))
         self.seen.append((self.headers["Surrogate-Key"], self.headers["Fastly-Key"]))
         self.send_response(200)
@@ -268,3 +268,27 @@ def test_with_redis_down_the_page_is_still_served(built: Flask, tmp_path: Path) 
     assert page_cache(down).failures == 1  # then the cache pauses instead of waiting again
     assert client.get(PAGE).status_code == 200 and page_cache(down).failures == 1
     db.engine_for(down).dispose()
+
+
+def test_blobs_are_sent_compressed_and_ranges_are_of_the_uncompressed_blob(built: Flask) -> None:
+    import re
+
+    client = built.test_client()
+    page = client.get(PAGE, headers={"Accept-Encoding": "identity"}).data.decode()
+    found = re.search(r'data-glb-url="(/blobs/[0-9a-f]{64})"', page)
+    assert found is not None
+    glb = found.group(1)
+    plain = client.get(glb)
+    packed = client.get(glb, headers={"Accept-Encoding": "br, gzip"})
+    assert (
+        packed.headers["Content-Encoding"] == "br" and packed.headers["Vary"] == "Accept-Encoding"
+    )
+    assert brotli.decompress(packed.data) == plain.data and len(packed.data) < len(plain.data)
+    assert packed.headers["ETag"] == plain.headers["ETag"][:-1] + '-br"'
+    again = client.get(
+        glb, headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]}
+    )
+    assert again.status_code == 304
+    part = client.get(glb, headers={"Accept-Encoding": "br", "Range": "bytes=4-11"})
+    assert (part.status_code, part.data) == (206, plain.data[4:12])
+    assert "Content-Encoding" not in part.headers

@@ -1,4 +1,10 @@
-"""Serve content-addressed blobs with immutable caching, streamed, with single byte ranges."""
+"""Serve content-addressed blobs with immutable caching, streamed, with single byte ranges.
+
+Types that gain (GLB, JSON manifests, reports, tilesets) are sent br or gzip when the client
+takes it (`server.services.blob_codings`). Ranges are always of the uncompressed blob: a
+request with a Range header gets identity bytes (206), never a slice of a compressed form,
+so a resumed or partial download never depends on which coding an earlier answer had.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,12 @@ from collections.abc import Iterator
 from flask import Blueprint, Response, abort, request
 
 from server.adapters.blobs import CHUNK_BYTES, BlobNotFound, BlobStore, blob_store
+from server.adapters.config import settings
 from server.adapters.db import db
+from server.core.http_caching import choose_coding, compressible, etag, not_modified
+from server.services.blob_codings import coded_blob
 from server.services.household_documents import is_household_document
+from server.services.page_cache import page_cache
 from server.services.stored_blobs import blob_media_type
 from server.web.routes.errors import problem
 
@@ -35,12 +45,43 @@ def blob(sha256: str) -> Response:
             "This document concerns a farm household: the brand's auditors receive it at "
             "/api/v1/documents/{sha256} with the brand's API token.",
         )
-    if request.if_none_match.contains(sha256):
+    coded = _coded(store, sha256, media_type, size)
+    coding = coded[0] if coded else "identity"
+    if not_modified(request.headers.get("If-None-Match"), sha256):
         response = Response(status=304)
+    elif coded:
+        response = _whole(store, coded[1], media_type, coded[2])
+        response.headers["Content-Encoding"] = coding
     else:
         response = _content(store, sha256, media_type, size)
-    response.set_etag(sha256)
+    response.headers["ETag"] = etag(sha256, coding)
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    if compressible(media_type):
+        response.headers["Vary"] = "Accept-Encoding"
+    return response
+
+
+def _coded(
+    store: BlobStore, sha256: str, media_type: str, size: int
+) -> tuple[str, str, int] | None:
+    """Return (coding, sha256, size) of the compressed form to send, or None for the blob."""
+    coding = choose_coding(request.headers.get("Accept-Encoding")) or "identity"
+    if coding == "identity" or request.range is not None or not compressible(media_type):
+        return None
+    cache = page_cache()
+    if not cache.available:
+        return None
+    limit = settings().blob_compress_max_bytes
+    found = coded_blob(cache.redis, store, sha256, media_type, size, coding, limit)
+    return (coding, *found) if found else None
+
+
+def _whole(store: BlobStore, sha256: str, media_type: str, size: int) -> Response:
+    """Return all `size` bytes of blob `sha256`, streamed (a compressed form: no ranges)."""
+    response = Response(
+        _stream(store, sha256, 0, size), mimetype=media_type, direct_passthrough=True
+    )
+    response.content_length = size
     return response
 
 
