@@ -21,6 +21,8 @@ from bench.chromium import CHROMIUM_ARGS
 ROOT = Path(__file__).resolve().parents[2]
 DIST_MANIFEST = ROOT / "web" / "static" / "dist" / "manifest.json"
 IWER_BUNDLE = ROOT / "node_modules" / "iwer" / "build" / "iwer.js"
+# IWER's synthetic-environment module (UMD, global IWER_SEM): planes and meshes to hit-test
+IWER_SEM_BUNDLE = ROOT / "node_modules" / "@iwer" / "sem" / "build" / "iwer-sem.min.js"
 BATCH_PATH = "/01/09520123100025/10/NK25-0227"
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from server.core.splats.tiling import build_tiles
-from tests.e2e.conftest import DIST_MANIFEST, IWER_BUNDLE
+from tests.e2e.conftest import DIST_MANIFEST, IWER_BUNDLE, IWER_SEM_BUNDLE
 from tests.e2e.pixels import decode_png
 from tests.e2e.splat_server import SplatServer, app_csp, coloured_ball, tiny_glb
 
@@ -475,3 +475,68 @@ def test_tour_in_immersive_ar_without_surfaces_says_where_the_diorama_is(
     page.locator("#xr-stage button[data-xr-mode=immersive-ar]").dispatch_event("click")
     page.wait_for_function(f"() => {STAGE}.dataset.xr === undefined")
     assert note.is_hidden(), "the AR note goes with the session"
+
+
+# A room of one surface for IWER's synthetic-environment module (its capture JSON format, as
+# in @iwer/sem/captures/): a 3 m table top 0.75 m above the floor, in front of the user.
+TABLE_TOP = 0.75
+ONE_TABLE_ROOM = {
+    "type": "scene",
+    "version": 1,
+    "spatialEntities": [
+        {
+            "uuid": "0b7c1b5e-7f1e-4d8e-9a55-5f3a3c6d2a10",
+            "semanticLabel_META": "TABLE",
+            # facing up, as the captures' floors and tables are (180° about x)
+            "locatable_META": {
+                "orientation": {"x": 1.0, "y": 0.0, "z": 0.0, "w": 0.0},
+                "position": {"x": 0.0, "y": TABLE_TOP, "z": -1.0},
+            },
+            "bounded2D_META": {
+                "offset": {"x": -1.5, "y": -1.5},
+                "extent": {"width": 3.0, "height": 3.0},
+            },
+        }
+    ],
+}
+# the headset 1.6 m up, looking 45° down: its viewer ray meets the table 0.85 m ahead
+LOOK_DOWN = (
+    "window.__xrDevice.installSEM(IWER_SEM.SyntheticEnvironmentModule);"
+    f"window.__xrDevice.sem.loadEnvironment({json.dumps(ONE_TABLE_ROOM)});"
+    "window.__xrDevice.position.set(0, 1.6, 0);"
+    "window.__xrDevice.quaternion.set(-0.3826834, 0, 0, 0.9238795);"
+)
+
+
+def test_tour_in_immersive_ar_places_the_diorama_on_a_found_surface(
+    tour_server: SplatServer, bundles: dict[str, str], new_context: Callable[..., Any]
+) -> None:
+    """With IWER's synthetic environment, hit-test finds the table the headset looks at:
+    the tour asks for a tap, and a controller's select puts the diorama on the table."""
+    context = new_context(locale="en-GB")
+    context.add_init_script(path=str(IWER_BUNDLE))
+    context.add_init_script(path=str(IWER_SEM_BUNDLE))
+    context.add_init_script(INSTALL_QUEST3)
+    context.add_init_script(LOOK_DOWN)
+    page = context.new_page()
+    open_tour(page, tour_url(tour_server, bundles, snapshots=False))
+    page.locator("#xr-stage button[data-xr-mode=immersive-ar]").click()
+    page.wait_for_selector("#xr-stage[data-xr=immersive-ar]")
+    page.wait_for_selector("#xr-stage[data-ar-hit-test=true]")
+    note = page.locator("#xr-stage .xr-tour-status")
+    assert note.text_content() == "Tap to place"
+    assert stage(page, "arPlaced") is None
+    wait_frames(page)  # hit-test results come with frames: the reticle is on the table
+    page.evaluate("() => window.__xrDevice.controllers.right.updateButtonValue('trigger', 1)")
+    wait_frames(page, 1)
+    page.evaluate("() => window.__xrDevice.controllers.right.updateButtonValue('trigger', 0)")
+    page.wait_for_function(f"() => {STAGE}.dataset.arPlaced !== undefined")
+    x, y, z = (float(v) for v in (stage(page, "arPlaced") or "").split(","))
+    # the point the viewer's ray meets the table top, 45° below the eyes
+    assert abs(y - TABLE_TOP) < 0.02, f"placed at height {y}, not on the table"
+    assert abs(x) < 0.02 and abs(z - -(1.6 - TABLE_TOP)) < 0.05, (x, z)
+    assert note.is_hidden(), "the request to tap goes once the diorama is placed"
+    wait_frames(page)  # and the session renders on with the diorama on the table
+    page.locator("#xr-stage button[data-xr-mode=immersive-ar]").dispatch_event("click")
+    page.wait_for_function(f"() => {STAGE}.dataset.xr === undefined")
+    assert stage(page, "arPlaced") is None

@@ -22,7 +22,8 @@ import { Matrix4, Mesh, MeshBasicMaterial, RingGeometry, Vector3 } from 'three';
  * @param {import('three').Object3D} options.diorama what a tap places
  * @param {Vector3} options.foot the diorama's point that should stand on the surface, in
  *   its parent's frame when at the origin (its centre at floor level)
- * @param {(placed: boolean) => void} [options.onPlaced]
+ * @param {(surface: Vector3) => void} [options.onPlaced] called after a tap placed the
+ *   diorama, with the surface point it stands on (in the session's reference space)
  * @returns {Promise<ArPlacement>}
  */
 export async function createArPlacement({ session, renderer, scene, diorama, foot, onPlaced }) {
@@ -50,7 +51,7 @@ export async function createArPlacement({ session, renderer, scene, diorama, foo
     if (!reticle.visible) return;
     place.setFromMatrixPosition(reticle.matrix);
     diorama.position.set(place.x - foot.x, place.y - foot.y, place.z - foot.z);
-    onPlaced?.(true);
+    onPlaced?.(place.clone());
   };
   session.addEventListener('select', onSelect);
 

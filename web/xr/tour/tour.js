@@ -303,10 +303,11 @@ export function startTour(parts, strings, onExit) {
         scene,
         diorama: root,
         foot: new Vector3(parts.centre.x, 0, parts.centre.z),
-        onPlaced: () => {
+        onPlaced: (surface) => {
           say('');
           replace = true;
-          container.dataset.arPlaced = 'true';
+          // where it stands, for tests and tools: "x,y,z" in metres
+          container.dataset.arPlaced = surface.toArray().map((v) => v.toFixed(3)).join(',');
         },
       });
       if (stopped || !renderer.xr.isPresenting) {
