@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from server.core.evidence.inputs import Quantity, Site, TraceEvent
@@ -58,10 +59,15 @@ def mass_kg(quantity: Quantity) -> float | None:
 def ilmd_value(ilmd: dict[str, Any], names: frozenset[str]) -> Any:
     """Return the ILMD value whose key's local name (after ``:``, ``/`` or ``#``) is in `names`."""
     for key in sorted(ilmd):
-        local = key.replace("#", "/").replace(":", "/").rsplit("/", 1)[-1].lower()
-        if local in names:
+        if _local_name(key) in names:
             return ilmd[key]
     return None
+
+
+@lru_cache(maxsize=4096)
+def _local_name(key: str) -> str:
+    """Return an ILMD key's local name; a chain's events repeat a handful of keys."""
+    return key.replace("#", "/").replace(":", "/").rsplit("/", 1)[-1].lower()
 
 
 def named_plots(event: TraceEvent) -> tuple[str, ...]:

@@ -156,7 +156,10 @@ def coordinates(geometry: dict[str, Any]) -> Iterator[float]:
 
 def decimals(value: float) -> int:
     """Return how many decimal places the shortest text form of `value` has."""
-    exponent = Decimal(repr(value)).normalize().as_tuple().exponent
+    text = repr(value)
+    if "e" not in text and "n" not in text and "." in text:  # the common "6.123456"
+        return len(text.partition(".")[2].rstrip("0"))
+    exponent = Decimal(text).normalize().as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 

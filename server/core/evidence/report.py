@@ -113,83 +113,100 @@ def _flow(flow: Flow) -> dict[str, Any]:
     return {
         "lot": flow.epc_class,
         "material": flow.material,
+        "quantity_kg": plain(flow.quantity_kg),
         "tracked": flow.tracked,
-        "quantity_kg": flow.quantity_kg,
     }
 
 
+def _ids(ids: tuple[str, ...]) -> list[Any]:
+    return list(ids)  # ids are text, which plain() keeps as it is
+
+
 def trace_summary(trace: Trace) -> dict[str, Any]:
-    """Return the report's ``trace`` section for `trace`."""
-    summary = {
-        "traced": trace.traced,
-        "tracked_mass_kg": trace.tracked_mass_kg,
-        "origins": [
-            {
-                "farm": o.farm_id,
-                "plots": o.plot_ids,
-                "registered": o.registered,
-                "share": o.share,
-                "mass_kg": o.mass_kg,
-                "harvested_kg": o.harvested_kg,
-                "lots": o.lots,
-                "events": o.event_ids,
-            }
-            for o in trace.origins
-        ],
-        "unknown": [
-            {"reason": u.reason, "lot": u.epc_class, "share": u.share, "events": u.event_ids}
-            for u in trace.unknown
-        ],
-        "lots": [
-            {
-                "lot": lot.epc_class,
-                "gtin": lot.gtin,
-                "material": lot.material,
-                "tracked": lot.tracked,
-                "share": lot.share,
-                "events": lot.event_ids,
-            }
-            for lot in trace.lots
-        ],
+    """Return the report's ``trace`` section for `trace`, as JSON-ready data.
+
+    Written field by field as `plain` would give it (keys in sorted order, floats rounded,
+    times as ISO text, tuples as lists): the trace has a row per event, lot and farm, and a
+    generic walk over them was a fifth of a 10,000-farm report's time.
+    """
+    return {
         "journey": [
             {
-                "event": s.event_id,
-                "time": s.time,
-                "type": s.type,
-                "biz_step": s.biz_step,
                 "action": s.action,
-                "site": s.site_id,
+                "biz_step": s.biz_step,
+                "event": s.event_id,
                 "location": s.location,
-                "lots": s.lots,
+                "lots": _ids(s.lots),
+                "site": s.site_id,
+                "time": plain(s.time),
+                "type": s.type,
             }
             for s in trace.journey
         ],
-        "sites": trace.sites,
+        "lots": [
+            {
+                "events": _ids(lot.event_ids),
+                "gtin": lot.gtin,
+                "lot": lot.epc_class,
+                "material": lot.material,
+                "share": plain(lot.share),
+                "tracked": lot.tracked,
+            }
+            for lot in trace.lots
+        ],
+        "origins": [
+            {
+                "events": _ids(o.event_ids),
+                "farm": o.farm_id,
+                "harvested_kg": plain(o.harvested_kg),
+                "lots": _ids(o.lots),
+                "mass_kg": plain(o.mass_kg),
+                "plots": _ids(o.plot_ids),
+                "registered": o.registered,
+                "share": plain(o.share),
+            }
+            for o in trace.origins
+        ],
+        "problems": [
+            {
+                "events": _ids(p.event_ids),
+                "kind": p.kind,
+                "lots": _ids(p.classes),
+                "message": p.message,
+            }
+            for p in trace.problems
+        ],
+        "sites": _ids(trace.sites),
+        "traced": trace.traced,
+        "tracked_mass_kg": plain(trace.tracked_mass_kg),
         "transformations": [
             {
                 "event": t.event_id,
-                "time": t.time,
-                "site": t.site_id,
                 "inputs": [_flow(f) for f in t.inputs],
+                "output_kg": plain(t.output_kg),
                 "outputs": [_flow(f) for f in t.outputs],
-                "tracked_input_kg": t.tracked_input_kg,
-                "output_kg": t.output_kg,
+                "site": t.site_id,
+                "time": plain(t.time),
+                "tracked_input_kg": plain(t.tracked_input_kg),
             }
             for t in trace.transformations
+        ],
+        "unknown": [
+            {
+                "events": _ids(u.event_ids),
+                "lot": u.epc_class,
+                "reason": u.reason,
+                "share": plain(u.share),
+            }
+            for u in trace.unknown
         ],
         "untracked_inputs": [
             {
                 "event": event,
                 "lot": f.epc_class,
                 "material": f.material,
-                "quantity_kg": f.quantity_kg,
+                "quantity_kg": plain(f.quantity_kg),
             }
             for event, f in trace.untracked_inputs
         ],
-        "problems": [
-            {"kind": p.kind, "message": p.message, "events": p.event_ids, "lots": p.classes}
-            for p in trace.problems
-        ],
     }
-    result: dict[str, Any] = plain(summary)
-    return result
