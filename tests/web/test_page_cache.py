@@ -292,3 +292,16 @@ def test_blobs_are_sent_compressed_and_ranges_are_of_the_uncompressed_blob(built
     part = client.get(glb, headers={"Accept-Encoding": "br", "Range": "bytes=4-11"})
     assert (part.status_code, part.data) == (206, plain.data[4:12])
     assert "Content-Encoding" not in part.headers
+
+
+def test_other_pages_are_compressed_but_never_those_with_a_session(built: Flask) -> None:
+    client = built.test_client()
+    check = client.get(
+        "/batches/09520123100025/NK25-0227/checks/known_origin_share",
+        headers={"Accept-Encoding": "gzip"},
+    )
+    assert check.headers["Content-Encoding"] == "gzip" and b"<html" in gzip.decompress(check.data)
+    assert "Accept-Encoding" in check.headers["Vary"]
+    login = client.get("/studio/login", headers={"Accept-Encoding": "br"})
+    assert login.status_code == 200 and "Content-Encoding" not in login.headers  # BREACH
+    assert login.headers["Cache-Control"] == "no-store"

@@ -58,8 +58,8 @@ def _headers(response: Response) -> Response:
         response.headers["Content-Security-Policy"] = policy(
             [f"'nonce-{nonce}'"], [f"'nonce-{nonce}'"]
         )
-    if "Cookie" in response.vary and "public" in response.headers.get("Cache-Control", ""):
-        # An answer that read the session is that reader's own: never for a shared cache.
+    if "Set-Cookie" in response.headers and "public" in response.headers.get("Cache-Control", ""):
+        # An answer setting a cookie is that reader's own: never for a shared cache.
         response.headers["Cache-Control"] = "private, no-store"
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
