@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Quantity:
     """An amount of one product class (canonical LGTIN class URN)."""
 
@@ -20,7 +20,7 @@ class Quantity:
     uom: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TraceEvent:
     """One stored EPCIS event, reduced to what tracing needs."""
 
@@ -39,7 +39,7 @@ class TraceEvent:
     ilmd: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Site:
     """A place in the supply chain (farm, cooperative, factory, ...)."""
 
@@ -54,7 +54,7 @@ class Site:
     parent: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Plot:
     """A farm's plot: GeoJSON geometry (RFC 7946, lon/lat) and the declared area."""
 
@@ -65,7 +65,7 @@ class Plot:
     country: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Material:
     """A product class (GTIN-14) and how the checks treat it."""
 
@@ -75,7 +75,7 @@ class Material:
     yield_basis_factor: float = 1.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EvidenceRecord:
     """A stored evidence record (assessment, visit, payment, audit, certificate)."""
 

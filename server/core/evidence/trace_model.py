@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Flow:
     """One input or output line of a transformation."""
 
@@ -16,7 +16,7 @@ class Flow:
     quantity_kg: float | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Transformation:
     """A TransformationEvent on the batch's path, with its masses."""
 
@@ -39,7 +39,7 @@ class Transformation:
         return None if any(m is None for m in masses) else sum(m for m in masses if m is not None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Origin:
     """A farm (and plots, when the creation event names them) the batch's commodity came from.
 
@@ -56,7 +56,7 @@ class Origin:
     event_ids: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnknownShare:
     """A share of the batch's tracked mass whose origin cannot be told, and why."""
 
@@ -66,7 +66,7 @@ class UnknownShare:
     event_ids: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     """Something wrong with the data behind the trace."""
 
@@ -76,7 +76,7 @@ class Problem:
     classes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     """One event on the batch's journey."""
 
@@ -90,7 +90,7 @@ class Step:
     lots: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Lot:
     """A lot class on the batch's path and its share of the batch's tracked mass."""
 
@@ -102,7 +102,7 @@ class Lot:
     event_ids: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Trace:
     """The batch's trace graph, reduced to what checks and pages read."""
 
