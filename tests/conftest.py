@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import profiles as argon2_profiles
 from flask import Flask
 from redis import Redis
 from sqlalchemy import create_engine, select, text
@@ -26,14 +29,50 @@ from werkzeug.serving import make_server
 from server.adapters.db import db
 from server.adapters.migrate import upgrade
 from server.adapters.models import EpcisEvent, EvidenceRecord, Plot, Site
+from server.core import passwords
 from server.core.evidence.inputs import BatchInputs
 from server.services.batch_inputs import plain_event, plain_plot, plain_record, plain_site
 from server.web import create_app
+from tests import openapi_conformance
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PACK = ROOT / "brands" / "nkabom"
-REDIS_URL = os.environ.get("ORIGINXR_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+
+def _worker_redis_url(base: str, worker: str | None) -> str:
+    """The Redis URL of this pytest-xdist worker: database base + worker index (gw0 keeps base).
+
+    Each test empties its database before and after, so parallel workers must not share one.
+    """
+    if not worker or not worker.startswith("gw"):
+        return base
+    prefix, _, number = base.rpartition("/")
+    index = int(worker[2:])
+    database = (int(number) if number.isdigit() else 0) + index
+    if database > 15:
+        raise pytest.UsageError(
+            f"xdist worker {worker} would need Redis database {database} (from {base}); "
+            "use fewer workers or a lower database number in ORIGINXR_TEST_REDIS_URL"
+        )
+    return f"{prefix}/{database}"
+
+
+REDIS_URL = _worker_redis_url(
+    os.environ.get("ORIGINXR_TEST_REDIS_URL", "redis://127.0.0.1:6379/13"),
+    os.environ.get("PYTEST_XDIST_WORKER"),
+)
 POSTGRES_URL = os.environ.get("ORIGINXR_TEST_POSTGRES_URL")
+
+
+# Argon2id at argon2-cffi's cheapest parameters in the test process: still real Argon2id
+# hashes, verified the same way, but ~1 ms instead of ~0.5 s each (a studio test makes four).
+# tests/core/test_passwords.py checks the production parameters (RFC 9106, second choice).
+passwords.use_parameters(argon2_profiles.CHEAPEST)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Validate every /api and /epcis response of a Flask test client against the description."""
+    openapi_conformance.install()
 
 
 @pytest.fixture
@@ -98,8 +137,37 @@ def sqlite_only(tmp_path: Path) -> dict[str, Any]:
     return {"DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}"}
 
 
+_MIGRATED_SQLITE: list[Path] = []
+
+
+def _seed_sqlite(url: str) -> None:
+    """Start a new SQLite database file as a copy of one migrated once in this test process.
+
+    Migrating from nothing runs every Alembic revision (~1.5 s); copying the migrated file
+    takes milliseconds and `upgrade` then finds it at head. The migration tests build their
+    own engines and still run every revision from an empty database.
+    """
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return
+    target = Path(url.removeprefix(prefix))
+    if target.exists():
+        return
+    if not _MIGRATED_SQLITE:
+        folder = Path(tempfile.mkdtemp(prefix="originxr-migrated-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        template = folder / "migrated.sqlite3"
+        engine = create_engine(prefix + str(template))
+        upgrade(engine)
+        engine.dispose()
+        _MIGRATED_SQLITE.append(template)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_MIGRATED_SQLITE[0], target)
+
+
 def make_app(tmp_path: Path, redis_url: str, db_settings: dict[str, Any], **extra: Any) -> Flask:
     """Create a migrated app whose instance folder is `tmp_path`."""
+    _seed_sqlite(str(db_settings.get("DATABASE_URL", "")))
     settings = {
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "REDIS_URL": redis_url,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from server.core.errors import N_, TranslatableError
@@ -11,7 +11,9 @@ MIN_LENGTH = 12
 MAX_LENGTH = 256
 
 # argon2-cffi's defaults follow RFC 9106's second recommendation (64 MiB, 3 passes).
-_hasher = PasswordHasher()
+PARAMETERS = profiles.RFC_9106_LOW_MEMORY
+_parameters = PARAMETERS
+_hasher = PasswordHasher.from_parameters(PARAMETERS)
 
 # Verified against when the e-mail is unknown, so both paths cost the same time.
 _DUMMY_HASH = _hasher.hash("originxr-no-such-user")
@@ -31,6 +33,21 @@ def check_new_password(password: str, email: str) -> None:
         raise WeakPassword(N_("The password must not be your e-mail address."))
     if len(set(password)) < 4:
         raise WeakPassword(N_("The password repeats too few different characters."))
+
+
+def use_parameters(parameters: Parameters) -> None:
+    """Hash new passwords with `parameters` from now on (the tests use argon2's cheapest).
+
+    Hashes made before keep verifying: Argon2 hashes carry their own parameters.
+    """
+    global _hasher, _parameters
+    _hasher = PasswordHasher.from_parameters(parameters)
+    _parameters = parameters
+
+
+def current_parameters() -> Parameters:
+    """The parameters new hashes are made with."""
+    return _parameters
 
 
 def hash_password(password: str) -> str:
