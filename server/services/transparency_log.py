@@ -33,9 +33,7 @@ class LogRequestError(ValueError):
         self.status = status
 
 
-def log_publication(
-    session: Session, kind: str, subject: str, fields: dict[str, Any]
-) -> LogLeaf:
+def log_publication(session: Session, kind: str, subject: str, fields: dict[str, Any]) -> LogLeaf:
     """Append a `kind` entry about `subject` (not committed: the caller's commit publishes).
 
     A publication already logged with the same fields is not logged twice (a build that
@@ -142,7 +140,9 @@ def consistency(session: Session, first: int, second: int | None) -> dict[str, A
     return {"first": first, "second": second, "consistency_path": [p.hex() for p in proof]}
 
 
-def entry_for(session: Session, subject: str | None, signature: str | None) -> dict[str, Any] | None:
+def entry_for(
+    session: Session, subject: str | None, signature: str | None
+) -> dict[str, Any] | None:
     """Return {index, leaf_hash} of the newest leaf about `subject` naming `signature`."""
     if subject is None:
         return None
@@ -150,3 +150,22 @@ def entry_for(session: Session, subject: str | None, signature: str | None) -> d
         if signature is None or read_entry(leaf.data).get("signature") == signature:
             return {"index": leaf.index, "leaf_hash": leaf.leaf_hash}
     return None
+
+
+def publication(
+    session: Session, subject: str | None, signature: str | None
+) -> dict[str, Any] | None:
+    """Return where and when a publication was logged: index, leaf hash, time, key, size."""
+    place = entry_for(session, subject, signature)
+    if place is None:
+        return None
+    leaf = log_store.leaf_at(session, place["index"])
+    if leaf is None:  # listed a moment ago: only a concurrent test database could drop it
+        return None
+    entry = read_entry(leaf.data)
+    return dict(
+        place,
+        logged_at=leaf.logged_at,
+        kid=entry.get("kid"),
+        tree_size=log_store.log_size(session),
+    )

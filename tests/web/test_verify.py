@@ -246,3 +246,36 @@ def test_a_witness_cosigns_and_refuses_a_forked_log(
     forked = CliRunner().invoke(main, args)
     assert forked.exit_code == 1
     assert "history was rewritten" in forked.output
+
+
+def test_the_downloaded_bundle_verifies_offline(served: tuple[Flask, str]) -> None:
+    app, _url = served
+    response = app.test_client().get("/api/v1/batches/09520123100025/NK25-0227/bundle")
+    assert response.status_code == 200
+    assert response.mimetype == "application/zip"
+    assert "originxr-09520123100025-NK25-0227.zip" in response.headers["Content-Disposition"]
+    source = BundleSource(response.data)
+    assert verify_batch(source.uri, source).manifest
+
+
+def test_how_do_we_know_is_reached_from_each_figure_and_names_the_log_entry(
+    served: tuple[Flask, str],
+) -> None:
+    app, _url = served
+    client = app.test_client()
+    page = client.get(BATCH).get_data(as_text=True)
+    links = re.findall(r'href="(/batches/[^"]+/how-we-know\?check=[a-z_]+)"', page)
+    figures = re.findall(r'data-report-field="checks\.[a-z_]+\.value"', page)
+    assert links and len(links) == len(figures)
+    answer = client.get(links[0].replace("&amp;", "&"))
+    assert answer.status_code == 200
+    html = answer.get_data(as_text=True)
+    signatures = client.get(f"/{SIGS}").get_json()["signatures"]
+    assert signatures["report"]["blob"] in html
+    index = signatures["report"]["log"]["index"]
+    assert f'href="/.well-known/originxr-log/leaves/{index}"' in html
+    assert f"originxr verify http://localhost{BATCH}" in html
+    german = client.get(links[0], headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "Woher wissen wir das?" in german
+    missing = client.get("/batches/09520123100025/NK25-0227/how-we-know?check=nope")
+    assert missing.status_code == 404

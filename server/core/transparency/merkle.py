@@ -72,9 +72,7 @@ def _path(leaves: Sequence[bytes], m: int) -> list[bytes]:
 def consistency_proof(leaves: Sequence[bytes], first: int) -> list[bytes]:
     """Return the proof that the first `first` leaves are a prefix of all `leaves` (§2.1.4.1)."""
     if not 0 < first <= len(leaves):
-        raise ProofError(
-            f"`first` must be between 1 and the tree size {len(leaves)}, not {first}"
-        )
+        raise ProofError(f"`first` must be between 1 and the tree size {len(leaves)}, not {first}")
     return _subproof(leaves, first, True)
 
 

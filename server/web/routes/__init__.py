@@ -21,6 +21,7 @@ def register(app: Flask) -> None:
     from server.web.routes.health import bp as health_bp
     from server.web.routes.health import init_app as init_health
     from server.web.routes.home import bp as home_bp
+    from server.web.routes.how_we_know import bp as how_we_know_bp
     from server.web.routes.metrics import bp as metrics_bp
     from server.web.routes.metrics import init_app as init_metrics
     from server.web.routes.pages import bp as pages_bp
@@ -61,6 +62,7 @@ def register(app: Flask) -> None:
         snapshots_bp,
         signatures_bp,
         transparency_log_bp,
+        how_we_know_bp,
         eudr_bp,
         scan_events_bp,
         studio_auth_bp,

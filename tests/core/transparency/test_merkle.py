@@ -52,8 +52,8 @@ def naive_path(m: int, data: list[bytes]) -> list[bytes]:
     while k * 2 < n:
         k *= 2
     if m < k:
-        return naive_path(m, data[:k]) + [naive_mth(data[k:])]
-    return naive_path(m - k, data[k:]) + [naive_mth(data[:k])]
+        return [*naive_path(m, data[:k]), naive_mth(data[k:])]
+    return [*naive_path(m - k, data[k:]), naive_mth(data[:k])]
 
 
 def naive_subproof(m: int, data: list[bytes], whole: bool) -> list[bytes]:
@@ -64,8 +64,8 @@ def naive_subproof(m: int, data: list[bytes], whole: bool) -> list[bytes]:
     while k * 2 < n:
         k *= 2
     if m <= k:
-        return naive_subproof(m, data[:k], whole) + [naive_mth(data[k:])]
-    return naive_subproof(m - k, data[k:], False) + [naive_mth(data[:k])]
+        return [*naive_subproof(m, data[:k], whole), naive_mth(data[k:])]
+    return [*naive_subproof(m - k, data[k:], False), naive_mth(data[:k])]
 
 
 def hashes(data: list[bytes]) -> list[bytes]:
@@ -86,9 +86,17 @@ def test_the_rfc_6962_inclusion_and_consistency_vectors() -> None:
     # From the same reference tests: the path of leaf 0 in the tree of 8, and the
     # consistency proof from 1 to 8.
     path = merkle.inclusion_proof(hashes(LEAVES), 0)
-    assert [p.hex()[:16] for p in path] == ["96a296d224f285c6", "5f083f0a1a33ca07", "6b47aaf29ee3c2af"]
+    assert [p.hex()[:16] for p in path] == [
+        "96a296d224f285c6",
+        "5f083f0a1a33ca07",
+        "6b47aaf29ee3c2af",
+    ]
     proof = merkle.consistency_proof(hashes(LEAVES), 1)
-    assert [p.hex()[:16] for p in proof] == ["96a296d224f285c6", "5f083f0a1a33ca07", "6b47aaf29ee3c2af"]
+    assert [p.hex()[:16] for p in proof] == [
+        "96a296d224f285c6",
+        "5f083f0a1a33ca07",
+        "6b47aaf29ee3c2af",
+    ]
 
 
 def test_tree_hash_matches_the_naive_tree_at_every_size() -> None:
