@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import os
 import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -33,7 +31,7 @@ from server.core import passwords
 from server.core.evidence.inputs import BatchInputs
 from server.services.batch_inputs import plain_event, plain_plot, plain_record, plain_site
 from server.web import create_app
-from tests import openapi_conformance
+from tests import db_templates, openapi_conformance
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PACK = ROOT / "brands" / "nkabom"
@@ -137,37 +135,13 @@ def sqlite_only(tmp_path: Path) -> dict[str, Any]:
     return {"DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}"}
 
 
-_MIGRATED_SQLITE: list[Path] = []
-
-
-def _seed_sqlite(url: str) -> None:
-    """Start a new SQLite database file as a copy of one migrated once in this test process.
-
-    Migrating from nothing runs every Alembic revision (~1.5 s); copying the migrated file
-    takes milliseconds and `upgrade` then finds it at head. The migration tests build their
-    own engines and still run every revision from an empty database.
-    """
-    prefix = "sqlite:///"
-    if not url.startswith(prefix):
-        return
-    target = Path(url.removeprefix(prefix))
-    if target.exists():
-        return
-    if not _MIGRATED_SQLITE:
-        folder = Path(tempfile.mkdtemp(prefix="originxr-migrated-"))
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
-        template = folder / "migrated.sqlite3"
-        engine = create_engine(prefix + str(template))
-        upgrade(engine)
-        engine.dispose()
-        _MIGRATED_SQLITE.append(template)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(_MIGRATED_SQLITE[0], target)
-
-
 def make_app(tmp_path: Path, redis_url: str, db_settings: dict[str, Any], **extra: Any) -> Flask:
     """Create a migrated app whose instance folder is `tmp_path`."""
-    _seed_sqlite(str(db_settings.get("DATABASE_URL", "")))
+    url = str(db_settings.get("DATABASE_URL", ""))
+    if db_settings.get("DATABASE_SCHEMA"):
+        db_templates.seed_postgres(url, str(db_settings["DATABASE_SCHEMA"]))
+    else:
+        db_templates.seed_sqlite(url)
     settings = {
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "REDIS_URL": redis_url,
