@@ -60,7 +60,7 @@ def seed_postgres(url: str, schema: str) -> None:
         with engine.begin() as connection:
             raw = connection.connection.driver_connection
             assert raw is not None
-            raw.execute(script.replace(_PLACEHOLDER, schema).encode())  # type: ignore[attr-defined]
+            raw.execute(script.replace(_PLACEHOLDER, schema).encode())
             connection.execute(text("SELECT 1"))
     finally:
         engine.dispose()
