@@ -269,7 +269,7 @@ class _Builder:
         first_seen: dict[str, list[str]] = {}
         for event in journey_events:
             site = self.site_at(event.biz_location or event.read_point)
-            if event.biz_location and self.site_at(event.biz_location) is None:
+            if event.biz_location and site is None:  # the site looked up is biz_location's
                 self.problems.append(
                     Problem(
                         "unknown_location",
@@ -349,7 +349,7 @@ class _Builder:
         material = self.material(cls)
         return Lot(
             cls,
-            gtin_of(cls),
+            material.gtin if material else gtin_of(cls),
             material.name if material else None,
             material.tracked if material else True,
             share,
