@@ -117,15 +117,19 @@ class _Handler(BaseHTTPRequestHandler):
         if path[1:] in SCRIPTS.values():
             self._send((PAGE_DIR / path[1:]).read_bytes(), "text/javascript")
             return
+        # as the app sends blobs and hashed bundles: their names change with their bytes
+        immutable = {"Cache-Control": "public, max-age=31536000, immutable"}
         if path.startswith("/blobs/") and path[len("/blobs/") :] in self.blobs:
-            self._send(self.blobs[path[len("/blobs/") :]], "application/octet-stream")
+            self._send(self.blobs[path[len("/blobs/") :]], "application/octet-stream", immutable)
             return
         for prefix, folder in FOLDERS.items():
             if path.startswith(prefix):
                 file = (folder / path[len(prefix) :]).resolve()
                 if file.is_relative_to(folder.resolve()) and file.is_file():
                     self._send(
-                        file.read_bytes(), TYPES.get(file.suffix, "application/octet-stream")
+                        file.read_bytes(),
+                        TYPES.get(file.suffix, "application/octet-stream"),
+                        immutable if prefix == "/static/dist/" else None,
                     )
                     return
         self.send_error(HTTPStatus.NOT_FOUND)

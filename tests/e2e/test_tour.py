@@ -29,6 +29,11 @@ INSTALL_QUEST3 = (
     "window.__xrDevice.installRuntime({ forceInstall: true });"
 )
 STAGE = "document.getElementById('xr-stage')"
+# what a browser in data-saver mode tells the page: no speculative downloads
+SAVE_DATA = (
+    "Object.defineProperty(Navigator.prototype, 'connection',"
+    " {get: () => ({saveData: true, effectiveType: '4g'})});"
+)
 
 
 def scene_manifest(tilesets: dict[str, str]) -> dict[str, Any]:
@@ -111,9 +116,38 @@ def test_tour_is_its_own_chunk_reached_only_through_import(bundles: dict[str, st
     tour = (dist / bundles["tour"]).read_text()
     assert bundles["splats"] not in tour and "SparkRenderer" not in tour
     boot = (dist / bundles["boot"]).read_text()
-    assert "tour-" not in boot and "splats-" not in boot
-    # the page's boot bundle stays tiny: two buttons' wiring, nothing of the tour's
-    assert (dist / f"{bundles['boot']}.gz").stat().st_size < 1024
+    # boot names the lazy chunks (to hint them) but imports neither the tour nor Spark
+    assert f'import("./{bundles["tour"]}")' not in boot
+    assert f'import("./{bundles["splats"]}")' not in boot and "SparkRenderer" not in boot
+    assert entries["boot"]["imports"] == []
+    # the page's boot bundle stays tiny: two buttons' wiring and the lazy entries' file
+    # names (for modulepreload and the idle warm-up, itself a chunk), nothing of the tour's
+    assert (dist / f"{bundles['boot']}.gz").stat().st_size < 1536
+
+
+def test_idle_warm_up_caches_the_viewer_and_spark_without_running_them(
+    tour_server: SplatServer, bundles: dict[str, str], new_context: Callable[..., Any]
+) -> None:
+    """Once the page has loaded and is idle, the viewer's bundles, the scene and (the scene
+    has snapshots) the tour and Spark are downloaded, not run; the tap then takes them from
+    the HTTP cache: each is asked of the server once."""
+    context = new_context(locale="en-GB")
+    page = context.new_page()
+    page.goto(tour_url(tour_server, bundles))
+    page.wait_for_selector("html[data-xr-prefetched=splats]", timeout=60_000)
+    fetched = tour_server.requested
+    for entry in ("viewer", "tour", "splats"):
+        assert fetched.count(f"/static/dist/{bundles[entry]}") == 1, entry
+    assert page.locator("#xr-stage canvas").count() == 0, "nothing of the viewer ran"
+    assert page.evaluate("() => document.getElementById('xr-stage').dataset.state") is None
+    page.get_by_role("button", name="Take the tour").click()
+    page.wait_for_selector("#xr-stage[data-tour-stop='0']", timeout=60_000)
+    page.get_by_role("button", name="Next place").click()
+    page.wait_for_selector("#xr-stage[data-snapshot='farm-1']", timeout=90_000)
+    for entry in ("viewer", "tour", "splats"):
+        assert fetched.count(f"/static/dist/{bundles[entry]}") == 1, f"{entry} asked again"
+    blobs = [p for p in fetched if p.startswith("/blobs/")]
+    assert len(blobs) == len(set(blobs)), "a blob was asked for twice"
 
 
 def tour_url(server: SplatServer, bundles: dict[str, str], snapshots: bool = True) -> str:
@@ -176,12 +210,15 @@ def test_tour_visits_sites_with_splats_and_enters_vr(
     context = new_context(locale="en-GB")
     context.add_init_script(path=str(IWER_BUNDLE))
     context.add_init_script(INSTALL_QUEST3)
+    context.add_init_script(SAVE_DATA)  # no warm-up at idle: nothing loads before the tap
     page = context.new_page()
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
     url = tour_url(tour_server, bundles)
     page.goto(url)
     page.wait_for_selector("body[data-booted]")
+    page.wait_for_load_state("load")
+    page.evaluate("() => new Promise((done) => requestIdleCallback(() => setTimeout(done, 50)))")
     assert not any(
         bundles["viewer"] in u or bundles["tour"] in u or bundles["splats"] in u for u in requested
     )

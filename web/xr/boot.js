@@ -1,7 +1,36 @@
 /**
- * The batch page's tiny loader: the 3D viewer (three.js, ~160 KB gzipped) is fetched only
- * when the shopper asks for it.
+ * The batch page's tiny loader: the 3D viewer (three.js, ~160 KB gzipped) runs only when the
+ * shopper asks for it. Once the page has loaded and the main thread is idle, the viewer's
+ * bundles, the scene and (for a scene with snapshots) the tour and Spark are downloaded
+ * into the HTTP cache, not run (warmCache.js; skipped on Save-Data and 2G).
  */
+
+/**
+ * The hashed files of the lazy entries (each with its imports), written in by web/build.mjs
+ * once every bundle is named; unbuilt (node's tests) it stays the placeholder: no hints.
+ * @type {Record<string, string[]>}
+ */
+const CHUNKS = (() => {
+  const text = '__ORIGINXR_CHUNKS__';
+  return text.startsWith('{') ? JSON.parse(text) : {};
+})();
+
+/**
+ * @param {string} entry "viewer", "tour" or "splats"
+ * @returns {string[]} its files' URLs, beside this module
+ */
+export function chunkUrls(entry) {
+  return (CHUNKS[entry] ?? []).map((file) => new URL(file, import.meta.url).href);
+}
+
+/** @param {string} url a module to fetch and compile now, ahead of its import */
+function modulepreload(url) {
+  if (document.head.querySelector(`link[rel="modulepreload"][href="${url}"]`)) return;
+  const link = document.createElement('link');
+  link.rel = 'modulepreload';
+  link.href = url;
+  document.head.append(link);
+}
 
 /**
  * @returns {boolean} whether this browser can create a WebGL2 context
@@ -72,6 +101,10 @@ export function bootXr(root) {
     try {
       if (!viewer) {
         stage.dataset.state = 'loading';
+        // the viewer and its three.js chunk in parallel, not one after the other; the tour's
+        // code beside them when a tour is asked for
+        for (const url of chunkUrls('viewer')) modulepreload(url);
+        if (wantsTour) for (const url of chunkUrls('tour')) modulepreload(url);
         const { mountViewer } = await import('./viewer.js');
         if (stopped) return;
         viewer = await mountViewer(stage, {
@@ -106,6 +139,35 @@ export function bootXr(root) {
   };
 
   for (const button of buttons) button.addEventListener('click', onClick);
+  const first = /** @type {HTMLElement | undefined} */ (
+    buttons.find((b) => /** @type {HTMLElement} */ (b).dataset.manifestUrl)
+  );
+  const { connection } = /** @type {{connection?: {saveData?: boolean}}} */ (navigator);
+  const warm = () => {
+    if (stopped || viewer || busy) return; // the shopper was quicker: the tap fetches it
+    // its own small chunk, fetched at idle: the page's boot bundle stays two buttons' wiring
+    import('./warmCache.js').then(({ mayPrefetch, warmCache }) => {
+      if (stopped || viewer || !mayPrefetch(connection)) return;
+      return warmCache(document, {
+        viewer: chunkUrls('viewer'),
+        tour: chunkUrls('tour'),
+        splats: chunkUrls('splats'),
+        manifestUrl: first?.dataset.manifestUrl,
+        glbUrl: first?.dataset.glbUrl,
+      });
+    }).catch(() => {
+      // a failed warm-up costs nothing: the tap fetches what it needs
+    });
+  };
+  if (first && Object.keys(CHUNKS).length > 0 && !connection?.saveData) {
+    // once the page has loaded, and then when the main thread is idle
+    const idle = () =>
+      'requestIdleCallback' in window
+        ? requestIdleCallback(warm, { timeout: 5000 })
+        : setTimeout(warm, 200);
+    if (document.readyState === 'complete') idle();
+    else window.addEventListener('load', idle, { once: true });
+  }
   return {
     stop() {
       stopped = true;

@@ -293,6 +293,13 @@ function createSnapshots(manifest, { scene, renderer, camera, root, size, contai
     import('./splats/splatLayer.js').catch(() => {
       // a failed prefetch is retried by show()
     });
+    // and the tilesets (small, immutable blobs) beside it, not after it: the splat layer
+    // then finds each in the HTTP cache and asks for its root tile at once
+    for (const entry of manifest.snapshots) {
+      fetch(entry.tileset, { priority: 'low', signal: abort.signal }).catch(() => {
+        // the layer fetches it again when the snapshot is shown
+      });
+    }
   };
 
   /** @param {string} siteId */
