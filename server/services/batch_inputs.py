@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -150,51 +150,67 @@ def _ids_naming(
     return ids
 
 
-def _event_rows(session: Session, ids: set[int]) -> list[Any]:
-    return [
-        row
-        for chunk in chunks(ids)
-        for row in session.execute(select(*_EVENT_COLUMNS).where(EpcisEvent.id.in_(chunk)))
-    ]
+def _event_rows(session: Session, ids: set[int]) -> Iterator[Any]:
+    for chunk in chunks(ids):
+        yield from session.execute(select(*_EVENT_COLUMNS).where(EpcisEvent.id.in_(chunk)))
+
+
+# An event as the loader keeps it: its sort key (time, row id) and the trace's reading of it.
+# Rows are turned into these as they are read and let go of (their JSON columns are most of
+# a row's memory), so a 10,000-farm batch never holds its 107,000 rows and events at once.
+Loaded = tuple[tuple[datetime, int], TraceEvent]
+
+
+def _loaded(row: Any) -> Loaded:
+    return (_aware(row.event_time), row.id), plain_event(row)
 
 
 def _trace_events(
     session: Session, brand_id: int, root: str, tracked: Callable[[str], bool]
-) -> dict[int, Any]:
+) -> dict[int, Loaded]:
     """Return the events naming the classes upstream of `root`, level by level.
 
     From the batch's class, each round finds the events naming the new classes (and reads
     those not read yet); the transformations among them that output one of those classes
     bring their tracked inputs into the next round: the classes `server.core.evidence.trace`
-    walks, and
-    every event naming them.
+    walks, and every event naming them.
     """
-    events: dict[int, Any] = {}
+    events: dict[int, Loaded] = {}
+    # Per transformation read: the classes of its output and input lines (with or without
+    # a quantity, as the rows list them).
+    flows: dict[int, tuple[frozenset[str], tuple[str, ...]]] = {}
     seen: set[str] = set()
     frontier = {root}
     while frontier:
         seen |= frontier
         ids = _ids_naming(session, brand_id, frontier, _NAMING_ROLES)
         for row in _event_rows(session, ids - events.keys()):
-            events[row.id] = row
+            events[row.id] = _loaded(row)
+            if row.event_type == "TransformationEvent":
+                flows[row.id] = (
+                    frozenset(q["epc_class"] for q in row.outputs or []),
+                    tuple(q["epc_class"] for q in row.inputs or []),
+                )
         upstream: set[str] = set()
         for event_id in ids:
-            row = events[event_id]
-            if row.event_type != "TransformationEvent":
+            if event_id not in flows:
                 continue
-            if any(q["epc_class"] in frontier for q in row.outputs or []):
-                upstream.update(q["epc_class"] for q in row.inputs or [] if tracked(q["epc_class"]))
+            outputs, inputs = flows[event_id]
+            if not outputs.isdisjoint(frontier):
+                upstream.update(cls for cls in inputs if tracked(cls))
         frontier = upstream - seen
     return events
 
 
 def _farm_creations(
     session: Session, brand_id: int, locations: set[str], known: set[int]
-) -> list[Any]:
-    """Return the ObjectEvents at `locations` (farms) not in `known`: other harvests count."""
+) -> Iterator[tuple[int, Loaded]]:
+    """Yield the ObjectEvents at `locations` (farms) not in `known`: other harvests count."""
     places = {base_location(loc) for loc in locations}
     ids = _ids_naming(session, brand_id, places, (PLACE,)) - known
-    return [row for row in _event_rows(session, ids) if row.event_type == "ObjectEvent"]
+    for row in _event_rows(session, ids):
+        if row.event_type == "ObjectEvent":
+            yield row.id, _loaded(row)
 
 
 def _rows(session: Session, table: Any, condition: Any, column: Any, keys: set[str]) -> list[Any]:
@@ -300,15 +316,13 @@ def load_batch_inputs(session: Session, batch: Batch, as_of: date | None = None)
 
     root = lot_class(batch.product.gtin, batch.lot)
     events = _trace_events(session, brand.id, root, tracked)
-    locations = {loc for e in events.values() for loc in (e.biz_location, e.read_point) if loc}
+    locations = {loc for _, e in events.values() for loc in (e.biz_location, e.read_point) if loc}
     sites = _sites_at(session, brand.id, locations)
     farm_locations = {s.location_id for s in sites.values() if s.kind == "farm" and s.location_id}
-    for row in _farm_creations(session, brand.id, farm_locations, set(events)):
-        events[row.id] = row
+    events.update(_farm_creations(session, brand.id, farm_locations, set(events)))
     plots = _plots_near(session, brand.id, set(sites))
-    trace_events = tuple(
-        plain_event(e) for e in sorted(events.values(), key=lambda e: (e.event_time, e.id))
-    )
+    trace_events = tuple(e for _, e in sorted(events.values(), key=lambda loaded: loaded[0]))
+    del events
     named_plot_ids = {p for e in trace_events if is_creation(e) for p in named_plots(e)}
     records = _records_about(session, brand.id, set(sites), set(plots) | named_plot_ids)
     named_sites = {r.about_site for r in records.values() if r.about_site} - sites.keys()
