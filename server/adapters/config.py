@@ -164,6 +164,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Most rendered answers the page cache keeps in Redis (the oldest go first).",
     ),
     Setting(
+        "PAGE_REVALIDATE_SECONDS",
+        1.0,
+        "How long a web process serves a public page from its own memory before checking its "
+        "revision in Redis again: a publish shows at most this long after its build is done "
+        "(0: check on every request, one Redis round trip).",
+    ),
+    Setting(
+        "PAGE_MEMORY_ENTRIES",
+        256,
+        "Most rendered answers each web process keeps in memory (the least recently used go).",
+    ),
+    Setting(
         "CDN_PURGE_URL",
         None,
         "URL to POST a purge by surrogate key to when a brand's pages change (Fastly's "
@@ -411,6 +423,8 @@ class Settings:
     page_stale_if_error_seconds: int
     page_store_seconds: int
     page_store_max_entries: int
+    page_revalidate_seconds: float
+    page_memory_entries: int
     cdn_purge_url: str | None
     cdn_purge_token: str | None
     scan_counting: str

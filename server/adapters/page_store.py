@@ -14,15 +14,13 @@ from redis import Redis
 
 from server.core.page_revision import INDEX_KEY, new_token
 
-
 Value = bytes | str | None
 
 
-def read_two(redis: Redis, first: str, second: str | None) -> tuple[Value, Value]:
-    """Return the values of keys `first` and `second` (None when missing) in one round trip."""
-    keys = [first] if second is None else [first, second]
-    values = redis.mget(keys)
-    return values[0], (values[1] if second is not None else None)
+def read_value(redis: Redis, key: str) -> Value:
+    """Return the value at `key` (None when missing)."""
+    value: Value = redis.get(key)
+    return value
 
 
 def read_entry(
@@ -31,10 +29,12 @@ def read_entry(
     """Return the tokens at `tokens`, and the entry's meta and `coding` body, in one round trip."""
     names = list(tokens)
     pipe = redis.pipeline(transaction=False)
-    pipe.mget(names)
+    if names:
+        pipe.mget(names)
     pipe.hmget(entry, ["meta", coding])
-    found, (meta, body) = pipe.execute()
-    return list(found), meta, body
+    answers = pipe.execute()
+    meta, body = answers[-1]
+    return (list(answers[0]) if names else []), meta, body
 
 
 def tokens(redis: Redis, keys: Iterable[str]) -> list[Value]:

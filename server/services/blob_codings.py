@@ -38,12 +38,13 @@ def coded_blob(
         return None
     key = KEY.format(sha=sha256, coding=coding)
     try:
-        found = redis.get(key)
-        if found == NOT_WORTH_IT:
+        raw = redis.get(key)
+        if raw == NOT_WORTH_IT:
             return None
-        if found:
+        if raw:
+            found = raw.decode() if isinstance(raw, bytes) else str(raw)
             try:
-                return found.decode(), store.size(found.decode())
+                return found, store.size(found)
             except BlobNotFound:
                 pass  # collected or copied without it: make it again
         data = store.get(sha256)

@@ -2,8 +2,16 @@
 
 Reads go through their own Redis client with a short timeout and no retries; a Redis error
 turns the cache off for a few seconds (the page is then rendered as if uncached: fail
-open) and is counted. Two round trips on a hit: the GTIN's brand (and the batch's token),
-then the other tokens with the entry's meta and the one body the client takes.
+open) and is counted. One round trip on a hit: the generation tokens with the entry's meta
+and the one body the client takes. What the lookup needs of the GTIN's brand (its id and
+locales) is read from Redis the first time a process sees the GTIN, then kept in memory:
+it is checked against the brand's token in that same round trip, so it is never trusted
+stale.
+
+A process also keeps the answers it served last in memory (PAGE_MEMORY_ENTRIES) and serves
+one again without asking Redis for PAGE_REVALIDATE_SECONDS after its revision was checked:
+a publish then shows in every process at most that long after its build is done (0 checks
+on every request).
 """
 
 from __future__ import annotations
@@ -11,6 +19,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app
@@ -31,6 +41,7 @@ from server.services.readiness import fail_fast_redis
 
 log = logging.getLogger(__name__)
 PAUSE_AFTER_FAILURE = 5.0
+BRANDS_IN_MEMORY = 10_000  # GTINs whose brand a process remembers (then it starts over)
 
 
 def scope_key(brand_id: int, gtin: str, lot: str) -> str:
@@ -45,11 +56,19 @@ class PageCache:
     redis: Redis
     ttl: int
     max_entries: int
+    revalidate_seconds: float = 0.0
+    memory_entries: int = 256
+    clock: Callable[[], float] = time.monotonic  # a test may turn it
     hits: int = 0
+    memory_hits: int = 0
     misses: int = 0
     failures: int = 0
     _paused_until: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _brands: dict[str, BrandInfo] = field(default_factory=dict)
+    _memory: OrderedDict[tuple[str, str], tuple[CachedPage, float]] = field(
+        default_factory=OrderedDict
+    )
 
     @property
     def available(self) -> bool:
@@ -63,34 +82,53 @@ class PageCache:
             self._paused_until = time.monotonic() + PAUSE_AFTER_FAILURE
         log.warning("page cache off for %.0f s (%s)", PAUSE_AFTER_FAILURE, exc)
 
-    def brand_of(self, gtin: str, lot: str) -> tuple[BrandInfo | None, str]:
-        """Return the GTIN's brand as last stored (None if unknown) and the batch's token."""
+    def brand_of(self, gtin: str) -> BrandInfo | None:
+        """Return the GTIN's brand as last stored (None if unknown or the cache is off)."""
         if not self.available:
-            return None, ""
+            return None
+        known = self._brands.get(gtin)
+        if known is not None:
+            return known
         try:
-            info, token = page_store.read_two(
-                self.redis, gtin_key(gtin), batch_gen_key(gtin, lot) if lot else None
-            )
+            raw = page_store.read_value(self.redis, gtin_key(gtin))
         except RedisError as exc:
             self._failed(exc)
-            return None, ""
+            return None
         try:
-            return (BrandInfo.from_json(info) if info else None), token_text(token)
+            info = BrandInfo.from_json(raw) if raw else None
         except (ValueError, KeyError, TypeError):
-            return None, ""  # a damaged value is a miss; the render stores a good one
+            return None  # a damaged value is a miss; the render stores a good one
+        if info is not None:
+            self._remember(gtin, info)
+        return info
+
+    def _remember(self, gtin: str, info: BrandInfo) -> None:
+        with self._lock:
+            if len(self._brands) >= BRANDS_IN_MEMORY:
+                self._brands = {}
+            self._brands[gtin] = info
 
     def find(
-        self, info: BrandInfo, batch_token: str, gtin: str, lot: str, entry: str, coding: str
+        self, info: BrandInfo, gtin: str, lot: str, entry: str, coding: str
     ) -> CachedPage | None:
         """Return the entry `entry` in `coding` (or identity) if its stamp is current."""
         if not self.available:
             return None
-        keys = [brand_gen_key(info.brand_id)] + ([] if lot else [catalog_gen_key(info.brand_id)])
+        now = self.clock()
+        kept = self._memory.get((entry, coding))
+        if kept is not None and now - kept[1] < self.revalidate_seconds:
+            with self._lock:
+                self.memory_hits += 1
+            return kept[0]
+        keys = [brand_gen_key(info.brand_id), scope_key(info.brand_id, gtin, lot)]
         try:
             found, meta, body = page_store.read_entry(self.redis, keys, entry, coding)
-            brand_token = token_text(found[0])
-            scope = batch_token if lot else token_text(found[1])
-            if meta is None or brand_token != info.stamp:
+            brand_token, scope = token_text(found[0]), token_text(found[1])
+            if brand_token != info.stamp:
+                self._brands.pop(gtin, None)  # the brand changed: read it again next time
+                self._miss()
+                return None
+            if meta is None:
                 self._miss()
                 return None
             page = CachedPage.from_stored(meta, coding, body)
@@ -101,7 +139,7 @@ class PageCache:
                 _, _, body = page_store.read_entry(self.redis, [], entry, "identity")
                 if body is None:
                     self._miss()
-                return None
+                    return None
                 page = CachedPage.from_stored(meta, "identity", body)
         except RedisError as exc:
             self._failed(exc)
@@ -111,6 +149,11 @@ class PageCache:
             return None
         with self._lock:
             self.hits += 1
+            if self.revalidate_seconds > 0:
+                self._memory[(entry, coding)] = (page, now)
+                self._memory.move_to_end((entry, coding))
+                while len(self._memory) > self.memory_entries:
+                    self._memory.popitem(last=False)
         return page
 
     def _miss(self) -> None:
@@ -137,6 +180,7 @@ class PageCache:
         try:
             now = time.time()
             page_store.write_value(self.redis, gtin_key(gtin), info.to_json(), self.ttl)
+            self._remember(gtin, info)
             page_store.write_entry(
                 self.redis, entry, page.meta_json(), page.bodies, self.ttl, self.max_entries, now
             )
@@ -153,6 +197,8 @@ def init_app(app: Flask) -> None:
         redis=client,
         ttl=int(app.config["PAGE_STORE_SECONDS"]),
         max_entries=int(app.config["PAGE_STORE_MAX_ENTRIES"]),
+        revalidate_seconds=float(app.config["PAGE_REVALIDATE_SECONDS"]),
+        memory_entries=int(app.config["PAGE_MEMORY_ENTRIES"]),
     )
 
 

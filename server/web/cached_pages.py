@@ -1,6 +1,6 @@
 """Serve public answers (batch and product pages, linksets, JSON) from the page cache.
 
-The request path: `lookup` before any SQL (two Redis round trips on a hit), else the route
+The request path: `lookup` before any SQL (one Redis round trip on a hit), else the route
 renders, `keep` stores the answer when it is public and complete, and both hand out the
 same bytes through `respond`: the negotiated coding, a strong ETag per coding and 304 on
 a match, Cache-Control for shared caches, a minimal Vary, and the CDN surrogate keys.
@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Response, abort, request
+from flask import Response, abort, current_app, request
 from flask_babel import get_locale
 
-from server.adapters.config import settings
 from server.core.cached_page import KEPT_HEADERS, CachedPage, cached_page
 from server.core.content_policy import policy_for_page
 from server.core.http_caching import (
@@ -73,11 +72,11 @@ def lookup(
         return None
     coding = wanted_coding()
     cache = page_cache()
-    info, batch_token = cache.brand_of(gtin, lot)
+    info = cache.brand_of(gtin)
     if info is None:
         return None
     locale = _request_locale(info) if localized else UNLOCALIZED
-    page = cache.find(info, batch_token, gtin, lot, entry_key(gtin, lot, variant, locale), coding)
+    page = cache.find(info, gtin, lot, entry_key(gtin, lot, variant, locale), coding)
     if page is None:
         return None
     served = respond(
@@ -176,11 +175,11 @@ def respond(
     if names:
         served.headers["Vary"] = ", ".join(names)
     if public:
-        config = settings()
+        config = current_app.config  # not settings(): this runs on every hit
         served.headers["Cache-Control"] = public_cache_control(
-            config.page_cache_seconds,
-            config.page_shared_cache_seconds,
-            config.page_stale_if_error_seconds,
+            int(config["PAGE_CACHE_SECONDS"]),
+            int(config["PAGE_SHARED_CACHE_SECONDS"]),
+            int(config["PAGE_STALE_IF_ERROR_SECONDS"]),
         )
         keys = surrogate_keys(page.brand_id, page.batch_id)
         served.headers["Surrogate-Key"] = " ".join(keys)  # Fastly

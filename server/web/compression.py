@@ -41,7 +41,7 @@ def _compress(response: Response) -> Response:
     response.headers["Content-Encoding"] = coding
     tag, weak = response.get_etag()
     if tag:  # the coded body is another representation: another strong ETag
-        response.set_etag(tag + SUFFIX[coding], weak=weak)
+        response.set_etag(tag + SUFFIX[coding], weak=bool(weak))
     return response
 
 

@@ -10,6 +10,7 @@ import copy
 import gzip
 import http.server
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -38,7 +39,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The demo brand with its builds done, on its own Redis database (flushed)."""
     Redis.from_url(REDIS_URL).flushdb()
     tmp = tmp_path_factory.mktemp("page_cache")
-    app = make_app(tmp, REDIS_URL, {"DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}"})
+    app = make_app(
+        tmp,
+        REDIS_URL,
+        {"DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}"},
+        PAGE_REVALIDATE_SECONDS=0,  # every hit checks the revision; the memory has its test
+    )
     load_demo(app)
     app.test_client().get(PAGE)  # enqueues the builds
     work_queue(app)
@@ -305,3 +311,27 @@ def test_other_pages_are_compressed_but_never_those_with_a_session(built: Flask)
     login = client.get("/studio/login", headers={"Accept-Encoding": "br"})
     assert login.status_code == 200 and "Content-Encoding" not in login.headers  # BREACH
     assert login.headers["Cache-Control"] == "no-store"
+
+
+def test_a_process_serves_from_memory_until_it_revalidates(built: Flask) -> None:
+    from server.services.brand_settings import save_theme
+
+    cache = page_cache(built)
+    now = [1000.0]
+    cache.clock, cache.revalidate_seconds = (lambda: now[0]), 1.0
+    client = built.test_client()
+    try:
+        client.get(PAGE)  # rendered (or found) and kept in Redis
+        first = client.get(PAGE)  # found in Redis, its revision checked: kept in memory
+        memory = cache.memory_hits
+        with built.app_context():
+            save_theme(
+                db.session, _brand(built), {"accent": "#2a4d8f"},
+                logo=None, font=None, remove_logo=False, remove_font=False,
+            )  # fmt: skip
+        now[0] += 0.5
+        assert client.get(PAGE).data == first.data and cache.memory_hits == memory + 1
+        now[0] += 0.6  # past PAGE_REVALIDATE_SECONDS: the revision is checked again
+        assert b"--accent:#2a4d8f" in client.get(PAGE).data
+    finally:
+        cache.clock, cache.revalidate_seconds = time.monotonic, 0.0

@@ -8,6 +8,7 @@ what originxr resolves.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask.blueprints import BlueprintSetupState
@@ -22,7 +23,12 @@ from server.adapters.db import db
 from server.core.checks_text import KIND_NAMES
 from server.core.disclosure.policy import policy_of
 from server.core.errors import N_, UnresolvedKey
-from server.core.gs1.digital_link import PRIMARY_KEYS, parse_key_path, parse_path
+from server.core.gs1.digital_link import (
+    PRIMARY_KEYS,
+    DigitalLink,
+    parse_key_path,
+    parse_path,
+)
 from server.core.gs1.linkset import (
     LINKSET_MEDIA_TYPE,
     Link,
@@ -63,6 +69,12 @@ def _query() -> list[tuple[str, str]]:
     return list(request.args.items(multi=True))
 
 
+@lru_cache(maxsize=4096)
+def _parsed(path: str, query: tuple[tuple[str, str], ...]) -> DigitalLink:
+    # The same few codes are scanned over and over: parse each once (errors are not kept).
+    return parse_path(path, list(query))
+
+
 _DIRECT_TARGETS = {
     "gs1:traceability": api.evidence_report,
     "gs1:sustainabilityInfo": api.consumer_summary,
@@ -93,7 +105,7 @@ def resolve(rest: str) -> ResponseReturnValue:
     The page and the linkset come from the page cache when they are there (no SQL);
     otherwise they are rendered and kept (`server.web.cached_pages`).
     """
-    link = parse_path("/01/" + rest, _query())
+    link = _parsed("/01/" + rest, tuple(_query()))
     lot = link.lot or ""
     link_type = request.args.get("linkType")
     linkset = link.lot is not None and _wants_linkset()

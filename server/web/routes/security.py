@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, g
+from flask import Flask, Response, current_app, g
 
-from server.adapters.config import settings
 from server.core.content_policy import policy
 
 HSTS = "max-age=31536000; includeSubDomains"
@@ -66,7 +65,7 @@ def _headers(response: Response) -> Response:
     response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
     # Only for an https origin: sent over plain http a browser ignores it, and a deployment
     # still on http (or behind a proxy we were not told about) must not be pinned to https.
-    if settings().public_base_url.lower().startswith("https://"):
+    if str(current_app.config["PUBLIC_BASE_URL"] or "").lower().startswith("https://"):
         response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
 
