@@ -31,7 +31,18 @@ Phases:
   and the bytes finished by then by kind (viewer and three.js chunks, tour chunk, Spark
   chunk, GLB, manifest, tileset, tiles, other) — what dominates the wait.
 
-Run ``--only tour`` for that phase alone.
+Each timed tap is measured in up to three ways in the same run (same server, same
+browser), so each change shows beside what it replaced:
+
+- *cold*: nothing cached and no idle warm-up (the page is told Save-Data, which
+  web/xr/warmCache.js honours), the bundles brotli-compressed (Chromium's own
+  ``Accept-Encoding``);
+- *gzip*: cold, with ``Accept-Encoding: gzip, deflate``: the bundles as they were sent
+  before brotli siblings existed;
+- *prefetched*: the page left to warm its cache at idle (``html[data-xr-prefetched]``:
+  ``viewer`` for the 3D tap, ``splats`` for the tour) before the tap.
+
+The site-pick phase runs cold. Run ``--only tour`` for the tour phases alone.
 """
 
 from __future__ import annotations
@@ -67,6 +78,18 @@ SLOW_4G = {
 }
 CPU_SLOWDOWN = 4
 TIMEOUT_MS = 180_000
+GZIP_ONLY = {"Accept-Encoding": "gzip, deflate"}
+# what a browser in data-saver mode tells the page: the idle warm-up stays off
+SAVE_DATA = (
+    "Object.defineProperty(Navigator.prototype, 'connection',"
+    " {get: () => ({saveData: true, effectiveType: '4g'})});"
+)
+# the variants of a timed tap: (figure prefix, Accept-Encoding override, Save-Data, wait for)
+VARIANTS = (
+    ("", None, True, None),
+    ("gzip ", GZIP_ONLY, True, None),
+    ("prefetched ", None, False, "prefetched"),
+)
 
 # Installed before any page script: collects paint and LCP entries as they happen.
 INIT_SCRIPT = """
@@ -249,18 +272,22 @@ def built_app(instance: Path, redis_url: str) -> Any:
     return app
 
 
-def _new_page(browser: Any) -> tuple[Any, Any, Traffic]:
+def _new_page(
+    browser: Any, headers: dict[str, str] | None = None, save_data: bool = False
+) -> tuple[Any, Any, Traffic]:
     context = browser.new_context(
         viewport=VIEWPORT,
         device_scale_factor=1,
         is_mobile=True,
         has_touch=True,
         locale="en",
-        extra_http_headers={"Accept-Language": "en"},
+        extra_http_headers={"Accept-Language": "en", **(headers or {})},
     )
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.add_init_script(INIT_SCRIPT)
+    if save_data:
+        page.add_init_script(SAVE_DATA)
     traffic = Traffic(context)
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
@@ -306,14 +333,35 @@ def _wait_mark(page: Any, name: str) -> float:
     return marks[name]
 
 
+def _open(
+    browser: Any, url: str, headers: dict[str, str] | None, save_data: bool, warm: str | None
+) -> tuple[Any, Any, Traffic]:
+    """Open `url` in a fresh context; with `warm`, wait until the idle warm-up did it."""
+    context, page, traffic = _new_page(browser, headers, save_data)
+    page.goto(url, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    if warm:  # "viewer" is set first, then "splats" (for a scene with snapshots)
+        wanted = "" if warm == "viewer" else f"={warm}"
+        page.wait_for_selector(f"html[data-xr-prefetched{wanted}]", timeout=TIMEOUT_MS)
+        page.wait_for_load_state("networkidle")
+    return context, page, traffic
+
+
 def run_tour(
-    browser: Any, base_url: str, scene: dict[str, Any], figures: dict[str, float]
+    browser: Any,
+    base_url: str,
+    scene: dict[str, Any],
+    figures: dict[str, float],
+    prefix: str = "",
+    headers: dict[str, str] | None = None,
+    save_data: bool = True,
+    warm: str | None = None,
 ) -> list[tuple[str, int]]:
     """Tap "Take the tour" on SNAPSHOT_BATCH, step to the first stop with a snapshot, and
     record tap → tour and tap → first frame with splats; return the responses by then."""
-    context, page, traffic = _new_page(browser)
-    page.goto(base_url + SNAPSHOT_BATCH, wait_until="load")
-    page.wait_for_load_state("networkidle")
+    context, page, traffic = _open(
+        browser, base_url + SNAPSHOT_BATCH, headers, save_data, warm and "splats"
+    )
     page.evaluate(WATCH_STAGE, None)
     cursor = traffic.mark()
     start: float = page.evaluate("performance.now()")
@@ -329,9 +377,16 @@ def run_tour(
         raise RuntimeError("no tour stop with a snapshot within 12 stops")
     splats = _wait_mark(page, "splats")
     got = traffic.since(cursor, _epoch(page, splats))
-    figures["tour: tap → first stop (ms)"] = shown - start
-    figures["tour: tap → first frame with splats (ms)"] = splats - start
-    figures["tour: transferred by splats (bytes)"] = float(sum(size for _, size in got))
+    figures[f"tour {prefix}: tap → first stop (ms)".replace(" :", ":")] = shown - start
+    figures[f"tour {prefix}: tap → first frame with splats (ms)".replace(" :", ":")] = (
+        splats - start
+    )
+    figures[f"tour {prefix}: transferred by splats (bytes)".replace(" :", ":")] = float(
+        sum(size for _, size in got)
+    )
+    if prefix:  # the breakdown by kind is the cold run's
+        context.close()
+        return got
     figures["tour: requests by splats"] = float(len(got))
     by_kind: Counter[str] = Counter()
     for url, size in got:
@@ -342,6 +397,36 @@ def run_tour(
     return got
 
 
+def run_3d(
+    browser: Any,
+    base_url: str,
+    figures: dict[str, float],
+    notes: dict[str, Any],
+    prefix: str = "",
+    headers: dict[str, str] | None = None,
+    save_data: bool = True,
+    warm: str | None = None,
+) -> None:
+    """Tap "Explore in 3D" on PAGE_BATCH: tap → ready and → first frame, bytes by then."""
+    context, page, traffic = _open(
+        browser, base_url + PAGE_BATCH, headers, save_data, warm and "viewer"
+    )
+    cursor = traffic.mark()
+    start = _tap_3d(page, None)
+    ready = _wait_mark(page, "ready")
+    frame = _wait_mark(page, "frame")
+    name = f"3D {prefix}".strip()
+    figures[f"{name}: tap → ready (ms)"] = ready - start
+    figures[f"{name}: tap → first frame (ms)"] = frame - start
+    page.wait_for_load_state("networkidle")
+    got = traffic.since(cursor, _epoch(page, max(ready, frame)))
+    figures[f"{name}: transferred by first frame (bytes)"] = float(sum(s for _, s in got))
+    if not prefix:
+        figures["3D: requests by first frame"] = float(len(got))
+        notes["3d_requests"] = got
+    context.close()
+
+
 def run_once(
     browser: Any, base_url: str, tileset: str, scene: dict[str, Any], only: str | None = None
 ) -> tuple[dict[str, float], dict[str, Any]]:
@@ -349,7 +434,7 @@ def run_once(
     figures: dict[str, float] = {}
     notes: dict[str, Any] = {"lcp_tag": None}
     if only == "tour":
-        notes["tour_requests"] = run_tour(browser, base_url, scene, figures)
+        _tours(browser, base_url, scene, figures, notes)
         return figures, notes
 
     # batch page NK25-0227, then its 3D viewer
@@ -375,21 +460,12 @@ def run_once(
     notes["lcp_tag"] = paint["tag"]
     notes["page_requests"] = page_traffic
 
-    cursor = traffic.mark()
-    start = _tap_3d(page, None)
-    ready = _wait_mark(page, "ready")
-    frame = _wait_mark(page, "frame")
-    figures["3D: tap → ready (ms)"] = ready - start
-    figures["3D: tap → first frame (ms)"] = frame - start
-    page.wait_for_load_state("networkidle")
-    got = traffic.since(cursor, _epoch(page, max(ready, frame)))
-    figures["3D: transferred by first frame (bytes)"] = float(sum(s for _, s in got))
-    figures["3D: requests by first frame"] = float(len(got))
-    notes["3d_requests"] = got
     context.close()
+    for prefix, headers, save_data, warm in VARIANTS:
+        run_3d(browser, base_url, figures, notes, prefix, headers, save_data, warm)
 
     # batch NK25-0120: 3D, then pick farm-01 in the site list
-    context, page, traffic = _new_page(browser)
+    context, page, traffic = _new_page(browser, save_data=True)
     page.goto(base_url + SNAPSHOT_BATCH, wait_until="load")
     page.wait_for_load_state("networkidle")
     _tap_3d(page, SNAPSHOT_SITE)
@@ -418,8 +494,21 @@ def run_once(
     notes["splat_settled"] = settled
     context.close()
 
-    notes["tour_requests"] = run_tour(browser, base_url, scene, figures)
+    _tours(browser, base_url, scene, figures, notes)
     return figures, notes
+
+
+def _tours(
+    browser: Any,
+    base_url: str,
+    scene: dict[str, Any],
+    figures: dict[str, float],
+    notes: dict[str, Any],
+) -> None:
+    for prefix, headers, save_data, warm in VARIANTS:
+        got = run_tour(browser, base_url, scene, figures, prefix, headers, save_data, warm)
+        if not prefix:
+            notes["tour_requests"] = got
 
 
 def measure(

@@ -74,8 +74,9 @@ export async function warmCache(doc, plan) {
         .catch(() => null)
     : Promise.resolve(null);
   const [scene] = await Promise.all([manifest, ...first]);
+  doc.documentElement.dataset.xrPrefetched = 'viewer'; // for benchmarks and tests
   if (!Array.isArray(scene?.snapshots) || scene.snapshots.length === 0) return false;
   await Promise.all([...plan.tour, ...plan.splats].map((u) => hint(doc, u)));
-  doc.documentElement.dataset.xrPrefetched = 'splats'; // for benchmarks and tests
+  doc.documentElement.dataset.xrPrefetched = 'splats';
   return true;
 }
