@@ -120,10 +120,17 @@ def _postgres_schema(database_url: str | None) -> Iterator[str | None]:
 
 
 @contextmanager
-def _server(settings: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
-    """Run gunicorn as the Procfile does (2 workers, threads) until the block ends."""
+def _server(
+    settings: dict[str, str], port: int, root: Path = ROOT
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run gunicorn as the Procfile does (2 workers, threads) until the block ends.
+
+    `root` is the source tree it serves (another checkout serves an earlier implementation).
+    """
     threads = "4"
     env = dict(os.environ)
+    if root != ROOT:
+        env["PYTHONPATH"] = str(root)  # ahead of the editable install of this tree
     env.update({f"ORIGINXR_{k}": v for k, v in settings.items()})
     # One pooled PostgreSQL connection per thread, as DATABASE_POOL_SIZE is meant to be set.
     env["ORIGINXR_DATABASE_POOL_SIZE"] = threads
@@ -141,7 +148,7 @@ def _server(settings: dict[str, str], port: int) -> Iterator[subprocess.Popen[by
         "300",
         "server.web:create_app()",
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, cwd=root, env=env, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -20,15 +20,17 @@ def bump_revision(session: Session, brand_id: int) -> None:
     )
 
 
-def request_rebuild(brand_id: int) -> bool:
+def request_rebuild(brand_id: int, batch_ids: set[int] | None = None) -> bool:
     """Ask for the brand's rebuilds with one coalesced job; return whether one was enqueued.
 
-    Captures, uploads and studio changes come in bursts: one worker job enqueues every
-    batch's builds. With Redis down nothing is lost: the change is committed, the builds'
-    fingerprints have changed, and the next page request enqueues them."""
+    `batch_ids` names the batches the change reached (`server.services.rebuild_scope`);
+    None asks for every batch. Captures, uploads and studio changes come in bursts: one
+    worker job enqueues the builds of the batches asked for meanwhile. With Redis down
+    nothing is lost: the change is committed, the builds' fingerprints have changed, and
+    the next page request enqueues them."""
     lease = settings().build_lease_seconds
     page_revisions.catalog_changed(broker.redis, brand_id)  # product pages list the batches
     try:
-        return request_brand_rebuild(broker.redis, brand_id, lease)
+        return request_brand_rebuild(broker.redis, brand_id, lease, batch_ids)
     except RedisError:
         return False

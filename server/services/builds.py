@@ -1,8 +1,9 @@
 """Build bookkeeping on the request side: what is current, what to enqueue, what is orphaned.
 
 A build is keyed by (batch, kind, fingerprint). The fingerprint hashes everything the
-build's output depends on — the code version of its kind, the brand's data revision,
-the published story version — so a data or story change yields a new fingerprint: the
+build's output depends on — the code version of its kind, the brand's data revision and
+the batch's own (changes that reach some batches only), the published story version —
+so a data or story change yields a new fingerprint: the
 old build is stale and a new one is enqueued on the next request (or by whoever changed
 the data). Nothing heavy happens here: only rows and one enqueue.
 """
@@ -83,7 +84,11 @@ def fingerprints(
     all of a brand's batches instead of one per batch).
     """
     inputs = shared or brand_inputs(session, batch.product.brand)
-    evidence = _digest(CODE_VERSIONS["evidence"], batch.id, inputs.data_revision, inputs.policy)
+    # A batch's own revision counts once a change reached it alone (0 keeps older prints).
+    own = (batch.data_revision,) if batch.data_revision else ()
+    evidence = _digest(
+        CODE_VERSIONS["evidence"], batch.id, inputs.data_revision, inputs.policy, *own
+    )
     snapshots = [list(pair) for pair in inputs.snapshots]
     scene = _digest(CODE_VERSIONS["scene"], evidence, inputs.story_version, snapshots)
     return {"evidence": evidence, "scene": scene}
@@ -165,19 +170,26 @@ def ensure_builds(
     return result
 
 
-def enqueue_brand_builds(session: Session, redis: Redis, brand: Brand, lease_seconds: int) -> int:
-    """Enqueue the current builds of every batch of `brand` (after its data or story changed).
+def enqueue_brand_builds(
+    session: Session,
+    redis: Redis,
+    brand: Brand,
+    lease_seconds: int,
+    batch_ids: set[int] | None = None,
+) -> int:
+    """Enqueue the current builds of the brand's batches (after its data or story changed).
 
-    Return how many builds were enqueued. Up-to-date or running builds are left alone.
+    `batch_ids` limits it to those batches (None: every batch). Return how many builds were
+    enqueued. Up-to-date or running builds are left alone.
     """
     from server.adapters.models import Product
 
-    batches = session.scalars(
-        select(Batch).join(Product).where(Product.brand_id == brand.id).order_by(Batch.id)
-    ).all()
+    query = select(Batch).join(Product).where(Product.brand_id == brand.id).order_by(Batch.id)
+    if batch_ids is not None:
+        query = query.where(Batch.id.in_(sorted(batch_ids)))
     enqueued: list[Build] = []
     shared = brand_inputs(session, brand)
-    for batch in batches:
+    for batch in session.scalars(query).all():
         ensure_builds(session, redis, batch, lease_seconds, enqueued, shared)
     return len(enqueued)
 
@@ -187,29 +199,52 @@ def brand_rebuild_key(brand_id: int) -> str:
     return f"originxr:rebuild-brand:{brand_id}"
 
 
+def rebuild_batches_key(brand_id: int) -> str:
+    """Return the Redis set of the batches a waiting rebuild is for (``*``: every batch)."""
+    return f"originxr:rebuild-brand:{brand_id}:batches"
+
+
+EVERY_BATCH = "*"
+
+
 def run_brand_rebuild(session: Session, redis: Redis, brand_id: int, lease_seconds: int) -> int:
-    """Enqueue the current builds of every batch of the brand; return how many were enqueued.
+    """Enqueue the current builds of the batches asked for; return how many were enqueued.
 
     Run for a coalesced request (`request_brand_rebuild`): the request's key is dropped
-    first, so a change committed while this runs requests another run.
+    first, so a change committed while this runs requests another run; then the set of
+    batches asked for is taken (and emptied) at once. An empty set means another run took
+    it: nothing is left to do.
     """
     redis.delete(brand_rebuild_key(brand_id))
+    pipe = redis.pipeline()  # MULTI: read and empty the set in one step
+    pipe.smembers(rebuild_batches_key(brand_id))
+    pipe.delete(rebuild_batches_key(brand_id))
+    members = {m.decode() if isinstance(m, bytes) else str(m) for m in pipe.execute()[0]}
     brand = session.get(Brand, brand_id)
-    if brand is None:
+    if brand is None or not members:
         return 0
-    return enqueue_brand_builds(session, redis, brand, lease_seconds)
+    wanted = None if EVERY_BATCH in members else {int(m) for m in members}
+    return enqueue_brand_builds(session, redis, brand, lease_seconds, wanted)
 
 
-def request_brand_rebuild(redis: Redis, brand_id: int, lease_seconds: int) -> bool:
+def request_brand_rebuild(
+    redis: Redis, brand_id: int, lease_seconds: int, batch_ids: set[int] | None = None
+) -> bool:
     """Enqueue one job that will enqueue the brand's builds, unless one is already waiting.
 
-    Captures arrive by the thousand: enqueuing every batch's builds after each would cost
-    a few queries per batch per capture and flood the queue with builds of revisions that
-    are stale a moment later. Requests coalesce instead: while a rebuild job waits (its key
-    is held, for at most `lease_seconds`), further requests add nothing; the job drops the
-    key before reading the brand's revision, so a change committed after that asks anew.
-    Return whether a job was enqueued.
+    `batch_ids` names the batches the change reached (None: every batch of the brand).
+    Captures arrive by the thousand: enqueuing the builds after each would cost a few
+    queries per batch per capture and flood the queue with builds of revisions that are
+    stale a moment later. Requests coalesce instead: the batches are added to a set, and
+    while a rebuild job waits (its key is held, for at most `lease_seconds`), further
+    requests add nothing else; the job drops the key before taking the set, so a change
+    committed after that asks anew. Return whether a job was enqueued.
     """
+    wanted = [EVERY_BATCH] if batch_ids is None else [str(i) for i in sorted(batch_ids)]
+    if not wanted:
+        return False
+    redis.sadd(rebuild_batches_key(brand_id), *wanted)
+    redis.expire(rebuild_batches_key(brand_id), max(lease_seconds, 86400))
     if not redis.set(brand_rebuild_key(brand_id), "1", nx=True, ex=lease_seconds):
         return False
     queue.enqueue(

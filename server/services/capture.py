@@ -13,9 +13,11 @@ from server.adapters import metrics
 from server.adapters.event_store import insert_events, known_hashes
 from server.adapters.models import Blob, Capture
 from server.adapters.models.base import utcnow
+from server.core.epcis.event_hash import DocumentContext
 from server.core.epcis.events import parse_event
 from server.core.gs1.identifiers import canonical_id
-from server.services.brand_changes import bump_revision
+from server.services.brand_changes import bump_revision, request_rebuild
+from server.services.rebuild_scope import batches_reached_by_events, mark_stale
 
 _ATTEMPTS = 3
 
@@ -62,8 +64,10 @@ def stage_capture(
     and brand-pack imports (`server.services.brand_pack`) both come through here. `context` is the
     document's ``@context`` (for the GS1 event hash).
     """
-    rows = [(p, raw, stored_columns(raw, context)) for p, raw in events]
-    return _store(session, brand_id, rows, document)
+    hashing = DocumentContext(context)  # the document's namespaces, read once
+    rows = [(p, raw, stored_columns(raw, hashing)) for p, raw in events]
+    capture, _reached = _store(session, brand_id, rows, document, scoped=False)
+    return capture
 
 
 def _store(
@@ -71,7 +75,13 @@ def _store(
     brand_id: int,
     rows: list[tuple[str, dict[str, Any], dict[str, Any]]],
     document: tuple[str, int, str],
-) -> Capture:
+    *,
+    scoped: bool,
+) -> tuple[Capture, set[int] | None]:
+    """Add the capture; return it and the batches its new events reach (None: every batch).
+
+    `scoped`: only the batches the new events reach go stale (`rebuild_scope`); otherwise
+    (a brand-pack import) every build of the brand does."""
     sha, size, media_type = document
     if session.get(Blob, sha) is None:
         session.add(Blob(sha256=sha, size=size, media_type=media_type))
@@ -98,14 +108,19 @@ def _store(
         in_document.add(digest)
         new.append({**columns, "raw": raw, "source_document": sha})
     insert_events(session, brand_id, new)
-    if new:
-        bump_revision(session, brand_id)  # new events make every build of the brand stale
+    reached: set[int] | None = set()
+    if new and scoped:
+        reached = batches_reached_by_events(session, brand_id, new)
+        mark_stale(session, reached)
+    elif new:
+        reached = None
+        bump_revision(session, brand_id)  # a whole pack: every build of the brand goes stale
     capture.stored_count = len(new)
     capture.duplicates = duplicates
     capture.finished_at = utcnow()
     session.add(capture)
     session.flush()
-    return capture
+    return capture, reached
 
 
 def capture_events(
@@ -125,13 +140,18 @@ def capture_events(
     written; the hash is always computed here.
     A concurrent capture of the same new event makes the commit fail on the unique
     (brand, hash) constraint; the capture is then retried, finding it a duplicate.
+    After the commit, the rebuilds of the batches the new events reach are asked for
+    (one coalesced job; fails open without Redis).
     """
-    rows = [(path, raw, stored_columns(raw, context)) for path, raw in events]
+    hashing = DocumentContext(context)  # the document's namespaces, read once
+    rows = [(path, raw, stored_columns(raw, hashing)) for path, raw in events]
     for attempt in range(_ATTEMPTS):
         try:
-            capture = _store(session, brand_id, rows, document)
+            capture, reached = _store(session, brand_id, rows, document, scoped=True)
             session.commit()
             metrics.capture_stored(capture.stored_count, len(capture.duplicates))
+            if reached:
+                request_rebuild(brand_id, reached)
             return capture
         except IntegrityError:
             session.rollback()

@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 
 from server.adapters.blobs import BlobStore, store_blob
 from server.adapters.models import Batch, EvidenceRecord, Plot, Product, Site
+from server.core.evidence.records import site_named
 from server.core.evidence.upload_checks import EvidenceFields, FieldError, record_json
 from server.core.gs1.identifiers import IdentifierError, canonical_id, gtin_of, lot_class
 from server.services.brand_changes import bump_revision, request_rebuild
+from server.services.rebuild_scope import batches_of_subject, mark_stale
 
 
 def _batch_key(session: Session, brand_id: int, subject_id: str) -> str | None:
@@ -95,7 +97,15 @@ def store_evidence(
         record_sha256=record_sha,
     )
     session.add(record)
-    bump_revision(session, brand_id)
+    # Only the batches whose evidence can use the record go stale (every batch when its
+    # subject is of a kind no batch is traced to).
+    site = site_named(fields.payload, fields.subject_type, subject_key)
+    reached = batches_of_subject(session, brand_id, fields.subject_type, subject_key, site)
+    if reached is None:
+        bump_revision(session, brand_id)
+    else:
+        mark_stale(session, reached)
     session.commit()
-    request_rebuild(brand_id)
+    if reached is None or reached:
+        request_rebuild(brand_id, reached)
     return record, True

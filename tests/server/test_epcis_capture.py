@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from server.adapters.db import db
-from server.adapters.models import ApiToken, Blob, Brand, Capture, EpcisEvent
+from server.adapters.models import ApiToken, Batch, Blob, Brand, Capture, EpcisEvent
 from server.core.epcis.event_hash import event_hash
 from server.core.gs1.identifiers import canonical_id
 from server.services.capture import capture_events
@@ -130,42 +130,55 @@ def test_the_query_document_is_refused_naming_its_type(sqlite_app: Flask, post: 
     assert _count(sqlite_app) == before
 
 
+BATCH_CLASS = "https://id.gs1.org/01/09520123100018/10/NK25-0120"  # a demo batch's own lot
+
+
+def _batch_revisions(app: Flask) -> dict[str, int]:
+    with app.app_context():
+        return {lot: rev for lot, rev in db.session.execute(select(Batch.lot, Batch.data_revision))}
+
+
 def test_capture_answers_202_with_a_location_reporting_its_status(
     sqlite_app: Flask, post: Post
 ) -> None:
-    before = _revision(sqlite_app)
-    response = post(_document(_event(), _event(action="OBSERVE", bizStep="shipping")))
+    before, batches = _revision(sqlite_app), _batch_revisions(sqlite_app)
+    shipped = [{"epcClass": BATCH_CLASS, "quantity": 5, "uom": "KGM"}]
+    response = post(_document(_event(), _event(action="OBSERVE", quantityList=shipped)))
     assert response.status_code == 202
     capture_id = response.get_json()["captureID"]
     assert response.headers["Location"] == f"/epcis/capture/{capture_id}"
-    assert _revision(sqlite_app) == before + 1
+    # Only the batch the new events reach goes stale, not the brand's other batches.
+    assert _revision(sqlite_app) == before
+    assert _batch_revisions(sqlite_app) == batches | {"NK25-0120": batches["NK25-0120"] + 1}
     from rq import Queue, SimpleWorker
 
     from server.adapters.broker import broker
 
-    with sqlite_app.app_context():  # one job will enqueue every batch's rebuilds
+    with sqlite_app.app_context():  # one job will enqueue the reached batches' rebuilds
         queue = Queue("builds", connection=broker.redis)
         assert [job.func_name for job in queue.get_jobs()] == ["workers.jobs.rebuild_brand"]
     # More captures while it waits add no job: requests coalesce.
-    assert post(_document(_event(bizStep="receiving"))).status_code == 202
-    assert _revision(sqlite_app) == before + 2
+    assert post(_document(_event(bizStep="receiving", quantityList=shipped))).status_code == 202
     with sqlite_app.app_context():
         assert queue.count == 1
         job = queue.get_jobs()[0]
         SimpleWorker([queue], connection=broker.redis).work(burst=True, max_jobs=1)
-        assert job.return_value() == 6  # evidence and scene of the demo's three batches
+        assert job.return_value() == 2  # evidence and scene of the one batch reached
         builds = [j.func_name for j in queue.get_jobs()]
-        assert (
-            sorted(builds)
-            == ["workers.jobs.build_scene"] * 3 + ["workers.jobs.compute_evidence"] * 3
-        )
-        revision = db.session.scalars(select(Brand.data_revision).where(Brand.slug == "nkabom"))
-        assert revision.one() == before + 2
-    # Once it has run, the next capture asks again.
-    assert post(_document(_event(bizStep="inspecting"))).status_code == 202
+        assert sorted(builds) == ["workers.jobs.build_scene", "workers.jobs.compute_evidence"]
+        assert {j.args for j in queue.get_jobs()} == {
+            (db.session.scalars(select(Batch.id).where(Batch.lot == "NK25-0120")).one(),)
+        }
+    assert _batch_revisions(sqlite_app)["NK25-0120"] == batches["NK25-0120"] + 2
+    # Once it has run, the next capture asks again; one reaching no batch makes none stale.
+    assert post(_document(_event(bizStep="inspecting", quantityList=shipped))).status_code == 202
     with sqlite_app.app_context():
         jobs = [j.func_name for j in queue.get_jobs()]
         assert jobs.count("workers.jobs.rebuild_brand") == 1
+    revisions = _batch_revisions(sqlite_app)
+    elsewhere = {"id": "urn:epc:id:sgln:9520123.99999.0"}  # not a farm: its harvests don't count
+    assert post(_document(_event(bizStep="repairing", bizLocation=elsewhere))).status_code == 202
+    assert _batch_revisions(sqlite_app) == revisions
     token = _token(sqlite_app)
     status = sqlite_app.test_client().get(
         response.headers["Location"], headers={"Authorization": f"Bearer {token}"}

@@ -19,7 +19,7 @@ from werkzeug.test import encode_multipart
 from server.adapters.blobs import blob_store
 from server.adapters.broker import broker
 from server.adapters.db import db
-from server.adapters.models import Blob, Brand, Build, EvidenceRecord, Plot
+from server.adapters.models import Batch, Blob, Brand, Build, EvidenceRecord, Plot
 from server.core.evidence.upload_checks import MAX_DOCUMENT_BYTES
 from tests.conftest import api_token, work_queue
 
@@ -40,6 +40,11 @@ def _count(app: Flask, model: type[Any]) -> int:
 def _revision(app: Flask) -> int:
     with app.app_context():
         return db.session.scalars(select(Brand.data_revision).where(Brand.slug == "nkabom")).one()
+
+
+def _batch_revisions(app: Flask) -> dict[str, int]:
+    with app.app_context():
+        return {lot: rev for lot, rev in db.session.execute(select(Batch.lot, Batch.data_revision))}
 
 
 def _queued(app: Flask) -> int:
@@ -216,7 +221,7 @@ def _blob_files(app: Flask) -> int:
 
 
 def test_a_pdf_is_stored_content_addressed_with_its_record(app: Flask) -> None:
-    revision = _revision(app)
+    revision, batches = _revision(app), _batch_revisions(app)
     response = _evidence(app)
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
@@ -236,8 +241,12 @@ def test_a_pdf_is_stored_content_addressed_with_its_record(app: Flask) -> None:
     )
     assert record.payload["status"] == "no_deforestation"
     assert str(record.valid_until) == "2027-02-10"
-    assert _revision(app) == revision + 1
-    assert _queued(app) == 1  # one coalesced rebuild job, then the brand's builds
+    # Only the batches fed by the plot's farm go stale (issue #13: incremental rebuilds).
+    assert _revision(app) == revision
+    after = _batch_revisions(app)
+    stale = {lot for lot in after if after[lot] == batches[lot] + 1}
+    assert stale and stale | {lot for lot in after if after[lot] == batches[lot]} == set(after)
+    assert _queued(app) == 1  # one coalesced rebuild job, then the reached batches' builds
     same = _evidence(app)
     assert (same.status_code, same.get_json()["id"]) == (200, body["id"])
 

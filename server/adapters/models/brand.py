@@ -88,5 +88,8 @@ class Batch(Base):
     produced_on: Mapped[date | None]
     best_before: Mapped[date | None]
     quantity_kg: Mapped[float | None]
+    # Bumped when a change reaches this batch only (a capture, an evidence upload): its
+    # builds go stale and no other batch's do (`server.services.rebuild_scope`).
+    data_revision: Mapped[int] = mapped_column(default=0, server_default="0")
 
     product: Mapped[Product] = relationship(back_populates="batches")

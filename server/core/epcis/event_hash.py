@@ -42,6 +42,7 @@ import hashlib
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from server.core.epcis.hash_forms import CBV, canonical_uri
@@ -91,14 +92,25 @@ class EventHashError(ValueError):
 
 def _timestamp(value: Any, field: str) -> str:
     """Return `value` in UTC with milliseconds: ``2020-03-04T10:00:30.000Z``."""
-    match = _TIMESTAMP.match(value.strip()) if isinstance(value, str) else None
-    if match is None:
+    shown = _utc_millis(value.strip()) if isinstance(value, str) else None
+    if shown is None:
         raise EventHashError(f"`{field}` must be an ISO 8601 date-time with offset: {value!r}")
+    return shown
+
+
+# Many events of a document share their times (a day's deliveries, a batch's steps): the
+# normalisation is pure, so each distinct text is worked out once.
+@lru_cache(maxsize=1 << 16)
+def _utc_millis(value: str) -> str | None:
+    """Return `value` in UTC with milliseconds, or None if it is no date-time with offset."""
+    match = _TIMESTAMP.match(value)
+    if match is None:
+        return None
     year, month, day, hour, minute, second, fraction, zone = match.groups()
     try:
         when = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second))
-    except ValueError as exc:
-        raise EventHashError(f"`{field}` is not a date-time: {value!r}") from exc
+    except ValueError:
+        return None
     millis = int(
         (Decimal("0." + (fraction or "0")) * 1000).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     )
@@ -111,6 +123,7 @@ def _timestamp(value: Any, field: str) -> str:
     )
 
 
+@lru_cache(maxsize=1 << 14, typed=True)  # typed: True, 1 and 1.0 are not one key
 def _number(value: int | float | str) -> str:
     """Return a number without trailing zeros or exponent: 25.0 -> 25, "0.50" -> 0.5."""
     try:
@@ -120,6 +133,16 @@ def _number(value: int | float | str) -> str:
     if text in ("NaN", "sNaN", "Infinity", "-Infinity"):
         raise EventHashError(f"{value!r} is not a finite number")
     return "0" if text in ("-0", "") else text
+
+
+@lru_cache(maxsize=1 << 17)
+def _value_uri(value: str) -> str:
+    """Return a URI value in its hashed form (CURIEs expanded, identifiers canonical)."""
+    text = value.strip()
+    prefix, sep, rest = text.partition(":")
+    if sep and prefix in _VALUE_PREFIXES:
+        text = _VALUE_PREFIXES[prefix] + rest  # a CURIE such as gs1:Temperature
+    return canonical_uri(text)
 
 
 class _Hasher:
@@ -133,11 +156,7 @@ class _Hasher:
     def uri(self, value: Any, field: str) -> str:
         if not isinstance(value, str):
             raise EventHashError(f"`{field}` must be a string")
-        text = value.strip()
-        prefix, sep, rest = text.partition(":")
-        if sep and prefix in _VALUE_PREFIXES:
-            text = _VALUE_PREFIXES[prefix] + rest  # a CURIE such as gs1:Temperature
-        return canonical_uri(text)
+        return _value_uri(value)
 
     def vocabulary(self, value: Any, field: str, expand: str) -> str:
         """Return a CBV value: a bare word (``shipping``) becomes ``expand + word``."""
@@ -350,11 +369,31 @@ def _prefixes(*contexts: Any) -> dict[str, str]:
     return DEFAULT_PREFIXES | context_terms(*contexts)
 
 
+class DocumentContext:
+    """A document's ``@context`` read once for all its events (pass it as `context`)."""
+
+    __slots__ = ("prefixes",)
+
+    def __init__(self, context: Any) -> None:
+        self.prefixes = _prefixes(context)
+
+
+def _hasher(event: dict[str, Any], context: Any) -> _Hasher:
+    own = event.get("@context")
+    if isinstance(context, DocumentContext):
+        return _Hasher(context.prefixes | context_terms(own) if own else context.prefixes)
+    return _Hasher(_prefixes(context, own))
+
+
 def pre_hash_string(event: dict[str, Any], context: Any = None) -> str:
-    """Return the CBV 2.0 pre-hash string of `event` (`context`: its document's @context)."""
+    """Return the CBV 2.0 pre-hash string of `event`.
+
+    `context` is its document's ``@context``, or a `DocumentContext` made of it once for a
+    document's many events.
+    """
     if not isinstance(event, dict):
         raise EventHashError("an event must be a JSON object")
-    return _Hasher(_prefixes(context, event.get("@context"))).pre_hash(event)
+    return _hasher(event, context).pre_hash(event)
 
 
 def event_hash(event: dict[str, Any], context: Any = None) -> str:

@@ -19,6 +19,7 @@ above is hashed as written, which keeps the hash total over any valid event.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from server.core.gs1.identifiers import digital_link, epc_urn_to_digital_link
@@ -122,6 +123,9 @@ def cbv_urn_to_uri(urn: str) -> str | None:
     return None
 
 
+# Identifiers repeat across a document's events (the same lot, site, class in thousands of
+# them): the conversion is pure, so each distinct value is converted once per process.
+@lru_cache(maxsize=1 << 17)
 def canonical_uri(value: str) -> str:
     """Return `value` with any EPC URN, Digital Link or CBV URN in its hashed form."""
     if value.startswith("urn:epc:"):

@@ -149,17 +149,25 @@ def _extension_keys(
 
 
 def validate_event(
-    event: Any, path: str = "$", *, lone: bool = False, context: Any = None
+    event: Any,
+    path: str = "$",
+    *,
+    lone: bool = False,
+    context: Any = None,
+    declared: frozenset[str] | None = None,
 ) -> list[Issue]:
     """Return the problems of one EPCIS event at `path` (``lone``: sent on its own).
 
     `context` is the ``@context`` of the event's document: the namespaces it declares
     name the event's extensions and custom type, as the event's own ``@context`` does.
+    `declared` is ``declared_names(context)`` when the caller has it already (a document's
+    events share it).
     """
     out: list[Issue] = []
     if not check_object(event, path, out):
         return out
-    declared = declared_names(context, event.get("@context"))
+    if declared is None or event.get("@context") is not None:
+        declared = declared_names(context, event.get("@context"))
     kind = event.get("type")
     custom = _event_type(kind, path, declared, out)
     if out:
@@ -194,7 +202,8 @@ def validate_document(document: Any) -> list[Issue]:
         if key not in document:
             out.append(Issue(f"$.{key}", "is required"))
     context = document.get("@context")
-    check_keys(document, "$", declared_names(context), _DOCUMENT_FIELDS, out, "an EPCISDocument")
+    declared = declared_names(context)
+    check_keys(document, "$", declared, _DOCUMENT_FIELDS, out, "an EPCISDocument")
     if "creationDate" in document:
         check_time(document["creationDate"], "$.creationDate", out)
     body = document.get("epcisBody")
@@ -205,21 +214,20 @@ def validate_document(document: Any) -> list[Issue]:
         out.append(Issue("$.epcisBody.eventList", "must be a list of events"))
         return out
     for i, event in enumerate(events):
-        out.extend(validate_event(event, f"$.epcisBody.eventList[{i}]", context=context))
+        at = f"$.epcisBody.eventList[{i}]"
+        out.extend(validate_event(event, at, context=context, declared=declared))
     return out
 
 
 def nesting_depth(value: Any) -> int:
     """Return how deeply lists and objects nest in `value` (a scalar is depth 0)."""
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        children = (
-            item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
-        )
-        if children is None:
-            continue
-        deepest = max(deepest, depth + 1)
-        stack.extend((child, depth + 1) for child in children)
-    return deepest
+    depth = 0
+    level = [value] if isinstance(value, dict | list) else []
+    while level:  # one level of containers at a time: scalars are never visited twice
+        depth += 1
+        deeper: list[Any] = []
+        for item in level:
+            children = item.values() if isinstance(item, dict) else item
+            deeper.extend(child for child in children if isinstance(child, dict | list))
+        level = deeper
+    return depth

@@ -1,0 +1,130 @@
+"""Capture over HTTP, this tree beside an earlier implementation, in the same run.
+
+Run from the repository root::
+
+    .venv/bin/python -m bench.bench_capture [--old-rev 106e497] [--farms 2000 --events 20000
+        --batches 20] [--rounds 2] [--clients 2] [--per-document 1000]
+        [--database-url URL] [--redis-url URL]
+
+The earlier implementation is `git archive` of ``--old-rev`` (default: the commit before the
+bulk inserts and the cached hash forms) unpacked in a temporary folder. For each round, the
+old tree and then this one each get a fresh database (SQLite in a temporary folder, or a
+schema of ``--database-url``'s PostgreSQL) with the synthetic chain's master data, and serve
+it with gunicorn as the Procfile does; every document of the chain is POSTed to
+``/epcis/capture`` from ``--clients`` threads. It prints events/s and server CPU of each
+and their ratio. Nothing is asserted about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a file: make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.bench_scale import _post_all, _postgres_schema, _server, _settings
+from bench.figures import unused_port
+from bench.synthetic_chain import SLUG, add_size_arguments, documents, size_from, write_pack
+
+ROOT = Path(__file__).resolve().parents[1]
+OLD_REV = "106e497"  # main before the bulk inserts and cached hash forms (issue #13, item 3)
+
+
+def _unpack(rev: str, folder: Path) -> Path:
+    """Write the tracked files of `rev` under `folder`; return the tree's root."""
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", rev], cwd=ROOT, check=True, stdout=subprocess.PIPE
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Capture the chain with the old tree and this one, alternating; print both."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_size_arguments(parser)
+    parser.add_argument("--old-rev", default=OLD_REV)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--per-document", type=int, default=1000)
+    parser.add_argument("--database-url", help="PostgreSQL URL (default: SQLite)")
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("ORIGINXR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/11"),
+    )
+    args = parser.parse_args(argv)
+    size = size_from(args)
+    results: dict[str, list[dict[str, float]]] = {"old": [], "new": []}
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        old_root = _unpack(args.old_rev, tmp / "old")
+        pack = write_pack(tmp / "pack", size)
+        events_path = tmp / "documents.ndjson"
+        with events_path.open("w", encoding="utf-8") as out:
+            for doc in documents(size, args.per_document):
+                out.write(json.dumps(doc, separators=(",", ":")) + "\n")
+        for round_ in range(args.rounds):
+            for name, root in (("old", old_root), ("new", ROOT)):
+                print(f"round {round_ + 1}: {name} ...", file=sys.stderr, flush=True)
+                results[name].append(_capture(root, args, pack, events_path))
+    database = "PostgreSQL" if args.database_url else "SQLite"
+    events = int(results["new"][0]["events"])
+    print(f"capture over HTTP, {events} events of {size}, {database}, {args.clients} clients")
+    print(f"{'figure':<24}{'old (' + args.old_rev + ')':>18}{'new':>12}{'new/old':>10}")
+    for figure, unit in (("events_per_s", "/s"), ("seconds", "s"), ("server_cpu_s", "s")):
+        old = statistics.median(r[figure] for r in results["old"])
+        new = statistics.median(r[figure] for r in results["new"])
+        print(f"{figure:<24}{old:>15.1f}{unit:>3}{new:>10.1f}{unit:>2}{new / old:>10.2f}")
+    return 0
+
+
+def _capture(root: Path, args: argparse.Namespace, pack: Path, events: Path) -> dict[str, float]:
+    from redis import Redis
+
+    from server.adapters.blobs import blob_store
+    from server.adapters.db import db
+    from server.adapters.migrate import upgrade
+    from server.services.brand_pack import load_pack
+    from server.services.tokens import create_token
+    from server.web import create_app
+
+    Redis.from_url(args.redis_url).flushdb()
+    with tempfile.TemporaryDirectory() as folder, _postgres_schema(args.database_url) as schema:
+        settings = _settings(Path(folder), args.database_url, schema, args.redis_url)
+        app = create_app(dict(settings))
+        upgrade(db.engine_for(app))
+        with app.app_context():
+            load_pack(db.session, blob_store(app), pack)
+            token = create_token(db.session, SLUG, "bench")[1]
+            db.session.commit()
+        db.engine_for(app).dispose()
+        cpu_before = _children_cpu()
+        port = unused_port()
+        with _server(settings, port, root):
+            stored, seconds = _post_all(port, token, events, args.clients)
+        return {
+            "events": float(stored),
+            "seconds": seconds,
+            "events_per_s": stored / seconds,
+            "server_cpu_s": _children_cpu() - cpu_before,
+        }
+
+
+if __name__ == "__main__":
+    sys.exit(main())
