@@ -215,6 +215,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Furthest a snapshot's capture position may lie from its site, in metres.",
     ),
     Setting(
+        "C2PA_TRUST_ANCHORS_PATH",
+        None,
+        "PEM bundle of the CA certificates whose capture apps are trusted: a snapshot's C2PA "
+        "credentials signed under one of them are shown as verified; unset, every valid "
+        "signature is shown as signed by a signer that is not verified.",
+    ),
+    Setting(
         "SCAN_REDIS_TIMEOUT",
         0.1,
         "Seconds a scan record may wait for Redis before it is dropped: analytics fail open "
@@ -319,6 +326,13 @@ def load(
     return _derive(values)
 
 
+def _text_of(path: Path) -> str:
+    try:
+        return path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"cannot read {path}: {exc}") from exc
+
+
 def _derive(values: dict[str, Any]) -> dict[str, Any]:
     instance = Path(values["INSTANCE_PATH"])
     instance.mkdir(parents=True, exist_ok=True)
@@ -338,6 +352,9 @@ def _derive(values: dict[str, Any]) -> dict[str, Any]:
         values["SIGNING_KEYRING_PATH"] = str(key.with_name("signing_keyring.json"))
     if not values["SECRET_KEY"]:
         values["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    anchors = values["C2PA_TRUST_ANCHORS_PATH"]
+    if anchors and "-----BEGIN CERTIFICATE-----" not in _text_of(Path(anchors)):
+        raise SettingsError(f"C2PA_TRUST_ANCHORS_PATH {anchors} holds no PEM certificate")
     if values["SCAN_COUNTING"] not in ("page", "beacon"):
         raise SettingsError(
             f"SCAN_COUNTING must be `page` or `beacon`, not {values['SCAN_COUNTING']!r}"
@@ -432,6 +449,7 @@ class Settings:
     snapshot_max_bytes: int
     snapshot_max_splats: int
     snapshot_max_distance_m: float
+    c2pa_trust_anchors_path: str | None
     scan_redis_timeout: float
     scan_buffer_max: int
     scan_aggregate_seconds: int

@@ -16,9 +16,10 @@ from server.core.scene.topojson import load_country_outlines
 from server.services.batch_inputs import load_batch_inputs
 from server.services.build_runner import BuildContext, Output, json_output, run_build
 from server.services.builds import published_story
+from server.services.capture_credentials import public_credit
 from server.services.gc_pause import gc_paused
 from server.services.scene_inputs import load_public_scene_input, site_infos
-from server.services.snapshots import site_tilesets
+from server.services.snapshots import site_credentials, site_tilesets
 
 
 def build_evidence(batch_id: int) -> dict[str, str]:
@@ -67,8 +68,11 @@ def scene_steps(ctx: BuildContext) -> list[Output]:
     # Reality snapshots of the scene's sites, streamed by the viewer's splat layer on demand.
     tilesets = site_tilesets(ctx.session, brand_id)
     shown = {site.id for site in inp.sites}
+    # Who captured each snapshot, when and with what: signed with the manifest, the
+    # credentials' still named by its hash.
+    credits = site_credentials(ctx.session, brand_id)
     snapshots = [
-        {"site": key, "tileset": f"/blobs/{sha}"}
+        {"site": key, "tileset": f"/blobs/{sha}", "capture": public_credit(credits.get(key))}
         for key, sha in sorted(tilesets.items())
         if key in shown
     ]

@@ -6,11 +6,12 @@ signed by the app. `read_credentials` verifies that manifest with c2pa-python (t
 Content Authenticity Initiative's reference implementation) and reduces it to what the
 studio and the tour show:
 
-- ``state``: ``verified`` (signature valid, signer on the trust list), ``untrusted``
-  (signature and hashes valid, but the signer is not on a trust list we were given) or
+- ``state``: ``verified`` (signature valid, signer chains to a CA of the trust list,
+  C2PA_TRUST_ANCHORS_PATH), ``untrusted`` (signature and hashes valid, but the signer is
+  not on the trust list, or none is configured) or
   refused (any other validation failure: tampered, expired, malformed — `CredentialError`);
-- who signed (certificate common name and issuer), with which app (claim generator), what
-  it says happened (actions, digital source type);
+- who signed (certificate common name and issuer), when (the signature's time), with which
+  app (claim generator), what it says happened (actions, digital source type);
 - ``binds_capture``: whether the manifest names the uploaded capture by its sha256 in the
   ``org.originxr.capture`` assertion (True / False), or says nothing of it (None).
 """
@@ -53,6 +54,7 @@ class Credentials:
     source_type: str | None = None
     binds_capture: bool | None = None
     image_sha256: str | None = None
+    signed_at: str | None = None  # the signature's time, as the manifest states it
 
     def as_json(self) -> dict[str, Any]:
         """Return the credentials as stored with the snapshot and put in its tileset."""
@@ -75,16 +77,30 @@ def media_type_of(data: bytes) -> str:
     raise CredentialError("credentials must be a JPEG or PNG image with an embedded C2PA manifest")
 
 
-def read_credentials(data: bytes, capture_sha256: str) -> Credentials:
-    """Verify the C2PA manifest embedded in image `data`; raise CredentialError if refused."""
+def read_credentials(
+    data: bytes, capture_sha256: str, trust_anchors: str | None = None
+) -> Credentials:
+    """Verify the C2PA manifest embedded in image `data`; raise CredentialError if refused.
+
+    With `trust_anchors` (PEM CA certificates, C2PA_TRUST_ANCHORS_PATH) a signer that
+    chains to one of them is ``verified``; any other valid signer stays ``untrusted``.
+    """
     if len(data) > MAX_BYTES:
         raise CredentialError(f"the credentials image is over {MAX_BYTES // 1048576} MB")
     media_type = media_type_of(data)
     import c2pa  # 50 MB native library: loaded on the first upload that brings credentials
 
     try:
-        with c2pa.Reader(media_type, io.BytesIO(data)) as reader:
-            store = json.loads(reader.json())
+        if trust_anchors:
+            trust = {"verify": {"verify_trust": True}, "trust": {"trust_anchors": trust_anchors}}
+            with (
+                c2pa.Context(c2pa.Settings.from_dict(trust)) as context,
+                c2pa.Reader(media_type, io.BytesIO(data), context=context) as reader,
+            ):
+                store = json.loads(reader.json())
+        else:
+            with c2pa.Reader(media_type, io.BytesIO(data)) as reader:
+                store = json.loads(reader.json())
     except c2pa.C2paError as exc:
         raise CredentialError(f"the image carries no readable C2PA manifest ({exc})") from exc
     return summarise(store, capture_sha256)
@@ -123,4 +139,27 @@ def summarise(store: dict[str, Any], capture_sha256: str) -> Credentials:
         actions=actions,
         source_type=source_type,
         binds_capture=binds,
+        signed_at=signature.get("time"),
     )
+
+
+def public_credit(credentials: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Return what the public may see of a snapshot's credentials (in its scene manifest).
+
+    ``state`` is ``verified``, ``untrusted`` or ``none`` (no credentials were sent);
+    ``credentials_sha256`` names the still that carries the manifest, a public blob;
+    ``captured_on`` is the date the uploader stated (signed by nobody but us).
+    """
+    credentials = credentials or {}
+    if not credentials.get("state"):
+        return {"state": "none", "captured_on": credentials.get("captured_on")}
+    return {
+        "captured_on": credentials.get("captured_on"),
+        "state": credentials.get("state"),
+        "signer": credentials.get("signer"),
+        "issuer": credentials.get("issuer"),
+        "generator": credentials.get("generator"),
+        "signed_at": credentials.get("signed_at"),
+        "binds_capture": credentials.get("binds_capture"),
+        "credentials_sha256": credentials.get("image_sha256"),
+    }

@@ -13,6 +13,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from pyproj import Geod
@@ -35,19 +36,23 @@ _SPZ_MAX_RATIO = 50  # real captures deflate ~1.3–4×; more than this is a bom
 
 @dataclass(frozen=True)
 class SnapshotLimits:
-    """The caps an upload must respect (from the SNAPSHOT_* settings)."""
+    """What an upload must respect: the SNAPSHOT_* caps, and the CA certificates (PEM, from
+    C2PA_TRUST_ANCHORS_PATH) that its capture credentials must chain to to be verified."""
 
     max_bytes: int
     max_splats: int
     max_distance_m: float
+    trust_anchors: str | None = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> SnapshotLimits:
         """Return the limits configured in `config` (the app's settings)."""
+        anchors = config.get("C2PA_TRUST_ANCHORS_PATH")
         return cls(
             int(config["SNAPSHOT_MAX_BYTES"]),
             int(config["SNAPSHOT_MAX_SPLATS"]),
             float(config["SNAPSHOT_MAX_DISTANCE_M"]),
+            Path(anchors).read_text() if anchors else None,
         )
 
     def max_inflated(self, compressed: int) -> int:
@@ -127,7 +132,8 @@ def ingest_snapshot(
         raise InvalidSubmission(422, "Invalid splat file", f"{exc}; nothing was stored.") from exc
     verified = None
     if credentials:
-        verified = read_credentials(credentials, hashlib.sha256(data).hexdigest())
+        capture = hashlib.sha256(data).hexdigest()
+        verified = read_credentials(credentials, capture, limits.trust_anchors)
     sha = store_blob(session, store, data, MEDIA_TYPES[fmt])
     if credentials and verified:
         image = store_blob(session, store, credentials, media_type_of(credentials))
@@ -202,6 +208,24 @@ def snapshot_channel(snapshot_id: str) -> str:
 def publish_snapshot(redis: Redis, snapshot: Snapshot) -> None:
     """Send `snapshot`'s state to whoever watches its channel (best effort)."""
     redis.publish(snapshot_channel(snapshot.id), json.dumps(snapshot_state(snapshot)))
+
+
+def site_credentials(session: Session, brand_id: int) -> dict[str, dict[str, Any]]:
+    """Return, per site key, its newest finished snapshot's credentials and capture date.
+
+    The date is the uploader's (``captured_on``); the credentials, when sent, are the
+    verified C2PA summary (`capture_credentials.Credentials`).
+    """
+    rows = session.scalars(
+        select(Snapshot)
+        .where(Snapshot.brand_id == brand_id, Snapshot.status == "done")
+        .order_by(Snapshot.captured_on, Snapshot.created_at)
+    )
+    newest = {row.site_key: row for row in rows if row.tileset_sha256}
+    return {
+        key: dict(row.credentials or {}, captured_on=row.captured_on.isoformat())
+        for key, row in newest.items()
+    }
 
 
 def site_tilesets(session: Session, brand_id: int) -> dict[str, str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 import c2pa
 from cryptography import x509
@@ -41,7 +42,9 @@ def _usage(*, sign: bool) -> x509.KeyUsage:
     )
 
 
-def _signer() -> c2pa.Signer:
+@cache
+def _ca() -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """The test CA, one per test process (so that a trust list can name it)."""
     now = datetime.now(UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca = (
@@ -56,6 +59,17 @@ def _signer() -> c2pa.Signer:
         .add_extension(_usage(sign=False), critical=True)
         .sign(ca_key, hashes.SHA256())
     )
+    return ca_key, ca
+
+
+def ca_pem() -> str:
+    """Return the test CA's certificate (PEM), for a C2PA_TRUST_ANCHORS_PATH bundle."""
+    return _ca()[1].public_bytes(serialization.Encoding.PEM).decode()
+
+
+def _signer() -> c2pa.Signer:
+    now = datetime.now(UTC)
+    ca_key, ca = _ca()
     key = ec.generate_private_key(ec.SECP256R1())
     leaf = (
         x509.CertificateBuilder()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,11 +20,15 @@ from server.adapters.models import Snapshot
 from server.core.splats import rdf_to_rub, write_ply
 from server.core.splats.demo import demo_capture
 from server.services.capture_credentials import CredentialError, summarise
-from tests.conftest import api_token, stored_counts
-from tests.server.c2pa_signing import signed_still
+from tests.conftest import api_token, load_demo, make_app, stored_counts, work_queue
+from tests.server.c2pa_signing import ca_pem, signed_still
 from workers.worker import run_worker
 
 FARM = {"key": "farm-01", "lat": "6.620711", "lon": "-2.104393"}
+# A farm of the batch below, whose scene shows its snapshot.
+FARM_IN_BATCH = {"key": "farm-14", "lat": "6.479835", "lon": "-1.885016"}
+BATCH = "/01/09520123100025/10/NK25-0227"
+BATCH_KEYS = "09520123100025/NK25-0227"
 
 
 @pytest.fixture(scope="module")
@@ -31,17 +36,17 @@ def ply() -> bytes:
     return write_ply(rdf_to_rub(demo_capture("farm", 1500)))
 
 
-def _post(app: Flask, ply: bytes, credentials: bytes | None) -> Any:
+def _post(app: Flask, ply: bytes, credentials: bytes | None, site: dict[str, str] = FARM) -> Any:
     form: dict[str, Any] = {
         "file": (io.BytesIO(ply), "capture.ply"),
         "captured_on": "2025-02-01",
-        "lat": FARM["lat"],
-        "lon": FARM["lon"],
+        "lat": site["lat"],
+        "lon": site["lon"],
     }
     if credentials is not None:
         form["credentials"] = (io.BytesIO(credentials), "still.jpg")
     return app.test_client().post(
-        f"/api/sites/{FARM['key']}/snapshots",
+        f"/api/sites/{site['key']}/snapshots",
         data=form,
         headers={"Authorization": f"Bearer {api_token(app)}"},
         content_type="multipart/form-data",
@@ -120,3 +125,73 @@ def test_summary_refuses_stores_without_an_active_manifest() -> None:
         "validation_status": [],
     }
     assert summarise(store, "0" * 64).state == "verified"
+
+
+def test_a_signer_under_a_trusted_ca_is_verified_and_credited_in_the_signed_manifest(
+    tmp_path: Path, redis_url: str, sqlite_only: dict[str, Any], ply: bytes
+) -> None:
+    anchors = tmp_path / "capture-cas.pem"
+    anchors.write_text(ca_pem())
+    app = make_app(tmp_path, redis_url, sqlite_only, C2PA_TRUST_ANCHORS_PATH=str(anchors))
+    load_demo(app)
+    still = signed_still(hashlib.sha256(ply).hexdigest())
+    response = _post(app, ply, still, FARM_IN_BATCH)
+    assert response.status_code == 202, response.get_json()
+    credentials = response.get_json()["credentials"]
+    assert credentials["state"] == "verified"
+    # No timestamp authority countersigned the test still: the signature names no time.
+    assert "signed_at" in credentials and credentials["signed_at"] is None
+    client = app.test_client()
+    client.get(BATCH)
+    with app.app_context():
+        run_worker(app, broker.redis, ["default", "builds"], burst=True)
+    client.get(BATCH)  # the finished snapshot makes the scene stale: build it again
+    work_queue(app)
+    scene = client.get(f"/api/v1/batches/{BATCH_KEYS}/signatures").get_json()
+    manifest = json.loads(client.get(scene["signatures"]["manifest"]["blob_url"]).data)
+    (shot,) = [s for s in manifest["snapshots"] if s["site"] == FARM_IN_BATCH["key"]]
+    assert shot["capture"]["state"] == "verified"
+    assert shot["capture"]["signer"] == "Field capture app"
+    assert shot["capture"]["credentials_sha256"] == credentials["image_sha256"]
+    page = client.get(BATCH, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Verified: signed by Field capture app, certified by" in page
+    assert "Captured on February 1, 2025, as the uploader states." in page
+    # What verify checks: the still the manifest names is the one that was sent.
+    assert (
+        hashlib.sha256(client.get(f"/blobs/{credentials['image_sha256']}").data).hexdigest()
+        == (shot["capture"]["credentials_sha256"])
+    )
+
+
+def test_a_trust_list_that_is_not_pem_is_refused_at_start(
+    tmp_path: Path, redis_url: str, sqlite_only: dict[str, Any]
+) -> None:
+    anchors = tmp_path / "capture-cas.pem"
+    anchors.write_text("not a certificate")
+    with pytest.raises(ValueError, match=r"C2PA_TRUST_ANCHORS_PATH .* holds no PEM certificate"):
+        make_app(tmp_path, redis_url, sqlite_only, C2PA_TRUST_ANCHORS_PATH=str(anchors))
+
+
+def test_captures_without_trusted_credentials_say_they_are_not_verified(
+    sqlite_app: Flask,
+) -> None:
+    from server.web.capture_view import capture_views
+
+    manifest = {
+        "sites": [{"id": "farm-14", "name": "farm-14"}, {"id": "coop-1", "name": "Coop"}],
+        "snapshots": [
+            {"site": "farm-14", "capture": {"state": "none", "captured_on": "2025-02-01"}},
+            {
+                "site": "coop-1",
+                "capture": {"state": "untrusted", "signer": "App", "binds_capture": False},
+            },
+        ],
+    }
+    with sqlite_app.test_request_context(headers={"Accept-Language": "de"}):
+        none, untrusted = capture_views(manifest)
+    assert none["lines"][0] == (
+        "Nicht geprüft: Zu dieser Aufnahme wurden keine Aufnahmenachweise mitgeschickt."
+    )
+    assert untrusted["place"] == "Coop" and not untrusted["verified"]
+    assert untrusted["lines"][0].startswith("Nicht geprüft: signiert von App")
+    assert "andere Aufnahme" in untrusted["lines"][-1]

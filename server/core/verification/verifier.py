@@ -303,18 +303,21 @@ def _raw(source: Source, url: str, what: str) -> bytes:
 
 
 def _manifest_blobs(source: Source, origin: str, manifest: dict[str, Any]) -> int:
-    """Check the GLB and the snapshot tilesets the manifest names (and their tiles)."""
-    names = [manifest["glb"]] if isinstance(manifest.get("glb"), str) else []
+    """Check the GLB, snapshot tilesets (and their tiles) and capture credentials named."""
+    checked = 0
+    if isinstance(manifest.get("glb"), str):
+        _blob(source, origin, manifest["glb"], "scene blob")
+        checked += 1
     for snapshot in manifest.get("snapshots") or []:
         found = BLOB_PATH.search(str(snapshot.get("tileset", "")))
         if found:
-            names.append(found.group(1))
-    checked = 0
-    for sha in dict.fromkeys(names):
-        body = _blob(source, origin, sha, "scene blob")
-        checked += 1
-        if sha != manifest.get("glb"):
+            body = _blob(source, origin, found.group(1), "snapshot tileset")
+            checked += 1
             for tile in dict.fromkeys(BLOB_PATH.findall(body.decode("utf-8", "replace"))):
                 _blob(source, origin, tile, "snapshot tile")
                 checked += 1
+        credentials = (snapshot.get("capture") or {}).get("credentials_sha256")
+        if isinstance(credentials, str):
+            _blob(source, origin, credentials, "capture credentials")
+            checked += 1
     return checked

@@ -28,12 +28,13 @@ from server.core.evidence.verdict import findings, verdict
 from server.core.gs1.digital_link import batch_path
 from server.core.markdown_text import markdown_to_html
 from server.core.theme import public_theme
-from server.services.build_outputs import BatchOutputs, batch_outputs
+from server.services.build_outputs import BatchOutputs, batch_outputs, json_blob
 from server.services.builds import published_story
 from server.services.catalog import sites_of
 from server.services.story_versions import chapter_layout
 from server.web.assets import bundle_url
 from server.web.batch_links import batch_uri
+from server.web.capture_view import capture_views
 from server.web.findings_text import sentence_text
 from server.web.routes.locales import locale_context
 
@@ -294,6 +295,7 @@ def render_batch_page(batch: Batch, draft: StoryVersion | None = None) -> Respon
         "scene_glb_url": url_for("blobs.blob", sha256=scene["glb"]) if scene.get("glb") else None,
         "report_url": url_for("api.evidence_report", gtin=product.gtin, lot=batch.lot),
         "disclosure_notes": disclosure_notes(policy),
+        "captures": capture_views(json_blob(scene["manifest"]) if scene.get("manifest") else None),
         "progress_url": url_for("progress.batch_progress", batch_id=batch.id),
         "boot_js": bundle_url(current_app._get_current_object(), "boot"),  # type: ignore[attr-defined]
         "xr_css": url_for("static", filename="css/xr.css"),
