@@ -75,12 +75,26 @@ def run_checks(inputs: BatchInputs, trace: Trace) -> list[CheckResult]:
 
 
 def build_report(inputs: BatchInputs) -> dict[str, Any]:
-    """Return the evidence report of `inputs.batch_class` as JSON-ready data."""
+    """Return the evidence report of `inputs.batch_class` as JSON-ready data.
+
+    The trace and each check's rows are let go of as soon as their JSON form is made, so a
+    big batch's report does not hold both forms of everything at once.
+    """
     trace = build_trace(inputs)
     results = run_checks(inputs, trace)
     cited = {e for r in results for e in r.evidence}
     records = sorted((r for r in inputs.evidence if r.id in cited), key=lambda r: r.id)
     lot = inputs.batch_class.rsplit("/10/", 1)[1] if "/10/" in inputs.batch_class else None
+    summary = [
+        {"key": r.key, "status": r.status, "value": plain(r.value), "unit": r.unit}
+        for r in results
+    ]
+    trace_json = trace_summary(trace)
+    del trace
+    checks = []
+    results.reverse()
+    while results:
+        checks.append(results.pop().to_json())
     return {
         "schema": SCHEMA,
         "batch": {
@@ -90,12 +104,9 @@ def build_report(inputs: BatchInputs) -> dict[str, Any]:
             "quantity_kg": plain(inputs.batch_quantity_kg),
         },
         "as_of": inputs.as_of.isoformat(),
-        "trace": trace_summary(trace),
-        "checks": [r.to_json() for r in results],
-        "consumer_summary": [
-            {"key": r.key, "status": r.status, "value": plain(r.value), "unit": r.unit}
-            for r in results
-        ],
+        "trace": trace_json,
+        "checks": checks,
+        "consumer_summary": summary,
         "evidence_records": [
             {
                 "id": r.id,
