@@ -10,9 +10,9 @@ import pytest
 from flask import Flask
 
 from server.adapters import log_store
+from server.adapters.config import settings
 from server.adapters.db import db
 from server.adapters.keys import key_list
-from server.adapters.config import settings
 from server.core.transparency import merkle
 from server.core.transparency.tree_head import verify_tree_head
 from server.services.transparency_log import log_key_change
@@ -54,7 +54,8 @@ def test_published_outputs_are_leaves_with_proofs_that_verify(app: Flask) -> Non
         assert leaf["entry"]["signature"] == record["signature_blob"]
         assert leaf["entry"]["batch"] == FLAGGED
         proof = client.get(
-            f"{LOG}/inclusion", query_string={"leaf_hash": leaf["leaf_hash"], "tree_size": head.size}
+            f"{LOG}/inclusion",
+            query_string={"leaf_hash": leaf["leaf_hash"], "tree_size": head.size},
         ).get_json()
         path = [bytes.fromhex(p) for p in proof["inclusion_path"]]
         leaf_hash = bytes.fromhex(leaf["leaf_hash"])
@@ -115,3 +116,26 @@ def test_bad_log_requests_are_4xx_naming_the_problem(
     assert response.status_code == status
     assert response.mimetype == "application/problem+json"
     assert says in response.get_json()["detail"]
+
+
+def test_a_published_story_version_is_a_leaf_naming_its_text(sqlite_app: Flask) -> None:
+    from server.services.catalog import brand_by_slug
+    from server.services.story_versions import chapter_layout, publish, save_draft
+
+    with sqlite_app.app_context():
+        brand = brand_by_slug(db.session, "nkabom")
+        assert brand is not None
+        current = next(v for v in brand.stories if v.published)
+        save_draft(db.session, brand, current.chapters, chapter_layout(brand, current), None)
+        story = publish(db.session, brand, None, "the test's claims are the pack's own")
+        newest = log_store.last_leaf(db.session)
+        assert newest is not None
+        entry = json.loads(newest.data)
+        text = json.dumps(
+            {"chapters": story.chapters, "layout": chapter_layout(brand, story)},
+            sort_keys=True,
+            separators=(",", ":"),
+        ).encode()
+    assert entry["kind"] == "story"
+    assert entry["brand"] == "nkabom" and entry["version"] == story.version
+    assert entry["text_sha256"] == hashlib.sha256(text).hexdigest() == newest.subject
