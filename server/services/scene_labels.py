@@ -13,6 +13,7 @@ from functools import lru_cache
 from babel.support import Translations
 
 from server.adapters.config import PROJECT_ROOT
+from server.core.capture_text import CAPTURE_STATES
 from server.core.checks_text import CHAPTER_FALLBACK_TITLES, CHECK_NAMES, KIND_NAMES, STATUS_NAMES
 from server.core.locales import UI_LOCALES
 
@@ -21,6 +22,7 @@ GROUPS = {
     "statuses": STATUS_NAMES,
     "chapters": CHAPTER_FALLBACK_TITLES,
     "kinds": KIND_NAMES,
+    "captures": CAPTURE_STATES,
 }
 
 

@@ -21,4 +21,5 @@ def test_labels_are_translated_per_locale(sqlite_app: Flask) -> None:
         assert labels[locale]["statuses"]["fail"] == catalog.gettext(STATUS_NAMES["fail"])
         assert labels[locale]["statuses"]["fail"] != STATUS_NAMES["fail"], locale
         assert labels[locale]["checks"].keys() == CHECK_NAMES.keys()
-        assert set(labels[locale]) == {"checks", "statuses", "chapters", "kinds"}
+        assert set(labels[locale]) == {"checks", "statuses", "chapters", "kinds", "captures"}
+        assert "{signer}" in labels[locale]["captures"]["untrusted"], locale

@@ -28,6 +28,7 @@ export const STATUSES = Object.freeze(['ok', 'warn', 'fail', 'unknown']);
  * @property {string | null} chapter the chapter's key
  * @property {string} siteName
  * @property {string} kindLabel what the site is (farm, port...), translated
+ * @property {string} [capture] who captured the site's 3D view, translated ('' if unknown)
  * @property {string} title the chapter's title
  * @property {string} body the chapter's text
  * @property {Badge[]} badges
@@ -93,10 +94,17 @@ function badge(key, result, labels, locale) {
  *   text: Record<string, {title?: string, body?: string}>}>} chapters
  * @property {Array<{key: string, status: string, value?: unknown, unit?: string | null}>}
  *   [evidence]
- * @property {Array<{site: string, tileset: string}>} [snapshots]
+ * @property {Array<{site: string, tileset: string, capture?: CaptureCredit}>} [snapshots]
  * @property {Record<string, {checks?: Record<string, string>,
  *   statuses?: Record<string, string>, chapters?: Record<string, string>,
- *   kinds?: Record<string, string>}>} [labels]
+ *   kinds?: Record<string, string>, captures?: Record<string, string>}>} [labels]
+ */
+
+/**
+ * @typedef {object} CaptureCredit who captured a snapshot, as the signed manifest says
+ * @property {string} state 'verified', 'untrusted' or 'none'
+ * @property {string | null} [signer]
+ * @property {string | null} [generator]
  */
 
 /**
@@ -114,6 +122,7 @@ export function planTour(manifest, wantedLocale) {
   const labels = manifest.labels?.[locale] ?? manifest.labels?.[manifest.locales?.[0]] ?? {};
   const sites = new Map(manifest.sites.map((s) => [s.id, s]));
   const snapshots = new Map((manifest.snapshots ?? []).map((s) => [s.site, s.tileset]));
+  const credits = new Map((manifest.snapshots ?? []).map((s) => [s.site, s.capture]));
   const evidence = new Map((manifest.evidence ?? []).map((e) => [e.key, e]));
   /** @type {Stop[]} */
   const stops = [
@@ -150,6 +159,7 @@ export function planTour(manifest, wantedLocale) {
     for (const id of chosen) {
       seen.add(id);
       const site = /** @type {{id: string, kind: string, name: string}} */ (sites.get(id));
+      const capture = captureLine(credits.get(id), labels.captures);
       stops.push({
         kind: 'site',
         siteId: id,
@@ -157,15 +167,29 @@ export function planTour(manifest, wantedLocale) {
         siteName: site.name,
         kindLabel: labels.kinds?.[site.kind] ?? '',
         title,
-        body: text.body ?? '',
+        // who captured the 3D view, after the chapter text ('' without a snapshot)
+        body: [text.body ?? '', capture].filter(Boolean).join('\n\n'),
         badges,
         snapshot: snapshots.get(id) ?? null,
+        capture,
       });
     }
   }
   // the map's text: the chapters ahead, in order
   stops[0].body = route.join(' → ');
   return stops;
+}
+
+/**
+ * Return the sentence saying who captured a site's snapshot ('' when it has none).
+ * @param {CaptureCredit | undefined} credit
+ * @param {Record<string, string> | undefined} templates the translated `captures` labels
+ * @returns {string}
+ */
+export function captureLine(credit, templates) {
+  if (!credit || !templates) return '';
+  const template = templates[credit.state] ?? templates.none ?? '';
+  return fillTemplate(template, { signer: credit.signer ?? '?', app: credit.generator ?? '?' });
 }
 
 /**

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   MAX_SITES_PER_CHAPTER,
+  captureLine,
   fillTemplate,
   formatFigure,
   pickLocale,
@@ -159,5 +160,35 @@ describe('helpers', () => {
   it('fillTemplate fills named placeholders and leaves unknown ones', () => {
     assert.equal(fillTemplate('Stop {n} of {total}', { n: 2, total: 5 }), 'Stop 2 of 5');
     assert.equal(fillTemplate('{n}/{x}', { n: 1 }), '1/{x}');
+  });
+});
+
+describe('captureLine', () => {
+  const templates = {
+    verified: '3D view captured with {app}, signed by {signer}: verified',
+    untrusted: '3D view signed by {signer}: not verified',
+    none: 'No capture credentials: not verified',
+  };
+
+  it('says who captured a snapshot, and says so plainly when it is not verified', () => {
+    const verified = { state: 'verified', signer: 'Field app', generator: 'FieldCapture 2.1' };
+    assert.equal(
+      captureLine(verified, templates),
+      '3D view captured with FieldCapture 2.1, signed by Field app: verified',
+    );
+    assert.equal(captureLine({ state: 'untrusted', signer: 'X' }, templates), '3D view signed by X: not verified');
+    assert.equal(captureLine({ state: 'none' }, templates), 'No capture credentials: not verified');
+    assert.equal(captureLine({ state: 'strange' }, templates), 'No capture credentials: not verified');
+    assert.equal(captureLine(undefined, templates), '');
+  });
+
+  it('follows the chapter text of a stop whose site has a snapshot', () => {
+    const withCredit = manifest();
+    withCredit.snapshots[0] = { site: 'farm-3', tileset: '/blobs/t3', capture: { state: 'none' } };
+    withCredit.labels.en.captures = templates;
+    const stops = planTour(withCredit, 'en');
+    assert.equal(stops[1].capture, 'No capture credentials: not verified');
+    assert.equal(stops[1].body, 'Grown here.\n\nNo capture credentials: not verified');
+    assert.equal(stops[2].capture, '');
   });
 });
