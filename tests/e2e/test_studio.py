@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from tests.conftest import work_queue
 from tests.e2e.conftest import BATCH_PATH, ConsoleLog
 from tests.e2e.test_batch_page import german_catalog
 from tests.studio.conftest import PASSWORD, add_other_brand, make_user
@@ -38,7 +39,7 @@ def sign_in(page: Any, base: str, email: str) -> None:
 
 
 def test_edit_check_preview_publish_and_scan(
-    studio_server: Any, new_context: Callable[..., Any], console: ConsoleLog
+    studio_server: Any, sqlite_app: Flask, new_context: Callable[..., Any], console: ConsoleLog
 ) -> None:
     console.allow(r"status of 400")  # the refused publish without a reason
     base = studio_server.url
@@ -99,8 +100,9 @@ def test_edit_check_preview_publish_and_scan(
     assert page.get_by_role("status").filter(has_text="is published").count() == 1
     assert page.locator("#version-2").get_by_text("editor@nkabom.example").count() == 1
 
-    # scan the batch URI in German (another phone: the first one may keep its copy for
-    # PAGE_CACHE_SECONDS): the new text, with no restart in between
+    # scan the batch URI in German once the rebuild the publish asked for is done (until
+    # then the published page stays as it was): the new text, with no restart in between
+    work_queue(sqlite_app)
     public = new_context(extra_http_headers={"Accept-Language": "de"}, locale="de-DE").new_page()
     public.goto(base + BATCH_PATH)
     assert public.locator("html").get_attribute("lang") == "de"
