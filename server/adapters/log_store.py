@@ -1,8 +1,8 @@
 """The log's leaves in the database: append (insert only), read, and check what is stored.
 
 Appends are serialised (a PostgreSQL advisory lock held to the end of the transaction;
-SQLite writes one transaction at a time anyway), so indexes run without gaps even with
-several workers publishing at once. The leaf goes in the caller's transaction: the
+on SQLite the write lock, taken before the log's size is read), so indexes run without gaps
+even with several workers publishing at once. The leaf goes in the caller's transaction: the
 publication and its leaf are committed together or not at all.
 """
 
@@ -29,6 +29,10 @@ def append_leaf(session: Session, kind: str, subject: str, data: bytes, when: da
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK})
+    else:
+        # SQLite: a write (changing nothing) takes the database's write lock before the
+        # count is read, so that no other writer can append between the count and the insert.
+        session.execute(text("UPDATE log_leaves SET kind = kind WHERE 0 = 1"))
     # Rows added earlier in this transaction count too: they are flushed by the query.
     size = log_size(session)
     leaf = LogLeaf(

@@ -139,3 +139,36 @@ def test_a_published_story_version_is_a_leaf_naming_its_text(sqlite_app: Flask) 
     assert entry["kind"] == "story"
     assert entry["brand"] == "nkabom" and entry["version"] == story.version
     assert entry["text_sha256"] == hashlib.sha256(text).hexdigest() == newest.subject
+
+
+def test_concurrent_appends_leave_no_gaps(app: Flask) -> None:
+    import threading
+    from datetime import UTC, datetime
+
+    from sqlalchemy.orm import Session
+
+    from server.core.transparency.entries import entry_bytes
+
+    engine = db.engine_for(app)
+    errors: list[BaseException] = []
+
+    def append(writer: int) -> None:
+        try:
+            for n in range(10):
+                with Session(engine) as session:
+                    data = entry_bytes(
+                        "key", f"2026-12-03T12:00:{n:02d}Z", {"kid": f"{writer}-{n}"}
+                    )
+                    log_store.append_leaf(session, "key", f"{writer}-{n}", data, datetime.now(UTC))
+                    session.commit()
+        except BaseException as exc:  # reported below: a thread's failure must fail the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=append, args=(w,)) for w in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    with Session(engine) as session:
+        assert log_store.check_log(session) == 30
