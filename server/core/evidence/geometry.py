@@ -14,6 +14,7 @@ from server.core.evidence.plots import (
     geodesic_area_ha,
     is_polygonal,
     max_decimals,
+    prime_shapes,
     shape_area_ha,
     shape_of,
 )
@@ -43,6 +44,7 @@ def check_plot_geometry(inputs: BatchInputs, trace: Trace) -> CheckResult:
     }
     farms = set(trace.farm_ids)
     plots = [p for p in sorted(inputs.plots, key=lambda p: p.id) if p.farm in farms]
+    prime_shapes(inputs.plots, inputs.memo)
     shapes = _valid_polygons(inputs.plots, inputs.memo)
     overlaps = _overlaps(
         shapes, {p.id: p for p in inputs.plots}, params["overlap_tolerance_ha"]["value"]

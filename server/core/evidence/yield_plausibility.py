@@ -10,7 +10,7 @@ from typing import Any
 from server.core.evidence.event_reading import ilmd_value, is_creation, mass_kg, site_at, site_index
 from server.core.evidence.inputs import BatchInputs, Plot, Site, TraceEvent
 from server.core.evidence.parameters import per_country, scalar, sourced
-from server.core.evidence.plots import plot_area_perimeter, plots_by_farm
+from server.core.evidence.plots import plot_area_perimeter, plots_by_farm, prime_shapes
 from server.core.evidence.result import CheckResult, worst
 from server.core.evidence.trace_model import Trace
 from server.core.evidence.uncertainty import (
@@ -101,6 +101,7 @@ def check_yield_plausibility(inputs: BatchInputs, trace: Trace) -> CheckResult:
             harvests[(site.id, season_of(event))].append(event)
     wanted = sorted({(o.farm_id, season_of(events[e])) for o in trace.origins for e in o.event_ids})
     by_farm = plots_by_farm(inputs.plots)
+    prime_shapes(inputs.plots, inputs.memo)
     measured: dict[str, list[Measured]] = {}  # per farm: each plot measured once, not per season
     rows = []
     for farm, season in wanted:
