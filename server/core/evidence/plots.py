@@ -217,4 +217,7 @@ def max_decimals(geometry: dict[str, Any]) -> int:
     JSON drops trailing zeros (6.100000 reads as 6.1), so one coordinate is a weak sign but
     the largest over all of them is a fair one.
     """
+    ring = _simple_ring(geometry)
+    if ring is not None:  # the common case, without the generic walk
+        return max(decimals(float(v)) for position in ring for v in position)
     return max((decimals(v) for v in coordinates(geometry)), default=0)
