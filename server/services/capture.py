@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -160,6 +161,11 @@ def capture_events(
     raise AssertionError("unreachable")
 
 
+def _instant(moment: datetime) -> str:
+    """RFC 3339 with its offset: SQLite gives the stored UTC times back without one."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+
+
 def capture_status(capture: Capture) -> dict[str, Any]:
     """Return the JSON status of `capture` as `GET /epcis/capture/<id>` answers it."""
     return {
@@ -167,8 +173,8 @@ def capture_status(capture: Capture) -> dict[str, Any]:
         "status": capture.status,
         "running": capture.status == "running",
         "success": capture.status == "succeeded",
-        "receivedAt": capture.received_at.isoformat(),
-        "finishedAt": capture.finished_at.isoformat() if capture.finished_at else None,
+        "receivedAt": _instant(capture.received_at),
+        "finishedAt": _instant(capture.finished_at) if capture.finished_at else None,
         "eventCount": capture.event_count,
         "storedCount": capture.stored_count,
         "duplicateCount": len(capture.duplicates),

@@ -78,6 +78,11 @@ def _summary(batch: Batch) -> Response:
     return _status_headers(jsonify(body), outputs)
 
 
+def _day_start(day: str | None) -> str | None:
+    """Return an ISO date as the date-time of its first instant in UTC (other values as-is)."""
+    return f"{day}T00:00:00Z" if day and len(day) == 10 else day
+
+
 def _events(batch: Batch) -> Response:
     batch, outputs, report, _ = reported(batch.product.gtin, batch.lot)
     events = public_trace_events(db.session, batch, report)
@@ -85,7 +90,8 @@ def _events(batch: Batch) -> Response:
         "@context": [EPCIS_CONTEXT],
         "type": "EPCISDocument",
         "schemaVersion": "2.0",
-        "creationDate": report.get("as_of"),
+        # EPCIS wants a date-time: the report's as-of day, at its start (UTC)
+        "creationDate": _day_start(report.get("as_of")),
         "epcisBody": {"eventList": events},
     }
     response = jsonify(document)
