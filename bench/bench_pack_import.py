@@ -1,7 +1,7 @@
 """Peak memory and time of a brand-pack import (the synthetic chain's master data), now and before.
 
 Writes the synthetic chain's pack (`bench.synthetic_chain.write_pack`: sites, two plots and
-five evidence records per farm, no events) and imports it into a fresh SQLite database in
+four evidence records per farm, no events) and imports it into a fresh SQLite database in
 a child process (bench/pack_import_run.py), on this tree and, with ``--before REV``, on an
 export of an earlier commit, side by side in the same run. Run from the repository root::
 
