@@ -174,6 +174,30 @@ def test_each_plot_error_is_reported_per_feature_and_nothing_stored(
     assert _queued(sqlite_app) == 0
 
 
+def _shifted(dx: float) -> list[list[float]]:
+    """Return SQUARE moved `dx` degrees of longitude (its shape and area unchanged)."""
+    return [[round(x + dx, 6), y] for x, y in SQUARE]
+
+
+def test_a_plot_near_the_border_is_stored_with_a_warning_one_across_is_refused(
+    sqlite_app: Flask,
+) -> None:
+    # The Natural Earth border of Ghana and Côte d'Ivoire runs near 3.26° W at 6.62° N.
+    near = _plot("plot-near", geometry={"type": "Polygon", "coordinates": [_shifted(-1.15)]})
+    headers = {"Authorization": f"Bearer {_token(sqlite_app)}", "Accept-Language": "fr"}
+    response = sqlite_app.test_client().post("/api/plots", json=_collection(near), headers=headers)
+    assert response.status_code == 201, response.get_json()
+    (warning,) = response.get_json()["warnings"]
+    assert (warning["rule"], warning["id"], warning["index"]) == ("near_border", "plot-near", 0)
+    assert warning["message"].startswith("La parcelle se trouve à moins de 2 km")
+    quiet = _post_plots(sqlite_app, _collection(_plot("plot-inside")))
+    assert quiet.status_code == 201 and quiet.get_json()["warnings"] == []
+    across = _plot("plot-across", geometry={"type": "Polygon", "coordinates": [_shifted(-1.25)]})
+    refused = _post_plots(sqlite_app, _collection(across))
+    assert refused.status_code == 422
+    assert [e["rule"] for e in refused.get_json()["errors"]] == ["outside_country"]
+
+
 def test_duplicate_ids_and_non_collections_are_refused(sqlite_app: Flask) -> None:
     twice = _post_plots(sqlite_app, _collection(_plot(), _plot()))
     assert twice.status_code == 422

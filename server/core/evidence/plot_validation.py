@@ -8,17 +8,31 @@ Around them this module checks the GeoJSON shape, the properties and the country
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from server.core.evidence.country_bounds import COUNTRY_BOXES, inside
+from server.core.errors import N_
+from server.core.evidence.country_bounds import (
+    DEFAULT_BAND_KM,
+    NEAR_BORDER,
+    OUTSIDE,
+    inside,
+    known_country,
+    placement,
+)
 from server.core.evidence.geometry import plot_issues as geometry_issues
 from server.core.evidence.inputs import Plot
 from server.core.evidence.parameters import scalar
 
 GEOMETRY_TYPES = ("Polygon", "MultiPolygon", "Point")
 MAX_KEY = 64
+# A warning, not a refusal: the plot is stored, and the integrator is told to check it.
+NEAR_BORDER_TEXT = N_(
+    "The plot lies within %(band)s km of the border of %(country)s (%(distance)s km): at the "
+    "borders' 1:10m scale its side of the border is uncertain; check it on the ground."
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +44,8 @@ class PlotRow:
     geometry: dict[str, Any]
     declared_area_ha: float | None
     country: str
+    # {"index", "id", "path", "rule", "message", "template", "params"}: stored all the same
+    warnings: tuple[dict[str, Any], ...] = ()
 
 
 class _Refused(Exception):
@@ -44,6 +60,7 @@ def rule_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
         "min_coordinate_decimals": scalar(params, "min_coordinate_decimals", 6),
         "area_tolerance": scalar(params, "area_tolerance", 0.10),
         "overlap_tolerance_ha": scalar(params, "overlap_tolerance_ha", 0.01),
+        "border_band_km": scalar(params, "border_band_km", DEFAULT_BAND_KM),
     }
 
 
@@ -76,6 +93,7 @@ class _Feature:
         self.feature = feature
         self.key: str | None = None
         self.issues: list[dict[str, Any]] = []
+        self.warnings: list[dict[str, Any]] = []
 
     def fail(self, rule: str, where: str, message: str, *, stop: bool = False) -> None:
         self.issues.append(
@@ -125,15 +143,19 @@ class _Feature:
             self.fail("declared_area", ".properties.declared_area_ha", "must be a number > 0")
             area = None
         country = props.get("country")
-        if country not in COUNTRY_BOXES:
-            known = ", ".join(COUNTRY_BOXES)
-            self.fail("country", ".properties.country", f"country must be one of {known}")
+        if not known_country(country):
+            self.fail(
+                "country",
+                ".properties.country",
+                f"country must be an ISO 3166-1 alpha-2 code of a country, got {country!r}",
+            )
         geometry = feature.get("geometry")
         if not isinstance(geometry, dict) or geometry.get("type") not in GEOMETRY_TYPES:
             found = geometry.get("type") if isinstance(geometry, dict) else geometry
             message = f"geometry must be a {', '.join(GEOMETRY_TYPES)}, got {found!r}"
             self.fail("geometry_type", ".geometry", message, stop=True)
-        self._place(geometry, country if isinstance(country, str) else None)
+        band = float(params["border_band_km"]["value"])
+        self._place(geometry, country if known_country(country) else None, band)
         plot = Plot(str(key), str(farm), geometry, area, country)
         try:
             found = geometry_issues(plot, params)
@@ -143,9 +165,9 @@ class _Feature:
             self.fail(issue["rule"], ".geometry", issue["message"])
         if self.issues:
             return None
-        return PlotRow(str(key), str(farm), geometry, area, str(country))
+        return PlotRow(str(key), str(farm), geometry, area, str(country), tuple(self.warnings))
 
-    def _place(self, geometry: dict[str, Any], country: str | None) -> None:
+    def _place(self, geometry: dict[str, Any], country: str | None, band_km: float) -> None:
         try:
             points = positions(geometry)
         except ValueError as exc:
@@ -157,18 +179,46 @@ class _Feature:
                 "longitude must lie in -180..180 and latitude in -90..90",
                 stop=True,
             )
-        box = COUNTRY_BOXES.get(country or "")
-        if box is None or inside(box, points):
+        if country is None:
             return
-        if inside(box, [(lat, lon) for lon, lat in points]):
+        try:
+            found = placement(country, geometry, band_km)
+        except (ValueError, TypeError):  # shapely refusing the shape: the geometry rules say why
+            return
+        if found is None or found.status not in (OUTSIDE, NEAR_BORDER):
+            return
+        if found.status == NEAR_BORDER:
+            params = {
+                "band": f"{band_km:g}",
+                "country": country,
+                "distance": f"{found.border_km:.1f}",
+            }
+            self.warnings.append(
+                {
+                    "index": self.index,
+                    "id": self.key,
+                    "path": f"$.features[{self.index}].geometry.coordinates",
+                    "rule": "near_border",
+                    "message": NEAR_BORDER_TEXT % params,
+                    "template": NEAR_BORDER_TEXT,
+                    "params": params,
+                }
+            )
+            return
+        swapped = {"type": "Point", "coordinates": [points[0][1], points[0][0]]}
+        flipped = placement(country, swapped, band_km) if len(points) else None
+        if flipped is not None and flipped.status != OUTSIDE:
             message = f"the plot lies in {country} only with latitude and longitude swapped"
             self.fail(
                 "lat_lon_swapped", ".geometry.coordinates", message + "; RFC 7946 is [lon, lat]"
             )
         else:
-            self.fail(
-                "outside_country", ".geometry.coordinates", f"the plot lies outside {country}"
+            message = (
+                f"the plot lies outside {country}"
+                if math.isinf(found.border_km)
+                else f"the plot reaches {found.border_km:.1f} km beyond the border of {country}"
             )
+            self.fail("outside_country", ".geometry.coordinates", message)
 
 
 def validate_plots(

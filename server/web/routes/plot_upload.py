@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
+from flask_babel import gettext as _
 
 from server.adapters.db import db
 from server.core.errors import InvalidSubmission
@@ -49,8 +50,19 @@ def upload_plots() -> Response:
     counts = store_plots(db.session, brand.id, rows)
     changed = counts["created"] + counts["updated"]
     requested = request_rebuild(brand.id) if changed else False
+    warnings = [
+        {key: warning[key] for key in ("index", "id", "path", "rule")}
+        | {"message": _(warning["template"], **warning["params"])}
+        for row in rows
+        for warning in row.warnings
+    ]
     response = jsonify(
-        {**counts, "plots": [row.key for row in rows], "rebuildRequested": requested}
+        {
+            **counts,
+            "plots": [row.key for row in rows],
+            "rebuildRequested": requested,
+            "warnings": warnings,
+        }
     )
     response.status_code = 201 if counts["created"] else 200
     return response
