@@ -1,6 +1,7 @@
 """Batch page throughput under load: the real app beside a bare Flask app, same gunicorn, same run.
 
-Run: ``.venv/bin/python bench/bench_page_throughput.py [--duration 15] [--connections 32 64]``.
+Run: ``.venv/bin/python bench/bench_page_throughput.py [--duration 15] [--connections 32 64]
+[--scan-counting page|beacon]``.
 Builds the demo brand on SQLite in a temporary folder (Redis at ``ORIGINXR_BENCH_REDIS_URL``,
 default redis://127.0.0.1:6379/14, flushed), starts the real app with the Procfile's gunicorn
 settings (gthread, 2 workers, 8 threads) and `bench/bare_page_app.py` with the same settings
@@ -105,6 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--duration", type=int, default=15, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, nargs="+", default=[32, 64])
+    parser.add_argument(
+        "--scan-counting",
+        choices=("page", "beacon"),
+        default="page",
+        help="SCAN_COUNTING of the real app: `page` pushes a scan record per request",
+    )
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk is missing: apt-get update && apt-get install -y wrk", file=sys.stderr)
@@ -119,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             "DATABASE_URL": database,
             "REDIS_URL": redis_url,
             "PYTHONPATH": str(ROOT),
+            "ORIGINXR_SCAN_COUNTING": args.scan_counting,
         }
         real_port, bare_port = unused_port(), unused_port()
         real = start("server.web:create_app()", real_port, env)
