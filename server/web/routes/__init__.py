@@ -12,6 +12,7 @@ def register(app: Flask) -> None:
     from server.web.routes.api_docs import bp as api_docs_bp
     from server.web.routes.blobs import bp as blobs_bp
     from server.web.routes.bundles import bp as bundles_bp
+    from server.web.routes.compressed_links import bp as compressed_links_bp
     from server.web.routes.epcis_capture import bp as epcis_capture_bp
     from server.web.routes.epcis_query import bp as epcis_query_bp
     from server.web.routes.errors import init_app as init_errors
@@ -49,6 +50,7 @@ def register(app: Flask) -> None:
     init_rate_limits(app)
     for blueprint in (
         resolver_bp,
+        compressed_links_bp,
         api_bp,
         api_docs_bp,
         blobs_bp,
