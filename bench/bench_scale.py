@@ -228,6 +228,14 @@ def _post_all(port: int, token: str, path: Path, clients: int) -> tuple[int, flo
     return sum(totals), elapsed
 
 
+def _progress(figures: dict[str, float]) -> None:
+    """Print figures as they come to stderr, so a long run shows where it is."""
+    stamp = time.strftime("%H:%M:%S")
+    print(
+        stamp, json.dumps({k: round(v, 3) for k, v in figures.items()}), file=sys.stderr, flush=True
+    )
+
+
 def _evidence_figures(app: Any, batches: int) -> dict[str, float]:
     """Time load + trace + report of batch 0, then of every batch, as the evidence job runs.
 
@@ -268,6 +276,7 @@ def _evidence_figures(app: Any, batches: int) -> dict[str, float]:
         figures["big_batch_report_s"] = wall[2]
         figures["big_batch_total_s"] = wall[0] + wall[2]
         figures["big_batch_total_cpu_s"] = cpu[0] + cpu[2]
+        _progress(figures)
         assert report["trace"]["origins"], "batch 0 has no traced origin"
         del inputs, trace, report
         session.expunge_all()
@@ -280,6 +289,8 @@ def _evidence_figures(app: Any, batches: int) -> dict[str, float]:
             with gc_paused():
                 build_report(inputs)
             session.expunge_all()  # as each job's own session: nothing kept between batches
+            if (b + 1) % 100 == 0:
+                _progress({"batches_done": b + 1, "seconds": time.perf_counter() - start})
         figures["all_batches_s"] = time.perf_counter() - start
         figures["all_batches_cpu_s"] = time.process_time() - start_cpu
         figures["all_batches_per_batch_s"] = figures["all_batches_s"] / batches
@@ -322,6 +333,7 @@ def measure_one(
             token = create_token(db.session, SLUG, "bench")[1]
             db.session.commit()
         figures["import_master_data_s"] = time.perf_counter() - start
+        _progress(figures)
         port = unused_port()
         load_before = os.getloadavg()[0]
         with _server(settings, port) as server:
@@ -335,6 +347,7 @@ def measure_one(
         # Other work on the machine slows every figure: its 1-minute load, before and after.
         figures["load_average_before"] = load_before
         figures["load_average_after"] = os.getloadavg()[0]
+        _progress(figures)
         figures.update(_evidence_figures(app, size.batches))
         db.engine_for(app).dispose()
     kb = 1024.0  # ru_maxrss is in kilobytes on Linux

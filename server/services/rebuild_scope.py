@@ -4,8 +4,8 @@ A batch's evidence reads the events naming the classes upstream of its own lot (
 walks transformations from outputs to inputs), every harvest at the farms among them, and the
 sites, plots and records of those places (`server.services.batch_inputs`). So a new event
 reaches the batches *downstream* of the classes it names: from each class, through the
-transformations that take it as an input to their outputs, and through aggregations both
-ways (parent and children), until nothing new turns up. An event at a farm also reaches
+transformations that take it as an input to their outputs, and from an aggregation's
+parent to its children and back, until nothing new turns up. An event at a farm also reaches
 the batches downstream of what was harvested there. A record about a site reaches the
 batches downstream of the events at that site; about a plot, those of its farm; about a
 batch, that batch. Everything here goes through the identifier index (``event_identifiers``)
@@ -53,10 +53,13 @@ def downstream(session: Session, brand_id: int, identifiers: set[str]) -> set[st
     while frontier:
         reached: set[str] = set()
         for chunk in chunks(frontier):
+            # Transformations name their inputs and outputs, aggregations their parent, in
+            # the ``io`` role; harvests and observations name theirs as ``epc`` and lead
+            # nowhere, so they are not read (a lot named by thousands of harvests stays cheap).
             naming = select(EventIdentifier.event_id).where(
                 EventIdentifier.brand_id == brand_id,
                 EventIdentifier.identifier.in_(chunk),
-                EventIdentifier.role.in_((EPC, IO)),
+                EventIdentifier.role == IO,
             )
             linking = select(
                 EpcisEvent.event_type, EpcisEvent.inputs, EpcisEvent.outputs, EpcisEvent.parsed
