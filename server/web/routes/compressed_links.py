@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, redirect, request
+from flask import Blueprint, redirect, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import BaseConverter
+from werkzeug.wrappers import Response
 
 from server.core.gs1.compressed import decompress, uncompressed
 
