@@ -34,7 +34,10 @@ _DIGITS = frozenset(b"0123456789")
 
 
 def _divergent(data: bytes) -> bool:
-    if _FIXED.search(data):
+    # "0.00001" starts a number only when no digit comes before it (40000.000001 is fine);
+    # "e-5" is an exponent only after a digit.
+    fixed = (m.start() for m in _FIXED.finditer(data))
+    if any(at == 0 or data[at - 1] not in _DIGITS for at in fixed):
         return True
     return any(data[m.start() - 1] in _DIGITS for m in _EXPONENT.finditer(data) if m.start())
 

@@ -6,8 +6,10 @@ import json
 from datetime import date
 from typing import Any
 
+import orjson
 import pytest
 
+from server.core.evidence import report_json
 from server.core.evidence.report_json import canonical_json
 from server.core.evidence.result import SmallFloat, plain
 
@@ -30,6 +32,15 @@ def standard(value: Any) -> bytes:
 def test_the_bytes_are_the_standard_librarys(value: Any) -> None:
     assert canonical_json(value) == standard(value)
     assert canonical_json(plain(value)) == standard(plain(value))
+
+
+def test_the_fast_encoder_is_used_for_what_it_writes_alike() -> None:
+    data = plain({"s": [2.5e-05, 1e-06, 9.9e-05, 0.0001], "t": 40000.000001, "u": 1.5e16})
+    fast = orjson.dumps(data, default=report_json._fragment, option=report_json._OPTIONS)
+    assert fast == standard(data)
+    assert not report_json._divergent(fast)  # no fallback to the slow standard library
+    assert report_json._divergent(orjson.dumps({"a": 0.00001}))
+    assert report_json._divergent(orjson.dumps({"a": [-1.5e-7]}))
 
 
 def test_plain_marks_small_floats_which_stay_equal_to_their_value() -> None:
