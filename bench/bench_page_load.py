@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -245,11 +246,15 @@ def built_app(instance: Path, redis_url: str) -> Any:
     from workers.worker import run_worker
 
     Redis.from_url(redis_url).flushdb()
+    # a copy of the built bundles: a rebuild during the run cannot pull them from under it
+    dist = instance / "dist"
+    shutil.copytree(ROOT / "web" / "static" / "dist", dist)
     app = create_app(
         {
             "INSTANCE_PATH": str(instance),
             "REDIS_URL": redis_url,
             "DATABASE_URL": f"sqlite:///{instance}/bench.sqlite3",
+            "STATIC_DIST": str(dist),
         }
     )
     upgrade(db.engine_for(app))

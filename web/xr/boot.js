@@ -145,6 +145,7 @@ export function bootXr(root) {
   const { connection } = /** @type {{connection?: {saveData?: boolean}}} */ (navigator);
   const warm = () => {
     if (stopped || viewer || busy) return; // the shopper was quicker: the tap fetches it
+    if (!hasWebGL2()) return; // no 3D here: the poster is the whole map
     // its own small chunk, fetched at idle: the page's boot bundle stays two buttons' wiring
     import('./warmCache.js').then(({ mayPrefetch, warmCache }) => {
       if (stopped || viewer || !mayPrefetch(connection)) return;
