@@ -66,8 +66,8 @@ def metrics() -> Metrics:
         ),
         scans_dropped=Counter(
             "originxr_scans_dropped",
-            "Scan records not kept: Redis failed (redis_error) or recording was paused after "
-            "a failure (paused).",
+            "Scan records not kept: Redis failed (redis_error), recording was paused after "
+            "a failure (paused), or a process's buffer of records was full (full).",
             ("reason",),
         ),
         build_seconds=Histogram(
@@ -92,14 +92,14 @@ def observe_request(route: str, method: str, status: int, seconds: float) -> Non
     metrics().request_seconds.labels(route, method, f"{status // 100}xx").observe(seconds)
 
 
-def scan_recorded() -> None:
-    """Count one scan record pushed to Redis."""
-    metrics().scans_recorded.inc()
+def scan_recorded(count: int = 1) -> None:
+    """Count `count` scan records pushed to Redis."""
+    metrics().scans_recorded.inc(count)
 
 
-def scan_dropped(reason: str) -> None:
-    """Count one scan record dropped for `reason` (``redis_error`` or ``paused``)."""
-    metrics().scans_dropped.labels(reason).inc()
+def scan_dropped(reason: str, count: int = 1) -> None:
+    """Count `count` scan records dropped for `reason` (``redis_error``, ``paused``, ``full``)."""
+    metrics().scans_dropped.labels(reason).inc(count)
 
 
 def build_finished(kind: str, outcome: str, seconds: float) -> None:

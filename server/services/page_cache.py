@@ -114,12 +114,10 @@ class PageCache:
         """Return the entry `entry` in `coding` (or identity) if its stamp is current."""
         if not self.available:
             return None
+        remembered = self.remembered(entry, coding)
+        if remembered is not None:
+            return remembered
         now = self.clock()
-        kept = self._memory.get((entry, coding))
-        if kept is not None and now - kept[1] < self.revalidate_seconds:
-            with self._lock:
-                self.memory_hits += 1
-            return kept[0]
         keys = [brand_gen_key(info.brand_id), scope_key(info.brand_id, gtin, lot)]
         try:
             found, meta, body = page_store.read_entry(self.redis, keys, entry, coding)
@@ -155,6 +153,18 @@ class PageCache:
                 while len(self._memory) > self.memory_entries:
                     self._memory.popitem(last=False)
         return page
+
+    def remembered(self, entry: str, coding: str) -> CachedPage | None:
+        """Return the entry kept in this process's memory if its revision was checked lately.
+
+        No Redis: what `find` answers without a round trip (the WSGI fast path asks this).
+        """
+        kept = self._memory.get((entry, coding)) if self.available else None
+        if kept is None or self.clock() - kept[1] >= self.revalidate_seconds:
+            return None
+        with self._lock:
+            self.memory_hits += 1
+        return kept[0]
 
     def _miss(self) -> None:
         with self._lock:

@@ -17,6 +17,7 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -40,6 +41,7 @@ from server.services.readiness import fail_fast_redis
 log = logging.getLogger(__name__)
 
 PAUSE_AFTER_FAILURE = 5.0
+VIEW_NOTE = "originxr.view"  # environ key: the view a request's answer counts
 _PREFETCH_HEADERS = ("Sec-Purpose", "Purpose", "X-Purpose", "X-Moz")
 
 
@@ -57,18 +59,32 @@ class ScanRecorder:
     _paused_until: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    @property
+    def paused(self) -> bool:
+        """Tell whether recording is paused after a Redis failure (records are dropped)."""
+        return time.monotonic() < self._paused_until
+
     def record(self, record_for: RecordInput) -> bool:
         """Push one record; return False when it was dropped (Redis down or slow)."""
-        if time.monotonic() < self._paused_until:
-            with self._lock:
-                self.skipped += 1
-            metrics.scan_dropped("paused")
+        if self.paused:
+            self.skip(1)
             return False
+        return self.push([record_for])
+
+    def skip(self, count: int) -> None:
+        """Count `count` records dropped while recording is paused."""
+        with self._lock:
+            self.skipped += count
+        metrics.scan_dropped("paused", count)
+
+    def push(self, items: list[RecordInput]) -> bool:
+        """Push `items` in one round trip; return False when they were dropped (Redis failed)."""
+        if not items:
+            return True
         try:
-            salt = self._salt(record_for.day)
-            record = record_for.with_visitor(salt)
+            encoded = [encode(item.with_visitor(self._salt(item.day))) for item in items]
             pipe = self.redis.pipeline(transaction=False)
-            pipe.rpush(BUFFER_KEY, encode(record))
+            pipe.rpush(BUFFER_KEY, *encoded)
             pipe.ltrim(BUFFER_KEY, -self.buffer_max, -1)
             pipe.set(PENDING_KEY, b"1", nx=True, ex=self.pending_seconds)
             fresh = pipe.execute()[2]
@@ -79,12 +95,17 @@ class ScanRecorder:
             with self._lock:
                 self.failures += 1
                 self._paused_until = time.monotonic() + PAUSE_AFTER_FAILURE
-            log.warning("scan not recorded (%s); pausing for %.0f s", exc, PAUSE_AFTER_FAILURE)
-            metrics.scan_dropped("redis_error")
+            log.warning(
+                "%d scan record(s) not recorded (%s); pausing for %.0f s",
+                len(items),
+                exc,
+                PAUSE_AFTER_FAILURE,
+            )
+            metrics.scan_dropped("redis_error", len(items))
             return False
         with self._lock:
-            self.recorded += 1
-        metrics.scan_recorded()
+            self.recorded += len(items)
+        metrics.scan_recorded(len(items))
         return True
 
     def _salt(self, day: date) -> bytes:
@@ -171,20 +192,49 @@ def countable(method: str, user_agent: str, headers: dict[str, str]) -> bool:
     return not any(word in values for word in ("prefetch", "preview", "prerender"))
 
 
-def record_view(brand_id: int, gtin: str, lot: str, locale: str, kind: str = "scan") -> bool:
-    """Record this request as a scan (or client event) if it is a shopper's; fail open."""
-    user_agent = request.headers.get("User-Agent", "")
-    headers = {h: request.headers.get(h, "") for h in _PREFETCH_HEADERS}
-    if not countable(request.method, user_agent, headers):
-        return False
-    item = RecordInput(
+def view_of(
+    brand_id: int,
+    gtin: str,
+    lot: str,
+    locale: str,
+    kind: str,
+    *,
+    method: str,
+    ip: str,
+    header: Callable[[str], str],
+) -> RecordInput | None:
+    """Return the record of a request (`header` reads its headers), None if not a shopper's."""
+    user_agent = header("User-Agent")
+    headers = {h: header(h) for h in _PREFETCH_HEADERS}
+    if not countable(method, user_agent, headers):
+        return None
+    return RecordInput(
         brand_id=brand_id,
         gtin=gtin,
         lot=lot,
         locale=locale,
         kind=kind,
         day=datetime.now(UTC).date(),
-        ip=request.remote_addr or "",
+        ip=ip,
         user_agent=user_agent,
     )
-    return recorder().record(item)
+
+
+def record_view(brand_id: int, gtin: str, lot: str, locale: str, kind: str = "scan") -> bool:
+    """Record this request as a scan (or client event) if it is a shopper's; fail open.
+
+    Leaves what it would count in the environ (`VIEW_NOTE`): the WSGI fast path in front
+    counts the next requests for the same answer the same way.
+    """
+    request.environ[VIEW_NOTE] = (brand_id, gtin, lot, locale, kind)
+    item = view_of(
+        brand_id,
+        gtin,
+        lot,
+        locale,
+        kind,
+        method=request.method,
+        ip=request.remote_addr or "",
+        header=lambda name: request.headers.get(name, ""),
+    )
+    return recorder().record(item) if item is not None else False

@@ -15,7 +15,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from server.adapters.broker import broker
     from server.adapters.db import db
     from server.services import page_cache, scan_recorder
-    from server.web import compression, i18n, request_logging
+    from server.web import compression, i18n, page_fast_path, request_logging
     from server.web.routes import register
 
     settings = config.load(test_config)
@@ -36,6 +36,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     register(app)
     compression.init_app(app)
+    page_fast_path.init_app(app)  # cache hits from memory, below Flask (inside ProxyFix)
     _trust_proxies(app, int(app.config["TRUSTED_PROXY_HOPS"]))
     return app
 

@@ -10,6 +10,7 @@ hashes (`server.core.content_policy`), computed once and kept with the body.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import Response, abort, current_app, request
@@ -35,6 +36,7 @@ from server.web.routes.security import render_without_nonce
 
 QUERY_KEYS = frozenset({"lang", "linkType"})  # the only query a cached answer may have
 UNLOCALIZED = "-"
+NOTE = "originxr.page_hit"  # environ key: set (to None) by the fast path, filled by a hit
 
 
 def wanted_coding() -> str:
@@ -50,9 +52,26 @@ def cacheable_request() -> bool:
     return request.method in ("GET", "HEAD") and set(request.args) <= QUERY_KEYS
 
 
-def _request_locale(info: BrandInfo) -> str:
+def request_locale(info: BrandInfo, lang: str | None, accept: Sequence[tuple[str, float]]) -> str:
+    """Return the locale of the brand's answer for ``?lang=`` and the parsed Accept-Language."""
     locales, default = offered(info.locales, info.default_locale)
-    return choose_locale(locales, default, request.args.get("lang"), list(request.accept_languages))
+    return choose_locale(locales, default, lang, accept)
+
+
+@dataclass(frozen=True)
+class HitNote:
+    """What a hit decided, left in the WSGI environ for `server.web.page_fast_path`."""
+
+    gtin: str
+    lot: str
+    variant: str
+    localized: bool
+    info: BrandInfo
+    lang: str | None
+    entry: str
+    coding: str
+    page: CachedPage
+    route: str
 
 
 @dataclass(frozen=True)
@@ -75,10 +94,19 @@ def lookup(
     info = cache.brand_of(gtin)
     if info is None:
         return None
-    locale = _request_locale(info) if localized else UNLOCALIZED
-    page = cache.find(info, gtin, lot, entry_key(gtin, lot, variant, locale), coding)
+    lang = request.args.get("lang")
+    locale = (
+        request_locale(info, lang, list(request.accept_languages)) if localized else UNLOCALIZED
+    )
+    entry = entry_key(gtin, lot, variant, locale)
+    page = cache.find(info, gtin, lot, entry, coding)
     if page is None:
         return None
+    if NOTE in request.environ:  # the fast path in front asked what this hit was
+        route = request.url_rule.rule if request.url_rule else "<unmatched>"
+        request.environ[NOTE] = HitNote(
+            gtin, lot, variant, localized, info, lang, entry, coding, page, route
+        )
     served = respond(
         page, coding, public=True, localized=localized, negotiates_type=negotiates_type
     )

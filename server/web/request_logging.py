@@ -40,7 +40,8 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         """Add the id and let the record through."""
         found = g.get("request_id") if has_request_context() else None
-        record.request_id = found or "-"
+        # a line logged outside Flask for a request (the fast path) names its id itself
+        record.request_id = found or getattr(record, "request_id", None) or "-"
         return True
 
 
@@ -112,20 +113,34 @@ def _begin() -> None:
 def _finish(response: Response) -> Response:
     response.headers[HEADER] = g.get("request_id") or request_id(None)
     started = g.get("log_started")
-    route = current_route()
-    log.info(
-        "%s %s %s",
+    log_request(
         request.method,
-        route,
+        current_route(),
         response.status_code,
-        extra={
-            "method": request.method,
-            "route": route,
-            "status": response.status_code,
-            "duration_ms": None if started is None else (time.perf_counter() - started) * 1000,
-        },
+        None if started is None else (time.perf_counter() - started) * 1000,
     )
     return response
+
+
+def log_request(
+    method: str, route: str, status: int, duration_ms: float | None, **extra: Any
+) -> None:
+    """Log the line of one answered request (`extra`: more fields, e.g. its ``request_id``)."""
+    if not log.isEnabledFor(logging.INFO):
+        return
+    log.info(
+        "%s %s %s",
+        method,
+        route,
+        status,
+        extra={
+            "method": method,
+            "route": route,
+            "status": status,
+            "duration_ms": duration_ms,
+            **extra,
+        },
+    )
 
 
 def init_app(app: Flask) -> None:
