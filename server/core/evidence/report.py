@@ -86,8 +86,7 @@ def build_report(inputs: BatchInputs) -> dict[str, Any]:
     records = sorted((r for r in inputs.evidence if r.id in cited), key=lambda r: r.id)
     lot = inputs.batch_class.rsplit("/10/", 1)[1] if "/10/" in inputs.batch_class else None
     summary = [
-        {"key": r.key, "status": r.status, "value": plain(r.value), "unit": r.unit}
-        for r in results
+        {"key": r.key, "status": r.status, "value": plain(r.value), "unit": r.unit} for r in results
     ]
     trace_json = trace_summary(trace)
     del trace
