@@ -11,8 +11,9 @@ bulk inserts and the cached hash forms) unpacked in a temporary folder. For each
 old tree and then this one each get a fresh database (SQLite in a temporary folder, or a
 schema of ``--database-url``'s PostgreSQL) with the synthetic chain's master data, and serve
 it with gunicorn as the Procfile does; every document of the chain is POSTed to
-``/epcis/capture`` from ``--clients`` threads. It prints events/s and server CPU of each
-and their ratio. Nothing is asserted about time.
+``/epcis/capture`` from ``--clients`` threads (on PostgreSQL with autovacuum off,
+statistics are kept as autovacuum would, `bench.bench_scale._statistics_kept`). It prints
+events/s and server CPU of each and their ratio. Nothing is asserted about time.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a file: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_scale import _post_all, _postgres_schema, _server, _settings
+from bench.bench_scale import _post_all, _postgres_schema, _server, _settings, _statistics_kept
 from bench.figures import unused_port
 from bench.synthetic_chain import SLUG, add_size_arguments, documents, size_from, write_pack
 
@@ -113,11 +114,12 @@ def _capture(root: Path, args: argparse.Namespace, pack: Path, events: Path) -> 
             load_pack(db.session, blob_store(app), pack)
             token = create_token(db.session, SLUG, "bench")[1]
             db.session.commit()
-        db.engine_for(app).dispose()
         cpu_before = _children_cpu()
         port = unused_port()
-        with _server(settings, port, root):
+        engine = db.engine_for(app)
+        with _server(settings, port, root), _statistics_kept(engine):
             stored, seconds = _post_all(port, token, events, args.clients)
+        engine.dispose()
         return {
             "events": float(stored),
             "seconds": seconds,
