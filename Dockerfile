@@ -30,6 +30,7 @@ RUN pybabel -q compile -d translations -f
 COPY web/static ./web/static
 COPY --from=assets /app/web/static/dist ./web/static/dist
 COPY --from=assets /app/node_modules/world-atlas ./node_modules/world-atlas
+COPY --from=assets /app/node_modules/swagger-ui-dist ./node_modules/swagger-ui-dist
 
 RUN useradd --system --uid 10001 --home-dir /app originxr \
     && mkdir -p /app/instance /tmp/prometheus \

@@ -141,3 +141,18 @@ def test_generated_get_requests_meet_no_server_error(sqlite_app: Flask) -> None:
         statuses: set[int] = set()
         _no_server_error(schema[path]["GET"], statuses)
         assert statuses, path
+
+
+def test_the_interactive_page_loads_swagger_ui_from_npm_and_nothing_else(
+    sqlite_app: Flask,
+) -> None:
+    client = sqlite_app.test_client()
+    page = client.get("/api/docs/ui?lang=en")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'href="/api/docs"' in html  # the no-JS page
+    assert "<noscript>" in html and "/api/docs/assets/swagger-ui-bundle.js" in html
+    with client.get("/api/docs/assets/swagger-ui-bundle.js") as bundle:
+        assert bundle.status_code == 200 and b"SwaggerUIBundle" in bundle.get_data()
+    assert client.get("/api/docs/assets/package.json").status_code == 404
+    assert client.get("/api/docs/assets/..%2Fpackage.json").status_code == 404
+    assert 'href="/api/docs/ui"' in client.get("/api/docs").get_data(as_text=True)

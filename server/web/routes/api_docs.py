@@ -13,14 +13,18 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from flask import Blueprint, Response, current_app, jsonify, render_template
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template
 from flask.blueprints import BlueprintSetupState
 
+from server.adapters.config import PROJECT_ROOT
 from server.web.routes.locales import locale_context
 
 bp = Blueprint("api_docs", __name__, url_prefix="/api")
 DOCUMENT_PATH = Path(__file__).resolve().parents[1] / "openapi.yaml"
 METHODS = ("get", "put", "post", "patch", "delete")
+# Swagger UI (npm swagger-ui-dist), served from node_modules: the interactive reference.
+RENDERER = PROJECT_ROOT / "node_modules" / "swagger-ui-dist"
+RENDERER_FILES = {"swagger-ui-bundle.js": "text/javascript", "swagger-ui.css": "text/css"}
 _EXTENSION = "originxr.openapi"
 
 
@@ -208,3 +212,20 @@ def docs() -> Response:
         "api_docs.html", info=doc["info"], tags=tags(doc), schemas=schemas, **locale_context()
     )
     return Response(html, mimetype="text/html")
+
+
+@bp.get("/docs/ui")
+def docs_ui() -> Response:
+    """The interactive reference (Swagger UI) over the same document; /api/docs without JS."""
+    html = render_template("api_docs_ui.html", info=document()["info"], **locale_context())
+    return Response(html, mimetype="text/html")
+
+
+@bp.get("/docs/assets/<name>")
+def docs_asset(name: str) -> Response:
+    """One file of Swagger UI's npm distribution (the bundle or its stylesheet)."""
+    if name not in RENDERER_FILES or not (RENDERER / name).is_file():
+        abort(404)
+    response = Response((RENDERER / name).read_bytes(), mimetype=RENDERER_FILES[name])
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
