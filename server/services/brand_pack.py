@@ -69,6 +69,25 @@ def _items(path: Path, prefix: str) -> Iterator[Any]:
         raise BrandPackError(f"{path}: not valid UTF-8 JSON ({exc})") from exc
 
 
+def _require_list(path: Path, key: str) -> None:
+    """Raise unless the JSON file at `path` is an object whose `key` holds a list."""
+    wrong = BrandPackError(f'{path}: must be a JSON object with a "{key}" list')
+    try:
+        with path.open("rb") as stream:
+            for position, (prefix, event, _) in enumerate(ijson.parse(stream)):
+                if position == 0 and event != "start_map":
+                    raise wrong
+                if prefix == key:
+                    if event == "start_array":
+                        return
+                    raise wrong
+    except FileNotFoundError as exc:
+        raise BrandPackError(f"{path}: file is missing") from exc
+    except (ijson.JSONError, UnicodeDecodeError) as exc:
+        raise BrandPackError(f"{path}: not valid UTF-8 JSON ({exc})") from exc
+    raise wrong
+
+
 def _digest(paths: list[Path]) -> str:
     sha = hashlib.sha256()
     for path in paths:
@@ -314,6 +333,7 @@ def _add_events(session: Session, brand: Brand, store: BlobStore, path: Path) ->
 def _add_evidence(session: Session, brand: Brand, store: BlobStore, folder: Path) -> None:
     where = folder / "evidence.json"
     rows = _Chunked(session)
+    _require_list(where, "records")
     for item in _items(where, "records.item"):
         subject = item.get("subject") or {}
         if not {"id", "kind"} <= item.keys() or not {"type", "id"} <= subject.keys():

@@ -53,6 +53,9 @@ def test_rows_flushed_in_small_chunks_are_the_pack_s_rows(
         ("sites.geojson", json.dumps({"type": "Feature", "features": []}), "FeatureCollection"),
         ("sites.geojson", "[1, 2]", "FeatureCollection"),
         ("evidence.json", '{"records": [{"id": "x"}]}', "needs id, kind and subject"),
+        ("evidence.json", '[{"id": "x"}]', 'must be a JSON object with a "records" list'),
+        ("evidence.json", '{"records": {"id": "x"}}', 'must be a JSON object with a "records"'),
+        ("evidence.json", '{"other": []}', 'must be a JSON object with a "records" list'),
     ],
 )
 def test_a_bad_file_is_named_and_nothing_of_the_pack_is_stored(
