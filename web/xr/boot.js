@@ -161,13 +161,19 @@ export function bootXr(root) {
     });
   };
   if (first && Object.keys(CHUNKS).length > 0 && !connection?.saveData) {
-    // once the page has loaded, and then when the main thread is idle
+    // once the page has loaded, its images (the poster: the LCP) are decoded and a frame
+    // has painted them, and then when the main thread is idle: never ahead of the paint
     const idle = () =>
       'requestIdleCallback' in window
         ? requestIdleCallback(warm, { timeout: 5000 })
         : setTimeout(warm, 200);
-    if (document.readyState === 'complete') idle();
-    else window.addEventListener('load', idle, { once: true });
+    const painted = () => requestAnimationFrame(() => requestAnimationFrame(idle));
+    const loaded = () =>
+      Promise.all([...document.images].map((img) => img.decode().catch(() => {}))).then(
+        painted,
+      );
+    if (document.readyState === 'complete') loaded();
+    else window.addEventListener('load', loaded, { once: true });
   }
   return {
     stop() {
