@@ -5,7 +5,9 @@ walks transformations from outputs to inputs), every harvest at the farms among 
 sites, plots and records of those places (`server.services.batch_inputs`). So a new event
 reaches the batches *downstream* of the classes it names: from each class, through the
 transformations that take it as an input to their outputs, and from an aggregation's
-parent to its children and back, until nothing new turns up. An event at a farm also reaches
+parent to its children, until nothing new turns up (the trace does not follow aggregations,
+so this is more than it needs; a child does not lead to its parent: children are ``epc``
+rows, which would bring in every harvest). An event at a farm also reaches
 the batches downstream of what was harvested there. A record about a site reaches the
 batches downstream of the events at that site; about a plot, those of its farm; about a
 batch, that batch. Everything here goes through the identifier index (``event_identifiers``)
