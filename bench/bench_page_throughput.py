@@ -1,14 +1,16 @@
 """Batch page throughput under load: the real app beside a bare Flask app, same gunicorn, same run.
 
 Run: ``.venv/bin/python bench/bench_page_throughput.py [--duration 15] [--connections 32 64]
-[--scan-counting page|beacon]``.
+[--scan-counting page|beacon] [--worker-class gthread|sync] [--workers 2] [--threads 8]``.
 Builds the demo brand on SQLite in a temporary folder (Redis at ``ORIGINXR_BENCH_REDIS_URL``,
 default redis://127.0.0.1:6379/14, flushed), starts the real app with the Procfile's gunicorn
-settings (gthread, 2 workers, 8 threads) and `bench/bare_page_app.py` with the same settings
-serving the very bytes the real app sent, then loads each with Debian's ``wrk`` (as a phone
-asks: Accept-Encoding gzip, deflate, br; Accept-Language de) at each connection count, the
-two alternating. Prints req/s of both, their ratio, p99 and errors, and the page's sizes.
-Asserts nothing about time.
+settings (gthread, 2 workers, 8 threads; or those given) and `bench/bare_page_app.py` with
+the same settings serving the very bytes the real app sent, then loads each with Debian's
+``wrk`` (as a phone asks: a phone's User-Agent, so that each answer is a view to count;
+Accept-Encoding gzip, deflate, br; Accept-Language de) at each connection count, the
+two alternating. Prints req/s of both, their ratio, p99 and errors, and the page's sizes;
+with ``page`` counting, also the scan records in Redis once the real app has stopped (its
+workers flush their buffers at exit) beside the answers wrk counted. Asserts nothing about time.
 """
 
 from __future__ import annotations
@@ -31,8 +33,10 @@ from bench.figures import unused_port
 
 ROOT = Path(__file__).resolve().parents[1]
 URI = "/01/09520123100025/10/NK25-0227"
-HEADERS = {"Accept-Encoding": "gzip, deflate, br", "Accept-Language": "de"}
-GUNICORN = ["--worker-class", "gthread", "--threads", "8", "--workers", "2"]
+PHONE = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Mobile Safari/537.36"
+# wrk sends no User-Agent, which scan counting takes for a bot: without one nothing is counted
+HEADERS = {"Accept-Encoding": "gzip, deflate, br", "Accept-Language": "de", "User-Agent": PHONE}
+PROCFILE = {"worker_class": "gthread", "threads": 8, "workers": 2}  # the Procfile's web line
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60000.0}
 
 
@@ -63,9 +67,14 @@ def prepare(folder: Path, redis_url: str) -> str:
     return database
 
 
-def start(app: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """Start gunicorn serving `app` on `port` with the Procfile's settings."""
-    command = [str(ROOT / ".venv/bin/gunicorn"), *GUNICORN, "--bind", f"127.0.0.1:{port}", app]
+def gunicorn_options(worker_class: str, workers: int, threads: int) -> list[str]:
+    """Return gunicorn's options for these settings (the same for both apps)."""
+    return ["--worker-class", worker_class, "--threads", str(threads), "--workers", str(workers)]
+
+
+def start(app: str, port: int, env: dict[str, str], options: list[str]) -> subprocess.Popen[bytes]:
+    """Start gunicorn serving `app` on `port` with `options`."""
+    command = [str(ROOT / ".venv/bin/gunicorn"), *options, "--bind", f"127.0.0.1:{port}", app]
     return subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -95,10 +104,18 @@ def wrk(url: str, connections: int, seconds: int) -> dict[str, float]:
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
+    done = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    status = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    errors += sum(int(n) for n in socket.groups()) if socket else 0
-    return {"rps": rate, "p50": p50, "p99": p99, "errors": float(errors)}
+    failed = sum(int(n) for n in socket.groups()) if socket else 0
+    return {
+        "rps": rate,
+        "p50": p50,
+        "p99": p99,
+        "errors": float(status + failed),
+        "status_errors": float(status),
+        "done": float(done),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,7 +129,11 @@ def main(argv: list[str] | None = None) -> int:
         default="page",
         help="SCAN_COUNTING of the real app: `page` pushes a scan record per request",
     )
+    parser.add_argument("--worker-class", default=PROCFILE["worker_class"], help="gunicorn's")
+    parser.add_argument("--workers", type=int, default=PROCFILE["workers"])
+    parser.add_argument("--threads", type=int, default=PROCFILE["threads"])
     args = parser.parse_args(argv)
+    options = gunicorn_options(args.worker_class, args.workers, args.threads)
     if shutil.which("wrk") is None:
         print("wrk is missing: apt-get update && apt-get install -y wrk", file=sys.stderr)
         return 2
@@ -127,9 +148,10 @@ def main(argv: list[str] | None = None) -> int:
             "REDIS_URL": redis_url,
             "PYTHONPATH": str(ROOT),
             "ORIGINXR_SCAN_COUNTING": args.scan_counting,
+            "ORIGINXR_SCAN_BUFFER_MAX": "10000000",  # no worker drains it: keep every record
         }
         real_port, bare_port = unused_port(), unused_port()
-        real = start("server.web:create_app()", real_port, env)
+        real = start("server.web:create_app()", real_port, env, options)
         bare = None
         try:
             url = f"http://127.0.0.1:{real_port}{URI}"
@@ -143,30 +165,55 @@ def main(argv: list[str] | None = None) -> int:
                 "BARE_CONTENT_TYPE": headers.get("Content-Type", "text/html"),
                 "BARE_CONTENT_ENCODING": headers.get("Content-Encoding", ""),
             }
-            bare = start("bench.bare_page_app:create_app()", bare_port, bare_env)
+            bare = start("bench.bare_page_app:create_app()", bare_port, bare_env, options)
             bare_url = f"http://127.0.0.1:{bare_port}{URI}"
             assert fetch(bare_url, HEADERS)[0] == body
+            print(f"gunicorn {' '.join(options)} (both apps); SCAN_COUNTING={args.scan_counting}")
             print(f"page: identity {len(plain)} B, gzip {len(gzipped)} B, br {len(body)} B"
                   f" (sent as {headers.get('Content-Encoding', 'identity')})")  # fmt: skip
-            wrk(url, 8, 2), wrk(bare_url, 8, 2)  # warm both (imports, caches, pools)
+            answered = 3 + wrk(url, 8, 2)["done"]  # warm both (imports, caches, pools)
+            wrk(bare_url, 8, 2)
             print(f"{'conns':>5} {'app req/s':>10} {'bare req/s':>11} {'ratio':>6} "
-                  f"{'app p50':>8} {'app p99':>8} {'bare p99':>9} {'errors':>7}")  # fmt: skip
+                  f"{'app p50':>8} {'app p99':>8} {'bare p99':>9}  "
+                  "errors app (non-2xx) / bare")  # fmt: skip
             for conns in args.connections:
                 app_figures = wrk(url, conns, args.duration)
+                answered += app_figures["done"]
                 bare_figures = wrk(bare_url, conns, args.duration)
                 ratio = app_figures["rps"] / bare_figures["rps"]
-                errors = int(app_figures["errors"] + bare_figures["errors"])
+                errors = (
+                    f"{app_figures['errors']:.0f} ({app_figures['status_errors']:.0f}) / "
+                    f"{bare_figures['errors']:.0f}"
+                )
                 print(
                     f"{conns:>5} {app_figures['rps']:>10.0f} {bare_figures['rps']:>11.0f} "
                     f"{ratio:>6.2f} {app_figures['p50']:>6.1f}ms {app_figures['p99']:>6.1f}ms "
-                    f"{bare_figures['p99']:>7.1f}ms {errors:>7}"
+                    f"{bare_figures['p99']:>7.1f}ms  {errors}"
                 )
         finally:
             for process in (real, bare):
                 if process is not None:
                     process.terminate()
                     process.wait(timeout=30)
+        if args.scan_counting == "page":
+            _print_scans(redis_url, int(answered), sum(args.connections) + 8)
     return 0
+
+
+def _print_scans(redis_url: str, answered: int, in_flight: int) -> None:
+    """Print the scan records the stopped app left in Redis beside the answers wrk saw."""
+    from redis import Redis
+
+    from server.core.scans.records import BUFFER_KEY
+
+    redis = Redis.from_url(redis_url)
+    records = int(redis.llen(BUFFER_KEY))
+    print(
+        f"scan records in Redis after the app stopped: {records:,}; answers wrk counted: "
+        f"{answered:,} (each run may leave up to its connections, {in_flight} in all, "
+        "answered but not counted)"
+    )
+    redis.flushdb()
 
 
 if __name__ == "__main__":

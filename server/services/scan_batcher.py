@@ -3,10 +3,14 @@
 A page served from process memory must not wait for Redis, not even for one round trip:
 its record goes into this process's buffer (an append, no I/O) and a background thread
 pushes what has gathered every FLUSH_SECONDS, or sooner once BATCH_MAX are waiting,
-through the recorder's one pipelined round trip (`ScanRecorder.push`). Exact counts: every
-record appended is pushed once, or counted as dropped (Redis failed, recording paused, or
-the buffer full); what is left at exit is flushed by an `atexit` hook. Fail open as the
-recorder does: a Redis error drops that batch, is counted and pauses recording.
+through the recorder's one pipelined round trip (`ScanRecorder.push`) on a client of its
+own whose timeout is PUSH_TIMEOUT, not the request path's SCAN_REDIS_TIMEOUT: a busy Redis
+delays a batch rather than losing it, and while recording is paused after a failure the
+records wait in the buffer instead of being dropped. Exact counts: every
+record appended is pushed once, or counted as dropped (a push failed, or the buffer was
+full); what is left at exit is flushed by an `atexit` hook. Fail open as the recorder does:
+a Redis error drops that one batch (it may have been applied: never pushed twice), is
+counted and pauses recording.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 
+from redis import Redis
+
 from server.adapters import metrics
 from server.services.scan_recorder import RecordInput, ScanRecorder
 
@@ -26,6 +32,7 @@ log = logging.getLogger(__name__)
 FLUSH_SECONDS = 0.2
 BATCH_MAX = 500  # records a round trip (one RPUSH)
 BUFFER_MAX = 50_000  # records a process holds while Redis is slow; more are dropped
+PUSH_TIMEOUT = 2.0  # seconds a batch may wait for Redis (no page waits for it)
 
 
 @dataclass
@@ -33,6 +40,7 @@ class ScanBatcher:
     """One process's buffer of scan records and the thread that pushes them."""
 
     recorder: ScanRecorder
+    redis: Redis | None = None  # its own client: off the request path, it may wait longer
     flush_seconds: float = FLUSH_SECONDS
     batch_max: int = BATCH_MAX
     buffer_max: int = BUFFER_MAX
@@ -46,9 +54,6 @@ class ScanBatcher:
 
     def add(self, item: RecordInput) -> bool:
         """Buffer one record (never blocks on I/O); return False when it was dropped."""
-        if self.recorder.paused:
-            self.recorder.skip(1)
-            return False
         if len(self._items) >= self.buffer_max:
             with self._lock:
                 self.dropped += 1
@@ -84,8 +89,14 @@ class ScanBatcher:
             except Exception:  # the thread must outlive any one bad batch (logged)
                 log.exception("scan batch not pushed")
 
-    def flush(self) -> int:
-        """Push every buffered record now; return how many were pushed."""
+    def flush(self, *, force: bool = False) -> int:
+        """Push every buffered record now; return how many were pushed.
+
+        While recording is paused after a Redis failure the records wait in the buffer (up
+        to `buffer_max`) and go with the first flush after the pause; `force` tries anyway.
+        """
+        if self.recorder.paused and not force:
+            return 0
         pushed = 0
         while True:
             batch: list[RecordInput] = []
@@ -96,10 +107,9 @@ class ScanBatcher:
                     break
             if not batch:
                 break
-            if self.recorder.paused:
-                self.recorder.skip(len(batch))
-            elif self.recorder.push(batch):
-                pushed += len(batch)
+            if not self.recorder.push(batch, via=self.redis):
+                break  # that batch is counted as dropped (it may have reached Redis: no retry)
+            pushed += len(batch)
         return pushed
 
     def pending(self) -> int:
@@ -113,4 +123,4 @@ class ScanBatcher:
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=2.0)
-        self.flush()
+        self.flush(force=True)

@@ -13,6 +13,7 @@ in the queue at a time (one more per SCAN_AGGREGATE_SECONDS while no worker runs
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 import threading
@@ -25,7 +26,8 @@ from flask import Flask, current_app, request
 from redis import Redis, RedisError
 
 from server.adapters import metrics, queue
-from server.core.scans.devices import device_class, is_bot
+from server.core.scans.devices import device_class as _device_class
+from server.core.scans.devices import is_bot as _is_bot
 from server.core.scans.records import (
     BUFFER_KEY,
     CLAIMS_KEY,
@@ -39,6 +41,11 @@ from server.core.scans.records import (
 from server.services.readiness import fail_fast_redis
 
 log = logging.getLogger(__name__)
+
+# The same few User-Agents come back scan after scan: read each once (the regexes are the
+# cost of a record). Bounded, and the strings stay in process memory only.
+is_bot = functools.lru_cache(maxsize=4096)(_is_bot)
+device_class = functools.lru_cache(maxsize=4096)(_device_class)
 
 PAUSE_AFTER_FAILURE = 5.0
 VIEW_NOTE = "originxr.view"  # environ key: the view a request's answer counts
@@ -77,19 +84,23 @@ class ScanRecorder:
             self.skipped += count
         metrics.scan_dropped("paused", count)
 
-    def push(self, items: list[RecordInput]) -> bool:
-        """Push `items` in one round trip; return False when they were dropped (Redis failed)."""
+    def push(self, items: list[RecordInput], via: Redis | None = None) -> bool:
+        """Push `items` in one round trip; return False when they were dropped (Redis failed).
+
+        `via`: another client of the same Redis (the batcher's, with a longer timeout).
+        """
         if not items:
             return True
+        redis = via or self.redis
         try:
-            encoded = [encode(item.with_visitor(self._salt(item.day))) for item in items]
-            pipe = self.redis.pipeline(transaction=False)
+            encoded = [encode(item.with_visitor(self._salt(item.day, redis))) for item in items]
+            pipe = redis.pipeline(transaction=False)
             pipe.rpush(BUFFER_KEY, *encoded)
             pipe.ltrim(BUFFER_KEY, -self.buffer_max, -1)
             pipe.set(PENDING_KEY, b"1", nx=True, ex=self.pending_seconds)
             fresh = pipe.execute()[2]
             if fresh:
-                enqueue_aggregation(self.redis)
+                enqueue_aggregation(redis)
         except RedisError as exc:
             # Fail open: analytics must never break or delay the page; the loss is counted.
             with self._lock:
@@ -108,12 +119,12 @@ class ScanRecorder:
         metrics.scan_recorded(len(items))
         return True
 
-    def _salt(self, day: date) -> bytes:
+    def _salt(self, day: date, redis: Redis | None = None) -> bytes:
         """Return `day`'s salt: made once by whichever process asks first, kept 48 h in Redis."""
         cached = self._salts.get(day)
         if cached is not None:
             return cached
-        pipe = self.redis.pipeline(transaction=False)
+        pipe = (redis or self.redis).pipeline(transaction=False)
         pipe.set(salt_key(day), secrets.token_bytes(32), nx=True, ex=SALT_SECONDS)
         pipe.get(salt_key(day))
         salt = pipe.execute()[1]

@@ -38,7 +38,8 @@ from server.adapters import metrics
 from server.core.http_caching import choose_coding, not_modified
 from server.core.page_revision import entry_key
 from server.services.page_cache import page_cache
-from server.services.scan_batcher import ScanBatcher
+from server.services.readiness import fail_fast_redis
+from server.services.scan_batcher import PUSH_TIMEOUT, ScanBatcher
 from server.services.scan_recorder import VIEW_NOTE, recorder, view_of
 from server.web.cached_pages import NOTE, UNLOCALIZED, HitNote, request_locale
 from server.web.request_logging import HEADER, log_request, request_id
@@ -99,7 +100,8 @@ class PageFastPath:
         self.app = app
         self.inner = inner
         self.cache = page_cache(app)
-        self.batcher = ScanBatcher(recorder(app))
+        redis = fail_fast_redis(app.config["REDIS_URL"], PUSH_TIMEOUT)
+        self.batcher = ScanBatcher(recorder(app), redis)
         self.served = 0  # answers this layer gave (a test reads it)
         self._routes: dict[RouteKey, Route] = {}
         self._answers: dict[AnswerKey, Answer] = {}

@@ -279,8 +279,8 @@ def test_with_redis_down_the_fast_path_still_serves_and_counts_the_loss(
     _warm(built, PAGE, headers)
     scans = recorder(built)
     fast.batcher.flush()
-    working, failures = scans.redis, scans.failures
-    scans.redis = Redis(port=unused_port(), socket_timeout=0.1)  # nothing listens there
+    working, failures = fast.batcher.redis, scans.failures
+    fast.batcher.redis = Redis(port=unused_port(), socket_timeout=0.1)  # nothing listens there
     try:
         served = fast.served
         assert built.test_client().get(PAGE, headers=headers).status_code == 200
@@ -288,8 +288,10 @@ def test_with_redis_down_the_fast_path_still_serves_and_counts_the_loss(
         assert fast.batcher.flush() == 0 and scans.failures == failures + 1
         assert scans.paused  # recording pauses; the pages do not wait for it
         assert built.test_client().get(PAGE, headers=headers).status_code == 200
+        assert fast.batcher.pending() == 1  # kept until the pause is over, not dropped
     finally:
-        scans.redis, scans._paused_until = working, 0.0
+        fast.batcher.redis, scans._paused_until = working, 0.0
+    assert fast.batcher.flush() == 1
 
 
 def test_with_redis_down_from_the_start_pages_are_rendered(built: Flask, tmp_path: Path) -> None:
