@@ -25,6 +25,7 @@ from server.core.evidence.upload_checks import EvidenceFields
 from server.core.gs1.identifiers import lot_class
 from server.services import rebuild_scope
 from server.services.batch_inputs import load_batch_inputs
+from server.services.brand_changes import request_rebuild
 from server.services.builds import published_story
 from server.services.evidence_upload import store_evidence
 from server.services.story_versions import publish
@@ -64,6 +65,8 @@ def _batch_ids(app: Flask) -> dict[str, int]:
 
 def test_an_upload_rebuilds_its_batch_and_a_publish_only_the_scenes(sqlite_app: Flask) -> None:
     app = sqlite_app
+    with app.app_context():
+        request_rebuild(db.session.scalars(select(Brand.id)).one())  # every batch
     work_queue(app)  # every build of the three batches done
     assert _queued(app) == []
     ids, before = _batch_ids(app), _reports(app)
