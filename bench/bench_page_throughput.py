@@ -72,11 +72,22 @@ def gunicorn_options(worker_class: str, workers: int, threads: int) -> list[str]
     return ["--worker-class", worker_class, "--threads", str(threads), "--workers", str(workers)]
 
 
-def start(app: str, port: int, env: dict[str, str], options: list[str]) -> subprocess.Popen[bytes]:
-    """Start gunicorn serving `app` on `port` with `options`."""
+def start(
+    app: str, port: int, env: dict[str, str], options: list[str], log: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """Start gunicorn serving `app` on `port` with `options` (its stderr into `log`)."""
     command = [str(ROOT / ".venv/bin/gunicorn"), *options, "--bind", f"127.0.0.1:{port}", app]
-    return subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    errors = log.open("wb") if log is not None else subprocess.DEVNULL
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+
+
+def print_warnings(log: Path) -> None:
+    """Print how often the app's page cache or scan recording failed open (its warnings)."""
+    text = log.read_text(errors="replace")
+    print(
+        f"app warnings: page cache off {text.count('page cache off')}x, "
+        f"scan records not recorded {text.count('not recorded')}x (Redis slower than "
+        "SCAN_REDIS_TIMEOUT: each pauses that part for 5 s)"
     )
 
 
@@ -151,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
             "ORIGINXR_SCAN_BUFFER_MAX": "10000000",  # no worker drains it: keep every record
         }
         real_port, bare_port = unused_port(), unused_port()
-        real = start("server.web:create_app()", real_port, env, options)
+        log = folder / "app.log"
+        real = start("server.web:create_app()", real_port, env, options, log)
         bare = None
         try:
             url = f"http://127.0.0.1:{real_port}{URI}"
@@ -195,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
                 if process is not None:
                     process.terminate()
                     process.wait(timeout=30)
+        print_warnings(log)
         if args.scan_counting == "page":
             _print_scans(redis_url, int(answered), sum(args.connections) + 8)
     return 0

@@ -16,7 +16,11 @@ path, query, host and Accept is answered from that copy when
 - 304 or not (`not_modified`) is what the copy was.
 
 Anything else (another method, a cookie, a miss, a stale entry, a request never seen)
-goes to Flask unchanged, which answers it and refreshes what this layer may serve. Each
+goes to Flask unchanged, which answers it and refreshes what this layer may serve. When an
+entry is due for its revision check, one request of the route asks Flask (one Redis round
+trip); the others arriving meanwhile wait for it up to FLIGHT_WAIT, then take its fresh
+answer or ask Flask themselves: a popular page makes one round trip a process, not one a
+thread. Each
 answer gets its own request id (echoed, or new), its log line and its Prometheus timing;
 a view is counted the way the Flask path counts it, through a per-process buffer pushed
 to Redis in batches (`server.services.scan_batcher`).
@@ -24,6 +28,7 @@ to Redis in batches (`server.services.scan_batcher`).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -49,6 +54,7 @@ if TYPE_CHECKING:
 
 EXTENSION = "originxr.fast_path"
 MAX_KEPT = 4096  # routes and answers a process keeps (then it starts over)
+FLIGHT_WAIT = 0.05  # seconds a request waits for another's revalidation of its route
 RouteKey = tuple[str, str, str, str, str]
 AnswerKey = tuple[RouteKey, str, str, bool]
 
@@ -105,6 +111,7 @@ class PageFastPath:
         self.served = 0  # answers this layer gave (a test reads it)
         self._routes: dict[RouteKey, Route] = {}
         self._answers: dict[AnswerKey, Answer] = {}
+        self._flights: dict[RouteKey, threading.Event] = {}  # routes being asked of Flask
 
     def _route_key(self, environ: WSGIEnvironment) -> RouteKey:
         return (
@@ -122,9 +129,13 @@ class PageFastPath:
         started = time.perf_counter()
         key = self._route_key(environ)
         route = self._routes.get(key)
-        found = self._find(environ, key, route) if route is not None else None
-        if found is None or route is None:
+        if route is None:
             return self._through(environ, start_response, key)
+        found = self._find(environ, key, route)
+        if found is None:
+            found = self._after_flight(environ, key, route)
+        if found is None:
+            return self._revalidate(environ, start_response, key)
         answer, locale = found
         rid = request_id(environ.get("HTTP_X_REQUEST_ID"))
         headers = list(answer.headers)
@@ -137,6 +148,28 @@ class PageFastPath:
         metrics.observe_request(route.rule, "GET", answer.code, elapsed)
         log_request("GET", route.rule, answer.code, elapsed * 1000, request_id=rid)
         return [answer.body]
+
+    def _after_flight(
+        self, environ: WSGIEnvironment, key: RouteKey, route: Route
+    ) -> tuple[Answer, str] | None:
+        # Another thread is asking Flask (and Redis) for this route: its answer refreshes the
+        # entry, so wait for it a little rather than make the same round trip at once.
+        flight = self._flights.get(key)
+        if flight is None or not flight.wait(FLIGHT_WAIT):
+            return None
+        return self._find(environ, key, route)
+
+    def _revalidate(
+        self, environ: WSGIEnvironment, start_response: StartResponse, key: RouteKey
+    ) -> Iterable[bytes]:
+        own = threading.Event()
+        if self._flights.setdefault(key, own) is not own:
+            return self._through(environ, start_response, key)
+        try:
+            return self._through(environ, start_response, key)
+        finally:
+            del self._flights[key]
+            own.set()
 
     def _find(
         self, environ: WSGIEnvironment, key: RouteKey, route: Route
@@ -196,6 +229,8 @@ class PageFastPath:
         note = environ.get(NOTE)
         if not isinstance(note, HitNote) or not sent or sent[0][:3] not in ("200", "304"):
             return result
+        if any(name.lower() == "set-cookie" for name, _ in sent[1]):
+            return result  # that reader's own answer: never replayed to another
         try:
             body = b"".join(result)
         finally:
