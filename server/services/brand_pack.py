@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from server.adapters.blobs import BlobStore, store_blob
 from server.adapters.broker import broker
+from server.adapters.db import refresh_statistics
 from server.adapters.event_store import delete_brand_events
 from server.adapters.models import (
     Batch,
@@ -44,6 +45,9 @@ STUDIO_SETTINGS = ("qr", "public_base_url")
 # Sites, plots and records are read one by one (ijson) and flushed and let go of in chunks
 # of this many, so a 100,000-farm pack's import holds one chunk of rows, not the pack.
 CHUNK = 2_000
+
+# The tables a pack import fills in bulk, analysed afterwards on PostgreSQL.
+SUPPLY_TABLES = ("sites", "plots", "epcis_events", "event_identifiers", "evidence_records")
 
 
 def _read_json(path: Path) -> Any:
@@ -146,7 +150,7 @@ def load_pack(session: Session, store: BlobStore, folder: Path) -> tuple[Brand, 
     )
     stories = {p.stem: _read_json(p).get("chapters", {}) for p in story_files}
     brand = session.scalars(select(Brand).where(Brand.slug == meta["slug"])).first()
-    changed = False
+    changed = supply_replaced = False
     if brand is None:
         brand = Brand(slug=meta["slug"], name=meta["name"], data_revision=0)
         session.add(brand)
@@ -155,10 +159,12 @@ def load_pack(session: Session, store: BlobStore, folder: Path) -> tuple[Brand, 
         _replace_supply(session, store, brand, meta, folder, event_files)
         brand.pack_hash = supply_hash
         brand.data_revision += 1
-        changed = True
+        changed = supply_replaced = True
     if _store_story(session, brand, stories):
         changed = True
     session.commit()
+    if supply_replaced:
+        refresh_statistics(session, SUPPLY_TABLES)
     if changed:  # name, locales, theme or products may differ: every page of the brand
         page_revisions.brand_changed(broker.redis, brand.id)
     return brand, changed

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from server.adapters.blobs import blob_store
 from server.adapters.db import db
 from server.adapters.models import EvidenceRecord, Plot, Site
 from server.core.errors import BrandPackError
 from server.services import brand_pack
-from server.services.brand_pack import load_pack
+from server.services.brand_pack import SUPPLY_TABLES, load_pack
 
 
 def _counts() -> tuple[int, int, int]:
@@ -69,3 +69,19 @@ def test_a_bad_file_is_named_and_nothing_of_the_pack_is_stored(
             load_pack(db.session, blob_store(sqlite_app), copied_pack)
         db.session.rollback()
         assert _counts() == loaded
+
+
+def test_a_pack_import_leaves_the_planner_statistics_fresh(app: Flask) -> None:
+    """The import analyses the tables it filled (autovacuum may be off or late)."""
+    if db.engine_for(app).dialect.name != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's")
+    with app.app_context():
+        schema = app.config["DATABASE_SCHEMA"]
+        analysed = db.session.execute(
+            text(
+                "SELECT relname FROM pg_stat_user_tables "
+                "WHERE schemaname = :schema AND last_analyze IS NOT NULL"
+            ),
+            {"schema": schema},
+        ).scalars()
+        assert set(SUPPLY_TABLES) <= set(analysed)
