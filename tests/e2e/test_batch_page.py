@@ -75,7 +75,9 @@ def test_german_page_shows_story_and_evidence(
         1,
     ) % {"num": 1, "total": 13}
     # the method is one tap away, folded in <details>: opened by keyboard
-    link = yield_check.get_by_role("link")
+    link = yield_check.get_by_role(
+        "link", name=de.gettext("See the evidence and how it was checked")
+    )
     assert not link.is_visible()
     yield_check.locator("summary").focus()
     page.keyboard.press("Enter")

@@ -122,12 +122,13 @@ def test_ply_and_spz_uploads_are_tiled_and_published(app: Flask) -> None:
     document = client.get(
         client.get(ply.headers["Location"], headers=_auth(token)).get_json()["tileset"]
     ).get_json()
-    assert document["bounds"]["max"][1] == pytest.approx(
-        float(farm.positions[:, 1].max()), abs=1e-2
-    )
-    assert document["bounds"]["min"][1] == pytest.approx(
-        float(farm.positions[:, 1].min()), abs=1e-2
-    )
+    # Bounds are those of the positions as stored: coarse levels round them to a sixteenth of
+    # their cell (a few cm here), so the box holds the capture and is at most that much bigger.
+    low, high = document["bounds"]["min"][1], document["bounds"]["max"][1]
+    assert low <= float(farm.positions[:, 1].min()) + 1e-3
+    assert high >= float(farm.positions[:, 1].max()) - 1e-3
+    assert low == pytest.approx(float(farm.positions[:, 1].min()), abs=5e-2)
+    assert high == pytest.approx(float(farm.positions[:, 1].max()), abs=5e-2)
 
 
 def _lying_header() -> bytes:

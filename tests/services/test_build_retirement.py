@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from server.adapters.db import db
 from server.adapters.models import Brand, Build
+from server.core.disclosure.policy import parse_policy
+from server.services.brand_settings import save_disclosure
 from tests.conftest import work_queue
 
 BATCH = "/01/09520123100025/10/NK25-0227"
@@ -24,12 +26,12 @@ def _manifest(app: Flask) -> str:
 
 
 def _set_policy(app: Flask, policy: dict[str, Any] | None) -> None:
-    with app.app_context(), db.transaction() as session:
-        brand = session.scalars(select(Brand).where(Brand.slug == "nkabom")).one()
+    """Change the policy as the studio does (which asks for the rebuild), or drop it."""
+    with app.app_context():
+        brand = db.session.scalars(select(Brand).where(Brand.slug == "nkabom")).one()
         settings = {k: v for k, v in brand.settings.items() if k != "disclosure"}
-        if policy is not None:
-            settings["disclosure"] = policy
         brand.settings = settings
+        save_disclosure(db.session, brand, parse_policy(policy or {}))
 
 
 def test_tightening_the_policy_retires_the_old_public_outputs(app: Flask) -> None:

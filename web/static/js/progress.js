@@ -20,13 +20,15 @@ async function swapIn(doc) {
   const next = fresh.querySelector('main');
   if (!main || !next) return;
   main.replaceChildren(...next.childNodes);
-  // template content has no base URL: resolve the src attributes against this page
-  const boot = [...fresh.querySelectorAll('script[type=module][src]')]
+  // template content has no base URL: resolve the src attributes against this page. Every
+  // module of the fresh page runs (the viewer's boot among them); one this page ran already
+  // (the scan beacon) is not run again: a module runs once per URL.
+  const modules = [...fresh.querySelectorAll('script[type=module][src]')]
     .map((s) => new URL(s.getAttribute('src') ?? '', location.href).href)
-    .find((src) => !src.includes('/js/progress'));
+    .filter((src) => !src.includes('/js/progress'));
   const css = fresh.querySelector('link[rel=stylesheet]');
   if (css && !doc.querySelector(`link[href="${css.getAttribute('href')}"]`)) doc.head.append(css);
-  if (boot) await import(boot);
+  for (const src of modules) await import(src);
   main.dataset.swapped = 'true';
 }
 
