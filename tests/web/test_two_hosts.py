@@ -239,8 +239,18 @@ def _ready(host: Host) -> bool | None:
     return _http(f"{host.url}/readyz")[0] == 200 or None
 
 
-def _capture(host: Host, token: str, note: str) -> dict[str, Any]:
-    """POST a one-event EPCIS document to `host`'s capture interface; return its answer."""
+def _batch_class(gtin: str, lot: str) -> str:
+    """The EPC class URN of a demo batch (company prefix 9520123, seven digits)."""
+    return f"urn:epc:class:lgtin:{gtin[1:8]}.{gtin[0]}{gtin[8:13]}.{lot}"
+
+
+def _capture(host: Host, token: str, note: str, *, classes: tuple[str, ...] = ()) -> dict[str, Any]:
+    """POST a one-event EPCIS document to `host`'s capture interface; return its answer.
+
+    The event observes `classes` (it reaches their batches, so they are rebuilt) or, without
+    them, a lot of its own that reaches no batch.
+    """
+    observed = classes or (f"urn:epc:class:lgtin:9520123.012345.{note}",)
     event = {
         "type": "ObjectEvent",
         "eventID": f"urn:uuid:{uuid.uuid4()}",
@@ -248,9 +258,7 @@ def _capture(host: Host, token: str, note: str) -> dict[str, Any]:
         "eventTimeZoneOffset": "+00:00",
         "action": "OBSERVE",
         "bizStep": "inspecting",
-        "quantityList": [
-            {"epcClass": f"urn:epc:class:lgtin:9520123.012345.{note}", "quantity": 2, "uom": "KGM"}
-        ],
+        "quantityList": [{"epcClass": c, "quantity": 2, "uom": "KGM"} for c in observed],
     }
     document = {
         "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
@@ -358,7 +366,8 @@ def test_two_hosts_share_one_deployment_and_take_over_a_killed_build(
 
     # 4. A worker killed mid-build leaves the build to the other one.
     _poll("the builds queue drained", lambda: _queue_idle(redis_url), both, 60)
-    _capture(b, token, "HOSTB")
+    # (an event that reaches every batch: a capture rebuilds only the batches it reaches)
+    _capture(b, token, "HOSTB", classes=tuple(_batch_class(*batch) for batch in BATCHES))
     _take_over_a_killed_build(engine, both, records)
     for batch in BATCHES:
         _poll(f"batch {batch} current on A", lambda k=batch: _signatures(a, *k), both, 90)
