@@ -11,16 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from server.core.signing import load_private_key, sign
-from server.core.transparency.tree_head import TreeHead, TreeHeadError, verify_tree_head
+from server.core.transparency.tree_head import TreeHead
 from server.core.verification.sources import Source
-from server.core.verification.verifier import (
-    KEYS,
-    LOG,
-    VerificationFailure,
-    check_consistency,
-    fetch_json,
-    read_keys,
-)
+from server.core.verification.verifier import check_consistency, signed_tree_head
 from server.services.verify_http import last_head, read_state, remember, write_state
 
 
@@ -38,13 +31,7 @@ def witness(origin: str, source: Source, state_path: Path, key_path: Path) -> Co
     origin = origin.rstrip("/")
     state = read_state(state_path)
     previous = last_head(state, origin)
-    keys = read_keys(fetch_json(source, origin + KEYS, "key list"))
-    try:
-        head = verify_tree_head(
-            fetch_json(source, f"{origin}{LOG}/tree-head", "log tree head"), keys
-        )
-    except TreeHeadError as exc:
-        raise VerificationFailure(str(exc)) from exc
+    _, head = signed_tree_head(source, origin)
     check_consistency(source, origin, previous, head)
     record = sign(head.text(), load_private_key(key_path))
     cosignature = {k: record[k] for k in ("alg", "kid", "signature")}

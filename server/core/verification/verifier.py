@@ -107,6 +107,18 @@ def read_keys(document: Any) -> list[KeyEntry]:
         raise VerificationFailure(f"the key list is malformed ({exc})") from exc
 
 
+def signed_tree_head(source: Source, origin: str) -> tuple[list[KeyEntry], TreeHead]:
+    """Fetch the key list and the log's tree head at `origin`; check the head's signature."""
+    keys = read_keys(fetch_json(source, origin + KEYS, "key list"))
+    try:
+        head = verify_tree_head(
+            fetch_json(source, f"{origin}{LOG}/tree-head", "log tree head"), keys
+        )
+    except TreeHeadError as exc:
+        raise VerificationFailure(str(exc)) from exc
+    return keys, head
+
+
 def _check_signature(
     what: str, blob: bytes, record: dict[str, Any], keys: list[KeyEntry], signed_at: str | None
 ) -> None:
@@ -247,13 +259,7 @@ def verify_batch(uri: str, source: Source, previous: TreeHead | None = None) -> 
     api = urlsplit(evidence_url)
     origin = result.origin = f"{api.scheme}://{api.netloc}"
     batch = parts.path
-    keys = read_keys(fetch_json(source, origin + KEYS, "key list"))
-    try:
-        head = verify_tree_head(
-            fetch_json(source, f"{origin}{LOG}/tree-head", "log tree head"), keys
-        )
-    except TreeHeadError as exc:
-        raise VerificationFailure(str(exc)) from exc
+    keys, head = signed_tree_head(source, origin)
     result.tree = head
     result.checked.append(f"log tree head signed: {head.size} leaves")
     signatures_url = evidence_url.rsplit("/", 1)[0] + "/signatures"
