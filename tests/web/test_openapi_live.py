@@ -6,7 +6,7 @@ requests of three kinds: valid ones, invalid ones (negative mode) and valid ones
 demo batch and site (so that the 200 answers are exercised, not only 404s). Every answer must
 be no server error and conform to the description: status code, media type, headers and
 schema. Failures are collected (not shrunk) and listed together; the number of requests is
-printed. ORIGINXR_SCHEMATHESIS_EXAMPLES sets the examples per operation and kind (default 12).
+printed. ORIGINXR_SCHEMATHESIS_EXAMPLES sets the examples per operation and kind (default 30).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from schemathesis.specs.openapi.checks import (
 from server.adapters.db import db
 from tests.conftest import LiveServer, api_token, load_demo, make_app, work_queue
 
-EXAMPLES = int(os.environ.get("ORIGINXR_SCHEMATHESIS_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("ORIGINXR_SCHEMATHESIS_EXAMPLES", "30"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
