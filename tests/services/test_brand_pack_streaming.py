@@ -71,10 +71,11 @@ def test_a_bad_file_is_named_and_nothing_of_the_pack_is_stored(
         assert _counts() == loaded
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)  # statistics are PostgreSQL's
 def test_a_pack_import_leaves_the_planner_statistics_fresh(app: Flask) -> None:
     """The import analyses the tables it filled (autovacuum may be off or late)."""
-    if db.engine_for(app).dialect.name != "postgresql":
-        pytest.skip("planner statistics are PostgreSQL's")
+    assert db.engine_for(app).dialect.name == "postgresql"
     with app.app_context():
         schema = app.config["DATABASE_SCHEMA"]
         analysed = db.session.execute(
