@@ -163,6 +163,16 @@ def load_demo(app: Flask, pack: Path = DEMO_PACK) -> None:
         load_pack(db.session, blob_store(app), pack)
 
 
+def built_demo_app(tmp: Path, page: str, **extra: Any) -> Flask:
+    """The demo brand on SQLite in `tmp` with the builds of `page` done (Redis flushed first)."""
+    Redis.from_url(REDIS_URL).flushdb()
+    app = make_app(tmp, REDIS_URL, {"DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}"}, **extra)
+    load_demo(app)
+    app.test_client().get(page)  # enqueues the builds
+    work_queue(app)
+    return app
+
+
 def work_queue(app: Flask, queues: tuple[str, ...] = ("builds",)) -> None:
     """Run a real RQ worker over `queues` (default: the builds queue) until they are empty."""
     from server.adapters.broker import broker

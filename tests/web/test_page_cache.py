@@ -25,7 +25,7 @@ from server.adapters.db import db
 from server.adapters.models import Brand
 from server.core.scans.records import BUFFER_KEY, decode
 from server.services.page_cache import page_cache
-from tests.conftest import REDIS_URL, load_demo, make_app, unused_port, work_queue
+from tests.conftest import REDIS_URL, built_demo_app, make_app, unused_port, work_queue
 
 PAGE = "/01/09520123100025/10/NK25-0227"
 PRODUCT = "/01/09520123100025"
@@ -37,17 +37,9 @@ PHONE = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Mobile Safa
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The demo brand with its builds done, on its own Redis database (flushed)."""
-    Redis.from_url(REDIS_URL).flushdb()
-    tmp = tmp_path_factory.mktemp("page_cache")
-    app = make_app(
-        tmp,
-        REDIS_URL,
-        {"DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}"},
-        PAGE_REVALIDATE_SECONDS=0,  # every hit checks the revision; the memory has its test
-    )
-    load_demo(app)
-    app.test_client().get(PAGE)  # enqueues the builds
-    work_queue(app)
+    app = built_demo_app(
+        tmp_path_factory.mktemp("page_cache"), PAGE, PAGE_REVALIDATE_SECONDS=0
+    )  # every hit checks the revision; the memory has its test
     yield app
     db.engine_for(app).dispose()
     Redis.from_url(REDIS_URL).flushdb()

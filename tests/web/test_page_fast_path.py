@@ -25,7 +25,7 @@ from server.adapters.models import Brand, ScanCount
 from server.services.page_cache import page_cache
 from server.services.scan_recorder import recorder
 from server.web.page_fast_path import PageFastPath, fast_path
-from tests.conftest import REDIS_URL, load_demo, make_app, unused_port, work_queue
+from tests.conftest import REDIS_URL, built_demo_app, make_app, unused_port, work_queue
 
 PAGE = "/01/09520123100025/10/NK25-0227"
 PRODUCT = "/01/09520123100025"
@@ -48,17 +48,7 @@ class Clock:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The demo brand with its builds done; the page cache keeps answers in memory for 1 s."""
-    Redis.from_url(REDIS_URL).flushdb()
-    tmp = tmp_path_factory.mktemp("fast_path")
-    app = make_app(
-        tmp,
-        REDIS_URL,
-        {"DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}"},
-        PAGE_REVALIDATE_SECONDS=1,
-    )
-    load_demo(app)
-    app.test_client().get(PAGE)  # enqueues the builds
-    work_queue(app)
+    app = built_demo_app(tmp_path_factory.mktemp("fast_path"), PAGE, PAGE_REVALIDATE_SECONDS=1)
     page_cache(app).clock = Clock()
     yield app
     fast_path(app).batcher.close()
