@@ -39,7 +39,7 @@ class HttpSource:
                 return body
         except urllib.error.HTTPError as exc:
             detail = exc.read()[:300].decode("utf-8", "replace")
-            raise SourceError(f"HTTP {exc.code} from {url}: {detail}") from exc
+            raise SourceError(f"HTTP {exc.code} from {url}: {detail}", exc.code) from exc
         except (urllib.error.URLError, OSError) as exc:
             raise SourceError(f"{url} did not answer: {exc}") from exc
 

@@ -23,5 +23,5 @@ class AppSource:
             path, headers={"Accept": accept}, base_url=f"{parts.scheme}://{parts.netloc}"
         )
         if response.status_code != 200:
-            raise SourceError(f"HTTP {response.status_code} from {url}")
+            raise SourceError(f"HTTP {response.status_code} from {url}", response.status_code)
         return response.get_data()

@@ -71,7 +71,7 @@ def verify_command(
         remember(state, result.origin, result.tree)
         write_state(state_path, state)
     if save_bundle is not None and isinstance(source, Recorder):
-        save_bundle.write_bytes(write_bundle(uri, source.answers))
+        save_bundle.write_bytes(write_bundle(uri, source.answers, source.refused))
     if as_json:
         click.echo(json.dumps(result.as_json()))
         return

@@ -66,6 +66,9 @@ def test_an_untampered_batch_verifies_over_http_and_again_later(
     body = json.loads(first.output.splitlines()[-1])
     assert body["ok"] and body["tree"]["size"] >= 2
     assert any("page figures come from the signed report" in c for c in body["checked"])
+    documents = body["evidence_documents"]
+    # The demo's certificates and reviews have public documents; its other records none.
+    assert documents["checked"] and documents["without_document"]
     second = CliRunner().invoke(main, ["verify", url + BATCH, "--state", str(state)])
     assert second.exit_code == 0, second.output
     assert f"VERIFIED {url}{BATCH}" in second.output
@@ -153,6 +156,25 @@ def _edit_leaf(members: dict[str, bytes]) -> None:
     members[name] = json.dumps(leaf).encode()
 
 
+def _checked_document(members: dict[str, bytes]) -> str:
+    """Return the bundle member of an evidence document the public may fetch."""
+    name = next(n for n in members if n.endswith("/evidence#application/json"))
+    report = json.loads(members[name])
+    hashes = [r["source_hash"] for r in report["evidence_records"] if r.get("source_hash")]
+    return next(f"blobs/{sha}" for sha in hashes if f"blobs/{sha}" in members)
+
+
+def _edit_document(members: dict[str, bytes]) -> None:
+    name = _checked_document(members)
+    body = bytearray(members[name])
+    body[len(body) // 2] ^= 1
+    members[name] = bytes(body)
+
+
+def _drop_document(members: dict[str, bytes]) -> None:
+    del members[_checked_document(members)]
+
+
 def _edit_figure(members: dict[str, bytes]) -> None:
     name = next(n for n in members if n.endswith("#text/html"))
     page = members[name].decode()
@@ -177,8 +199,20 @@ def _edit_figure(members: dict[str, bytes]) -> None:
         (_resign_with(Ed25519PrivateKey.generate()), "signed by key .*which is not listed"),
         (_edit_leaf, "does not hash to its leaf hash"),
         (_edit_figure, "does not show the signed value"),
+        (_edit_document, "evidence document of record .* has been changed: its bytes hash"),
+        (_drop_document, "could not fetch the evidence document of record"),
     ],
-    ids=["blob", "manifest-blob", "report", "unlogged", "unknown-key", "leaf", "figure"],
+    ids=[
+        "blob",
+        "manifest-blob",
+        "report",
+        "unlogged",
+        "unknown-key",
+        "leaf",
+        "figure",
+        "document",
+        "document-dropped",
+    ],
 )
 def test_each_tampering_is_caught_with_a_clear_message(
     bundle: bytes, change: Callable[[dict[str, bytes]], None], says: str
@@ -188,6 +222,25 @@ def test_each_tampering_is_caught_with_a_clear_message(
     tampered = _edit(bundle, change)
     with pytest.raises(VerificationFailure, match=says):
         verify_batch(tampered.uri, tampered)
+
+
+def test_a_withheld_document_is_counted_not_failed_offline_as_online(bundle: bytes) -> None:
+    def withhold(members: dict[str, bytes]) -> None:
+        name = _checked_document(members)
+        del members[name]
+        meta = json.loads(members["bundle.json"])
+        meta["refused"][name] = 403  # as a farm household's document answers the public
+        members["bundle.json"] = json.dumps(meta).encode()
+
+    untouched = BundleSource(bundle)
+    before = verify_batch(untouched.uri, untouched).documents
+    assert not before.withheld
+    assert all(status == 404 for status in untouched.refused.values())
+    tampered = _edit(bundle, withhold)
+    after = verify_batch(tampered.uri, tampered).documents
+    assert len(after.withheld) == 1
+    assert len(after.checked) == len(before.checked) - 1
+    assert after.withheld[0] in before.checked
 
 
 def test_the_bundle_verifies_offline_from_the_command(bundle: bytes, tmp_path: Path) -> None:

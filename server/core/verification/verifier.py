@@ -27,6 +27,7 @@ from server.core.transparency.tree_head import (
     decode_hashes,
     verify_tree_head,
 )
+from server.core.verification.documents import DocumentFailure, DocumentTally, check_documents
 from server.core.verification.page_figures import figure_problem, read_page
 from server.core.verification.sources import Source, SourceError
 
@@ -50,6 +51,7 @@ class Verified:
     manifest: str = ""
     tree: TreeHead | None = None
     checked: list[str] = field(default_factory=list)
+    documents: DocumentTally = field(default_factory=DocumentTally)
 
     def as_json(self) -> dict[str, Any]:
         """Return the result as JSON."""
@@ -61,6 +63,7 @@ class Verified:
             "manifest": self.manifest,
             "tree": None if tree is None else {"size": tree.size, "root_hash": tree.root.hex()},
             "checked": self.checked,
+            "evidence_documents": self.documents.as_json(),
         }
 
 
@@ -275,6 +278,12 @@ def verify_batch(uri: str, source: Source, previous: TreeHead | None = None) -> 
             f"the evidence report the batch links to ({served[:12]}…) is not the signed "
             f"one ({result.report[:12]}…): it was swapped"
         )
+    report = json.loads(report_bytes)
+    try:
+        result.documents = check_documents(source, origin, report)
+    except DocumentFailure as exc:
+        raise VerificationFailure(str(exc)) from exc
+    result.checked.append(result.documents.summary())
     manifest_bytes = _signed_output(
         source, origin, "scene manifest", records.get("manifest"), keys, head, batch
     )
@@ -291,7 +300,7 @@ def verify_batch(uri: str, source: Source, previous: TreeHead | None = None) -> 
             f"the page was made from report {str(marks.report_sha256)[:12]}…, "
             f"not the signed one ({result.report[:12]}…)"
         )
-    problem = figure_problem(marks, json.loads(report_bytes))
+    problem = figure_problem(marks, report)
     if problem:
         raise VerificationFailure(problem)
     result.checked.append(f"{len(marks.figures)} page figures come from the signed report")

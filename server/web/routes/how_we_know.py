@@ -98,7 +98,9 @@ def bundle(gtin: str, lot: str) -> Response:
     # The bundle holds what was there even if it does not verify: `verify --bundle` says why.
     with contextlib.suppress(VerificationFailure):
         verify_batch(uri, recorder)
-    response = Response(write_bundle(uri, recorder.answers), mimetype="application/zip")
+    response = Response(
+        write_bundle(uri, recorder.answers, recorder.refused), mimetype="application/zip"
+    )
     response.headers["Content-Disposition"] = (
         f'attachment; filename="originxr-{gtin}-{re.sub(r"[^A-Za-z0-9._-]", "_", lot)}.zip"'
     )
