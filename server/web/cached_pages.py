@@ -179,6 +179,34 @@ def keep(
     return served
 
 
+def share(response: Response, brand_id: int, *, negotiates_type: bool = False) -> Response:
+    """Serve a rendered public answer that is cheap to render, as kept ones are served.
+
+    Not stored (a site page is two small queries): coded as the client takes it, a strong
+    ETag and 304 on a match, Cache-Control for shared caches and the brand's catalog
+    surrogate keys, so a CDN keeps it and a pack import or policy change purges it. The
+    route renders it without a CSP nonce (`render_without_nonce`): a shared body carries none.
+    """
+    body = response.get_data()
+    headers = {k: response.headers[k] for k in KEPT_HEADERS if k in response.headers}
+    if response.mimetype == "text/html":
+        headers["Content-Security-Policy"] = policy_for_page(body.decode("utf-8"))
+    page = cached_page(
+        body,
+        response.content_type or "application/octet-stream",
+        headers,
+        status=response.status_code,
+        stamp="",
+        brand_id=brand_id,
+        batch_id=None,
+        compress=False,
+    )
+    public = response.status_code == 200
+    return respond(
+        page, wanted_coding(), public=public, localized=True, negotiates_type=negotiates_type
+    )
+
+
 def respond(
     page: CachedPage, coding: str, *, public: bool, localized: bool, negotiates_type: bool
 ) -> Response:

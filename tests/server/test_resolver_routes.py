@@ -6,6 +6,7 @@ import json
 import re
 from datetime import datetime
 
+import brotli
 from flask import Flask
 
 from tests.conftest import work_queue
@@ -256,14 +257,53 @@ def test_a_known_sites_gln_answers_a_page_and_a_linkset(app: Flask) -> None:
     assert "https://gs1.org/voc/pip" in linkset["linkset"][0]
 
 
+def test_a_site_page_is_served_as_shared_caches_expect(app: Flask) -> None:
+    client = app.test_client()
+    phone = {"Accept-Encoding": "br, gzip", "Accept-Language": "de"}
+    page = client.get("/414/9520123000028", headers=phone)
+    assert page.status_code == 200
+    assert page.headers["Content-Encoding"] == "br"
+    assert page.headers["Cache-Control"].startswith("public, max-age=")
+    assert "s-maxage=" in page.headers["Cache-Control"]
+    assert page.headers["Surrogate-Key"].split() == [
+        f"brand-{_brand_id(app)}",
+        f"catalog-{_brand_id(app)}",
+    ]
+    assert {"Accept", "Accept-Encoding", "Accept-Language"} <= set(
+        v.strip() for v in page.headers["Vary"].split(",")
+    )
+    policy = page.headers["Content-Security-Policy"]
+    html = brotli.decompress(page.get_data()).decode()
+    assert "nonce-" not in policy and "nonce=" not in html and "9520123000028" in html
+    tag = page.headers["ETag"]
+    assert tag.startswith('"') and tag.endswith('-br"')
+    again = client.get("/414/9520123000028", headers={**phone, "If-None-Match": tag})
+    assert again.status_code == 304 and again.get_data() == b""
+    plain = client.get("/414/9520123000028", headers={"Accept-Language": "de"})
+    assert "Content-Encoding" not in plain.headers
+    assert plain.headers["ETag"] != tag
+    other_language = client.get(
+        "/414/9520123000028", headers={"Accept-Language": "fr", "If-None-Match": tag}
+    )
+    assert other_language.status_code == 200  # another body: the ETag does not match
+
+
+def _brand_id(app: Flask) -> int:
+    from server.adapters.db import db
+    from server.adapters.models import Site
+
+    with app.app_context():
+        site = db.session.query(Site).filter(Site.gln == "9520123000028").one()
+        return int(site.brand_id)
+
+
 def test_a_farm_is_not_named_on_its_site_page(app: Flask) -> None:
     from server.adapters.db import db
     from server.adapters.models import Site
 
     with app.app_context():
         farm = db.session.query(Site).filter(Site.kind == "farm", Site.gln.isnot(None)).first()
-        if farm is None:
-            return
+        assert farm is not None, "the demo pack names farms by GLN"
         gln, name, key = farm.gln, farm.name, farm.key
     html = app.test_client().get(f"/414/{gln}").get_data(as_text=True)
     assert key in html and name not in html

@@ -44,6 +44,7 @@ from server.web.batch_links import batch_links, batch_uri, public_base
 from server.web.routes import api
 from server.web.routes.batch_page import render_batch_page, render_product_page
 from server.web.routes.locales import locale_context, offer_locales
+from server.web.routes.security import render_without_nonce
 
 bp = Blueprint("resolver", __name__)
 
@@ -181,6 +182,7 @@ def resolve_site(rest: str) -> ResponseReturnValue:
     """Answer a known site's GLN: a small public page about it, or its linkset."""
     link = parse_key_path("/414/" + rest, _query())
     site, brand = site_by_gln(db.session, link.value)
+    render_without_nonce()  # shared by caches (`cached_pages.share`): inline code by hash
     offer_locales(brand.locales or [brand.default_locale], brand.default_locale)
     uri = public_base() + "/414/" + link.value
     # Farms are people's land: the brand's disclosure policy decides who is named.
@@ -203,8 +205,7 @@ def resolve_site(rest: str) -> ResponseReturnValue:
         )
         response = Response(html, mimetype="text/html")
     response.headers["Link"] = link_header(uri + "?linkType=linkset")
-    response.vary.update(("Accept", "Accept-Language"))
-    return response
+    return cached_pages.share(response, brand.id, negotiates_type=True)
 
 
 def resolve_other_key(rest: str) -> ResponseReturnValue:
