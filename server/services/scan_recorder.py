@@ -50,6 +50,10 @@ device_class = functools.lru_cache(maxsize=4096)(_device_class)
 PAUSE_AFTER_FAILURE = 5.0
 VIEW_NOTE = "originxr.view"  # environ key: the view a request's answer counts
 _PREFETCH_HEADERS = ("Sec-Purpose", "Purpose", "X-Purpose", "X-Moz")
+# Sent by the page's own script when it fetches itself again (the build-progress swap in
+# web/static/js/progress.js): the same shopper, already counted by the first answer.
+REFRESH_HEADER = "Originxr-Refresh"
+_NOT_A_VIEW_HEADERS = (*_PREFETCH_HEADERS, REFRESH_HEADER)
 
 
 @dataclass
@@ -195,9 +199,10 @@ def countable(method: str, user_agent: str, headers: dict[str, str]) -> bool:
     """Tell whether a request is a shopper's: GET (page) or POST (beacon), no bot, no prefetch.
 
     HEAD is not a view; prefetches and prerenders (Sec-Purpose, Purpose, X-Purpose,
-    X-Moz) are left out even if the page is later shown, since most never are.
+    X-Moz) are left out even if the page is later shown, since most never are; so is the
+    page's own refresh (Originxr-Refresh) of a page already counted.
     """
-    if method not in ("GET", "POST") or is_bot(user_agent):
+    if method not in ("GET", "POST") or is_bot(user_agent) or headers.get(REFRESH_HEADER):
         return False
     values = " ".join(headers.get(h, "") for h in _PREFETCH_HEADERS).lower()
     return not any(word in values for word in ("prefetch", "preview", "prerender"))
@@ -216,7 +221,7 @@ def view_of(
 ) -> RecordInput | None:
     """Return the record of a request (`header` reads its headers), None if not a shopper's."""
     user_agent = header("User-Agent")
-    headers = {h: header(h) for h in _PREFETCH_HEADERS}
+    headers = {h: header(h) for h in _NOT_A_VIEW_HEADERS}
     if not countable(method, user_agent, headers):
         return None
     return RecordInput(

@@ -65,12 +65,13 @@ def test_head_bots_prefetches_and_non_page_answers_are_not_recorded(sqlite_app: 
         client.get(FLAGGED, headers={"User-Agent": PHONE, "Sec-Purpose": "prefetch;prerender"}),
         client.get(FLAGGED, headers={"User-Agent": PHONE, "Purpose": "prefetch"}),
         client.get(FLAGGED, headers={"User-Agent": PHONE, "X-Purpose": "preview"}),
+        client.get(FLAGGED, headers={"User-Agent": PHONE, "Originxr-Refresh": "swap"}),
         client.get(FLAGGED + "?linkType=linkset", headers={"User-Agent": PHONE}),
         client.get(FLAGGED + "?linkType=gs1:epcis", headers={"User-Agent": PHONE}),
         client.get("/01/09520123100025/10/NO-SUCH", headers={"User-Agent": PHONE}),
     ]
-    assert [r.status_code for r in answers[:8]] == [200] * 8
-    assert answers[9].status_code == 404
+    assert [r.status_code for r in answers[:9]] == [200] * 9
+    assert answers[10].status_code == 404
     assert _buffer(sqlite_app) == []
     # the same client, as a shopper, is counted: the filter above is what kept them out
     client.get(FLAGGED, headers={"User-Agent": PHONE})

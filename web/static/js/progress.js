@@ -9,7 +9,10 @@
  * @param {Document} doc
  */
 async function swapIn(doc) {
-  const response = await fetch(location.href, { headers: { Accept: 'text/html' } });
+  // Originxr-Refresh: this shopper's view was counted by the first answer, not again
+  const response = await fetch(location.href, {
+    headers: { Accept: 'text/html', 'Originxr-Refresh': 'swap' },
+  });
   if (!response.ok) return;
   // Parse into an inert <template>: DOMParser would check the fresh page's inline
   // <style nonce> against this page's CSP (a different nonce) and log a violation.
