@@ -3,7 +3,9 @@
 Every publication is appended as a leaf in the transaction that publishes it: a batch's
 signed evidence report and scene manifest (`build_runner`), a story version
 (`story_versions.publish`), a key rotated or revoked (the CLI). Tree heads are signed with
-the current signing key; proofs are computed from the stored leaf hashes (`core.merkle`).
+the current signing key; tree hashes and proofs are made from the stored subtree hashes
+(`core.transparency.stored_hashes`): O(log n) rows each, the same bytes `core.merkle` makes
+from all the leaves.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sqlalchemy.orm import Session
 from server.adapters import log_store
 from server.adapters.keys import utc_stamp
 from server.adapters.models import LogLeaf
-from server.core.transparency import merkle
+from server.core.transparency import merkle, stored_hashes
 from server.core.transparency.entries import entry_bytes, read_entry
 from server.core.transparency.tree_head import TreeHead, signed_tree_head
 
@@ -79,9 +81,14 @@ def log_key_change(session: Session, action: str, kid: str, at: str, **extra: st
 
 def tree_head(session: Session, key: Ed25519PrivateKey) -> dict[str, Any]:
     """Return the signed head of the log as it is now."""
-    hashes = log_store.leaf_hashes(session, log_store.log_size(session))
-    head = TreeHead(len(hashes), merkle.tree_hash(hashes), utc_stamp())
+    size = log_store.log_size(session)
+    head = TreeHead(size, tree_root(session, size), utc_stamp())
     return signed_tree_head(head, key)
+
+
+def tree_root(session: Session, size: int) -> bytes:
+    """Return the root hash of the log's first `size` leaves."""
+    return merkle.EMPTY_ROOT if size == 0 else log_store.span_hashes(session, [(0, size)])[0]
 
 
 def leaf_view(leaf: LogLeaf) -> dict[str, Any]:
@@ -103,12 +110,12 @@ def leaf_json(session: Session, index: int) -> dict[str, Any]:
     return leaf_view(leaf)
 
 
-def _size(session: Session, size: int | None) -> tuple[int, list[bytes]]:
+def _size(session: Session, size: int | None) -> int:
     current = log_store.log_size(session)
     size = current if size is None else size
     if not 0 <= size <= current:
         raise LogRequestError(f"`tree_size` must be between 0 and {current}, not {size}")
-    return size, log_store.leaf_hashes(session, size)
+    return size
 
 
 def inclusion(session: Session, leaf_hash: str, size: int | None) -> dict[str, Any]:
@@ -118,12 +125,12 @@ def inclusion(session: Session, leaf_hash: str, size: int | None) -> dict[str, A
     leaf = log_store.leaf_by_hash(session, leaf_hash)
     if leaf is None:
         raise LogRequestError(f"no leaf has hash {leaf_hash}", 404)
-    size, hashes = _size(session, size)
+    size = _size(session, size)
     if leaf.index >= size:
         raise LogRequestError(
             f"leaf {leaf.index} is not in a tree of {size} leaves: ask for a larger `tree_size`"
         )
-    proof = merkle.inclusion_proof(hashes, leaf.index)
+    proof = log_store.span_hashes(session, stored_hashes.inclusion_spans(leaf.index, size))
     return {
         "leaf_index": leaf.index,
         "tree_size": size,
@@ -133,10 +140,10 @@ def inclusion(session: Session, leaf_hash: str, size: int | None) -> dict[str, A
 
 def consistency(session: Session, first: int, second: int | None) -> dict[str, Any]:
     """Return the proof that the tree of `first` leaves is a prefix of the one of `second`."""
-    second, hashes = _size(session, second)
+    second = _size(session, second)
     if not 1 <= first <= second:
         raise LogRequestError(f"`first` must be between 1 and `second` ({second}), not {first}")
-    proof = merkle.consistency_proof(hashes, first)
+    proof = log_store.span_hashes(session, stored_hashes.consistency_spans(first, second))
     return {"first": first, "second": second, "consistency_path": [p.hex() for p in proof]}
 
 

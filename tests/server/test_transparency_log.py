@@ -92,6 +92,51 @@ def test_a_tampered_leaf_is_found_by_the_log_check(sqlite_app: Flask) -> None:
             log_store.check_log(db.session)
 
 
+def test_a_tampered_subtree_hash_is_found_by_the_log_check(sqlite_app: Flask) -> None:
+    from server.adapters.models import LogNode
+
+    with sqlite_app.app_context():
+        for n in range(3):
+            log_key_change(db.session, "rotate", f"{n:016x}", "2026-12-03T12:00:00Z")
+        assert log_store.check_log(db.session) == 3
+        node = db.session.get(LogNode, (1, 0))  # leaves 0 and 1
+        assert node is not None
+        node.hash = b"\x00" * 32
+        db.session.commit()
+        with pytest.raises(log_store.LogIntegrityError, match=r"subtree \(1, 0\)"):
+            log_store.check_log(db.session)
+
+
+def test_proofs_from_stored_subtree_hashes_are_those_from_all_leaves(sqlite_app: Flask) -> None:
+    from server.services import transparency_log as log
+
+    with sqlite_app.app_context():
+        for n in range(37):
+            log_key_change(db.session, "rotate", f"{n:016x}", "2026-12-03T12:00:00Z")
+        hashes = log_store.leaf_hashes(db.session, 37)
+        for size in (1, 2, 5, 16, 17, 37):
+            assert log.tree_root(db.session, size) == _naive_tree(hashes[:size])
+            for index in range(size):
+                body = log.inclusion(db.session, hashes[index].hex(), size)
+                path = [bytes.fromhex(p) for p in body["inclusion_path"]]
+                assert path == merkle.inclusion_proof(hashes[:size], index)
+            for first in range(1, size + 1):
+                body = log.consistency(db.session, first, size)
+                path = [bytes.fromhex(p) for p in body["consistency_path"]]
+                assert path == merkle.consistency_proof(hashes[:size], first)
+
+
+def _naive_tree(hashes: list[bytes]) -> bytes:
+    # The tree hash from leaf hashes, written from RFC 9162 §2.1.1 (not core.merkle).
+    if len(hashes) == 1:
+        return hashes[0]
+    k = 1
+    while k * 2 < len(hashes):
+        k *= 2
+    left, right = _naive_tree(hashes[:k]), _naive_tree(hashes[k:])
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
 @pytest.mark.parametrize(
     ("path", "status", "says"),
     [

@@ -6,7 +6,7 @@ from server.adapters.models.blob import Blob
 from server.adapters.models.brand import Batch, Brand, Product, StoryVersion
 from server.adapters.models.build import Build
 from server.adapters.models.capture import ApiToken, Capture
-from server.adapters.models.log import LogLeaf
+from server.adapters.models.log import LogCosignature, LogLeaf, LogNode
 from server.adapters.models.scan import ScanCount, ScanDrain, VisitorCount
 from server.adapters.models.snapshot import Snapshot
 from server.adapters.models.supply import EpcisEvent, EventIdentifier, EvidenceRecord, Plot, Site
@@ -23,7 +23,9 @@ __all__ = [
     "EventIdentifier",
     "EvidenceRecord",
     "Invitation",
+    "LogCosignature",
     "LogLeaf",
+    "LogNode",
     "Membership",
     "Plot",
     "Product",

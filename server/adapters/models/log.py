@@ -1,10 +1,13 @@
-"""The transparency log's leaves: one row per publication, never changed once written."""
+"""The transparency log: its leaves, its stored subtree hashes, witnesses' cosignatures.
+
+Leaves and nodes are only ever inserted; a cosignature is kept once per witness and tree size.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import LargeBinary, String
+from sqlalchemy import LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.adapters.models.base import Base
@@ -26,3 +29,35 @@ class LogLeaf(Base):
     subject: Mapped[str] = mapped_column(String(64), index=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     logged_at: Mapped[datetime]
+
+
+class LogNode(Base):
+    """A complete subtree's hash: leaves ``[index << level, (index + 1) << level)``.
+
+    Written once, in the transaction that appends the subtree's last leaf
+    (`server.core.transparency.stored_hashes`), so that a proof reads O(log n) rows.
+    """
+
+    __tablename__ = "log_nodes"
+
+    level: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    index: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LogCosignature(Base):
+    """A known witness's cosignature of a tree head the log signed (one per witness and size).
+
+    `timestamp` is the head's, as signed: with size and root it rebuilds the cosigned text.
+    """
+
+    __tablename__ = "log_cosignatures"
+    __table_args__ = (UniqueConstraint("witness_kid", "tree_size"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    witness_kid: Mapped[str] = mapped_column(String(64))
+    tree_size: Mapped[int] = mapped_column(index=True)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    timestamp: Mapped[str] = mapped_column(String(40))
+    signature: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[datetime]
