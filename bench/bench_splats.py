@@ -4,17 +4,23 @@ Run from the repository root::
 
     .venv/bin/python -m bench.bench_splats [--splats 1000000] [--sh-degree 3] [--repeat 1]
         [--level 6] [--save FILE] [--baseline FILE] [--splat-transform PATH]
+        [--formats spz,sog|none] [--captures uniform,realistic]
 
-On a synthetic capture (half a noisy ground plane, half blobs, every attribute drawn at
-random) it times `build_tiles` (median of `--repeat` runs), measures its peak traced memory
-in a separate run, and compares the bytes per splat of the tiles (all levels, and leaves
-only) with the tiler before issue #11 (`build_tiles(g, **BEFORE)`, same run, same input),
-with the source PLY and with one SPZ v3 file of the whole capture; it splits the leaves'
-bytes by SPZ array (each deflated alone), which shows where the bytes go. With PlayCanvas's
-splat-transform CLI (`npm install --no-save @playcanvas/splat-transform`; found in
-node_modules/.bin, or `--splat-transform PATH`) it also writes its SPZ and SOG files of the
-same PLY and prints their bytes per splat (its SPZ is version 4, which Spark does not read).
-It asserts nothing about time.
+On two synthetic captures of the same size (`bench/splat_captures.py`: "uniform", every
+attribute uniform noise, a worst case; "realistic", splats on surfaces with spatially
+correlated colours and sizes, small SH1, opacities near 1 — its docstring gives the
+distributions and why) it times `build_tiles` (median of `--repeat` runs), measures its
+peak traced memory in a separate run, and compares the bytes per splat of all the tiles
+with, in the same run and on the same input: the tiler before issue #11
+(`build_tiles(g, **BEFORE)`), the replacing tiler that followed it (`**REPLACING`), one
+tile holding everything with the tiles' own quantisation (what cutting into tiles costs),
+one SPZ v3 file of our encoder at the reference quantisation, and the source PLY. It splits
+the tiles' bytes by SPZ array (each deflated alone), which shows where the bytes go. With
+PlayCanvas's splat-transform CLI (`npm install --no-save @playcanvas/splat-transform`;
+found in node_modules/.bin, or `--splat-transform PATH`) it also writes its SPZ and SOG
+files of the same PLY and prints their bytes per splat (its SPZ is version 4, which Spark
+does not read; SOG takes minutes: `--formats spz` leaves it out). It ends with a table of
+bytes per splat, one column per capture. It asserts nothing about time.
 """
 
 from __future__ import annotations
@@ -30,66 +36,61 @@ import tracemalloc
 import zlib
 from pathlib import Path
 
-import numpy as np
-
 if __package__ in (None, ""):  # run as a file: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.figures import load_baseline, print_table, save
+from bench.splat_captures import CAPTURES
 from server.core.splats.gaussians import SH_COEFFICIENTS, Gaussians
 from server.core.splats.ply import write_ply
-from server.core.splats.spz import _pack_rotations, _quantise_sh, _u8, encode_spz
+from server.core.splats.spz import encode_spz
 from server.core.splats.tiling import Tileset, build_tiles
 
 ROOT = Path(__file__).resolve().parents[1]
-BEFORE = {"parent_ratio": 2, "coarse_sh_degree": 3, "precision": 2.0**-12, "opacity_order": False}
-
-
-def synthetic_capture(n: int, sh_degree: int, seed: int = 0) -> Gaussians:
-    """Return `n` splats: a 40 m ground plane and blobs standing on it."""
-    rng = np.random.default_rng(seed)
-    half = n // 2
-    ground = rng.uniform([-20, -0.05, -20], [20, 0.05, 20], (half, 3))
-    blobs = rng.normal(0, 1.5, (n - half, 3)) + rng.choice([-8, 0, 8], (n - half, 3))
-    k = SH_COEFFICIENTS[sh_degree]
-    return Gaussians(
-        positions=np.concatenate([ground, blobs]).astype(np.float32),
-        scales=np.exp(rng.uniform(-6, -2, (n, 3))).astype(np.float32),
-        rotations=rng.normal(size=(n, 4)).astype(np.float32),
-        alphas=rng.uniform(0, 1, n).astype(np.float32),
-        colors=rng.uniform(-1.5, 1.5, (n, 3)).astype(np.float32),
-        sh=rng.uniform(-0.5, 0.5, (n, k, 3)).astype(np.float32) if k else None,
-    )
+# the tiler before issue #11, and the tiler before additive refinement (README's "now" then)
+BEFORE = {
+    "refine": "REPLACE",
+    "parent_ratio": 2,
+    "coarse_sh_degree": 3,
+    "precision": 2.0**-12,
+    "opacity_order": False,
+    "runs_only": False,
+    "sh_bits": None,
+    "per_array": False,
+    "position_tolerance": None,
+}
+REPLACING = {
+    "refine": "REPLACE",
+    "opacity_order": True,
+    "runs_only": True,
+    "sh_bits": None,
+    "per_array": False,
+    "position_tolerance": None,
+}
+ARRAYS = (("positions", 9), ("alphas", 1), ("colors", 3), ("scales", 3), ("rotations", 4))
 
 
 def _fields(tileset: Tileset, n: int) -> dict[str, float]:
-    """Return the leaves' bytes per splat by SPZ array, each array deflated on its own (Z_RLE)."""
-    from server.core.splats.spz import decode_spz
-
-    sums = dict.fromkeys(("positions", "alphas", "colors", "scales", "rotations", "sh"), 0)
+    """Return the tiles' bytes per splat by SPZ array, each deflated alone as `per_array` does."""
+    sums = dict.fromkeys([*(name for name, _ in ARRAYS), "sh"], 0)
     for tile in tileset.tiles:
-        if tile.children:
-            continue
-        g = decode_spz(tile.content, max_splats=n, max_uncompressed=1 << 34)
-        bits = zlib.decompress(tile.content, 31)[13]  # the header's fractional bits
-        fixed = np.round(g.positions.astype(np.float64) * (1 << bits)).astype("<i4")
-        arrays = {
-            "positions": fixed.view(np.uint8).reshape(-1, 3, 4)[:, :, :3].tobytes(),
-            "alphas": _u8(g.alphas * 255.0).tobytes(),
-            "colors": _u8(g.colors * (0.15 * 255.0) + 127.5).tobytes(),
-            "scales": _u8((np.log(g.scales) + 10.0) * 16.0).tobytes(),
-            "rotations": _pack_rotations(g.rotations).tobytes(),
-            "sh": b"" if g.sh is None else _quantise_sh(g.sh).tobytes(),
-        }
-        for name, raw in arrays.items():
-            if raw:  # deflated as the tiler does: runs only
-                packer = zlib.compressobj(6, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
-                sums[name] += len(packer.compress(raw) + packer.flush())
-    return {f"leaf_{name}_bytes_per_splat": total / n for name, total in sums.items()}
+        raw = zlib.decompress(tile.content, 31)
+        degree, m, at = raw[12], tile.splats, 16
+        widths = [*ARRAYS, ("sh", 3 * SH_COEFFICIENTS[degree])]
+        for name, width in widths:
+            part = raw[at : at + m * width]
+            at += m * width
+            if part:
+                strategy = zlib.Z_RLE if name in ("alphas", "sh") else zlib.Z_DEFAULT_STRATEGY
+                packer = zlib.compressobj(6, zlib.DEFLATED, -15, 8, strategy)
+                sums[name] += len(packer.compress(part) + packer.flush())
+    return {f"{name}_bytes_per_splat": total / n for name, total in sums.items()}
 
 
-def _splat_transform(tool: Path | None, ply: bytes, n: int) -> dict[str, float]:
-    """Return splat-transform's SPZ and SOG bytes per splat of `ply` (empty without it)."""
+def _splat_transform(
+    tool: Path | None, ply: bytes, n: int, formats: tuple[str, ...]
+) -> dict[str, float]:
+    """Return splat-transform's bytes per splat of `ply` in `formats` (empty without it)."""
     if tool is None:
         print("splat-transform not found: its figures are left out (see the docstring)")
         return {}
@@ -97,27 +98,30 @@ def _splat_transform(tool: Path | None, ply: bytes, n: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp, "in.ply")
         source.write_bytes(ply)
-        for suffix, extra in ((".spz", []), (".sog", ["-g", "cpu"])):
-            target = Path(tmp, "out" + suffix)
+        for fmt in formats:
+            target = Path(tmp, "out." + fmt)
+            extra = ["-g", "cpu"] if fmt == "sog" else []
             start = time.perf_counter()
             subprocess.run(
                 [str(tool), "-q", "-w", *extra, str(source), str(target)],
                 check=True,
                 capture_output=True,
-                timeout=1800,
+                timeout=3600,
             )
-            out[f"splat_transform{suffix.replace('.', '_')}_bytes_per_splat"] = (
-                target.stat().st_size / n
-            )
-            out[f"splat_transform{suffix.replace('.', '_')}_s"] = time.perf_counter() - start
+            out[f"splat_transform_{fmt}_bytes_per_splat"] = target.stat().st_size / n
+            out[f"splat_transform_{fmt}_s"] = time.perf_counter() - start
     return out
 
 
-def measure(
-    n: int, sh_degree: int, repeat: int, level: int = 6, tool: Path | None = None
+def _per_splat(tileset: Tileset, n: int) -> float:
+    return sum(len(t.content) for t in tileset.tiles) / n
+
+
+def measure_capture(
+    g: Gaussians, repeat: int, level: int, tool: Path | None, formats: tuple[str, ...]
 ) -> dict[str, float]:
-    """Return the tiling figures for a synthetic capture of `n` splats."""
-    g = synthetic_capture(n, sh_degree)
+    """Return the tiling figures of capture `g`: now, the two earlier tilers, one file."""
+    n = len(g)
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -130,8 +134,9 @@ def measure(
     start = time.perf_counter()
     before = build_tiles(g, level=level, **BEFORE)  # type: ignore[arg-type]
     before_s = time.perf_counter() - start
-    tiles = tileset.tiles
-    leaves = [t for t in tiles if not t.children]
+    replacing = build_tiles(g, level=level, **REPLACING)  # type: ignore[arg-type]
+    # the tiles' own quantisation in one tile: what splitting into tiles costs
+    one_tile = build_tiles(g, max_splats_per_tile=n, root_cap=n, level=level)
     start = time.perf_counter()
     single = len(encode_spz(g, level=level))
     encode_s = time.perf_counter() - start
@@ -139,28 +144,64 @@ def measure(
     seconds = statistics.median(times)
     ply = write_ply(g)
     return {
-        "splats": float(n),
         "tiling_s": seconds,
         "tiling_before_s": before_s,
         "tiling_splats_per_s": n / seconds,
         "tiling_peak_mb": peak / 1e6,
-        "tiling_peak_bytes_per_splat": peak / n,
-        "tiles": float(len(tiles)),
-        "levels": float(max(t.level for t in tiles) + 1),
+        "tiles": float(len(tileset.tiles)),
+        "levels": float(max(t.level for t in tileset.tiles) + 1),
         "root_splats": float(tileset.root.splats),
         "root_splats_before": float(before.root.splats),
-        "tiles_bytes_per_splat": sum(len(t.content) for t in tiles) / n,
-        "tiles_bytes_per_splat_before": sum(len(t.content) for t in before.tiles) / n,
-        "leaf_tiles_bytes_per_splat": sum(len(t.content) for t in leaves) / n,
         "root_tile_kb": len(tileset.root.content) / 1e3,
         "root_tile_kb_before": len(before.root.content) / 1e3,
+        "tiles_bytes_per_splat_before": _per_splat(before, n),
+        "tiles_bytes_per_splat_replacing": _per_splat(replacing, n),
+        "tiles_bytes_per_splat": _per_splat(tileset, n),
         **_fields(tileset, n),
+        "one_tile_bytes_per_splat": _per_splat(one_tile, n),
         "single_spz_bytes_per_splat": single / n,
         "single_spz_sh0_bytes_per_splat": single_sh0 / n,
         "single_spz_encode_s": encode_s,
         "ply_bytes_per_splat": len(ply) / n,
-        **_splat_transform(tool, ply, n),
+        **_splat_transform(tool, ply, n, formats),
     }
+
+
+def measure(
+    n: int,
+    sh_degree: int,
+    repeat: int,
+    level: int = 6,
+    tool: Path | None = None,
+    formats: tuple[str, ...] = ("spz", "sog"),
+    captures: tuple[str, ...] = tuple(CAPTURES),
+) -> dict[str, float]:
+    """Return the figures for each synthetic capture of `n` splats, prefixed by its name."""
+    figures = {"splats": float(n)}
+    for name in captures:
+        g = CAPTURES[name](n, sh_degree)
+        for key, value in measure_capture(g, repeat, level, tool, formats).items():
+            figures[f"{name}_{key}"] = value
+    return figures
+
+
+SUMMARY = (
+    ("tiles, all levels, before #11", "tiles_bytes_per_splat_before"),
+    ("tiles, all levels, replacing", "tiles_bytes_per_splat_replacing"),
+    ("tiles, all levels, now (ADD)", "tiles_bytes_per_splat"),
+    ("one tile, same quantisation", "one_tile_bytes_per_splat"),
+    ("one SPZ v3 file, our encoder", "single_spz_bytes_per_splat"),
+    ("splat-transform SPZ (v4)", "splat_transform_spz_bytes_per_splat"),
+    ("splat-transform SOG", "splat_transform_sog_bytes_per_splat"),
+)
+
+
+def print_summary(figures: dict[str, float], captures: tuple[str, ...]) -> None:
+    """Print bytes per splat side by side: one row per writer, one column per capture."""
+    print(f"\n{'B/splat':<32}" + "".join(f"{name:>12}" for name in captures))
+    for label, key in SUMMARY:
+        cells = [figures.get(f"{name}_{key}") for name in captures]
+        print(f"{label:<32}" + "".join(f"{c:>12.2f}" if c else f"{'-':>12}" for c in cells))
 
 
 FIELDS_SH0 = ("positions", "scales", "rotations", "alphas", "colors")
@@ -176,18 +217,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--save", type=Path, help="write the figures to this JSON file")
     parser.add_argument("--baseline", type=Path, help="JSON figures from an earlier --save")
     parser.add_argument("--splat-transform", type=Path, help="PlayCanvas splat-transform CLI")
+    parser.add_argument(
+        "--formats", default="spz,sog", help="splat-transform's formats to write (or 'none')"
+    )
+    parser.add_argument(
+        "--captures", default=",".join(CAPTURES), help="synthetic captures, comma-separated"
+    )
     args = parser.parse_args(argv)
+    formats = tuple(f for f in args.formats.split(",") if f and f != "none")
+    captures = tuple(args.captures.split(","))
     tool = args.splat_transform
     if tool is None:
         found = ROOT / "node_modules" / ".bin" / "splat-transform"
         tool = found if found.exists() else shutil.which("splat-transform")
     figures = measure(
-        args.splats, args.sh_degree, args.repeat, args.level, Path(tool) if tool else None
+        args.splats,
+        args.sh_degree,
+        args.repeat,
+        args.level,
+        Path(tool) if tool else None,
+        formats,
+        captures,
     )
     units = {name: "s" for name in figures if name.endswith("_s") and "per_s" not in name} | {
         "tiling_peak_mb": "MB"
     }
     print_table(figures, load_baseline(args.baseline), units)
+    print_summary(figures, captures)
     save(
         args.save,
         figures,

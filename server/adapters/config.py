@@ -19,6 +19,8 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from server.core.transparency.cosignatures import parse_witness_keys
+
 PREFIX = "ORIGINXR_"
 UNPREFIXED = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -222,6 +224,13 @@ SETTINGS: tuple[Setting, ...] = (
         "signature is shown as signed by a signer that is not verified.",
     ),
     Setting(
+        "LOG_WITNESS_KEYS",
+        "",
+        "The witnesses whose cosignatures of the transparency log's tree heads are kept and "
+        "served: their raw Ed25519 public keys, base64url, comma separated (as `originxr "
+        "witness` prints its own); a cosignature by any other key is refused. Empty: none.",
+    ),
+    Setting(
         "SCAN_REDIS_TIMEOUT",
         0.1,
         "Seconds a scan record may wait for Redis before it is dropped: analytics fail open "
@@ -355,6 +364,10 @@ def _derive(values: dict[str, Any]) -> dict[str, Any]:
     anchors = values["C2PA_TRUST_ANCHORS_PATH"]
     if anchors and "-----BEGIN CERTIFICATE-----" not in _text_of(Path(anchors)):
         raise SettingsError(f"C2PA_TRUST_ANCHORS_PATH {anchors} holds no PEM certificate")
+    try:
+        parse_witness_keys(str(values["LOG_WITNESS_KEYS"] or ""))
+    except ValueError as exc:
+        raise SettingsError(f"LOG_WITNESS_KEYS: {exc}") from exc
     if values["SCAN_COUNTING"] not in ("page", "beacon"):
         raise SettingsError(
             f"SCAN_COUNTING must be `page` or `beacon`, not {values['SCAN_COUNTING']!r}"
@@ -450,6 +463,7 @@ class Settings:
     snapshot_max_splats: int
     snapshot_max_distance_m: float
     c2pa_trust_anchors_path: str | None
+    log_witness_keys: str
     scan_redis_timeout: float
     scan_buffer_max: int
     scan_aggregate_seconds: int

@@ -81,8 +81,13 @@ def test_our_spz_renders_in_spark_under_app_csp(splat_server: SplatServer, page:
     assert page.evaluate("() => document.body.dataset.violations") is None
 
 
-def test_tileset_streams_through_splat_layer(splat_server: SplatServer, page: Any) -> None:
-    tileset = build_tiles(coloured_ball(12_000), max_splats_per_tile=2_000, root_cap=1_500)
+@pytest.mark.parametrize("refine", ["ADD", "REPLACE"])
+def test_tileset_streams_through_splat_layer(
+    splat_server: SplatServer, page: Any, refine: str
+) -> None:
+    tileset = build_tiles(
+        coloured_ball(12_000), max_splats_per_tile=2_000, root_cap=1_500, refine=refine
+    )
     assert len(tileset.tiles) > 3
     for tile in tileset.tiles:
         splat_server.add(tile.content)
@@ -99,7 +104,13 @@ def test_tileset_streams_through_splat_layer(splat_server: SplatServer, page: An
     )
     state = json.loads(page.evaluate("() => document.body.dataset.layer"))
     assert state["failed"] == 0
-    assert "0" not in state["shown"], "the root should be replaced by finer tiles"
+    if refine == "REPLACE":
+        assert "0" not in state["shown"], "the root should be replaced by finer tiles"
+    else:  # a shown tile is drawn with all of its ancestors, each splat once
+        shown = set(state["shown"])
+        assert all(t.rsplit("-", 1)[0] in shown for t in shown if t != "0"), shown
+        by_id = {t.id: t.splats for t in tileset.tiles}
+        assert state["splats"] == sum(by_id[t] for t in shown)
     before = int(page.evaluate("() => document.body.dataset.frames"))
     wait_for_frames(page, before + 2)
     assert_splats_drawn(page)

@@ -122,11 +122,12 @@ def test_ply_and_spz_uploads_are_tiled_and_published(app: Flask) -> None:
     document = client.get(
         client.get(ply.headers["Location"], headers=_auth(token)).get_json()["tileset"]
     ).get_json()
-    # Bounds are those of the positions as stored: coarse levels round them to a sixteenth of
-    # their cell (a few cm here), so the box holds the capture and is at most that much bigger.
+    # Bounds are those of the positions as stored: each rounded to 1 mm, or to a step of at
+    # most 1/8 of its splat's largest scale (build_tiles' `position_tolerance`).
     low, high = document["bounds"]["min"][1], document["bounds"]["max"][1]
-    assert low <= float(farm.positions[:, 1].min()) + 1e-3
-    assert high >= float(farm.positions[:, 1].max()) - 1e-3
+    moved = max(2.0**-11, float(farm.scales.max()) / 8) + 1e-5
+    assert low <= float(farm.positions[:, 1].min()) + moved
+    assert high >= float(farm.positions[:, 1].max()) - moved
     assert low == pytest.approx(float(farm.positions[:, 1].min()), abs=5e-2)
     assert high == pytest.approx(float(farm.positions[:, 1].max()), abs=5e-2)
 

@@ -1,18 +1,27 @@
 """Cut a splat capture into an octree of SPZ v3 tiles: a streamable level-of-detail pyramid.
 
-Leaves hold the input splats themselves (at most `max_splats_per_tile` each); every parent
-holds its children's splats merged on a voxel grid (see `merge.py`), coarse enough that it
-has at most 1/`parent_ratio` as many splats as its children together and no more than its
-cap. Splats are ordered once along a Morton curve, so an octree cell is a contiguous run and
-no step needs more than memory proportional to the input. The same input gives the same bytes.
+Splats are ordered once along a Morton curve, so an octree cell is a contiguous run and no
+step needs more than memory proportional to the input. The same input gives the same bytes.
+Two ways to refine, named as 3D Tiles names them (the tileset's root says which):
 
-Bytes: the levels above the leaves are a fraction (1/8 + 1/64 + …) of the leaves, drop the
-SH rest (`coarse_sh_degree`; view-dependent colour is not visible at a coarse tile's
-distance) and store positions no finer than a sixteenth of their merge voxel; leaves store
-positions to `precision` metres. In every tile the splats are ordered by opacity: the
-opacity array becomes runs that deflate to almost nothing (~1 B/splat less), while the other
-arrays lose little of the locality the Morton order gave them; the tiles are deflated with
-runs only (Z_RLE), as LZ77's longer matches find nothing in the other arrays.
+- ``"ADD"`` (the default): every input splat is stored once, in one tile. A tile over its
+  cap keeps a selection of its cell's splats — on the finest voxel grid that leaves at most
+  1/`parent_ratio` of them (and no more than the cap), the one splat per voxel that covers
+  most (opacity × area) — and its children share out the rest. A shown child *adds* to its
+  ancestors, which stay drawn, so the levels together cost what the leaves alone would; the
+  coarse tiles are sparse originals (no merged copies), kept at full precision and SH, as
+  they are drawn beside the leaves up close.
+- ``"REPLACE"`` (the tiler before additive refinement, kept for the bench's columns): leaves
+  hold the input splats; every parent holds its children's splats merged on a voxel grid
+  (see `merge.py`), drops the SH rest (`coarse_sh_degree`) and stores positions to a
+  sixteenth of its merge voxel; a shown child replaces its parent.
+
+Bytes: tiles store positions to `precision` metres; each tile's splats are in Morton order
+(positions, colours and sizes of neighbours alike, which deflate finds) or, with
+`opacity_order`, ordered by opacity (the opacity array becomes runs); `sh_bits` and
+`rotation_bits` keep fewer significant bits of the SH rest and rotations (see `encode_spz`);
+deflate uses runs only (Z_RLE) with `runs_only`, as LZ77's longer matches find little in
+splat arrays.
 """
 
 from __future__ import annotations
@@ -67,6 +76,7 @@ class Tileset:
     root: Tile
     splats: int
     fractional_bits: int
+    refine: str = "ADD"
 
     @property
     def tiles(self) -> list[Tile]:
@@ -86,7 +96,7 @@ class Tileset:
             "splats": self.splats,
             "bounds": {"min": self.root.bounds[0].tolist(), "max": self.root.bounds[1].tolist()},
             "geometricError": self.root.geometric_error,
-            "root": self.root.to_json(),
+            "root": {**self.root.to_json(), "refine": self.refine},
         }
 
 
@@ -118,6 +128,27 @@ def _by_opacity(g: Gaussians) -> Gaussians:
     return g.take(np.argsort(key, kind="stable"))
 
 
+def _coverage(g: Gaussians) -> npt.NDArray[np.float64]:
+    """Return each splat's opacity × area (the sum of its scales' pairwise products)."""
+    s = g.scales.astype(np.float64)
+    return g.alphas * (s[:, 0] * s[:, 1] + s[:, 1] * s[:, 2] + s[:, 0] * s[:, 2])
+
+
+def _snap_positions(g: Gaussians, bits: int, tolerance: float) -> Gaussians:
+    """Return `g` with each position rounded to the coarsest power-of-two step (no finer
+    than 2**-bits) that moves it by at most `tolerance` × its largest scale on each axis.
+
+    A splat is drawn out to ~3 of its scales: a 5 cm splat gains nothing from millimetres.
+    The coarser steps zero low bits of SPZ's fixed-point positions, which deflate finds.
+    """
+    finest = 2.0**-bits
+    reach = 2 * tolerance * g.scales.max(axis=1).astype(np.float64)
+    with np.errstate(divide="ignore"):
+        step = np.maximum(2.0 ** np.floor(np.log2(np.maximum(reach, finest))), finest)
+    snapped = np.round(g.positions.astype(np.float64) / step[:, None]) * step[:, None]
+    return Gaussians(snapped.astype(np.float32), g.scales, g.rotations, g.alphas, g.colors, g.sh)
+
+
 def _without_sh(g: Gaussians, degree: int) -> Gaussians:
     """Return `g` with its SH rest cut to `degree` (the lower of the two)."""
     if g.sh_degree <= degree:
@@ -125,6 +156,9 @@ def _without_sh(g: Gaussians, degree: int) -> Gaussians:
     k = SH_COEFFICIENTS[degree]
     sh = None if k == 0 or g.sh is None else g.sh[:, :k]
     return Gaussians(g.positions, g.scales, g.rotations, g.alphas, g.colors, sh)
+
+
+REFINES = ("ADD", "REPLACE")
 
 
 @dataclass(frozen=True)
@@ -136,6 +170,11 @@ class _Options:
     coarse_sh_degree: int
     precision: float
     opacity_order: bool
+    runs_only: bool
+    sh_bits: int | None
+    rotation_bits: int
+    per_array: bool
+    position_tolerance: float | None
 
 
 class _Builder:
@@ -164,8 +203,19 @@ class _Builder:
         kids: tuple[Tile, ...],
         bits: int,
     ) -> Tile:
-        ordered = _by_opacity(content) if self.options.opacity_order else content
-        data = encode_spz(ordered, bits, level=self.level, runs_only=self.options.opacity_order)
+        o = self.options
+        if o.position_tolerance is not None:
+            content = _snap_positions(content, bits, o.position_tolerance)
+        ordered = _by_opacity(content) if o.opacity_order else content
+        data = encode_spz(
+            ordered,
+            bits,
+            level=self.level,
+            runs_only=o.runs_only,
+            sh_bits=o.sh_bits,
+            rotation_bits=o.rotation_bits,
+            per_array=o.per_array,
+        )
         # the box of the positions as stored (rounded to the tile's step), which is what shows
         step = float(1 << bits)
         bounds = np.round(content.bounds().astype(np.float64) * step) / step
@@ -183,6 +233,74 @@ class _Builder:
             hashlib.sha256(data).hexdigest(),
             kids,
         )
+
+    # -- additive refinement: each splat in one tile ------------------------------------
+
+    def build_add(self, members: npt.NDArray[np.intp], level: int, tile_id: str) -> Tile:
+        """Return the tile of sorted splats `members` (one octree cell's, those no ancestor
+        took) and its subtree."""
+        return self._add(members, level, tile_id, math.inf)
+
+    def _add(
+        self, members: npt.NDArray[np.intp], level: int, tile_id: str, parent_error: float
+    ) -> Tile:
+        cap = self.root_cap if level == 0 else self.max_per_tile
+        if len(members) <= cap:
+            own = self.g.take(self.order[members])
+            return self.tile(own, tile_id, level, 0.0, (), self.leaf_bits)
+        picked, voxel = self._select(members, level, cap)
+        error = min(voxel, parent_error)
+        rest = np.delete(members, picked)
+        kids = tuple(
+            self._add(part, level + 1, f"{tile_id}-{i}", error)
+            for i, part in enumerate(self._split_members(rest, level))
+        )
+        own = self.g.take(self.order[members[picked]])
+        return self.tile(own, tile_id, level, error, kids, self.leaf_bits)
+
+    def _select(
+        self, members: npt.NDArray[np.intp], level: int, cap: int
+    ) -> tuple[npt.NDArray[np.intp], float]:
+        """Return the positions in `members` of the splats its tile keeps, and their voxel:
+        the finest grid of the cell with at most `target` occupied voxels, and in each the
+        splat that covers most."""
+        target = max(1, min(cap, len(members) // self.options.parent_ratio))
+        g = self.g.take(self.order[members])
+        cell = self.size / (1 << level)
+        grid = FINEST_GRID
+        base = np.clip((g.positions - self.origin) / (cell / grid), 0, None).astype(np.int64)
+        while True:
+            v = base // (FINEST_GRID // grid)
+            keys = (v[:, 0] * (1 << 21) + v[:, 1]) * (1 << 21) + v[:, 2]
+            uniq, labels = np.unique(keys, return_inverse=True)
+            if len(uniq) <= target or grid == 1:
+                break
+            grid //= 2
+        coverage = _coverage(g)
+        if len(uniq) > target:  # a single voxel cannot hold fewer: keep those covering most
+            best = np.sort(np.argsort(-coverage, kind="stable")[:target])
+            return best.astype(np.intp), cell / grid
+        by_voxel = np.lexsort((-coverage, labels))
+        first = np.ones(len(by_voxel), dtype=bool)
+        first[1:] = labels[by_voxel][1:] != labels[by_voxel][:-1]
+        return np.sort(by_voxel[first]).astype(np.intp), cell / grid
+
+    def _split_members(
+        self, members: npt.NDArray[np.intp], level: int
+    ) -> list[npt.NDArray[np.intp]]:
+        """Cut sorted `members` of a level-`level` cell into its children's, in order."""
+        if level >= DEPTH:  # all in one finest cell: cut the run into equal parts
+            parts = -(-len(members) // self.max_per_tile)
+            cuts = np.linspace(0, len(members), parts + 1).round().astype(int).tolist()
+            return [members[a:b] for a, b in itertools.pairwise(cuts) if b > a]
+        codes = self.codes[members]
+        shift = np.uint64(3 * (DEPTH - level - 1))
+        prefix = int(codes[0]) >> int(shift) >> 3 << 3
+        bounds = [np.uint64((prefix + c) << int(shift)) for c in range(1, 8)]
+        edges = [0, *np.searchsorted(codes, bounds).tolist(), len(members)]
+        return [members[a:b] for a, b in itertools.pairwise(edges) if b > a]
+
+    # -- replacement: parents hold merged copies of their children -----------------------
 
     def build(self, lo: int, hi: int, level: int, tile_id: str) -> tuple[Tile, Gaussians]:
         """Return the tile of sorted splats lo..hi (one octree cell) and what it shows."""
@@ -239,25 +357,39 @@ def build_tiles(
     root_cap: int = 65536,
     level: int = 6,
     *,
+    refine: str = "ADD",
     parent_ratio: int = 8,
     coarse_sh_degree: int = 0,
     precision: float = 2.0**-10,
     opacity_order: bool = True,
+    runs_only: bool = True,
+    sh_bits: int | None = 4,
+    rotation_bits: int = 9,
+    per_array: bool = True,
+    position_tolerance: float | None = 1 / 8,
 ) -> Tileset:
     """Return the octree tileset of `g` (in the frame the tiles should use, RUB for Spark).
 
-    Leaves hold at most `max_splats_per_tile` input splats; parents at most that many
-    merged splats and at most 1/`parent_ratio` of their children's, and the root at most
-    `root_cap`; `level` is the tiles' gzip level. Parents keep SH up to `coarse_sh_degree`;
-    leaves store positions to `precision` metres (a power of two at most; ~1 mm by default,
-    finer only where SPZ's 24 bits reach the capture's extent); `opacity_order` sorts each
-    tile's splats by opacity (see above). `parent_ratio=2, coarse_sh_degree=3,
-    precision=2**-12, opacity_order=False` is the tiler before issue #11 (the bench's baseline).
+    Leaves hold at most `max_splats_per_tile` splats; parents at most that many and at most
+    1/`parent_ratio` of their cell's (their children's, with "REPLACE"), and the root at
+    most `root_cap`; `level` is the tiles' gzip level. `refine` is "ADD" (each splat stored
+    once; a child adds to its ancestors) or "REPLACE" (parents merge their children's
+    splats, keeping SH up to `coarse_sh_degree`). Positions are stored to `precision` metres
+    (a power of two at most; ~1 mm by default, finer only where SPZ's 24 bits reach the
+    capture's extent), and with `position_tolerance` each splat's no finer than that
+    fraction of its largest scale; `opacity_order`, `runs_only`, `per_array`, `sh_bits` and
+    `rotation_bits`: see the module docstring. `refine="REPLACE", sh_bits=None,
+    opacity_order=True, per_array=False, position_tolerance=None` is the tiler before
+    additive refinement; with `parent_ratio=2, coarse_sh_degree=3, precision=2**-12,
+    opacity_order=False, runs_only=False` too, the tiler before issue #11 (the bench's two
+    baselines).
     """
     if len(g) == 0:
         raise ValueError("`g` holds no splats to tile")
     if max_splats_per_tile < 1 or root_cap < 1:
         raise ValueError("`max_splats_per_tile` and `root_cap` must be at least 1")
+    if refine not in REFINES:
+        raise ValueError('`refine` must be "ADD" or "REPLACE"')
     if parent_ratio < 2:
         raise ValueError("`parent_ratio` must be at least 2")
     if coarse_sh_degree not in SH_COEFFICIENTS:
@@ -272,7 +404,15 @@ def build_tiles(
         coarse_sh_degree,
         precision,
         opacity_order,
+        runs_only,
+        sh_bits,
+        rotation_bits,
+        per_array,
+        position_tolerance,
     )
     builder = _Builder(g, options)
-    root, _ = builder.build(0, len(g), 0, "0")
-    return Tileset(root, len(g), builder.bits)
+    if refine == "ADD":
+        root = builder.build_add(np.arange(len(g), dtype=np.intp), 0, "0")
+    else:
+        root, _ = builder.build(0, len(g), 0, "0")
+    return Tileset(root, len(g), builder.bits, refine)

@@ -15,6 +15,10 @@ from server.core.splats.spz import decode_spz
 from server.core.splats.tiling import Tile, Tileset, build_tiles
 
 
+def _subtree_splats(tile: Tile) -> int:
+    return tile.splats + sum(_subtree_splats(c) for c in tile.children)
+
+
 def _check(ts: Tileset, n: int, per_tile: int, root_cap: int) -> list[Tile]:
     tiles = ts.tiles
     assert ts.root.splats <= root_cap
@@ -30,13 +34,17 @@ def _check(ts: Tileset, n: int, per_tile: int, root_cap: int) -> list[Tile]:
             assert (lo <= child.bounds[0]).all() and (child.bounds[1] <= hi).all()
             assert child.geometric_error <= tile.geometric_error
             assert child.level == tile.level + 1
-        if tile.children:
+        if tile.children and ts.refine == "REPLACE":
             assert tile.splats <= sum(c.splats for c in tile.children) / 2 + 1
             assert back.sh is None  # coarse tiles are SH0 by default
+        elif tile.children:  # ADD: a selection of at most an eighth of its cell's splats
+            assert tile.splats <= max(1, _subtree_splats(tile) // 8)
+            assert tile.geometric_error > 0
         else:
             leaves += tile.splats
             assert tile.geometric_error == 0
-    assert leaves == n
+    # every input splat is in exactly one leaf (REPLACE) or one tile of any level (ADD)
+    assert (sum(t.splats for t in tiles) if ts.refine == "ADD" else leaves) == n
     return tiles
 
 
@@ -45,32 +53,35 @@ def test_small_capture_is_a_single_root(capture: Callable[..., Gaussians]) -> No
     assert ts.root.children == () and ts.root.splats == 1000
 
 
-def test_deep_tree_respects_caps_bounds_and_hashes(capture: Callable[..., Gaussians]) -> None:
+@pytest.mark.parametrize("refine", ["ADD", "REPLACE"])
+def test_deep_tree_respects_caps_bounds_and_hashes(
+    capture: Callable[..., Gaussians], refine: str
+) -> None:
     g = capture(20_000, 1)
-    ts = build_tiles(g, max_splats_per_tile=1500, root_cap=800)
+    ts = build_tiles(
+        g, max_splats_per_tile=1500, root_cap=800, refine=refine, position_tolerance=None
+    )
+    assert ts.refine == refine and ts.to_json()["root"]["refine"] == refine
     tiles = _check(ts, 20_000, 1500, 800)
     assert len(tiles) > 20 and max(t.level for t in tiles) >= 3
-    leaf_positions = np.concatenate(
-        [
-            decode_spz(t.content, max_splats=20_000, max_uncompressed=10**9).positions
-            for t in tiles
-            if not t.children
-        ]
+    stored = [t for t in tiles if refine == "ADD" or not t.children]
+    positions = np.concatenate(
+        [decode_spz(t.content, max_splats=20_000, max_uncompressed=10**9).positions for t in stored]
     )
     # rounding is monotone, so each sorted coordinate matches the input's within half of
-    # the leaves' 2^-10 m step
+    # the 2^-10 m step
     np.testing.assert_allclose(
-        np.sort(leaf_positions, axis=0), np.sort(g.positions, axis=0), atol=2**-11 + 1e-5
+        np.sort(positions, axis=0), np.sort(g.positions, axis=0), atol=2**-11 + 1e-5
     )
-    leaf = next(t for t in tiles if not t.children)
-    back = decode_spz(leaf.content, max_splats=20_000, max_uncompressed=10**9)
-    assert back.sh_degree == 1  # leaves keep the capture's SH
-    assert (np.diff(back.alphas) >= 0).all()  # ordered by opacity: its array is runs
+    for tile in stored:
+        back = decode_spz(tile.content, max_splats=20_000, max_uncompressed=10**9)
+        assert back.sh_degree == 1  # the tiles drawn up close keep the capture's SH
+        assert (np.diff(back.alphas) >= 0).all()  # ordered by opacity: its array is runs
 
 
 def test_parents_hold_an_eighth_and_coarse_positions(capture: Callable[..., Gaussians]) -> None:
     g = capture(20_000, 1)
-    ts = build_tiles(g, max_splats_per_tile=1500, root_cap=5000)
+    ts = build_tiles(g, max_splats_per_tile=1500, root_cap=5000, refine="REPLACE")
     for tile in ts.tiles:
         if tile.children:
             assert tile.splats <= max(1, sum(c.splats for c in tile.children) // 8)
@@ -81,10 +92,15 @@ def test_parents_hold_an_eighth_and_coarse_positions(capture: Callable[..., Gaus
         g,
         max_splats_per_tile=1500,
         root_cap=5000,
+        refine="REPLACE",
         parent_ratio=2,
         coarse_sh_degree=3,
         precision=2.0**-12,
         opacity_order=False,
+        runs_only=False,
+        sh_bits=None,
+        per_array=False,
+        position_tolerance=None,
     )
     assert before.root.splats > 3 * ts.root.splats
     assert decode_spz(before.root.content, max_splats=20_000, max_uncompressed=10**9).sh_degree == 1
@@ -103,12 +119,13 @@ def test_tileset_json_and_determinism(capture: Callable[..., Gaussians]) -> None
     json.dumps(doc)
 
 
+@pytest.mark.parametrize("refine", ["ADD", "REPLACE"])
 def test_coincident_splats_are_cut_into_leaves_of_the_cap(
-    capture: Callable[..., Gaussians],
+    capture: Callable[..., Gaussians], refine: str
 ) -> None:
     g = capture(300)
     same = Gaussians(np.zeros_like(g.positions), g.scales, g.rotations, g.alphas, g.colors)
-    _check(build_tiles(same, max_splats_per_tile=100, root_cap=100), 300, 100, 100)
+    _check(build_tiles(same, max_splats_per_tile=100, root_cap=100, refine=refine), 300, 100, 100)
 
 
 def test_merging_one_splat_gives_it_back(capture: Callable[..., Gaussians]) -> None:
@@ -140,6 +157,8 @@ def test_bad_arguments_are_named(capture: Callable[..., Gaussians]) -> None:
         build_tiles(capture(0))
     with pytest.raises(ValueError, match="`max_splats_per_tile`"):
         build_tiles(capture(10), max_splats_per_tile=0)
+    with pytest.raises(ValueError, match="`refine`"):
+        build_tiles(capture(10), refine="MERGE")
     with pytest.raises(ValueError, match="`parent_ratio`"):
         build_tiles(capture(10), parent_ratio=1)
     with pytest.raises(ValueError, match="`coarse_sh_degree`"):

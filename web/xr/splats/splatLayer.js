@@ -1,7 +1,7 @@
 import { Group, Vector2, Vector3 } from 'three';
 import { SparkRenderer, SplatFileType, SplatMesh } from '@sparkjsdev/spark';
 import { splatBudget } from './deviceBudget.js';
-import { DEFAULT_MAX_ERROR, parentsOf, selectTiles } from './tileSelector.js';
+import { DEFAULT_MAX_ERROR, parentsOf, refinementOf, selectTiles } from './tileSelector.js';
 
 /**
  * @typedef {import('./tileSelector.js').TileNode} TileNode
@@ -13,7 +13,7 @@ import { DEFAULT_MAX_ERROR, parentsOf, selectTiles } from './tileSelector.js';
  * @property {import('three').Scene} scene
  * @property {import('three').WebGLRenderer} renderer
  * @property {import('three').PerspectiveCamera} camera
- * @property {string} tilesetUrl the tileset JSON (workers/splats/tiling.py `to_json()`)
+ * @property {string} tilesetUrl the tileset JSON (server/core/splats/tiling.py `to_json()`)
  * @property {(sha256: string) => string} [tileUrl] where a tile's bytes are; default: the
  *   sha256 resolved against `tilesetUrl`, i.e. beside the tileset (`/blobs/<sha256>`)
  * @property {number} [budget] splats shown at most; default: this device's (deviceBudget.js)
@@ -53,9 +53,12 @@ import { DEFAULT_MAX_ERROR, parentsOf, selectTiles } from './tileSelector.js';
  * Stream a splat tileset into `scene` through one SparkRenderer: one SplatMesh per tile,
  * coarse tiles first, finer ones as the camera comes close, within a splat budget.
  *
- * A tile that is replaced (by its children, or by its parent when the camera moves away)
- * stays drawn until all of its replacements have loaded, and they stay hidden until then:
- * no holes and no doubled splats while tiles stream in.
+ * With additive tiles (the tileset root's `refine` is "ADD") a child is drawn beside its
+ * ancestors as soon as it has loaded, and a child no longer wanted goes at once: its
+ * ancestors stay drawn. With replacement tiles, a tile that is replaced (by its children,
+ * or by its parent when the camera moves away) stays drawn until all of its replacements
+ * have loaded, and they stay hidden until then: no holes and no doubled splats while
+ * tiles stream in.
  * @param {SplatLayerOptions} options
  * @returns {Promise<SplatLayer>}
  */
@@ -79,6 +82,7 @@ export async function createSplatLayer({
   if (!tileset?.root?.content) throw new Error(`tileset ${tilesetUrl}: no root tile`);
   const urlOf = tileUrl ?? ((sha256) => new URL(sha256, base).href);
   const parents = parentsOf(tileset);
+  const additive = refinementOf(tileset) === 'ADD';
 
   const spark = new SparkRenderer({ renderer });
   scene.add(spark);
@@ -166,10 +170,14 @@ export async function createSplatLayer({
     if (stopped) return;
     const want = new Set(wanted);
     const settled = (/** @type {TileNode} */ tile) => entries.get(tile)?.status !== 'loading';
-    // stale tiles go once every wanted tile covering their space has settled
+    // stale tiles go once every wanted tile covering their space has settled; additive
+    // ones at once, as the wanted tiles hold their ancestors, which stay drawn
     for (const tile of [...entries.keys()]) {
       if (want.has(tile)) continue;
-      if (wanted.every((w) => !related(w, tile) || (entries.has(w) && settled(w)))) drop(tile);
+      if (additive) drop(tile);
+      else if (wanted.every((w) => !related(w, tile) || (entries.has(w) && settled(w)))) {
+        drop(tile);
+      }
     }
     // over budget (a slow load while the view keeps changing): drop stale tiles, largest first
     const held = () => [...entries.keys()].reduce((sum, tile) => sum + tile.splats, 0);
@@ -178,7 +186,8 @@ export async function createSplatLayer({
     while (held() > budget && stale.length > 0) drop(/** @type {TileNode} */ (stale.shift()));
     let loading = [...entries.values()].filter((e) => e.status === 'loading').length;
     // coarse first: until something is drawn, the root (small by construction) loads too,
-    // ahead of the finer tiles, and stands in for them until they have all arrived
+    // ahead of the finer tiles, and stands in for them until they have all arrived (with
+    // ADD the root is always wanted, and first)
     const queue = shownOnce || want.has(tileset.root) ? wanted : [tileset.root, ...wanted];
     for (const tile of queue) {
       if (loading >= concurrency) break;
@@ -191,7 +200,7 @@ export async function createSplatLayer({
     for (const [tile, entry] of entries) {
       entry.mesh.visible =
         entry.status === 'loaded' &&
-        (want.has(tile) ? staleLeft.every((s) => !related(s, tile)) : true);
+        (additive || !want.has(tile) || staleLeft.every((s) => !related(s, tile)));
     }
     if (!shownOnce && [...entries.values()].some((e) => e.mesh.visible)) {
       shownOnce = true;

@@ -6,9 +6,12 @@
  */
 
 /**
- * A tile of the tileset JSON written by workers/splats/tiling.py. A parent holds its
- * children's splats merged, so showing it *replaces* them (refinement swaps a tile for
- * all of its children).
+ * A tile of the tileset JSON written by server/core/splats/tiling.py. How a tile's children
+ * refine it is the root's `refine`, as in 3D Tiles: "ADD" (written since issue #11) — a
+ * parent holds a sparse selection of its cell's splats and its children the rest, so a
+ * shown child is drawn *with* its ancestors — or "REPLACE" (tilesets written before, and
+ * the default when absent) — a parent holds its children's splats merged, so refinement
+ * swaps a tile for all of its children.
  * @typedef {object} TileNode
  * @property {string} id
  * @property {{min: number[], max: number[]}} bounds in the tileset's frame (RUB, metres)
@@ -16,6 +19,7 @@
  * @property {number} splats
  * @property {{sha256: string, size: number, format: string}} content
  * @property {TileNode[]} children
+ * @property {'ADD' | 'REPLACE'} [refine] on the root: how every tile refines
  */
 
 /**
@@ -37,6 +41,15 @@
  * @property {TileNode[]} tiles to show, in load order: coarse first, then largest error
  * @property {number} splats their total splat count (≤ budget unless the root alone is over)
  */
+
+/**
+ * Return how the tiles of `tileset` refine: "ADD" or "REPLACE" (the default).
+ * @param {Tileset} tileset
+ * @returns {'ADD' | 'REPLACE'}
+ */
+export function refinementOf(tileset) {
+  return tileset.root.refine === 'ADD' ? 'ADD' : 'REPLACE';
+}
 
 /** Pixels of error above which a tile is worth refining. */
 export const DEFAULT_MAX_ERROR = 2;
@@ -76,9 +89,10 @@ export function screenSpaceError(tile, view) {
  *
  * Starts from the root (always shown, whatever the budget, so there is something to see)
  * and repeatedly refines the shown tile with the largest screen-space error above
- * `maxError`, when swapping it for its children keeps the total within `budget`. A tile
- * whose refinement does not fit stays as it is; others may still refine. Tiles not
- * returned are the caller's to unload.
+ * `maxError`, when adding its children (ADD: the tile stays shown) or swapping it for them
+ * (REPLACE) keeps the total within `budget`. A tile whose refinement does not fit stays as
+ * it is; others may still refine. With ADD every shown tile's ancestors are shown too.
+ * Tiles not returned are the caller's to unload.
  * @param {Tileset} tileset
  * @param {View} view
  * @param {number} budget maximum splats shown
@@ -104,6 +118,7 @@ export function selectTiles(tileset, view, budget, maxError = DEFAULT_MAX_ERROR)
     shown.set(tile, { error, level });
     if (tile.children.length > 0 && error > maxError) queue.push({ tile, error, level });
   };
+  const additive = refinementOf(tileset) === 'ADD';
   let total = tileset.root.splats;
   show(tileset.root, 0);
   while (queue.length > 0) {
@@ -111,9 +126,10 @@ export function selectTiles(tileset, view, budget, maxError = DEFAULT_MAX_ERROR)
     queue.sort((a, b) => b.error - a.error);
     const { tile, level } = /** @type {{tile: TileNode, level: number}} */ (queue.shift());
     const added = tile.children.reduce((sum, child) => sum + child.splats, 0);
-    if (total - tile.splats + added > budget) continue;
-    total += added - tile.splats;
-    shown.delete(tile);
+    const removed = additive ? 0 : tile.splats;
+    if (total - removed + added > budget) continue;
+    total += added - removed;
+    if (!additive) shown.delete(tile);
     for (const child of tile.children) show(child, level + 1);
   }
   const tiles = [...shown.entries()]

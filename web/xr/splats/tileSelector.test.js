@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { distanceToBounds, parentsOf, screenSpaceError, selectTiles } from './tileSelector.js';
+import {
+  distanceToBounds,
+  parentsOf,
+  refinementOf,
+  screenSpaceError,
+  selectTiles,
+} from './tileSelector.js';
 
 /**
  * A tile as tiling.py writes it: a cube of `edge` metres at `min`.
@@ -108,5 +114,47 @@ describe('selectTiles', () => {
     assert.throws(() => selectTiles(tileset(), view([0, 0, 0]), 0), RangeError);
     assert.throws(() => selectTiles(tileset(), { ...view([0, 0, 0]), fovY: 0 }, 1), RangeError);
     assert.throws(() => selectTiles(/** @type {any} */ ({}), view([0, 0, 0]), 1), TypeError);
+  });
+});
+
+/** The same tree with additive refinement: each tile holds its own splats, none repeated. */
+function additive() {
+  const set = tileset();
+  set.root.refine = 'ADD';
+  return set;
+}
+
+describe('selectTiles with additive refinement', () => {
+  it('reads the refinement from the root, REPLACE when absent', () => {
+    assert.equal(refinementOf(tileset()), 'REPLACE');
+    assert.equal(refinementOf(additive()), 'ADD');
+  });
+
+  it('keeps every ancestor of a shown tile, coarse first, and counts all of their splats', () => {
+    const picked = selectTiles(additive(), view([2, 2, 2]), 2_500_000);
+    assert.deepEqual(picked.tiles.map((t) => t.id), ['0', '0-0', '0-1', '0-0-0', '0-0-1']);
+    assert.equal(picked.splats, 10_000 + 80_000 + 60_000);
+  });
+
+  it('adds children only while the sum of all shown tiles fits the budget', () => {
+    // root + children = 90K fits; the leaves would add 60K more
+    const picked = selectTiles(additive(), view([2, 2, 2]), 100_000);
+    assert.deepEqual(picked.tiles.map((t) => t.id).sort(), ['0', '0-0', '0-1']);
+    assert.equal(picked.splats, 90_000);
+  });
+
+  it('never shows a tile without its ancestors, and stays within budget', () => {
+    const set = additive();
+    const parents = parentsOf(set);
+    for (const budget of [10_000, 50_000, 90_000, 150_000, 1e9]) {
+      for (const z of [-1e4, -100, -30, -5, 3]) {
+        const { tiles, splats } = selectTiles(set, view([3, 3, z]), budget);
+        assert.ok(splats <= Math.max(budget, set.root.splats));
+        assert.equal(splats, tiles.reduce((sum, t) => sum + t.splats, 0));
+        for (const t of tiles) {
+          for (let p = parents.get(t); p; p = parents.get(p)) assert.ok(tiles.includes(p));
+        }
+      }
+    }
   });
 });
