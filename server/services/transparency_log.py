@@ -86,6 +86,11 @@ def tree_head(session: Session, key: Ed25519PrivateKey) -> dict[str, Any]:
     return signed_tree_head(head, key)
 
 
+def log_size(session: Session) -> int:
+    """Return the number of leaves in the log."""
+    return log_store.log_size(session)
+
+
 def tree_root(session: Session, size: int) -> bytes:
     """Return the root hash of the log's first `size` leaves."""
     return merkle.EMPTY_ROOT if size == 0 else log_store.span_hashes(session, [(0, size)])[0]

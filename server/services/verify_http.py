@@ -43,6 +43,35 @@ class HttpSource:
         except (urllib.error.URLError, OSError) as exc:
             raise SourceError(f"{url} did not answer: {exc}") from exc
 
+    def post_json(self, url: str, body: Any) -> tuple[int, Any]:
+        """POST `body` as JSON to `url`; return the status and the JSON answer (any status)."""
+        if not url.startswith(("http://", "https://")):
+            raise SourceError(f"{url} is not an http(s) URL")
+        request = urllib.request.Request(
+            url,
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                "User-Agent": "originxr-witness",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return response.status, _json_or_text(response.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, _json_or_text(exc.read())
+        except (urllib.error.URLError, OSError) as exc:
+            raise SourceError(f"{url} did not answer: {exc}") from exc
+
+
+def _json_or_text(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return body[:300].decode("utf-8", "replace")
+
 
 def read_state(path: Path) -> dict[str, Any]:
     """Return the state file at `path` (an empty state when there is none yet)."""

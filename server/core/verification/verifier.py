@@ -20,6 +20,7 @@ from urllib.parse import urlencode, urlsplit
 
 from server.core.signing import KeyEntry, verify
 from server.core.transparency import merkle
+from server.core.transparency.cosignatures import cosigners
 from server.core.transparency.entries import read_entry
 from server.core.transparency.tree_head import (
     TreeHead,
@@ -52,6 +53,8 @@ class Verified:
     tree: TreeHead | None = None
     checked: list[str] = field(default_factory=list)
     documents: DocumentTally = field(default_factory=DocumentTally)
+    cosignatures_served: int = 0
+    cosigners: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         """Return the result as JSON."""
@@ -64,6 +67,7 @@ class Verified:
             "tree": None if tree is None else {"size": tree.size, "root_hash": tree.root.hex()},
             "checked": self.checked,
             "evidence_documents": self.documents.as_json(),
+            "witnesses": {"served": self.cosignatures_served, "cosigned": self.cosigners},
         }
 
 
@@ -110,16 +114,38 @@ def read_keys(document: Any) -> list[KeyEntry]:
         raise VerificationFailure(f"the key list is malformed ({exc})") from exc
 
 
-def signed_tree_head(source: Source, origin: str) -> tuple[list[KeyEntry], TreeHead]:
-    """Fetch the key list and the log's tree head at `origin`; check the head's signature."""
+def fetch_signed_head(source: Source, origin: str) -> tuple[list[KeyEntry], TreeHead, Any]:
+    """Fetch the key list and the log's tree head at `origin`; check the head's signature.
+
+    Return the keys, the head and the head's document (with the cosignatures served).
+    """
     keys = read_keys(fetch_json(source, origin + KEYS, "key list"))
+    document = fetch_json(source, f"{origin}{LOG}/tree-head", "log tree head")
     try:
-        head = verify_tree_head(
-            fetch_json(source, f"{origin}{LOG}/tree-head", "log tree head"), keys
-        )
+        head = verify_tree_head(document, keys)
     except TreeHeadError as exc:
         raise VerificationFailure(str(exc)) from exc
+    return keys, head, document
+
+
+def signed_tree_head(source: Source, origin: str) -> tuple[list[KeyEntry], TreeHead]:
+    """Fetch the key list and the log's tree head at `origin`; check the head's signature."""
+    keys, head, _document = fetch_signed_head(source, origin)
     return keys, head
+
+
+def check_witnesses(
+    head: TreeHead, document: Any, witnesses: list[KeyEntry], required: int
+) -> list[str]:
+    """Return the ids of `witnesses` that cosigned `head`; fail below `required` of them."""
+    found = cosigners(head, document.get("cosignatures"), witnesses)
+    if len(found) < required:
+        named = ", ".join(w.kid for w in witnesses) or "none"
+        raise VerificationFailure(
+            f"the log's tree head of {head.size} leaves is cosigned by {len(found)} of the "
+            f"witnesses named ({named}); {required} required"
+        )
+    return found
 
 
 def _check_signature(
@@ -245,8 +271,18 @@ def _signed_output(
     return blob
 
 
-def verify_batch(uri: str, source: Source, previous: TreeHead | None = None) -> Verified:
-    """Verify the batch at Digital Link `uri` through `source`; raise VerificationFailure."""
+def verify_batch(
+    uri: str,
+    source: Source,
+    previous: TreeHead | None = None,
+    witnesses: list[KeyEntry] | None = None,
+    required_witnesses: int = 0,
+) -> Verified:
+    """Verify the batch at Digital Link `uri` through `source`; raise VerificationFailure.
+
+    `witnesses` are the witness keys the caller trusts (never the server's word): the tree
+    head must be cosigned by `required_witnesses` of them.
+    """
     parts = urlsplit(uri)
     result = Verified(uri, f"{parts.scheme}://{parts.netloc}")
     try:
@@ -262,9 +298,21 @@ def verify_batch(uri: str, source: Source, previous: TreeHead | None = None) -> 
     api = urlsplit(evidence_url)
     origin = result.origin = f"{api.scheme}://{api.netloc}"
     batch = parts.path
-    keys, head = signed_tree_head(source, origin)
+    keys, head, document = fetch_signed_head(source, origin)
     result.tree = head
     result.checked.append(f"log tree head signed: {head.size} leaves")
+    served = document.get("cosignatures")
+    result.cosignatures_served = len(served) if isinstance(served, list) else 0
+    if witnesses:
+        result.cosigners = check_witnesses(head, document, witnesses, required_witnesses)
+        result.checked.append(
+            f"tree head cosigned by {len(result.cosigners)} of the {len(witnesses)} witnesses named"
+        )
+    else:
+        result.checked.append(
+            f"{result.cosignatures_served} witness cosignatures served with the tree head "
+            "(not checked: name witnesses with --witness-key)"
+        )
     signatures_url = evidence_url.rsplit("/", 1)[0] + "/signatures"
     records = fetch_json(source, signatures_url, "signature records").get("signatures") or {}
     report_bytes = _signed_output(
@@ -272,10 +320,10 @@ def verify_batch(uri: str, source: Source, previous: TreeHead | None = None) -> 
     )
     result.report = hashlib.sha256(report_bytes).hexdigest()
     result.checked.append(f"evidence report {result.report[:12]}…: hash, signature, log")
-    served = hashlib.sha256(_raw(source, evidence_url, "evidence report")).hexdigest()
-    if served != result.report:
+    linked = hashlib.sha256(_raw(source, evidence_url, "evidence report")).hexdigest()
+    if linked != result.report:
         raise VerificationFailure(
-            f"the evidence report the batch links to ({served[:12]}…) is not the signed "
+            f"the evidence report the batch links to ({linked[:12]}…) is not the signed "
             f"one ({result.report[:12]}…): it was swapped"
         )
     report = json.loads(report_bytes)

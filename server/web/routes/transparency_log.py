@@ -1,4 +1,4 @@
-"""The public transparency log: signed tree heads, leaves, inclusion and consistency proofs."""
+"""The public transparency log: signed tree heads, leaves, proofs, witnesses' cosignatures."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from flask import Blueprint, Response, jsonify, request
 
 from server.adapters.config import settings
 from server.adapters.db import db
-from server.adapters.keys import current_key
+from server.adapters.keys import current_key, key_list
+from server.core.transparency.cosignatures import parse_witness_keys
 from server.services import transparency_log as log
+from server.services.witness_cosignatures import accept_cosignature, cosignatures_of
 from server.web.routes.errors import problem
 
 bp = Blueprint("transparency_log", __name__, url_prefix="/.well-known/originxr-log")
@@ -34,14 +36,52 @@ def _count(name: str, required: bool) -> int | None:
 
 
 def _refused(exc: log.LogRequestError) -> Response:
-    title = "Not in the log" if exc.status == 404 else "Bad log request"
-    return problem(exc.status, title, str(exc))
+    titles = {404: "Not in the log", 403: "Unknown witness", 422: "Cosignature refused"}
+    return problem(exc.status, titles.get(exc.status, "Bad log request"), str(exc))
 
 
 @bp.get("/tree-head")
 def tree_head() -> Response:
-    """Return the log's signed tree head: size, root hash, time, Ed25519 signature."""
-    return _json(log.tree_head(db.session, current_key(settings())), 10)
+    """Return the log's signed tree head (size, root, time, signature) and its cosignatures."""
+    head = log.tree_head(db.session, current_key(settings()))
+    root = bytes.fromhex(head["root_hash"])
+    head["cosignatures"] = cosignatures_of(db.session, head["size"], root)
+    return _json(head, 10)
+
+
+@bp.get("/cosignatures")
+def cosignatures() -> Response:
+    """Return the known witnesses' cosignatures of the tree of ?tree_size= (default: now)."""
+    try:
+        size = _count("tree_size", False)
+        current = log.log_size(db.session)
+        size = current if size is None else size
+        if size > current:
+            raise log.LogRequestError(f"`tree_size` must be between 0 and {current}, not {size}")
+        root = log.tree_root(db.session, size)
+        body = {"tree_size": size, "root_hash": root.hex()}
+        return _json(dict(body, cosignatures=cosignatures_of(db.session, size, root)), 10)
+    except log.LogRequestError as exc:
+        return _refused(exc)
+
+
+@bp.post("/cosignatures")
+def cosign() -> Response:
+    """Keep a known witness's cosignature of a tree head this log signed (201; 200 if kept)."""
+    configured = settings()
+    try:
+        kept, new = accept_cosignature(
+            db.session,
+            request.get_json(silent=True),
+            key_list(configured),
+            parse_witness_keys(configured.log_witness_keys),
+        )
+    except log.LogRequestError as exc:
+        return _refused(exc)
+    response = jsonify(kept)
+    response.status_code = 201 if new else 200
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/leaves/<index>")
