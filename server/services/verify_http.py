@@ -23,8 +23,11 @@ STATE_SCHEMA = "originxr.verify-state/1"
 class HttpSource:
     """Fetch documents over HTTP(S) with a timeout; errors become `SourceError`."""
 
-    def __init__(self, timeout: float = 10.0) -> None:
+    def __init__(self, timeout: float = 10.0, parallel: int = 8) -> None:
         self.timeout = timeout
+        # Each request opens its own connection: safe from several threads; the verifier
+        # fetches a report's evidence documents `parallel` at a time.
+        self.parallel = parallel
 
     def get(self, url: str, accept: str = ANY) -> bytes:
         """Return the body of a 200 answer to GET `url` asking for `accept`."""

@@ -49,6 +49,8 @@ class Recorder:
         self.inner = inner
         self.answers: dict[str, bytes] = {}
         self.refused: dict[str, int] = {}
+        # As safe to ask from several threads as the inner source (a dict write each).
+        self.parallel = int(getattr(inner, "parallel", 1))
 
     def get(self, url: str, accept: str = ANY) -> bytes:
         """Return the inner source's answer and keep it (or the status it was refused with)."""

@@ -328,7 +328,9 @@ def verify_batch(
         )
     report = json.loads(report_bytes)
     try:
-        result.documents = check_documents(source, origin, report)
+        # A source that says it may be asked from several threads at once is (HTTP).
+        parallel = int(getattr(source, "parallel", 1))
+        result.documents = check_documents(source, origin, report, parallel)
     except DocumentFailure as exc:
         raise VerificationFailure(str(exc)) from exc
     result.checked.append(result.documents.summary())
