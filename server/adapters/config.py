@@ -273,6 +273,14 @@ SETTINGS: tuple[Setting, ...] = (
         "0 turns the limit off.",
     ),
     Setting(
+        "RATE_LIMIT_PUBLIC_JSON",
+        600,
+        "Requests to the public JSON routes (/api/v1/batches/…/evidence, summary, events, "
+        "signatures and bundle; /.well-known/originxr-keys.json and the transparency log) "
+        "one client address may send a window, over all of them; answers the page fast "
+        "path serves from memory are not counted; 0 turns the limit off.",
+    ),
+    Setting(
         "RATE_LIMIT_CAPTURE",
         120,
         "EPCIS captures (POST /epcis/capture and /epcis/events) one bearer token may send "
@@ -471,6 +479,7 @@ class Settings:
     trusted_proxy_hops: int
     rate_limit_window: int
     rate_limit_scan_events: int
+    rate_limit_public_json: int
     rate_limit_capture: int
     rate_limit_uploads: int
     rate_limit_api_client: int

@@ -1,107 +1,82 @@
-"""Request rate limits in Redis: fixed windows counted per client address or bearer token.
+"""Request rate limits counted by Flask-Limiter in the app's own Redis (embedded or not).
 
-The approach of the login throttle (`login_throttle.py`), for whole routes: each request
-adds one to each of its buckets (INCR), the first request of a window sets the bucket's
-expiry (EXPIRE NX), and a request over any bucket's limit is refused until that bucket
-expires: its TTL is the `Retry-After`. Keys hold SHA-256 digests, never the address or
-token itself. One pipelined round trip on a client of its own with a short timeout and no
-retries; any Redis error lets the request through (logged), and counting then pauses for a
-few seconds, so a Redis that is down or hung costs the API nothing but its limits.
+One `Limiter` per app, made when the app is (never at import: tests make many apps, each on
+its own Redis, and a limiter keeps its storage and its outage state). Counting is a fixed
+window per bucket that starts at the bucket's first request, so the `Retry-After` of a
+refused request is the time left of that window. Keys hold SHA-256 digests, never the
+address or token itself. Redis is asked on a client of its own with a short timeout and no
+retries.
+
+Limits fail open: when Redis fails, Flask-Limiter logs it and switches to its in-memory
+fallback, and while it is on that fallback every limit is exempt (`counting`), so requests
+go through uncounted; Flask-Limiter asks Redis again after 1, 2, 4 … 32 seconds and counts
+there once it answers. A Redis that is down or hung costs the API nothing but its limits,
+and a hung one delays one request per retry by at most the timeout.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
-import threading
-import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from typing import Any
 
 from flask import Flask, current_app
-from redis import Redis
-from redis.exceptions import RedisError
-
-from server.services.readiness import fail_fast_redis
-
-log = logging.getLogger(__name__)
+from flask_limiter import Limiter
+from limits.storage import MemoryStorage
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 REDIS_TIMEOUT = 0.25
-PAUSE_AFTER_FAILURE = 5.0
-_PREFIX = "originxr:rate:"
+KEY_PREFIX = "originxr:rate"
 _EXTENSION = "originxr.rate_limits"
 
 
-@dataclass(frozen=True)
-class Bucket:
-    """What one request is counted against: a scope (route group and kind) and a subject."""
-
-    scope: str
-    subject: str
-    limit: int
-
-    @property
-    def key(self) -> str:
-        """Return the Redis key: the scope and a digest of the subject."""
-        return _PREFIX + self.scope + ":" + hashlib.sha256(self.subject.encode()).hexdigest()[:32]
+def storage_uri(redis_url: str) -> str:
+    """Return `redis_url` as a storage URI of `limits` (the embedded Redis's socket is
+    ``unix://…`` for redis-py, ``redis+unix://…`` for `limits`)."""
+    if redis_url.startswith("unix://"):
+        return "redis+" + redis_url
+    return redis_url
 
 
-@dataclass(frozen=True)
-class Refusal:
-    """The bucket a request went over, and how many seconds until its window ends."""
-
-    bucket: Bucket
-    retry_after: int
+def digest(subject: str) -> str:
+    """Return what a bucket is keyed by: a digest, so Redis never holds an address or a token."""
+    return hashlib.sha256(subject.encode()).hexdigest()[:32]
 
 
-@dataclass
-class RateLimiter:
-    """Counts requests in Redis for one app; fails open."""
-
-    redis: Redis
-    failures: int = 0
-    _paused_until: float = 0.0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def hit(self, buckets: Sequence[Bucket], window: int) -> Refusal | None:
-        """Count one request in every bucket with a limit; return the first one it exceeds."""
-        active = [bucket for bucket in buckets if bucket.limit > 0]
-        if not active or time.monotonic() < self._paused_until:
-            return None
-        try:
-            pipe = self.redis.pipeline(transaction=False)
-            for bucket in active:
-                pipe.incr(bucket.key)
-                pipe.expire(bucket.key, window, nx=True)
-                pipe.ttl(bucket.key)
-            results = pipe.execute()
-        except RedisError as exc:
-            # Fail open: an outage of the counters must not take the API down with it.
-            with self._lock:
-                self.failures += 1
-                self._paused_until = time.monotonic() + PAUSE_AFTER_FAILURE
-            log.warning(
-                "rate limits not counted (%s); letting requests through for %.0f s",
-                exc,
-                PAUSE_AFTER_FAILURE,
-            )
-            return None
-        for index, bucket in enumerate(active):
-            count, _, ttl = results[3 * index : 3 * index + 3]
-            if int(count) > bucket.limit:
-                # TTL is -1 only if the expiry was lost (a crash between the two commands):
-                # the whole window is then the honest answer.
-                return Refusal(bucket, int(ttl) if int(ttl) > 0 else window)
-        return None
+def init_app(app: Flask) -> Limiter:
+    """Give `app` a limiter on its Redis (call after the broker has set REDIS_URL)."""
+    # Passed to redis-py's client as they are (the `limits` annotation knows only str and int).
+    options: dict[str, Any] = {
+        "key_prefix": KEY_PREFIX,
+        "socket_timeout": REDIS_TIMEOUT,
+        "socket_connect_timeout": REDIS_TIMEOUT,
+        "retry": Retry(NoBackoff(), 0),
+    }
+    limiter = Limiter(
+        key_func=lambda: "",  # every limit names its own key (`server.web.rate_limiting`)
+        storage_uri=storage_uri(app.config["REDIS_URL"]),
+        storage_options=options,
+        strategy="fixed-window",
+        in_memory_fallback_enabled=True,
+        # An error past the fallback (a breach callback's) is logged, never a 500.
+        swallow_errors=True,
+        # The 429 carries its own Retry-After; X-RateLimit-* on every answer would be one
+        # more Redis read a request.
+        headers_enabled=False,
+    )
+    limiter.init_app(app)
+    app.extensions[_EXTENSION] = limiter
+    return limiter
 
 
-def init_app(app: Flask) -> None:
-    """Give `app` a rate limiter on its Redis (call after the broker has set REDIS_URL)."""
-    client = fail_fast_redis(app.config["REDIS_URL"], REDIS_TIMEOUT)
-    app.extensions[_EXTENSION] = RateLimiter(client)
-
-
-def limiter(app: Flask | None = None) -> RateLimiter:
-    """Return the rate limiter of `app` (default: the current app)."""
-    found: RateLimiter = (app or current_app).extensions[_EXTENSION]
+def limiter(app: Flask | None = None) -> Limiter:
+    """Return the limiter of `app` (default: the current app)."""
+    found: Limiter = (app or current_app).extensions[_EXTENSION]
     return found
+
+
+def counting(limiter: Limiter) -> bool:
+    """Return whether `limiter` counts in Redis now (not on its fallback during an outage)."""
+    # The fallback's own counts would be one process's view of a shared limit: failing open
+    # is the documented behaviour, so while it is in use nothing is counted at all.
+    return not isinstance(limiter.limiter.storage, MemoryStorage)

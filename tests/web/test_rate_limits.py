@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+import io
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import func, select
-from werkzeug.test import TestResponse
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import TestResponse, encode_multipart
 
+from server.adapters.broker import stop_embedded
 from server.adapters.db import db
-from server.adapters.models import Capture
+from server.adapters.models import Capture, EvidenceRecord, Plot
 from server.core.scans.records import BUFFER_KEY
+from server.services.rate_limits import KEY_PREFIX, digest
+from server.web.rate_limiting import RULES
 from tests.conftest import api_token, load_demo, make_app, unused_port
 from tests.server.test_epcis_capture import _document, _event
+from tests.server.test_master_data_api import PDF, _collection, _plot
 
 FLAGGED = "/01/09520123100025/10/NK25-0227"
 BEACON = {"uri": FLAGGED, "kind": "3d"}
+OPENAPI = Path(__file__).resolve().parents[2] / "server" / "web" / "openapi.yaml"
 
 
 def _app(tmp_path: Path, redis_url: str, **limits: Any) -> Flask:
@@ -31,9 +40,13 @@ def _app(tmp_path: Path, redis_url: str, **limits: Any) -> Flask:
     return app
 
 
-def _captures(app: Flask) -> int:
+def _count(app: Flask, model: type[Any]) -> int:
     with app.app_context():
-        return int(db.session.scalar(select(func.count()).select_from(Capture)) or 0)
+        return int(db.session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def _captures(app: Flask) -> int:
+    return _count(app, Capture)
 
 
 def _capture(client: FlaskClient, token: str, n: int) -> TestResponse:
@@ -135,8 +148,93 @@ def test_with_redis_down_requests_are_let_through_and_the_outage_logged(
     client = app.test_client()
     token = api_token(app)
     before = _captures(app)
-    with caplog.at_level(logging.WARNING, logger="server.services.rate_limits"):
+    with caplog.at_level(logging.WARNING, logger="flask-limiter"):
         answers = [_capture(client, token, n).status_code for n in range(3)]
     assert answers == [202, 202, 202]
     assert _captures(app) == before + 3
-    assert any("rate limits not counted" in r.getMessage() for r in caplog.records)
+    outage = [r for r in caplog.records if "storage unreachable" in r.getMessage()]
+    assert len(outage) == 1  # logged when it starts, not on every request
+
+
+def test_counts_are_kept_in_redis_under_digests(tmp_path: Path, redis_url: str) -> None:
+    app = _app(tmp_path, redis_url, RATE_LIMIT_CAPTURE=5)
+    client = app.test_client()
+    token = api_token(app)
+    assert _capture(client, token, 1).status_code == 202
+    keys = [key.decode() for key in Redis.from_url(redis_url).keys(f"{KEY_PREFIX}:*")]
+    assert len(keys) == 2  # the client's count over all tokens and the token's
+    assert any(digest(token) in key and "/capture/" in key for key in keys)
+    assert not any(token in key or "127.0.0.1" in key for key in keys)
+
+
+def test_the_embedded_redis_counts_when_redis_url_is_unset(tmp_path: Path) -> None:
+    app = _app(tmp_path, "", RATE_LIMIT_SCAN_EVENTS=1)
+    embedded = app.extensions["originxr.broker"]["embedded"]
+    try:
+        assert app.config["REDIS_URL"].startswith("unix://")
+        client = app.test_client()
+        answers = [client.post("/api/scan-events", data=BEACON).status_code for _ in range(2)]
+        assert answers == [204, 429]
+        assert embedded.keys(f"{KEY_PREFIX}:*")
+    finally:
+        stop_embedded(embedded)
+
+
+def test_a_public_json_burst_is_refused_over_all_the_public_routes(
+    tmp_path: Path, redis_url: str
+) -> None:
+    app = _app(tmp_path, redis_url, RATE_LIMIT_PUBLIC_JSON=2)
+    client = app.test_client()
+    keys = "/.well-known/originxr-keys.json"
+    assert [
+        client.get(keys).status_code,
+        client.get("/.well-known/originxr-log/tree-head").status_code,
+    ] == [200, 200]
+    _assert_refused(client.get(keys), 60, 2)
+    # The same bucket for every public JSON route, whatever the batch.
+    refused = client.get("/api/v1/batches/09520123100025/NK25-0227/summary")
+    assert refused.status_code == 429
+    assert "client address" in refused.get_json()["detail"]
+    assert client.get(keys, environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 200
+    # Token routes and pages are not in it.
+    assert client.get("/epcis/events").status_code == 401
+
+
+def test_refused_uploads_store_nothing(tmp_path: Path, redis_url: str) -> None:
+    app = _app(tmp_path, redis_url, RATE_LIMIT_UPLOADS=1)
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {api_token(app)}"}
+    plots = _count(app, Plot)
+    first = client.post("/api/plots", json=_collection(_plot("plot-rl-1")), headers=headers)
+    assert first.status_code == 201, first.get_json()
+    again = client.post("/api/plots", json=_collection(_plot("plot-rl-2")), headers=headers)
+    _assert_refused(again, 60, 1)
+    records = _count(app, EvidenceRecord)
+    boundary, body = encode_multipart(
+        {"kind": "audit", "file": FileStorage(io.BytesIO(PDF), filename="audit.pdf")}
+    )
+    refused = client.post(
+        "/api/evidence",
+        data=body,
+        headers=headers,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    _assert_refused(refused, 60, 1)
+    assert (_count(app, Plot), _count(app, EvidenceRecord)) == (plots + 1, records)
+
+
+def test_every_rate_limited_operation_describes_its_429(tmp_path: Path, redis_url: str) -> None:
+    app = _app(tmp_path, redis_url)
+    description = yaml.safe_load(OPENAPI.read_text())["paths"]
+    limited = {endpoint for rule in RULES for endpoint in rule.endpoints}
+    seen = set()
+    for url_rule in app.url_map.iter_rules():
+        if url_rule.endpoint not in limited:
+            continue
+        seen.add(url_rule.endpoint)
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", url_rule.rule)
+        path = re.sub(r"\{site_key\}", "{siteKey}", path)
+        for method in url_rule.methods - {"HEAD", "OPTIONS"}:
+            operation = description[path][method.lower()]
+            assert "429" in operation["responses"], f"{method} {path} lacks its 429"
+    assert seen == limited

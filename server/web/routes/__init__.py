@@ -7,7 +7,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Register every blueprint, the error handlers, the rate limits and the response headers."""
-    from server.services.rate_limits import init_app as init_rate_limits
+    from server.web.rate_limiting import init_app as init_rate_limits
     from server.web.routes.api import bp as api_bp
     from server.web.routes.api_docs import bp as api_docs_bp
     from server.web.routes.blobs import bp as blobs_bp
@@ -47,7 +47,6 @@ def register(app: Flask) -> None:
     from server.web.studio import init_app as init_studio
 
     init_metrics(app)  # first of the hooks: its timing covers the others
-    init_rate_limits(app)
     for blueprint in (
         resolver_bp,
         compressed_links_bp,
@@ -82,6 +81,7 @@ def register(app: Flask) -> None:
         metrics_bp,
     ):
         app.register_blueprint(blueprint)
+    init_rate_limits(app)  # wraps views of the blueprints above
     init_studio(app)
     init_progress(app)
     init_errors(app)

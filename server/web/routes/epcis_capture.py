@@ -20,7 +20,6 @@ from server.core.epcis.validation import (
 from server.core.errors import InvalidSubmission, NotFound
 from server.services.capture import capture_events, capture_status
 from server.services.submissions import brand_capture
-from server.web.rate_limiting import CAPTURE, rate_limited
 from server.web.routes.auth import bearer_brand
 
 bp = Blueprint("epcis_capture", __name__, url_prefix="/epcis")
@@ -111,7 +110,6 @@ def _accept(
 
 
 @bp.post("/capture")
-@rate_limited(CAPTURE)
 def capture_document() -> Response:
     """Capture an EPCISDocument: validated whole, stored whole or not at all."""
     brand = bearer_brand()
@@ -123,7 +121,6 @@ def capture_document() -> Response:
 
 
 @bp.post("/events")
-@rate_limited(CAPTURE)
 def capture_event() -> Response:
     """Capture a single EPCIS event sent on its own."""
     brand = bearer_brand()

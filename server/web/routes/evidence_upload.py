@@ -14,7 +14,6 @@ from server.core.evidence.upload_checks import (
     read_fields,
 )
 from server.services.evidence_upload import store_evidence
-from server.web.rate_limiting import UPLOADS, rate_limited
 from server.web.routes.auth import bearer_brand
 from server.web.routes.errors import problem
 
@@ -51,7 +50,6 @@ def _answer(record: EvidenceRecord, media: str, status: int) -> Response:
 
 
 @bp.post("/evidence")
-@rate_limited(UPLOADS)
 def upload_evidence() -> Response:
     """Store an evidence document and its record, or refuse naming the bad field."""
     brand = bearer_brand()

@@ -11,7 +11,6 @@ from server.adapters.db import db
 from server.core.errors import InvalidSubmission
 from server.services.brand_changes import request_rebuild
 from server.services.plots import check_plots, store_plots
-from server.web.rate_limiting import UPLOADS, rate_limited
 from server.web.routes.auth import bearer_brand
 from server.web.routes.errors import problem
 
@@ -34,7 +33,6 @@ def _collection() -> Any:
 
 
 @bp.post("/plots")
-@rate_limited(UPLOADS)
 def upload_plots() -> Response:
     """Check every plot of a FeatureCollection; store them all (upsert by id) or none."""
     brand = bearer_brand()

@@ -25,7 +25,6 @@ from server.core.scans.records import CLIENT_KINDS
 from server.services.catalog import batch_by_lot, product_by_gtin
 from server.services.scan_recorder import record_view
 from server.web.error_messages import translated
-from server.web.rate_limiting import BEACON, rate_limited
 
 bp = Blueprint("scan_events", __name__, url_prefix="/api")
 MAX_BODY_BYTES = 512
@@ -107,7 +106,6 @@ def _record(fields: dict[str, str]) -> None:
 
 
 @bp.post("/scan-events")
-@rate_limited(BEACON)
 def scan_event() -> Response:
     """Record one client event of a page (fire and forget); 204."""
     _check_envelope()
@@ -118,7 +116,6 @@ def scan_event() -> Response:
 
 
 @bp.get("/scan-pixel")
-@rate_limited(BEACON)
 def scan_pixel() -> Response:
     """Record the view of a page shown without JavaScript (its <noscript> image); a 1×1 GIF."""
     _record(_fields({**request.args.to_dict(), "kind": "scan"}))
