@@ -249,6 +249,32 @@ def _log_key_change(action: str, kid: str, at: str, **extra: str) -> None:
     click.echo(f"logged as leaf {leaf.index} of the transparency log")
 
 
+def _refresh_capture_trust(app: Flask, force: bool = False) -> Any:
+    """Judge kept capture credentials under the app's trust list (`services.capture_trust`)."""
+    from server.adapters.blobs import blob_store
+    from server.adapters.db import db
+    from server.services.capture_trust import refresh_capture_trust
+    from server.services.snapshots import SnapshotLimits
+
+    anchors = SnapshotLimits.from_config(app.config).trust_anchors
+    return refresh_capture_trust(db.session, blob_store(app), anchors, force)
+
+
+@main.command("refresh-capture-trust")
+@click.option("--force", is_flag=True, help="Read every still again, even under the same list.")
+def refresh_capture_trust_command(force: bool) -> None:
+    """Judge kept capture credentials under today's C2PA_TRUST_ANCHORS_PATH; rebuild changes."""
+    from flask import current_app
+
+    done = _refresh_capture_trust(current_app._get_current_object(), force)  # type: ignore[attr-defined]
+    for snapshot, (was, now) in sorted(done.changed.items()):
+        click.echo(f"snapshot {snapshot}: {was} → {now}")
+    click.echo(
+        f"{done.read} capture credentials judged again, {len(done.changed)} changed; "
+        f"rebuilds asked for {len(done.brands)} brands"
+    )
+
+
 @main.command("copy-blobs")
 @click.option(
     "--from",
@@ -304,6 +330,11 @@ def worker_command(burst: bool) -> None:
     recovered = recover_orphans(app)
     if recovered:
         click.echo(f"re-enqueued {recovered} orphaned build(s)")
+    # A worker starts with the configuration of now: a trust list changed since the
+    # credentials were judged reaches the signed manifests (and pages) without a command.
+    trust = _refresh_capture_trust(app)
+    if trust.changed:
+        click.echo(f"{len(trust.changed)} capture credential(s) judged anew under the trust list")
     configured = settings(app)
     if configured.worker_metrics_port:
         metrics.serve_worker_metrics(configured.worker_metrics_port)

@@ -1,0 +1,81 @@
+"""Judge kept capture credentials again against the trust list configured now.
+
+A snapshot's C2PA credentials are verified when it is uploaded, against the trust list of
+that moment (C2PA_TRUST_ANCHORS_PATH). When the list changes — a capture app's CA added, or
+one removed after a compromise — what the consumer page and the signed manifest say must
+follow: `refresh_capture_trust` reads each kept credentials still again with c2pa-python
+under the current list, records the state it finds (and the list's digest, so an unchanged
+list costs nothing next time), and asks for the rebuild of the brands where a state
+changed; their new signed manifests, and so their pages, show the new state. A still that
+is gone or no longer validates is shown as not verified: never "verified" on old evidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.adapters.blobs import BlobNotFound, BlobStore
+from server.adapters.models import Snapshot
+from server.services.brand_changes import bump_revision, request_rebuild
+from server.services.capture_credentials import CredentialError, read_credentials
+
+
+@dataclass
+class TrustRefresh:
+    """What a refresh found: snapshots read again, those whose state changed, brands rebuilt."""
+
+    read: int = 0
+    changed: dict[str, tuple[str, str]] = field(default_factory=dict)  # id → (was, now)
+    brands: set[int] = field(default_factory=set)
+
+
+def trust_digest(trust_anchors: str | None) -> str:
+    """Return a digest of the trust list's PEM text ("none" when there is no list)."""
+    if not trust_anchors:
+        return "none"
+    return hashlib.sha256(trust_anchors.encode()).hexdigest()[:16]
+
+
+def _state_now(store: BlobStore, snapshot: Snapshot, trust_anchors: str | None) -> str:
+    credentials = snapshot.credentials or {}
+    image = credentials.get("image_sha256")
+    if not isinstance(image, str):
+        return "untrusted"
+    try:
+        data = store.get(image)
+        return read_credentials(data, snapshot.source_sha256, trust_anchors).state
+    except (BlobNotFound, CredentialError):
+        # Accepted once, refused now (gone, expired, no longer valid): not verified.
+        return "untrusted"
+
+
+def refresh_capture_trust(
+    session: Session, store: BlobStore, trust_anchors: str | None, force: bool = False
+) -> TrustRefresh:
+    """Judge every kept credential under `trust_anchors`; rebuild brands whose state changed.
+
+    Credentials already judged under this very list are skipped unless `force`.
+    """
+    digest = trust_digest(trust_anchors)
+    done = TrustRefresh()
+    rows = session.scalars(select(Snapshot).where(Snapshot.credentials.is_not(None)))
+    for snapshot in rows:
+        credentials = dict(snapshot.credentials or {})
+        if not credentials.get("state") or (credentials.get("trust") == digest and not force):
+            continue
+        done.read += 1
+        state = _state_now(store, snapshot, trust_anchors)
+        if state != credentials["state"]:
+            done.changed[snapshot.id] = (str(credentials["state"]), state)
+            done.brands.add(snapshot.brand_id)
+        snapshot.credentials = dict(credentials, state=state, trust=digest)
+    for brand_id in done.brands:
+        bump_revision(session, brand_id)
+    session.commit()
+    for brand_id in done.brands:
+        request_rebuild(brand_id)
+    return done
