@@ -2,7 +2,9 @@
 
 `verify_batch` reads, through a `Source`, what a shopper or an auditor can see of the batch
 at `uri` — the page, its linkset, the signature records, the signed report and manifest,
-the blobs the manifest names, the key list, the log's tree head, leaves and proofs — and
+the blobs the manifest names, the evidence documents the report names (as far as the
+public may fetch them), the key list, the log's tree head with its witnesses'
+cosignatures, leaves and proofs — and
 stops at the first thing that does not hold, naming it (`VerificationFailure`). `previous`
 is the tree head this verifier saw last time for that log: today's must extend it.
 """
