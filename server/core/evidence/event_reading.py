@@ -50,10 +50,17 @@ def mass_kg(quantity: Quantity) -> float | None:
 
     A missing unit means kilograms, as the brand pack format states.
     """
-    if quantity.uom is None:
+    uom = quantity.uom
+    if uom is None:
         return float(quantity.quantity)
-    factor = _KG_PER_UNIT.get(quantity.uom.strip().upper())
+    factor = _kg_per(uom)
     return None if factor is None else float(quantity.quantity) * factor
+
+
+@lru_cache(maxsize=256)
+def _kg_per(uom: str) -> float | None:
+    """Return kilograms per `uom` as written (events repeat a few units, each read once)."""
+    return _KG_PER_UNIT.get(uom.strip().upper())
 
 
 def ilmd_value(ilmd: dict[str, Any], names: frozenset[str]) -> Any:

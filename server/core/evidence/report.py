@@ -35,7 +35,7 @@ no_location, unknown_unit, no_tracked_inputs. Statuses: ok, warn, fail, unknown.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import unquote
 
@@ -78,22 +78,26 @@ def build_report(inputs: BatchInputs) -> dict[str, Any]:
     """Return the evidence report of `inputs.batch_class` as JSON-ready data.
 
     The trace and each check's rows are let go of as soon as their JSON form is made, so a
-    big batch's report does not hold both forms of everything at once.
+    big batch's report does not hold both forms of everything at once. (The evidence job
+    writes the report's bytes section by section instead: `report_stream.report_bytes`.)
     """
     trace = build_trace(inputs)
     results = run_checks(inputs, trace)
-    cited = {e for r in results for e in r.evidence}
-    records = sorted((r for r in inputs.evidence if r.id in cited), key=lambda r: r.id)
-    lot = inputs.batch_class.rsplit("/10/", 1)[1] if "/10/" in inputs.batch_class else None
-    summary = [
-        {"key": r.key, "status": r.status, "value": plain(r.value), "unit": r.unit} for r in results
-    ]
+    head = report_head(inputs, results)
     trace_json = trace_summary(trace)
     del trace
     checks = []
     results.reverse()
     while results:
         checks.append(results.pop().to_json())
+    return dict(head, trace=trace_json, checks=checks)
+
+
+def report_head(inputs: BatchInputs, results: list[CheckResult]) -> dict[str, Any]:
+    """Return the report's small sections: all but ``trace`` and ``checks``."""
+    cited = {e for r in results for e in r.evidence}
+    records = sorted((r for r in inputs.evidence if r.id in cited), key=lambda r: r.id)
+    lot = inputs.batch_class.rsplit("/10/", 1)[1] if "/10/" in inputs.batch_class else None
     return {
         "schema": SCHEMA,
         "batch": {
@@ -103,9 +107,10 @@ def build_report(inputs: BatchInputs) -> dict[str, Any]:
             "quantity_kg": plain(inputs.batch_quantity_kg),
         },
         "as_of": inputs.as_of.isoformat(),
-        "trace": trace_json,
-        "checks": checks,
-        "consumer_summary": summary,
+        "consumer_summary": [
+            {"key": r.key, "status": r.status, "value": plain(r.value), "unit": r.unit}
+            for r in results
+        ],
         "evidence_records": [
             {
                 "id": r.id,
@@ -139,84 +144,111 @@ def trace_summary(trace: Trace) -> dict[str, Any]:
     times as ISO text, tuples as lists): the trace has a row per event, lot and farm, and a
     generic walk over them was a fifth of a 10,000-farm report's time.
     """
+    section: dict[str, Any] = {key: list(rows(trace)) for key, rows in TRACE_LISTS}
+    section.update(trace_scalars(trace))
+    return section
+
+
+def trace_scalars(trace: Trace) -> dict[str, Any]:
+    """Return the ``trace`` section's fields that are not lists of rows."""
     return {
-        "journey": [
-            {
-                "action": s.action,
-                "biz_step": s.biz_step,
-                "event": s.event_id,
-                "location": s.location,
-                "lots": _ids(s.lots),
-                "site": s.site_id,
-                "time": plain(s.time),
-                "type": s.type,
-            }
-            for s in trace.journey
-        ],
-        "lots": [
-            {
-                "events": _ids(lot.event_ids),
-                "gtin": lot.gtin,
-                "lot": lot.epc_class,
-                "material": lot.material,
-                "share": plain(lot.share),
-                "tracked": lot.tracked,
-            }
-            for lot in trace.lots
-        ],
-        "origins": [
-            {
-                "events": _ids(o.event_ids),
-                "farm": o.farm_id,
-                "harvested_kg": plain(o.harvested_kg),
-                "lots": _ids(o.lots),
-                "mass_kg": plain(o.mass_kg),
-                "plots": _ids(o.plot_ids),
-                "registered": o.registered,
-                "share": plain(o.share),
-            }
-            for o in trace.origins
-        ],
-        "problems": [
-            {
-                "events": _ids(p.event_ids),
-                "kind": p.kind,
-                "lots": _ids(p.classes),
-                "message": p.message,
-            }
-            for p in trace.problems
-        ],
         "sites": _ids(trace.sites),
         "traced": trace.traced,
         "tracked_mass_kg": plain(trace.tracked_mass_kg),
-        "transformations": [
-            {
-                "event": t.event_id,
-                "inputs": [_flow(f) for f in t.inputs],
-                "output_kg": plain(t.output_kg),
-                "outputs": [_flow(f) for f in t.outputs],
-                "site": t.site_id,
-                "time": plain(t.time),
-                "tracked_input_kg": plain(t.tracked_input_kg),
-            }
-            for t in trace.transformations
-        ],
-        "unknown": [
-            {
-                "events": _ids(u.event_ids),
-                "lot": u.epc_class,
-                "reason": u.reason,
-                "share": plain(u.share),
-            }
-            for u in trace.unknown
-        ],
-        "untracked_inputs": [
-            {
-                "event": event,
-                "lot": f.epc_class,
-                "material": f.material,
-                "quantity_kg": plain(f.quantity_kg),
-            }
-            for event, f in trace.untracked_inputs
-        ],
     }
+
+
+def _journey(trace: Trace) -> Iterator[dict[str, Any]]:
+    for s in trace.journey:
+        yield {
+            "action": s.action,
+            "biz_step": s.biz_step,
+            "event": s.event_id,
+            "location": s.location,
+            "lots": _ids(s.lots),
+            "site": s.site_id,
+            "time": plain(s.time),
+            "type": s.type,
+        }
+
+
+def _lots(trace: Trace) -> Iterator[dict[str, Any]]:
+    for lot in trace.lots:
+        yield {
+            "events": _ids(lot.event_ids),
+            "gtin": lot.gtin,
+            "lot": lot.epc_class,
+            "material": lot.material,
+            "share": plain(lot.share),
+            "tracked": lot.tracked,
+        }
+
+
+def _origins(trace: Trace) -> Iterator[dict[str, Any]]:
+    for o in trace.origins:
+        yield {
+            "events": _ids(o.event_ids),
+            "farm": o.farm_id,
+            "harvested_kg": plain(o.harvested_kg),
+            "lots": _ids(o.lots),
+            "mass_kg": plain(o.mass_kg),
+            "plots": _ids(o.plot_ids),
+            "registered": o.registered,
+            "share": plain(o.share),
+        }
+
+
+def _problems(trace: Trace) -> Iterator[dict[str, Any]]:
+    for p in trace.problems:
+        yield {
+            "events": _ids(p.event_ids),
+            "kind": p.kind,
+            "lots": _ids(p.classes),
+            "message": p.message,
+        }
+
+
+def _transformations(trace: Trace) -> Iterator[dict[str, Any]]:
+    for t in trace.transformations:
+        yield {
+            "event": t.event_id,
+            "inputs": [_flow(f) for f in t.inputs],
+            "output_kg": plain(t.output_kg),
+            "outputs": [_flow(f) for f in t.outputs],
+            "site": t.site_id,
+            "time": plain(t.time),
+            "tracked_input_kg": plain(t.tracked_input_kg),
+        }
+
+
+def _unknown(trace: Trace) -> Iterator[dict[str, Any]]:
+    for u in trace.unknown:
+        yield {
+            "events": _ids(u.event_ids),
+            "lot": u.epc_class,
+            "reason": u.reason,
+            "share": plain(u.share),
+        }
+
+
+def _untracked_inputs(trace: Trace) -> Iterator[dict[str, Any]]:
+    for event, f in trace.untracked_inputs:
+        yield {
+            "event": event,
+            "lot": f.epc_class,
+            "material": f.material,
+            "quantity_kg": plain(f.quantity_kg),
+        }
+
+
+# The ``trace`` section's lists of rows, each made one row at a time (so that a writer can
+# serialise a big list in chunks without holding all of its rows).
+TRACE_LISTS: tuple[tuple[str, Callable[[Trace], Iterator[dict[str, Any]]]], ...] = (
+    ("journey", _journey),
+    ("lots", _lots),
+    ("origins", _origins),
+    ("problems", _problems),
+    ("transformations", _transformations),
+    ("unknown", _unknown),
+    ("untracked_inputs", _untracked_inputs),
+)

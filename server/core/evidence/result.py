@@ -131,6 +131,10 @@ class CheckResult:
 
     def to_json(self) -> dict[str, Any]:
         """Return the result as JSON-ready data with sorted evidence ids."""
+        return dict(self.json_head(), details=[plain(row) for row in self.details])
+
+    def json_head(self) -> dict[str, Any]:
+        """Return `to_json` without ``details`` (a writer may stream those row by row)."""
         return {
             "key": self.key,
             "status": self.status,
@@ -139,6 +143,5 @@ class CheckResult:
             "method": self.method,
             "parameters": plain(self.parameters),
             "evidence": sorted(set(self.evidence)),
-            "details": [plain(row) for row in self.details],
             "uncertainty": None if self.uncertainty is None else plain(list(self.uncertainty)),
         }

@@ -23,6 +23,7 @@ depth-first search, then one pass in topological order), so it is linear in the 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
 from server.core.evidence.event_reading import (
@@ -48,6 +49,14 @@ from server.core.evidence.trace_model import (
 from server.core.gs1.identifiers import gtin_of
 
 
+def _event_id(event: TraceEvent) -> str:
+    return event.id
+
+
+def _event_time(event: TraceEvent) -> datetime:
+    return event.time
+
+
 def build_trace(inputs: BatchInputs) -> Trace:
     """Build the trace graph of `inputs.batch_class` from `inputs.events`."""
     return _Builder(inputs).build()
@@ -66,9 +75,14 @@ class _Builder:
         self.producers: dict[str, list[tuple[TraceEvent, float | None]]] = defaultdict(list)
         self.creations: dict[str, list[tuple[TraceEvent, float | None]]] = defaultdict(list)
         self.mentions: dict[str, list[TraceEvent]] = defaultdict(list)
+        # id(event) -> the classes it names, in order of first mention (read again by the
+        # journey, for each event on it); by identity, as two events may share an id
+        self.classes_of: dict[int, tuple[str, ...]] = {}
         for event in inputs.events:
             lines = event.inputs + event.outputs + event.quantities
-            for cls in dict.fromkeys(q.epc_class for q in lines):
+            classes = tuple(dict.fromkeys([q.epc_class for q in lines]))
+            self.classes_of[id(event)] = classes
+            for cls in classes:
                 self.mentions[cls].append(event)
             if event.type == "TransformationEvent":
                 for cls, kg in class_quantities(event, event.outputs).items():
@@ -81,11 +95,17 @@ class _Builder:
         self.unknown: dict[tuple[str, str], list[Any]] = {}
         self.origins: dict[tuple[str, tuple[str, ...]], dict[str, Any]] = {}
         self.material_of: dict[str, Material | None] = {}
+        self.site_of: dict[str | None, Site | None] = {}
 
     # -- lookups ---------------------------------------------------------------------------
 
     def site_at(self, location: str | None) -> Site | None:
-        return site_at(self.sites, location)
+        # A chain's events name a few locations many times over: each is looked up once.
+        try:
+            return self.site_of[location]
+        except KeyError:
+            site = self.site_of[location] = site_at(self.sites, location)
+            return site
 
     def material(self, cls: str) -> Material | None:
         if cls in self.material_of:
@@ -260,13 +280,16 @@ class _Builder:
         for cls in reversed(postorder):
             self.spread(cls, weights.get(cls, 0.0), weights, back)
         reached = set(postorder)
-        journey_events = sorted(
-            {e.id: e for c in reached for e in self.mentions.get(c, ())}.values(),
-            key=lambda e: (e.time, e.id),
-        )
+        # One row per event id (the last one seen, as a dict keyed by id keeps), in order of
+        # time then id: two stable sorts give the order of sorting by (time, id).
+        by_id = {e.id: e for c in reached for e in self.mentions.get(c, ())}
+        journey_events = sorted(by_id.values(), key=_event_id)
+        journey_events.sort(key=_event_time)
+        del by_id
         journey: list[Step] = []
         sites: dict[str, None] = {}
         first_seen: dict[str, list[str]] = {}
+        classes_of = self.classes_of
         for event in journey_events:
             site = self.site_at(event.biz_location or event.read_point)
             if event.biz_location and site is None:  # the site looked up is biz_location's
@@ -277,13 +300,14 @@ class _Builder:
                         (event.id,),
                     )
                 )
-            lots = tuple(
-                sorted(
-                    {q.epc_class for q in event.inputs + event.outputs + event.quantities} & reached
-                )
-            )
+            named = [c for c in classes_of[id(event)] if c in reached]
+            lots = tuple(named) if len(named) == 1 else tuple(sorted(named))
             for cls in lots:
-                first_seen.setdefault(cls, []).append(event.id)
+                seen = first_seen.get(cls)
+                if seen is None:
+                    first_seen[cls] = [event.id]
+                else:
+                    seen.append(event.id)
             if site is not None:
                 sites.setdefault(site.id, None)
             journey.append(
