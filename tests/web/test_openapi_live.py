@@ -45,7 +45,8 @@ CHECKS = [
 ]
 KNOWN = {"gtin": "09520123100025", "lot": "NK25-0227", "siteKey": "farm-01"}
 RATE_LIMITS_OFF = {
-    f"RATE_LIMIT_{name}": 0 for name in ("SCAN_EVENTS", "CAPTURE", "UPLOADS", "API_CLIENT")
+    f"RATE_LIMIT_{name}": 0
+    for name in ("SCAN_EVENTS", "PUBLIC_JSON", "CAPTURE", "UPLOADS", "API_CLIENT")
 }
 
 
