@@ -2,18 +2,24 @@
 
 Run from the repository root::
 
-    .venv/bin/python -m bench.bench_capture [--old-rev 106e497] [--farms 2000 --events 20000
-        --batches 20] [--rounds 2] [--clients 2] [--per-document 1000]
+    .venv/bin/python -m bench.bench_capture [--old-rev 0be0f5e] [--farms 2000 --events 20000
+        --batches 20] [--rounds 2] [--clients 2] [--per-document 1000] [--in-process]
         [--database-url URL] [--redis-url URL]
 
-The earlier implementation is `git archive` of ``--old-rev`` (default: the commit before the
-bulk inserts and the cached hash forms) unpacked in a temporary folder. For each round, the
-old tree and then this one each get a fresh database (SQLite in a temporary folder, or a
-schema of ``--database-url``'s PostgreSQL) with the synthetic chain's master data, and serve
-it with gunicorn as the Procfile does; every document of the chain is POSTed to
-``/epcis/capture`` from ``--clients`` threads (on PostgreSQL with autovacuum off,
-statistics are kept as autovacuum would, `bench.bench_scale._statistics_kept`). It prints
-events/s and server CPU of each and their ratio. Nothing is asserted about time.
+The earlier implementation is `git archive` of ``--old-rev`` (default: main before the
+second pass on capture cost) unpacked in a temporary folder. For each round, the old tree and
+then this one each get a fresh database (SQLite in a temporary folder, or a schema of
+``--database-url``'s PostgreSQL) with the synthetic chain's master data, and serve it with
+gunicorn as the Procfile does; every document of the chain is POSTed to ``/epcis/capture``
+from ``--clients`` threads (on PostgreSQL with autovacuum off, statistics are kept as
+autovacuum would, `bench.bench_scale._statistics_kept`). It prints events/s and server CPU
+of each and their ratio.
+
+``--in-process`` measures instead what does not depend on the machine's load: each tree, in
+a child process (bench/capture_run.py), captures the same documents through the route with
+Flask's test client, and the CPU time per event is printed stage by stage (reading the body,
+validation, columns and hash, inserts, ...) with what it implies on two free cores. Nothing
+is asserted about time.
 """
 
 from __future__ import annotations
@@ -38,7 +44,10 @@ from bench.figures import unused_port
 from bench.synthetic_chain import SLUG, add_size_arguments, documents, size_from, write_pack
 
 ROOT = Path(__file__).resolve().parents[1]
-OLD_REV = "106e497"  # main before the bulk inserts and cached hash forms (issue #13, item 3)
+# main before the second pass on capture cost (issue #13, item 3); `106e497` is the one before
+# the bulk inserts and cached hash forms.
+OLD_REV = "0be0f5e"
+RUN = ROOT / "bench" / "capture_run.py"
 
 
 def _unpack(rev: str, folder: Path) -> Path:
@@ -66,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-document", type=int, default=1000)
     parser.add_argument("--database-url", help="PostgreSQL URL (default: SQLite)")
     parser.add_argument(
+        "--in-process", action="store_true", help="CPU per event by stage, no HTTP server"
+    )
+    parser.add_argument(
         "--redis-url",
         default=os.environ.get("ORIGINXR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/11"),
     )
@@ -80,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         with events_path.open("w", encoding="utf-8") as out:
             for doc in documents(size, args.per_document):
                 out.write(json.dumps(doc, separators=(",", ":")) + "\n")
+        if args.in_process:
+            return _in_process(args, old_root, pack, events_path)
         for round_ in range(args.rounds):
             for name, root in (("old", old_root), ("new", ROOT)):
                 print(f"round {round_ + 1}: {name} ...", file=sys.stderr, flush=True)
@@ -92,6 +106,54 @@ def main(argv: list[str] | None = None) -> int:
         old = statistics.median(r[figure] for r in results["old"])
         new = statistics.median(r[figure] for r in results["new"])
         print(f"{figure:<24}{old:>15.1f}{unit:>3}{new:>10.1f}{unit:>2}{new / old:>10.2f}")
+    return 0
+
+
+def _run_in_process(tree: Path, args: argparse.Namespace, pack: Path, events: Path) -> dict:
+    """Return the child's CPU figures for capturing `events` with the code in `tree`."""
+    command = [sys.executable, str(RUN), str(pack), str(events), args.redis_url]
+    out = subprocess.run(
+        command + ([args.database_url] if args.database_url else []),
+        env=dict(os.environ, PYTHONPATH=str(tree)),
+        cwd=tree,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    figures: dict = json.loads(out.strip().splitlines()[-1])
+    return figures
+
+
+def _in_process(args: argparse.Namespace, old_root: Path, pack: Path, events: Path) -> int:
+    """Capture in-process with each tree, alternating; print CPU µs per event by stage."""
+    runs: dict[str, list[dict]] = {"old": [], "new": []}
+    for round_ in range(args.rounds):
+        for name, root in (("old", old_root), ("new", ROOT)):
+            print(f"round {round_ + 1}: {name} in-process ...", file=sys.stderr, flush=True)
+            runs[name].append(_run_in_process(root, args, pack, events))
+    database = "PostgreSQL" if args.database_url else "SQLite"
+    events_count = runs["new"][0]["events"]
+    print(f"capture in-process (test client), {events_count} events, {database}: CPU µs/event")
+    print(f"{'stage':<38}{'old (' + args.old_rev + ')':>16}{'new':>10}")
+
+    def median(name: str, stage: str | None) -> float | None:
+        values = [
+            r["us_per_event"] if stage is None else r["stages"].get(stage) for r in runs[name]
+        ]
+        known = [v for v in values if v is not None]
+        return statistics.median(known) if known else None
+
+    stages = list(dict.fromkeys(s for r in runs["old"] + runs["new"] for s in r["stages"]))
+    for stage in [*stages, None]:
+        old, new = median("old", stage), median("new", stage)
+        shown = [f"{v:>10.1f}" if v is not None else f"{'-':>10}" for v in (old, new)]
+        print(f"{stage or 'total':<38}{shown[0]:>16}{shown[1]}")
+    old_total, new_total = median("old", None), median("new", None)
+    assert old_total and new_total
+    print(
+        f"on 2 free cores, capture CPU alone: {2e6 / old_total:,.0f} events/s old, "
+        f"{2e6 / new_total:,.0f} new (before HTTP parsing, the server and the clients' share)"
+    )
     return 0
 
 

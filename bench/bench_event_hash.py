@@ -48,6 +48,7 @@ def _clear_caches() -> None:
         hashing._value_uri,
         hashing._utc_millis,
         hashing._number,
+        hashing._extension_text,
     ):
         cached.cache_clear()
 

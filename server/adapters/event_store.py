@@ -60,7 +60,8 @@ def _json(value: Any) -> str:
 def insert_events(session: Session, brand_id: int, rows: Sequence[dict[str, Any]]) -> int:
     """Insert `rows` (stored columns plus ``raw`` and ``source_document``) for the brand.
 
-    Each event's identifiers go to ``event_identifiers`` in the same transaction. Return how
+    Each event's identifiers go to ``event_identifiers`` in the same transaction (a row's
+    ``identifiers``, its sorted `identifier_rows` when the caller has them already). Return how
     many events were inserted. The caller commits. A row whose (brand, hash) is already
     stored raises `sqlalchemy.exc.IntegrityError`, as an ORM insert would.
     """
@@ -99,11 +100,17 @@ def _values(row: dict[str, Any], brand_id: int, when: Any, recorded: Any) -> tup
     )
 
 
+def _identifiers(row: dict[str, Any]) -> Iterable[tuple[str, str]]:
+    """Return the row's (role, identifier) pairs: as the caller worked them out, or now."""
+    found = row.get("identifiers")
+    return found if found is not None else sorted(identifier_rows(row))
+
+
 def _links(pairs: Iterable[tuple[int, dict[str, Any]]], brand_id: int) -> list[tuple[Any, ...]]:
     return [
         (event_id, role, value, brand_id)
         for event_id, row in pairs
-        for role, value in sorted(identifier_rows(row))
+        for role, value in _identifiers(row)
     ]
 
 
@@ -154,16 +161,8 @@ def _executemany_chunk(
     cursor = dbapi.cursor()
     try:
         cursor.executemany(statement, values)
-        ids: dict[str, int] = {
-            digest: event_id
-            for digest, event_id in connection.execute(
-                select(EpcisEvent.event_hash, EpcisEvent.id).where(
-                    EpcisEvent.brand_id == brand_id,
-                    EpcisEvent.event_hash.in_([row["event_hash"] for row in chunk]),
-                )
-            )
-        }
-        links = _links(((ids[row["event_hash"]], row) for row in chunk), brand_id)
+        ids = _inserted_ids(connection, cursor, brand_id, chunk)
+        links = _links(zip(ids, chunk, strict=True), brand_id)
         identifiers = _IDENTIFIERS
         cursor.executemany(
             f"INSERT INTO {identifiers} ({', '.join(_IDENTIFIER_COLUMNS)}) VALUES (?, ?, ?, ?)",
@@ -175,6 +174,32 @@ def _executemany_chunk(
         cursor.close()
 
 
+def _inserted_ids(
+    connection: Connection, cursor: Any, brand_id: int, chunk: Sequence[dict[str, Any]]
+) -> Sequence[int]:
+    """Return the ids SQLite gave the rows of `chunk` just inserted, in order.
+
+    A new row's id is one more than the table's largest (SQLite's rowid rule), and the
+    transaction holds the write lock: the chunk's ids run up to ``last_insert_rowid()``.
+    The first row's hash confirms it; if it ever did not, they are read back by hash.
+    """
+    (last,) = cursor.execute("SELECT last_insert_rowid()").fetchone()
+    first = last - len(chunk) + 1
+    found = cursor.execute(f"SELECT event_hash FROM {_EVENTS} WHERE id = ?", (first,)).fetchone()
+    if found is not None and found[0] == chunk[0]["event_hash"]:
+        return range(first, last + 1)
+    ids: dict[str, int] = {
+        digest: event_id
+        for digest, event_id in connection.execute(
+            select(EpcisEvent.event_hash, EpcisEvent.id).where(
+                EpcisEvent.brand_id == brand_id,
+                EpcisEvent.event_hash.in_([row["event_hash"] for row in chunk]),
+            )
+        )
+    }
+    return [ids[row["event_hash"]] for row in chunk]
+
+
 def delete_brand_events(session: Session, brand_id: int) -> None:
     """Delete every event of the brand and its identifier rows."""
     session.execute(delete(EventIdentifier).where(EventIdentifier.brand_id == brand_id))
@@ -182,15 +207,31 @@ def delete_brand_events(session: Session, brand_id: int) -> None:
 
 
 def known_hashes(session: Session, brand_id: int, hashes: Sequence[str]) -> set[str]:
-    """Return which of `hashes` the brand's stored events already have."""
+    """Return which of `hashes` the brand's stored events already have.
+
+    One plain query per thousand hashes on the driver's cursor (the unique (brand, hash)
+    index answers it): no statement is compiled per capture.
+    """
+    connection = session.connection()
+    dbapi: Any = connection.connection.driver_connection
     known: set[str] = set()
-    for start in range(0, len(hashes), _CHUNK):
-        chunk = list(hashes[start : start + _CHUNK])
-        known.update(
-            session.scalars(
-                select(EpcisEvent.event_hash).where(
-                    EpcisEvent.brand_id == brand_id, EpcisEvent.event_hash.in_(chunk)
-                )
+    cursor = dbapi.cursor()
+    try:
+        if connection.dialect.name == "postgresql":
+            cursor.execute(
+                f"SELECT event_hash FROM {_EVENTS} WHERE brand_id = %s AND event_hash = ANY(%s)",
+                (brand_id, list(hashes)),
             )
-        )
+            known.update(digest for (digest,) in cursor.fetchall())
+            return known
+        for start in range(0, len(hashes), _CHUNK):
+            chunk = list(hashes[start : start + _CHUNK])
+            marks = ", ".join("?" for _ in chunk)
+            cursor.execute(
+                f"SELECT event_hash FROM {_EVENTS} WHERE brand_id = ? AND event_hash IN ({marks})",
+                (brand_id, *chunk),
+            )
+            known.update(digest for (digest,) in cursor.fetchall())
+    finally:
+        cursor.close()
     return known

@@ -16,6 +16,7 @@ from server.adapters.models import Blob, Capture
 from server.adapters.models.base import utcnow
 from server.core.epcis.event_hash import DocumentContext
 from server.core.epcis.events import parse_event
+from server.core.epcis.identifiers import identifier_rows
 from server.core.gs1.identifiers import canonical_id
 from server.services.brand_changes import bump_revision, request_rebuild
 from server.services.rebuild_scope import batches_reached_by_events, mark_stale
@@ -107,7 +108,9 @@ def _store(
             )
             continue
         in_document.add(digest)
-        new.append({**columns, "raw": raw, "source_document": sha})
+        # Its identifier rows, worked out once for the inserts and the rebuild scope.
+        identifiers = sorted(identifier_rows(columns))
+        new.append({**columns, "raw": raw, "source_document": sha, "identifiers": identifiers})
     insert_events(session, brand_id, new)
     reached: set[int] | None = set()
     if new and scoped:

@@ -116,11 +116,16 @@ def batches_of_classes(session: Session, brand_id: int, classes: set[str]) -> se
 def batches_reached_by_events(
     session: Session, brand_id: int, events: Iterable[dict[str, Any]]
 ) -> set[int]:
-    """Return the ids of the batches new `events` (stored columns, already inserted) reach."""
+    """Return the ids of the batches new `events` (stored columns, already inserted) reach.
+
+    An event's ``identifiers`` (its `identifier_rows`, when the caller has them) are used as
+    they are.
+    """
     named: set[str] = set()
     places: set[str] = set()
     for columns in events:
-        for role, value in identifier_rows(columns):
+        pairs = columns.get("identifiers")
+        for role, value in identifier_rows(columns) if pairs is None else pairs:
             (places if role == PLACE else named).add(value)
     farms = _farm_places(session, brand_id, places)
     if farms:

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
@@ -50,7 +51,6 @@ from server.core.epcis.hash_order import (
     EPC_LISTS,
     EXCLUDED,
     IGNORED_KEYS,
-    LIST_FIELDS,
     METADATA_ORDER,
     ORDER,
     QUANTITY_LISTS,
@@ -145,11 +145,28 @@ def _value_uri(value: str) -> str:
     return canonical_uri(text)
 
 
+@lru_cache(maxsize=1 << 16)
+def _extension_text(value: str) -> str:
+    """Return an extension's text value hashed: a decimal, a time, else a URI or the text."""
+    text = value.strip()
+    if _DECIMAL.match(text):
+        return _number(text)
+    if _TIMESTAMP.match(text):
+        return _timestamp(text, "extension")
+    return _value_uri(text)
+
+
 class _Hasher:
-    """The pre-hash string of one event, with the namespace prefixes it may use."""
+    """The pre-hash string of one event, with the namespace prefixes it may use.
+
+    One is made per document (`DocumentContext`) and reused for its events. Error texts name
+    the field, but are only built when an error is raised: a path per list element made
+    up front cost a good part of the hash.
+    """
 
     def __init__(self, prefixes: dict[str, str]) -> None:
         self.prefixes = prefixes
+        self._keys: dict[str, str] = {}  # extension names in ``{namespace}local`` form
 
     # -- values -------------------------------------------------------------------------
 
@@ -165,6 +182,8 @@ class _Hasher:
         return self.uri(value, field)
 
     def scalar(self, value: Any, field: str) -> str:
+        if isinstance(value, str):
+            return _value_uri(value)
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, int | float):
@@ -172,19 +191,12 @@ class _Hasher:
                 return _number(value)
             except EventHashError as exc:
                 raise EventHashError(f"`{field}`: {exc}") from exc
-        if isinstance(value, str):
-            return self.uri(value, field)
         raise EventHashError(f"`{field}` must be a string, number or boolean")
 
     def extension_scalar(self, value: Any) -> str:
         """Return an extension's value: also numbers and times written as strings."""
         if isinstance(value, str):
-            text = value.strip()
-            if _DECIMAL.match(text):
-                return _number(text)
-            if _TIMESTAMP.match(text):
-                return _timestamp(text, "extension")
-            return self.uri(text, "extension")
+            return _extension_text(value)
         if value is None:
             return ""
         return self.scalar(value, "extension")
@@ -193,13 +205,19 @@ class _Hasher:
 
     def key(self, name: str) -> str:
         """Return ``{namespace}local`` for a prefixed or full-IRI key, else the key."""
+        found = self._keys.get(name)
+        if found is not None:
+            return found
         prefix, sep, local = name.partition(":")
         if sep and prefix in self.prefixes:
-            return "{" + self.prefixes[prefix] + "}" + local
-        if name.startswith(("http://", "https://")):
+            found = "{" + self.prefixes[prefix] + "}" + local
+        elif name.startswith(("http://", "https://")):
             cut = max(name.rfind("#"), name.rfind("/"))
-            return "{" + name[: cut + 1] + "}" + name[cut + 1 :]
-        return name
+            found = "{" + name[: cut + 1] + "}" + name[cut + 1 :]
+        else:
+            found = name
+        self._keys[name] = found
+        return found
 
     def extension(self, name: str, value: Any) -> list[str]:
         """Return the sibling substrings of one extension element (a list gives several)."""
@@ -210,25 +228,33 @@ class _Hasher:
             return [key + self.extensions(value)]
         return [f"{key}={self.extension_scalar(value)}"]
 
-    def extensions(self, fields: dict[str, Any], standard: tuple[str, ...] = ()) -> str:
+    def extensions(self, fields: dict[str, Any], standard: Collection[str] = ()) -> str:
         """Return the sorted extension substrings of `fields`, skipping standard keys."""
         parts: list[str] = []
         for name, value in fields.items():
             if name in standard or name.startswith("@") or name in IGNORED_KEYS:
                 continue
             parts.extend(self.extension(name, value))
-        return "".join(sorted(parts))
+        if not parts:
+            return ""
+        parts.sort()
+        return "".join(parts)
 
     # -- standard fields ----------------------------------------------------------------
 
-    def quantity(self, element: Any, field: str) -> str:
+    def quantity(self, element: Any, key: str, i: int) -> str:
         if not isinstance(element, dict) or "epcClass" not in element:
-            raise EventHashError(f"`{field}` needs `epcClass`")
-        text = "epcClass=" + self.uri(element["epcClass"], f"{field}.epcClass")
-        if element.get("quantity") is not None:
-            text += "quantity=" + self.scalar(element["quantity"], f"{field}.quantity")
-        if element.get("uom") is not None:
-            text += "uom=" + self.scalar(element["uom"], f"{field}.uom")
+            raise EventHashError(f"`{key}[{i}]` needs `epcClass`")
+        epc_class = element["epcClass"]
+        if not isinstance(epc_class, str):
+            raise EventHashError(f"`{key}[{i}].epcClass` must be a string")
+        text = "epcClass=" + _value_uri(epc_class)
+        quantity = element.get("quantity")
+        if quantity is not None:
+            text += "quantity=" + self.scalar(quantity, f"{key}[{i}].quantity")
+        uom = element.get("uom")
+        if uom is not None:
+            text += "uom=" + self.scalar(uom, f"{key}[{i}].uom")
         return text
 
     def typed(self, element: Any, field: str, inner: str, vocab: str) -> str:
@@ -298,57 +324,77 @@ class _Hasher:
         extra += self.extensions(element, ("sensorMetadata", "sensorReport"))
         return text, "sensorElement" + extra if extra else ""
 
-    def location(self, value: Any, field: str) -> tuple[str, str]:
-        if not isinstance(value, dict) or "id" not in value:
-            raise EventHashError(f"`{field}` needs `id`")
-        extra = self.extensions(value, ("id",))
-        return f"{field}id={self.uri(value['id'], f'{field}.id')}", field + extra if extra else ""
+    # -- one function per standard field: (value, key, extension sections) -> its text ----
 
-    def field(self, event: dict[str, Any], key: str, sections: list[str]) -> str:
-        """Return one standard field's pre-hash text, adding any extension section."""
-        value = event[key]
-        if key in LIST_FIELDS and not isinstance(value, list):
+    def _time(self, value: Any, key: str, sections: list[str]) -> str:
+        return f"eventTime={_timestamp(value, key)}"
+
+    def _epcs(self, value: Any, key: str, sections: list[str]) -> str:
+        if not isinstance(value, list):
             raise EventHashError(f"`{key}` must be a list")
-        if key in ("persistentDisposition", "readPoint", "bizLocation", "ilmd") and not isinstance(
-            value, dict
-        ):
+        if not value:
+            return ""
+        where = f"{key}[]"
+        epcs = [self.uri(epc, where) for epc in value]
+        epcs.sort()
+        return key + "epc=" + "epc=".join(epcs)
+
+    def _quantities(self, value: Any, key: str, sections: list[str]) -> str:
+        if not isinstance(value, list):
+            raise EventHashError(f"`{key}` must be a list")
+        if not value:
+            return ""
+        items = [self.quantity(q, key, i) for i, q in enumerate(value)]
+        items.sort()
+        return key + "quantityElement" + "quantityElement".join(items)
+
+    def _typed_list(self, value: Any, key: str, sections: list[str]) -> str:
+        if not isinstance(value, list):
+            raise EventHashError(f"`{key}` must be a list")
+        inner, vocab = TYPED_LISTS[key]
+        items = sorted(self.typed(e, f"{key}[{i}]", inner, vocab) for i, e in enumerate(value))
+        return key + "".join(items) if items else ""
+
+    def _step(self, value: Any, key: str, sections: list[str]) -> str:
+        return f"{key}={self.vocabulary(value, key, _STEP)}"
+
+    def _disposition(self, value: Any, key: str, sections: list[str]) -> str:
+        return f"{key}={self.vocabulary(value, key, _DISPOSITION)}"
+
+    def _persistent(self, value: Any, key: str, sections: list[str]) -> str:
+        if not isinstance(value, dict):
             raise EventHashError(f"`{key}` must be an object")
-        if key == "eventTime":
-            return f"eventTime={_timestamp(value, key)}"
-        if key in EPC_LISTS:
-            epcs = sorted(self.uri(epc, f"{key}[]") for epc in value)
-            return key + "".join(f"epc={epc}" for epc in epcs) if epcs else ""
-        if key in QUANTITY_LISTS:
-            items = sorted(self.quantity(q, f"{key}[{i}]") for i, q in enumerate(value))
-            return key + "".join("quantityElement" + item for item in items) if items else ""
-        if key in TYPED_LISTS:
-            inner, vocab = TYPED_LISTS[key]
-            items = sorted(self.typed(e, f"{key}[{i}]", inner, vocab) for i, e in enumerate(value))
-            return key + "".join(items) if items else ""
-        if key in ("bizStep", "disposition"):
-            expand = CBV + ("BizStep-" if key == "bizStep" else "Disp-")
-            return f"{key}={self.vocabulary(value, key, expand)}"
-        if key == "persistentDisposition":
-            text = ""
-            for part in ("set", "unset"):
-                terms = sorted(
-                    self.vocabulary(v, f"{key}.{part}", CBV + "Disp-")
-                    for v in value.get(part) or []
-                )
-                text += "".join(f"{part}={term}" for term in terms)
-            return key + text if text else ""
-        if key in ("readPoint", "bizLocation"):
-            text, extra = self.location(value, key)
-            if extra:
-                sections.append(extra)
-            return text
-        if key == "sensorElementList":
-            elements = sorted(self.sensor_element(e, f"{key}[{i}]") for i, e in enumerate(value))
-            sections.extend(extra for _, extra in elements if extra)
-            return "".join(text for text, _ in elements)
-        if key == "ilmd":
-            text = self.extensions(value)
-            return "ilmd" + text if text else ""
+        text = ""
+        for part in ("set", "unset"):
+            terms = sorted(
+                self.vocabulary(v, f"{key}.{part}", _DISPOSITION) for v in value.get(part) or []
+            )
+            text += "".join(f"{part}={term}" for term in terms)
+        return key + text if text else ""
+
+    def _location(self, value: Any, key: str, sections: list[str]) -> str:
+        if not isinstance(value, dict):
+            raise EventHashError(f"`{key}` must be an object")
+        if "id" not in value:
+            raise EventHashError(f"`{key}` needs `id`")
+        if len(value) > 1 and (extra := self.extensions(value, ("id",))):
+            sections.append(key + extra)
+        return f"{key}id={self.uri(value['id'], f'{key}.id')}"
+
+    def _sensors(self, value: Any, key: str, sections: list[str]) -> str:
+        if not isinstance(value, list):
+            raise EventHashError(f"`{key}` must be a list")
+        elements = sorted(self.sensor_element(e, f"{key}[{i}]") for i, e in enumerate(value))
+        sections.extend(extra for _, extra in elements if extra)
+        return "".join(text for text, _ in elements)
+
+    def _ilmd(self, value: Any, key: str, sections: list[str]) -> str:
+        if not isinstance(value, dict):
+            raise EventHashError(f"`{key}` must be an object")
+        text = self.extensions(value)
+        return "ilmd" + text if text else ""
+
+    def _scalar_field(self, value: Any, key: str, sections: list[str]) -> str:
         return f"{key}={self.scalar(value, key)}"
 
     def pre_hash(self, event: dict[str, Any]) -> str:
@@ -356,12 +402,63 @@ class _Hasher:
         if not isinstance(kind, str):
             raise EventHashError("`type` must name the event type")
         sections: list[str] = []
-        text = f"eventType={kind}"
-        for key in ORDER:
-            if event.get(key) is not None:
-                text += self.field(event, key, sections)
-        text += "".join(sections)
-        return text + self.extensions(event, ORDER + tuple(EXCLUDED))
+        parts = ["eventType=", kind]
+        fields, extended = _plan(tuple(event))
+        for key, write in fields:
+            value = event[key]
+            if value is not None:
+                parts.append(write(self, value, key, sections))
+        parts += sections
+        if extended:
+            parts.append(self.extensions(event, _EVENT_STANDARD))
+        return "".join(parts)
+
+
+_STEP = CBV + "BizStep-"
+_DISPOSITION = CBV + "Disp-"
+_Field = Callable[[_Hasher, Any, str, list[str]], str]
+
+
+def _field_text(key: str) -> _Field:
+    """Return the `_Hasher` function writing the standard field `key`."""
+    if key == "eventTime":
+        return _Hasher._time
+    if key in EPC_LISTS:
+        return _Hasher._epcs
+    if key in QUANTITY_LISTS:
+        return _Hasher._quantities
+    if key in TYPED_LISTS:
+        return _Hasher._typed_list
+    special: dict[str, _Field] = {
+        "bizStep": _Hasher._step,
+        "disposition": _Hasher._disposition,
+        "persistentDisposition": _Hasher._persistent,
+        "readPoint": _Hasher._location,
+        "bizLocation": _Hasher._location,
+        "sensorElementList": _Hasher._sensors,
+        "ilmd": _Hasher._ilmd,
+    }
+    return special.get(key, _Hasher._scalar_field)
+
+
+# The standard fields in the canonical order, each with the function writing it.
+_FIELD_TEXT = tuple((key, _field_text(key)) for key in ORDER)
+_EVENT_STANDARD = frozenset(ORDER) | EXCLUDED
+
+
+# A document's events have a few shapes (the keys a harvest, a receipt, a transformation
+# has), so the walk of the canonical order is worked out once per shape.
+@lru_cache(maxsize=1 << 10)
+def _plan(keys: tuple[str, ...]) -> tuple[tuple[tuple[str, _Field], ...], bool]:
+    """Return the standard fields among `keys` in canonical order, and if others may be
+    extensions (to hash after them)."""
+    present = set(keys)
+    fields = tuple((key, write) for key, write in _FIELD_TEXT if key in present)
+    extended = any(
+        key not in _EVENT_STANDARD and not key.startswith("@") and key not in IGNORED_KEYS
+        for key in keys
+    )
+    return fields, extended
 
 
 def _prefixes(*contexts: Any) -> dict[str, str]:
@@ -372,16 +469,17 @@ def _prefixes(*contexts: Any) -> dict[str, str]:
 class DocumentContext:
     """A document's ``@context`` read once for all its events (pass it as `context`)."""
 
-    __slots__ = ("prefixes",)
+    __slots__ = ("hasher", "prefixes")
 
     def __init__(self, context: Any) -> None:
         self.prefixes = _prefixes(context)
+        self.hasher = _Hasher(self.prefixes)
 
 
 def _hasher(event: dict[str, Any], context: Any) -> _Hasher:
     own = event.get("@context")
     if isinstance(context, DocumentContext):
-        return _Hasher(context.prefixes | context_terms(own) if own else context.prefixes)
+        return _Hasher(context.prefixes | context_terms(own)) if own else context.hasher
     return _Hasher(_prefixes(context, own))
 
 

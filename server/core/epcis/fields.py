@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from server.core.epcis.cbv import BIZ_STEPS, DISPOSITIONS, Vocabulary
@@ -44,30 +45,48 @@ def _uri(value: Any, path: str, out: list[Issue]) -> None:
         out.append(Issue(path, f"must be a URI (scheme:rest), got {value!r}"))
 
 
-def _gs1_id(value: Any, path: str, out: list[Issue]) -> None:
-    """Check an identifier that canonicalisation will read (EPC URN, Digital Link or URI)."""
-    before = len(out)
-    _uri(value, path, out)
-    if len(out) > before:
-        return
+# Identifiers and times recur across a document's events (a site in every event, a lot in
+# its harvest and its receipt) and the checks are pure: each distinct text is checked once.
+@lru_cache(maxsize=1 << 16)
+def _identifier_problem(value: str) -> str | None:
+    """Return what is wrong with an identifier text, or None if canonicalisation reads it."""
+    if not _URI.match(value):
+        return f"must be a URI (scheme:rest), got {value!r}"
     if value.startswith("urn:epc:") and not _EPC_URN.match(value):
-        out.append(Issue(path, f"is not a well-formed EPC URN: {value!r}"))
-        return
+        return f"is not a well-formed EPC URN: {value!r}"
     try:
         canonical_id(value)
     except IdentifierError as exc:
-        out.append(Issue(path, str(exc)))
+        return str(exc)
+    return None
+
+
+def _gs1_id(value: Any, path: str, out: list[Issue]) -> None:
+    """Check an identifier that canonicalisation will read (EPC URN, Digital Link or URI)."""
+    if not isinstance(value, str):
+        out.append(Issue(path, f"must be a URI (scheme:rest), got {value!r}"))
+    elif (problem := _identifier_problem(value)) is not None:
+        out.append(Issue(path, problem))
+
+
+@lru_cache(maxsize=1 << 14)
+def _time_problem(value: str) -> str | None:
+    """Return what is wrong with a date-time text, or None if it is RFC 3339 with offset."""
+    if not _TIME.match(value):
+        return f"must be an RFC 3339 date-time with offset, got {value!r}"
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return f"is not a real date-time: {value!r}"
+    return None
 
 
 def check_time(value: Any, path: str, out: list[Issue]) -> None:
     """Check an RFC 3339 date-time that carries its offset."""
-    if not isinstance(value, str) or not _TIME.match(value):
+    if not isinstance(value, str):
         out.append(Issue(path, f"must be an RFC 3339 date-time with offset, got {value!r}"))
-        return
-    try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        out.append(Issue(path, f"is not a real date-time: {value!r}"))
+    elif (problem := _time_problem(value)) is not None:
+        out.append(Issue(path, problem))
 
 
 def _offset(value: Any, path: str, out: list[Issue]) -> None:
@@ -157,9 +176,11 @@ def _uom(value: Any, path: str, out: list[Issue]) -> None:
         out.append(Issue(path, f"must be a UN/CEFACT unit code like KGM, got {value!r}"))
 
 
+_QUANTITY: dict[str, Check] = {"epcClass": _gs1_id, "quantity": _number, "uom": _uom}
+
+
 def _quantity(value: Any, path: str, out: list[Issue]) -> None:
-    checks: dict[str, Check] = {"epcClass": _gs1_id, "quantity": _number, "uom": _uom}
-    _fields(value, path, out, checks, ("epcClass",))
+    _fields(value, path, out, _QUANTITY, ("epcClass",))
 
 
 def _location(value: Any, path: str, out: list[Issue]) -> None:

@@ -22,7 +22,12 @@ import re
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
-from server.core.gs1.identifiers import digital_link, epc_urn_to_digital_link
+from server.core.gs1.identifiers import (
+    IdentifierError,
+    canonical_id,
+    digital_link,
+    epc_urn_to_digital_link,
+)
 
 CBV = "https://ref.gs1.org/cbv/"
 
@@ -123,12 +128,24 @@ def cbv_urn_to_uri(urn: str) -> str | None:
     return None
 
 
+# The EPC URNs whose Digital Link `canonical_id` (which storage uses) and
+# `epc_urn_to_digital_link` work out by the same conversion (`epc_parts_to_digital_link`).
+_STORED_FORM = re.compile(r"urn:epc:(?:id:(?:sgtin|lgtin|sgln|sscc|pgln|grai)|class:lgtin):\S+")
+
+
 # Identifiers repeat across a document's events (the same lot, site, class in thousands of
 # them): the conversion is pure, so each distinct value is converted once per process.
 @lru_cache(maxsize=1 << 17)
 def canonical_uri(value: str) -> str:
     """Return `value` with any EPC URN, Digital Link or CBV URN in its hashed form."""
     if value.startswith("urn:epc:"):
+        if _STORED_FORM.fullmatch(value):
+            # Validation and the stored columns have converted it already (a new lot is
+            # named once per document, so its conversion is most of its hash).
+            try:
+                return canonical_id(value)
+            except IdentifierError:
+                return value
         return epc_urn_to_digital_link(value) or value
     if value.startswith("urn:epcglobal:cbv:"):
         return cbv_urn_to_uri(value) or value

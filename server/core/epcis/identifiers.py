@@ -19,8 +19,9 @@ MATCH_ANY_EPC_ROLES = (EPC, IO)
 MAX_LENGTH = 200  # the column's width; longer identifiers are left to the JSON scan
 
 
-def _classes(rows: Iterable[Any] | None) -> list[str]:
-    return [row["epc_class"] for row in rows or [] if isinstance(row, dict)]
+def _add_classes(found: set[str], rows: Iterable[Any] | None) -> None:
+    if rows:
+        found.update(row["epc_class"] for row in rows if isinstance(row, dict))
 
 
 def base_location(location: str) -> str:
@@ -36,16 +37,21 @@ def identifier_rows(columns: dict[str, Any]) -> set[tuple[str, str]]:
     returns them.
     """
     parsed = columns.get("parsed") or {}
-    epc = set(parsed.get("epcs") or []) | set(parsed.get("child_epcs") or [])
-    epc.update(_classes(columns.get("quantities")), _classes(parsed.get("child_quantities")))
-    io = set(parsed.get("input_epcs") or []) | set(parsed.get("output_epcs") or [])
-    io.update(_classes(columns.get("inputs")), _classes(columns.get("outputs")))
+    epc = {*(parsed.get("epcs") or ()), *(parsed.get("child_epcs") or ())}
+    _add_classes(epc, columns.get("quantities"))
+    _add_classes(epc, parsed.get("child_quantities"))
+    io = {*(parsed.get("input_epcs") or ()), *(parsed.get("output_epcs") or ())}
+    _add_classes(io, columns.get("inputs"))
+    _add_classes(io, columns.get("outputs"))
     if parsed.get("parent_id"):
         io.add(parsed["parent_id"])
-    rows = {(EPC, value) for value in epc} | {(IO, value) for value in io - epc}
+    rows = {(EPC, value) for value in epc if len(value) <= MAX_LENGTH}
+    rows.update((IO, value) for value in io if value not in epc and len(value) <= MAX_LENGTH)
     if columns.get("biz_location"):
-        rows.add((PLACE, base_location(columns["biz_location"])))
-    return {(role, value) for role, value in rows if len(value) <= MAX_LENGTH}
+        place = base_location(columns["biz_location"])
+        if len(place) <= MAX_LENGTH:
+            rows.add((PLACE, place))
+    return rows
 
 
 def is_indexed(identifier: str) -> bool:

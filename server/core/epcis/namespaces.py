@@ -60,7 +60,8 @@ def check_extension(value: Any, path: str, declared: frozenset[str], out: list[I
     """Check the keys inside an extension's value (nested objects and lists of them)."""
     if isinstance(value, list):
         for i, item in enumerate(value):
-            check_extension(item, f"{path}[{i}]", declared, out)
+            if isinstance(item, dict | list):  # a scalar has no keys to check
+                check_extension(item, f"{path}[{i}]", declared, out)
     elif isinstance(value, dict):
         check_keys(value, path, declared, (), out)
 
@@ -94,4 +95,5 @@ def check_keys(
                     f'{{"{prefix}": "https://…/"}} to the document\'s @context or write a full URI',
                 )
             )
-        check_extension(value, f"{path}.{key}", declared, out)
+        if isinstance(value, dict | list):  # a scalar has no keys to check
+            check_extension(value, f"{path}.{key}", declared, out)

@@ -9,6 +9,7 @@ in, a list of `Issue` out.
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Any
 
 from server.core.epcis.events import EVENT_TYPES
@@ -17,6 +18,7 @@ from server.core.epcis.hash_order import METADATA_ORDER, REPORT_ORDER
 from server.core.epcis.namespaces import check_keys, declared_names, is_declared_iri
 
 MAX_DEPTH = 64
+_CONTAINERS = (dict, list)
 # The width of the stored ``event_type`` column: a longer custom type cannot be kept.
 MAX_EVENT_TYPE = 32
 # The standard keys of the elements that may carry extensions (EPCIS 2.0 JSON schema).
@@ -51,6 +53,10 @@ _ALLOWED = {
     },
     "AssociationEvent": {"action", "parentID", "childEPCs", "childQuantityList"},
 }
+# The keys each event type may have (a custom type: any standard type's), made once.
+_STANDARD_KEYS = frozenset(_COMMON | set(_WHAT) | set(_WHERE))
+_KEYS_OF = {kind: _STANDARD_KEYS | keys for kind, keys in _ALLOWED.items()}
+_CUSTOM_KEYS = _STANDARD_KEYS.union(*_ALLOWED.values())
 _DOCUMENT_FIELDS = {
     "@context",
     "id",
@@ -175,11 +181,10 @@ def validate_event(
     for key in ("eventTime", "eventTimeZoneOffset") + (("@context",) if lone else ()):
         if key not in event:
             out.append(Issue(f"{path}.{key}", "is required"))
-    allowed = _COMMON | set(_WHAT) | set(_WHERE)
-    allowed |= set().union(*_ALLOWED.values()) if custom else _ALLOWED[kind]
+    allowed = _CUSTOM_KEYS if custom else _KEYS_OF[kind]
     for key, value in event.items():
-        if key in allowed and key in FIELD_CHECKS:
-            FIELD_CHECKS[key](value, f"{path}.{key}", out)
+        if key in allowed and (check := FIELD_CHECKS.get(key)) is not None:
+            check(value, f"{path}.{key}", out)
     what = "this event" if custom else f"an {kind}"
     check_keys(event, path, declared, allowed, out, what)
     _extension_keys(event, path, declared, out)
@@ -222,12 +227,13 @@ def validate_document(document: Any) -> list[Issue]:
 def nesting_depth(value: Any) -> int:
     """Return how deeply lists and objects nest in `value` (a scalar is depth 0)."""
     depth = 0
-    level = [value] if isinstance(value, dict | list) else []
+    level = [value] if type(value) in _CONTAINERS else []
     while level:  # one level of containers at a time: scalars are never visited twice
         depth += 1
-        deeper: list[Any] = []
-        for item in level:
-            children = item.values() if isinstance(item, dict) else item
-            deeper.extend(child for child in children if isinstance(child, dict | list))
-        level = deeper
+        # Parsed JSON holds plain dicts and lists only: their children are gathered by C
+        # loops (dict.values, chain) and each child's type is looked up once.
+        children = chain.from_iterable(
+            item.values() if type(item) is dict else item for item in level
+        )
+        level = [child for child in children if type(child) in _CONTAINERS]
     return depth

@@ -30,6 +30,9 @@ class IdentifierError(ValueError):
     """An identifier that is neither a known EPC URN nor a GS1 Digital Link URI."""
 
 
+# A document names a handful of company prefixes and items thousands of times: each key body
+# is worked out once (biip's loop costs a few µs a call).
+@lru_cache(maxsize=1 << 14)
 def gs1_check_digit(digits: str) -> str:
     """Return the GS1 mod-10 check digit for `digits` (the number without its check digit)."""
     if not digits.isdigit():

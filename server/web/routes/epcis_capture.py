@@ -19,6 +19,7 @@ from server.core.epcis.validation import (
 )
 from server.core.errors import InvalidSubmission, NotFound
 from server.services.capture import capture_events, capture_status
+from server.services.gc_pause import gc_paused
 from server.services.submissions import brand_capture
 from server.web.routes.auth import bearer_brand
 
@@ -113,11 +114,15 @@ def _accept(
 def capture_document() -> Response:
     """Capture an EPCISDocument: validated whole, stored whole or not at all."""
     brand = bearer_brand()
-    data, document = _body()
-    _refuse_invalid(validate_document(document))
-    events = document["epcisBody"]["eventList"]
-    paths = [f"$.epcisBody.eventList[{i}]" for i in range(len(events))]
-    return _accept(brand.id, data, list(zip(paths, events, strict=True)), document.get("@context"))
+    # A document is a few hundred thousand small objects that all live until the answer:
+    # the collector's passes over them found nothing to free and cost a fifth of a capture.
+    with gc_paused():
+        data, document = _body()
+        _refuse_invalid(validate_document(document))
+        events = document["epcisBody"]["eventList"]
+        paths = [f"$.epcisBody.eventList[{i}]" for i in range(len(events))]
+        pairs = list(zip(paths, events, strict=True))
+        return _accept(brand.id, data, pairs, document.get("@context"))
 
 
 @bp.post("/events")
