@@ -23,13 +23,13 @@ Phases:
   rendered frame (``dataset.frames`` ≥ 1), bytes and requests finished by then;
 - batch NK25-0120: tap "Explore in 3D", wait until ready, pick farm-01 in the site list, time
   from the pick to ``#xr-stage[data-snapshot=farm-01]`` (splats loaded), bytes by kind (Spark
-  chunk, tileset, tiles, other) finished by then, and all bytes once the network is idle
-  (the tiles refined after the first ones show);
+  chunk, Spark's WebAssembly, tileset, tiles, other) finished by then, and all bytes once
+  the network is idle (the tiles refined after the first ones show);
 - tour, batch NK25-0120: tap "Take the tour", then "Next place" as soon as the tour shows
   (again until a stop with a snapshot), time from the tap to the tour's first stop and to
   the first frame with splats drawn (``dataset.splats`` > 0, set after that frame rendered),
   and the bytes finished by then by kind (viewer and three.js chunks, tour chunk, Spark
-  chunk, GLB, manifest, tileset, tiles, other) — what dominates the wait.
+  chunk and WebAssembly, GLB, manifest, tileset, tiles, other) — what dominates the wait.
 
 Each timed tap is measured in up to three ways in the same run (same server, same
 browser), so each change shows beside what it replaced:
@@ -163,6 +163,8 @@ class Traffic:
 def _kind(url: str, tileset: str) -> str:
     if "/static/dist/splats-" in url:
         return "spark chunk"
+    if "/static/dist/spark-" in url and url.endswith(".wasm"):
+        return "spark wasm"
     if url.endswith(tileset):
         return "tileset"
     if "/blobs/" in url:
@@ -175,6 +177,7 @@ TOUR_KINDS = (
     "three.js chunk",
     "tour chunk",
     "spark chunk",
+    "spark wasm",
     "glb",
     "manifest",
     "tileset",
@@ -192,6 +195,7 @@ def _tour_kind(url: str, scene: dict[str, Any]) -> str:
         ("/static/dist/chunk-", "three.js chunk"),
         ("/static/dist/tour-", "tour chunk"),
         ("/static/dist/splats-", "spark chunk"),
+        ("/static/dist/spark-", "spark wasm"),  # web/build.mjs takes it out of the chunk
     ):
         if path.startswith(prefix):
             return kind
@@ -504,7 +508,7 @@ def run_once(
     by_kind: Counter[str] = Counter()
     for url, size in got:
         by_kind[_kind(url, tileset)] += size
-    for kind in ("spark chunk", "tileset", "tiles", "other"):
+    for kind in ("spark chunk", "spark wasm", "tileset", "tiles", "other"):
         figures[f"splats: {kind} by loaded (bytes)"] = float(by_kind[kind])
     _wait_quiet(page, traffic)
     settled = traffic.since(cursor)

@@ -56,7 +56,12 @@ FOLDERS = {
     "/web/xr/": ROOT / "web" / "xr",
     "/static/dist/": ROOT / "web" / "static" / "dist",
 }
-TYPES = {".js": "text/javascript", ".json": "application/json", ".map": "application/json"}
+TYPES = {
+    ".js": "text/javascript",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".wasm": "application/wasm",  # Spark's, split out of its chunk by web/build.mjs
+}
 
 
 def coloured_ball(n: int, seed: int = 7) -> Gaussians:

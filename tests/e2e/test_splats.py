@@ -144,6 +144,22 @@ def test_splats_bundle_is_its_own_lazily_imported_entry(splats_bundle: str) -> N
     assert manifest["boot"]["imports"] == []
 
 
+def test_sparks_wasm_is_its_own_file_named_in_boot(splats_bundle: str) -> None:
+    """web/build.mjs takes Spark's inline base64 WASM out of its chunk: a hashed `.wasm`
+    (brotli beside it) that Spark fetches and compiles as it streams, listed with the
+    splats entry so the warm-up and the tour tap hint it."""
+    dist = DIST_MANIFEST.parent
+    manifest = json.loads(DIST_MANIFEST.read_text())
+    wasm = [name for name in manifest["splats"]["imports"] if name.endswith(".wasm")]
+    assert len(wasm) == 1, manifest["splats"]
+    assert (dist / wasm[0]).read_bytes()[:4] == b"\0asm"
+    assert (dist / f"{wasm[0]}.br").stat().st_size < (dist / wasm[0]).stat().st_size / 2
+    chunk = (dist / splats_bundle).read_text()
+    assert "AGFzbQ" not in chunk, "the base64 WASM is still inside the chunk"
+    assert f'"./{wasm[0]}"' in chunk and "compileStreaming" in chunk
+    assert wasm[0] in (dist / manifest["boot"]["file"]).read_text()
+
+
 @pytest.mark.parametrize(
     ("granted", "withheld", "blocked"),
     [

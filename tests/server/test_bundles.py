@@ -79,6 +79,22 @@ def test_every_bundle_has_brotli_and_gzip_siblings(sqlite_app: Flask) -> None:
         assert gzip.decompress(path.with_name(path.name + ".gz").read_bytes()) == source
 
 
+def test_sparks_wasm_is_sent_as_wasm_in_brotli(sqlite_app: Flask) -> None:
+    """`WebAssembly.compileStreaming` takes only `application/wasm` (web/build.mjs)."""
+    _boot(sqlite_app)
+    dist = Path(sqlite_app.config["STATIC_DIST"])
+    wasm = sorted(dist.glob("spark-*.wasm"))
+    assert len(wasm) == 1
+    response = sqlite_app.test_client().get(
+        f"/static/dist/{wasm[0].name}", headers={"Accept-Encoding": "br, gzip"}
+    )
+    assert response.status_code == 200
+    assert response.mimetype == "application/wasm"
+    assert response.headers["Content-Encoding"] == "br"
+    assert brotli.decompress(response.data) == wasm[0].read_bytes()
+    response.close()
+
+
 def test_a_matching_etag_is_answered_304(sqlite_app: Flask) -> None:
     name = _boot(sqlite_app)
     client = sqlite_app.test_client()

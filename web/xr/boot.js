@@ -112,6 +112,9 @@ export function bootXr(root) {
           glbUrl: data.glbUrl ?? '',
           locale: data.locale ?? document.documentElement.lang ?? 'en',
           strings,
+          // a tour starts Spark's download as soon as the manifest shows snapshots
+          tour: wantsTour,
+          splatUrls: chunkUrls('splats'),
         });
         stage.dataset.state = 'ready';
       }

@@ -27,14 +27,21 @@ import { GLTFLoader } from 'three/examples/jsm/loaders/GLTFLoader.js';
  * @param {string} manifestUrl
  * @param {string} glbUrl
  * @param {AbortSignal} [signal]
+ * @param {(manifest: SceneManifest) => void} [onManifest] called as soon as the manifest is
+ *   read, while the GLB may still be loading: what it names can start downloading then
  * @returns {Promise<LoadedScene>}
  */
-export async function loadScene(manifestUrl, glbUrl, signal) {
+export async function loadScene(manifestUrl, glbUrl, signal, onManifest) {
   const [manifest, gltf] = await Promise.all([
-    fetch(manifestUrl, { signal }).then((response) => {
-      if (!response.ok) throw new Error(`manifest ${manifestUrl}: HTTP ${response.status}`);
-      return response.json();
-    }),
+    fetch(manifestUrl, { signal })
+      .then((response) => {
+        if (!response.ok) throw new Error(`manifest ${manifestUrl}: HTTP ${response.status}`);
+        return response.json();
+      })
+      .then((/** @type {SceneManifest} */ manifest) => {
+        onManifest?.(manifest);
+        return manifest;
+      }),
     new GLTFLoader().loadAsync(glbUrl),
   ]);
   /** @type {Map<string, import('three').Object3D>} */

@@ -57,6 +57,10 @@ import { createXrButtons } from './xrButtons.js';
  * @property {string} glbUrl
  * @property {string} locale
  * @property {ViewerStrings} strings translated by the page
+ * @property {boolean} [tour] a tour was asked for: once the manifest names snapshots,
+ *   Spark, the first snapshot's tileset and its root tile start downloading at once
+ * @property {string[]} [splatUrls] Spark's bundle files (web/build.mjs "splats": scripts and
+ *   its `.wasm`), to hint ahead of the import
  */
 
 const BACKGROUND = new Color(0xf3ede4);
@@ -86,9 +90,19 @@ export function chapterText(manifest, chapterKey, locale) {
  * @param {ViewerOptions} options
  * @returns {Promise<Viewer>}
  */
-export async function mountViewer(container, { manifestUrl, glbUrl, locale, strings }) {
+export async function mountViewer(
+  container,
+  { manifestUrl, glbUrl, locale, strings, tour: wantsTour = false, splatUrls = [] },
+) {
   const abort = new AbortController();
-  const { root, manifest, sites } = await loadScene(manifestUrl, glbUrl, abort.signal);
+  const { root, manifest, sites } = await loadScene(manifestUrl, glbUrl, abort.signal, (m) => {
+    // a tour's first snapshot: its tileset and root tile (a few KB) beside the GLB
+    if (wantsTour) warmSnapshots(m, [], abort.signal);
+  });
+  // and Spark (~480 KB) as soon as the GLB is in, not once the renderer is up and the tour's
+  // code has run: the download overlaps that work. Not beside the GLB: sharing a slow link
+  // with it would hold back the diorama (the tour's first stop) for no gain in total time.
+  if (wantsTour) warmSnapshots(manifest, splatUrls, abort.signal);
 
   const renderer = new WebGLRenderer({ antialias: true, alpha: true });
   renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
@@ -159,7 +173,15 @@ export async function mountViewer(container, { manifestUrl, glbUrl, locale, stri
     panel.show({ heading: site.name, title: text.title, body: text.body });
     container.dataset.selectedSite = siteId;
   };
-  const snapshots = createSnapshots(manifest, { scene, renderer, camera, root, size, container });
+  const snapshots = createSnapshots(manifest, {
+    scene,
+    renderer,
+    camera,
+    root,
+    size,
+    container,
+    splatUrls,
+  });
   const list = createSiteList(ui, manifest.sites, strings.sites, (siteId) => {
     select(siteId);
     snapshots.show(siteId);
@@ -270,36 +292,113 @@ export async function mountViewer(container, { manifestUrl, glbUrl, locale, stri
   };
 }
 
+/** @type {Set<string>} URLs already hinted or fetched ahead by warmSnapshots */
+const warmed = new Set();
+
+/**
+ * @param {string} rel "modulepreload" or "preload"
+ * @param {string} href
+ */
+function addHint(rel, href) {
+  const url = new URL(href, document.baseURI).href;
+  if (warmed.has(`${rel} ${url}`)) return;
+  warmed.add(`${rel} ${url}`);
+  const link = document.createElement('link');
+  link.rel = rel;
+  link.href = url;
+  if (rel === 'preload') {
+    // Spark fetch()es its WASM (mode cors, same-origin credentials): the preload must match
+    link.as = 'fetch';
+    link.crossOrigin = 'anonymous';
+  }
+  document.head.append(link);
+}
+
+/**
+ * @param {import('./sceneLoader.js').SceneManifest} manifest
+ * @returns {{site: string, tileset: string} | undefined} the snapshot a tour reaches first:
+ *   tour/tourPlan.js visits the chapters in order, site by site
+ */
+function firstTourSnapshot(manifest) {
+  const snapshots = manifest.snapshots ?? [];
+  for (const chapter of manifest.chapters ?? []) {
+    for (const siteId of chapter.site_ids) {
+      const found = snapshots.find((s) => s.site === siteId);
+      if (found) return found;
+    }
+  }
+  return snapshots[0];
+}
+
+/**
+ * Start downloading what the first snapshot needs, without running any of it: Spark's
+ * scripts (modulepreload) and WebAssembly (preload), the tileset and root tile of the
+ * snapshot a tour reaches first (with `all`, the other tilesets too: each is small) (the splat layer draws the root before
+ * anything finer). Each lands in the HTTP or module cache, where the splat layer finds it.
+ * Nothing happens for a manifest without snapshots; each URL is asked for once.
+ * @param {import('./sceneLoader.js').SceneManifest} manifest
+ * @param {string[]} splatUrls Spark's bundle files
+ * @param {AbortSignal} signal
+ * @param {boolean} [all] every snapshot's tileset, not only the first's
+ */
+function warmSnapshots(manifest, splatUrls, signal, all = false) {
+  if (!manifest.snapshots?.length) return;
+  for (const url of splatUrls) addHint(url.endsWith('.wasm') ? 'preload' : 'modulepreload', url);
+  const first = firstTourSnapshot(manifest);
+  for (const entry of all ? manifest.snapshots : [first]) {
+    if (!entry) continue;
+    const url = new URL(entry.tileset, document.baseURI).href;
+    if (warmed.has(url)) continue;
+    warmed.add(url);
+    const tileset = fetch(url, { priority: 'low', signal });
+    if (entry !== first) continue;
+    tileset
+      .then((response) => (response.ok ? response.json() : null))
+      .then((/** @type {{root?: {content?: {sha256?: string}}} | null} */ json) => {
+        const sha256 = json?.root?.content?.sha256;
+        if (!sha256) return;
+        // tiles are content-addressed blobs beside the tileset (splats/splatLayer.js)
+        const tile = new URL(sha256, url).href;
+        if (warmed.has(tile)) return;
+        warmed.add(tile);
+        return fetch(tile, { signal }).then((response) => response.arrayBuffer());
+      })
+      .catch(() => {
+        // the splat layer fetches what is missing when the snapshot is shown
+      });
+  }
+}
+
 /**
  * Show a site's reality snapshot (manifest.snapshots) over its marker. Spark and the splat
  * code are fetched on the first snapshot shown: a manifest without snapshots never loads them.
  * @param {import('./sceneLoader.js').SceneManifest} manifest
  * @param {{scene: Scene, renderer: WebGLRenderer, camera: PerspectiveCamera,
- *   root: import('three').Object3D, size: number, container: HTMLElement}} context
+ *   root: import('three').Object3D, size: number, container: HTMLElement,
+ *   splatUrls: string[]}} context
  * @returns {{show(siteId: string): Promise<void>, hide(): void, update(): void,
  *   state(): import('./splats/splatLayer.js').SplatLayerState | null, stop(): void,
  *   prefetch(): void}}
  */
-function createSnapshots(manifest, { scene, renderer, camera, root, size, container }) {
+function createSnapshots(manifest, context) {
+  const { scene, renderer, camera, root, size, container, splatUrls } = context;
   const abort = new AbortController();
   /** @type {import('./splats/splatLayer.js').SplatLayer | null} */
   let layer = null;
   /** @type {string | null} */
   let current = null;
 
-  /** Fetch the splat code (Spark) ahead of the first snapshot, if there is any snapshot. */
+  /**
+   * Load the splat code (Spark) ahead of the first snapshot, if there is any snapshot: its
+   * module runs now (compiling its WASM), and the tilesets and first root tile download
+   * beside it, not after it (warmSnapshots; already under way when the tour was tapped).
+   */
   const prefetch = () => {
     if (!manifest.snapshots?.length) return;
+    warmSnapshots(manifest, splatUrls, abort.signal, true);
     import('./splats/splatLayer.js').catch(() => {
       // a failed prefetch is retried by show()
     });
-    // and the tilesets (small, immutable blobs) beside it, not after it: the splat layer
-    // then finds each in the HTTP cache and asks for its root tile at once
-    for (const entry of manifest.snapshots) {
-      fetch(entry.tileset, { priority: 'low', signal: abort.signal }).catch(() => {
-        // the layer fetches it again when the snapshot is shown
-      });
-    }
   };
 
   /** @param {string} siteId */

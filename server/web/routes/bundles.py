@@ -10,7 +10,12 @@ from werkzeug.security import safe_join
 from server.adapters.config import settings
 
 bp = Blueprint("bundles", __name__)
-MEDIA_TYPES = {".js": "text/javascript", ".json": "application/json", ".txt": "text/plain"}
+MEDIA_TYPES = {
+    ".js": "text/javascript",
+    ".json": "application/json",
+    ".txt": "text/plain",
+    ".wasm": "application/wasm",  # Spark's, compiled as it streams (web/build.mjs)
+}
 # Siblings web/build.mjs writes beside each bundle, best first: (suffix, Content-Encoding).
 ENCODINGS = ((".br", "br"), (".gz", "gzip"))
 
