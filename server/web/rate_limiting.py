@@ -160,7 +160,9 @@ def _limit(limiter: Limiter, rule: Rule) -> RouteLimit:
 def apply(limiter: Limiter, app: Flask) -> None:
     """Wrap each rate-limited view of `app` in its rules (call after its blueprints)."""
     for endpoint in dict.fromkeys(e for rule in RULES for e in rule.endpoints):
-        view: Callable[..., Any] = app.view_functions[endpoint]  # KeyError: a renamed one
+        if endpoint not in app.view_functions:
+            raise LookupError(f"rate limit rules name `{endpoint}`, which is not an endpoint")
+        view: Callable[..., Any] = app.view_functions[endpoint]
         # The innermost decorator counts every rule of the view, in the order they were added.
         for rule in (rule for rule in RULES if endpoint in rule.endpoints):
             view = _limit(limiter, rule)(view)
