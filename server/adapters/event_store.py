@@ -185,7 +185,9 @@ def _inserted_ids(
     """
     (last,) = cursor.execute("SELECT last_insert_rowid()").fetchone()
     first = last - len(chunk) + 1
-    found = cursor.execute(f"SELECT event_hash FROM {_EVENTS} WHERE id = ?", (first,)).fetchone()
+    found = cursor.execute(
+        f"SELECT event_hash FROM {_EVENTS} WHERE id = ? AND brand_id = ?", (first, brand_id)
+    ).fetchone()
     if found is not None and found[0] == chunk[0]["event_hash"]:
         return range(first, last + 1)
     ids: dict[str, int] = {
