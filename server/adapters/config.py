@@ -276,7 +276,8 @@ SETTINGS: tuple[Setting, ...] = (
         "RATE_LIMIT_PUBLIC_JSON",
         600,
         "Requests to the public JSON routes (/api/v1/batches/…/evidence, summary, events, "
-        "signatures and bundle; /.well-known/originxr-keys.json and the transparency log) "
+        "signatures and bundle; /.well-known/originxr-keys.json and the transparency log, "
+        "witnesses' cosignatures included) "
         "one client address may send a window, over all of them; answers the page fast "
         "path serves from memory are not counted; 0 turns the limit off.",
     ),
@@ -289,8 +290,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "RATE_LIMIT_UPLOADS",
         60,
-        "Plot and evidence uploads (POST /api/plots and /api/evidence) one bearer token may "
-        "send a window; 0 turns the limit off.",
+        "Plot, evidence and snapshot uploads (POST /api/plots, /api/evidence and "
+        "/api/sites/…/snapshots) one bearer token may send a window, over all three; 0 "
+        "turns the limit off.",
     ),
     Setting(
         "RATE_LIMIT_API_CLIENT",

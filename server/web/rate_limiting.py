@@ -45,7 +45,11 @@ class Rule:
 
 BEACON_ENDPOINTS = ("scan_events.scan_event", "scan_events.scan_pixel")
 CAPTURE_ENDPOINTS = ("epcis_capture.capture_document", "epcis_capture.capture_event")
-UPLOAD_ENDPOINTS = ("plot_upload.upload_plots", "evidence_upload.upload_evidence")
+UPLOAD_ENDPOINTS = (
+    "plot_upload.upload_plots",
+    "evidence_upload.upload_evidence",
+    "snapshots.upload_snapshot",
+)
 PUBLIC_JSON_ENDPOINTS = (
     "api.evidence_report",
     "api.consumer_summary",
@@ -57,6 +61,8 @@ PUBLIC_JSON_ENDPOINTS = (
     "transparency_log.leaf",
     "transparency_log.inclusion",
     "transparency_log.consistency",
+    "transparency_log.cosignatures",
+    "transparency_log.cosign",  # a witness posts one a run: the same budget as its reads
 )
 
 # In this order: a token route counts the client first, so a client trying tokens is

@@ -22,7 +22,7 @@ from werkzeug.test import TestResponse, encode_multipart
 
 from server.adapters.broker import stop_embedded
 from server.adapters.db import db
-from server.adapters.models import Capture, EvidenceRecord, Plot
+from server.adapters.models import Capture, EvidenceRecord, Plot, Snapshot
 from server.core.scans.records import BUFFER_KEY
 from server.services.rate_limits import KEY_PREFIX, digest
 from server.web.rate_limiting import RULES
@@ -224,6 +224,33 @@ def test_refused_uploads_store_nothing(tmp_path: Path, redis_url: str) -> None:
     )
     _assert_refused(refused, 60, 1)
     assert (_count(app, Plot), _count(app, EvidenceRecord)) == (plots + 1, records)
+
+
+def test_snapshot_uploads_share_the_upload_limit_and_a_refused_one_stores_nothing(
+    tmp_path: Path, redis_url: str
+) -> None:
+    app = _app(tmp_path, redis_url, RATE_LIMIT_UPLOADS=1)
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {api_token(app)}"}
+    snapshots = _count(app, Snapshot)
+    # The first answer is a refusal of the form (no file), counted all the same.
+    first = client.post(
+        "/api/sites/farm-01/snapshots", data={}, headers=headers, content_type="multipart/form-data"
+    )
+    assert first.status_code == 422, first.get_json()
+    boundary, body = encode_multipart(
+        {"file": FileStorage(io.BytesIO(b"ply\n"), filename="capture.ply")}
+    )
+    refused = client.post(
+        "/api/sites/farm-01/snapshots",
+        data=body,
+        headers=headers,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    _assert_refused(refused, 60, 1)
+    assert _count(app, Snapshot) == snapshots
+    # ... and the plot upload of the same token is over the same budget.
+    assert client.post("/api/plots", json={}, headers=headers).status_code == 429
 
 
 def test_every_rate_limited_operation_describes_its_429(tmp_path: Path, redis_url: str) -> None:
