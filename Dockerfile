@@ -18,11 +18,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
 
+# The pinned, hashed runtime dependencies (scripts/lock writes them beside requirements.lock,
+# at the same versions), then the package itself without resolving anything again.
+COPY requirements-runtime.lock ./
+RUN pip install --require-hashes --no-deps -r requirements-runtime.lock
+
 # Editable install: the code finds web/static, brands/ and translations/ beside itself.
 COPY pyproject.toml README.md ./
 COPY server ./server
 COPY workers ./workers
-RUN pip install -e .
+RUN pip install --no-deps -e .
 
 COPY brands ./brands
 COPY translations ./translations
