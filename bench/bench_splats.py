@@ -154,6 +154,7 @@ def measure_capture(
         "root_splats_before": float(before.root.splats),
         "root_tile_kb": len(tileset.root.content) / 1e3,
         "root_tile_kb_before": len(before.root.content) / 1e3,
+        "root_tile_kb_replacing": len(replacing.root.content) / 1e3,
         "tiles_bytes_per_splat_before": _per_splat(before, n),
         "tiles_bytes_per_splat_replacing": _per_splat(replacing, n),
         "tiles_bytes_per_splat": _per_splat(tileset, n),

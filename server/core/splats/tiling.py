@@ -263,8 +263,15 @@ class _Builder:
     ) -> tuple[npt.NDArray[np.intp], float]:
         """Return the positions in `members` of the splats its tile keeps, and their voxel:
         the finest grid of the cell with at most `target` occupied voxels, and in each the
-        splat that covers most."""
-        target = max(1, min(cap, len(members) // self.options.parent_ratio))
+        splat that covers most.
+
+        `target` is 1/`parent_ratio`^h of the cell, h the levels its leaves will be below
+        it: each level holds about 1/`parent_ratio` of the one below, as a merged pyramid
+        would, so the root (the first tile shown) stays small however big the capture.
+        """
+        ratio = self.options.parent_ratio
+        below = max(1, math.ceil(math.log(len(members) / self.max_per_tile) / math.log(ratio)))
+        target = max(1, min(cap, len(members) // ratio**below))
         g = self.g.take(self.order[members])
         cell = self.size / (1 << level)
         grid = FINEST_GRID
