@@ -2,7 +2,8 @@
 
 GS1 Digital Link URI syntax 1.2, §7 (compression), read as: the path is one base64url string
 (6 bits a character, trailing pad bits) of a bit stream that, while more than 8 bits remain,
-holds one entry after another:
+holds one entry after another (a partially compressed URI, `/{key}/{value}/{string}`, keeps
+its primary key uncompressed and compresses only what follows it):
 
 - two 4-bit digits opening a GS1 AI, continued digit by digit (4 bits each) until they name
   an AI of the GS1 General Specifications' table; then the AI's value, component by
@@ -116,6 +117,11 @@ NO_PRIMARY_KEY = N_(
     "The compressed GS1 Digital Link URI holds no primary GS1 key (such as a GTIN), or more "
     "than one."
 )
+SECOND_KEY = N_(
+    "The compressed part of this GS1 Digital Link URI holds a primary GS1 key (%(ai)s), but "
+    "the key is the uncompressed part before it: compress the qualifiers and attributes only."
+)
+PARTIAL = re.compile(r"^[A-Za-z0-9_-]*[A-Za-z_-][A-Za-z0-9_-]*$")  # not all digits: not an AI
 
 
 class _Bits:
@@ -136,9 +142,13 @@ class _Bits:
         return int(chunk, 2) if chunk else 0
 
 
-def to_bits(text: str) -> str:
-    """Return the bits of a base64url string (6 a character)."""
-    if not COMPRESSED.match(text):
+def to_bits(text: str, *, partial: bool = False) -> str:
+    """Return the bits of a base64url string (6 a character).
+
+    A whole URI's string holds a primary key, so it takes 10 characters at least; the
+    compressed part of a partially compressed one may be as short as one attribute.
+    """
+    if not (PARTIAL if partial else COMPRESSED).match(text):
         raise DigitalLinkError(NOT_COMPRESSED)
     return "".join(format(BASE64URL.index(c), "06b") for c in text)
 
@@ -200,9 +210,10 @@ def _ai(bits: _Bits, digits: str) -> str:
     raise DigitalLinkError(BAD_CODE, code=digits)
 
 
-def decompress(text: str) -> list[tuple[str, str]]:
-    """Return the (AI or non-GS1 key, value) pairs of a compressed Digital Link path string."""
-    bits = _Bits(to_bits(text))
+def decompress(text: str, *, partial: bool = False) -> list[tuple[str, str]]:
+    """Return the (AI or non-GS1 key, value) pairs of a compressed Digital Link path string
+    (`partial`: the part after an uncompressed primary key)."""
+    bits = _Bits(to_bits(text, partial=partial))
     pairs: list[tuple[str, str]] = []
     while bits.remaining() > 8:
         high, low = bits.take(4), bits.take(4)
@@ -238,3 +249,15 @@ def uncompressed(pairs: list[tuple[str, str]]) -> str:
     path = "".join(f"/{ai}/{quote(values[ai], safe='')}" for ai in in_path)
     query = [(key, value) for key, value in pairs if key not in in_path]
     return path + ("?" + urlencode(query) if query else "")
+
+
+def partially_compressed(ai: str, value: str, text: str) -> str:
+    """Return the uncompressed path (and query) of the partially compressed `/{ai}/{value}/{text}`.
+
+    `text` holds the key's qualifiers and attributes; a primary key in it is refused.
+    """
+    pairs = decompress(text, partial=True)
+    for key, _ in pairs:
+        if key in PRIMARY_KEYS:
+            raise DigitalLinkError(SECOND_KEY, ai=key)
+    return uncompressed([(ai, value), *pairs])

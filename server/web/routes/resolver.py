@@ -43,6 +43,7 @@ from server.web import cached_pages
 from server.web.batch_links import batch_links, batch_uri, public_base
 from server.web.routes import api
 from server.web.routes.batch_page import render_batch_page, render_product_page
+from server.web.routes.compressed_links import partial_target, redirect_uncompressed
 from server.web.routes.locales import locale_context, offer_locales
 from server.web.routes.security import render_without_nonce
 
@@ -106,6 +107,9 @@ def resolve(rest: str) -> ResponseReturnValue:
     The page and the linkset come from the page cache when they are there (no SQL);
     otherwise they are rendered and kept (`server.web.cached_pages`).
     """
+    partial = partial_target("01", rest)
+    if partial is not None:
+        return redirect_uncompressed(partial)
     link = _parsed("/01/" + rest, tuple(_query()))
     lot = link.lot or ""
     link_type = request.args.get("linkType")
@@ -180,6 +184,9 @@ def resolve(rest: str) -> ResponseReturnValue:
 @bp.get("/414/<linkpath:rest>", merge_slashes=False)
 def resolve_site(rest: str) -> ResponseReturnValue:
     """Answer a known site's GLN: a small public page about it, or its linkset."""
+    partial = partial_target("414", rest)
+    if partial is not None:
+        return redirect_uncompressed(partial)
     link = parse_key_path("/414/" + rest, _query())
     site, brand = site_by_gln(db.session, link.value)
     render_without_nonce()  # shared by caches (`cached_pages.share`): inline code by hash

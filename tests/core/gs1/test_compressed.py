@@ -16,6 +16,7 @@ from server.core.gs1.compressed import (
     components,
     decompress,
     length_bits,
+    partially_compressed,
     uncompressed,
     value_bits,
 )
@@ -166,3 +167,38 @@ def test_malformed_strings_are_refused_saying_why(text: str, says: str) -> None:
 def test_exactly_one_primary_key_is_needed(pairs: list[tuple[str, str]]) -> None:
     with pytest.raises(DigitalLinkError, match="primary GS1 key"):
         uncompressed(decompress(compress(pairs)))
+
+
+# Published test vectors of GS1's Digital Link compression, as the feature tests of an
+# independent implementation (Solidsoft Reply's Gs1DigitalLinkLib, a port of GS1's
+# compression prototype) state them for (01)05412345000013(10)ABC123(17)290331 with the
+# non-GS1 attributes arv=true and donor=bmgf.
+REFERENCE = "/01/05412345000013/10/ABC123?17=290331"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("AQnYUc1gmiCNV4JGLo3DY", REFERENCE),
+        ("AQnYUc1gmiCNV4JGLo3Dfg2q72Etrue8K7RPRWwjc0D4", REFERENCE + "&arv=true&donor=bmgf"),
+    ],
+)
+def test_the_published_vectors_of_full_compression(text: str, expected: str) -> None:
+    assert uncompressed(decompress(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("EEarwSMXRuGw", REFERENCE),
+        ("EEarwSMXRuG_BtV3sJbXc94V2ieithG5oHw", REFERENCE + "&arv=true&donor=bmgf"),
+    ],
+)
+def test_the_published_vectors_of_partial_compression(text: str, expected: str) -> None:
+    assert partially_compressed("01", "05412345000013", text) == expected
+
+
+def test_a_partially_compressed_string_may_not_hold_a_second_primary_key() -> None:
+    text = compress([("414", "9520123000028")])
+    with pytest.raises(DigitalLinkError, match=r"primary GS1 key \(414\)"):
+        partially_compressed("01", GTIN, text)
