@@ -95,8 +95,15 @@ def build_report(inputs: BatchInputs) -> dict[str, Any]:
 
 def report_head(inputs: BatchInputs, results: list[CheckResult]) -> dict[str, Any]:
     """Return the report's small sections: all but ``trace`` and ``checks``."""
-    cited = {e for r in results for e in r.evidence}
-    records = sorted((r for r in inputs.evidence if r.id in cited), key=lambda r: r.id)
+    return dict(
+        batch_heading(inputs),
+        consumer_summary=[summary_entry(r) for r in results],
+        evidence_records=evidence_records(inputs, {e for r in results for e in r.evidence}),
+    )
+
+
+def batch_heading(inputs: BatchInputs) -> dict[str, Any]:
+    """Return the report's ``schema``, ``batch`` and ``as_of`` sections."""
     lot = inputs.batch_class.rsplit("/10/", 1)[1] if "/10/" in inputs.batch_class else None
     return {
         "schema": SCHEMA,
@@ -107,21 +114,31 @@ def report_head(inputs: BatchInputs, results: list[CheckResult]) -> dict[str, An
             "quantity_kg": plain(inputs.batch_quantity_kg),
         },
         "as_of": inputs.as_of.isoformat(),
-        "consumer_summary": [
-            {"key": r.key, "status": r.status, "value": plain(r.value), "unit": r.unit}
-            for r in results
-        ],
-        "evidence_records": [
-            {
-                "id": r.id,
-                "kind": r.kind,
-                "issuer": r.issuer,
-                "issued_on": plain(r.issued_on),
-                "source_hash": r.source_hash,
-            }
-            for r in records
-        ],
     }
+
+
+def summary_entry(result: CheckResult) -> dict[str, Any]:
+    """Return a check's entry in ``consumer_summary`` (what the batch page shows)."""
+    return {
+        "key": result.key,
+        "status": result.status,
+        "value": plain(result.value),
+        "unit": result.unit,
+    }
+
+
+def evidence_records(inputs: BatchInputs, cited: set[str]) -> list[dict[str, Any]]:
+    """Return the ``evidence_records`` section: the records the checks cite, by id."""
+    return [
+        {
+            "id": r.id,
+            "kind": r.kind,
+            "issuer": r.issuer,
+            "issued_on": plain(r.issued_on),
+            "source_hash": r.source_hash,
+        }
+        for r in sorted((r for r in inputs.evidence if r.id in cited), key=lambda r: r.id)
+    ]
 
 
 def _flow(flow: Flow) -> dict[str, Any]:

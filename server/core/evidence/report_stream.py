@@ -5,7 +5,7 @@ holding the report as one dict: a 10,000-farm report is 128 MB of JSON and about
 as Python objects, so holding the dict and its bytes together was most of the evidence
 job's peak memory. Each list of rows (the journey, each check's details) is turned into
 JSON-ready rows a chunk at a time, serialised, and let go of; the trace is let go of once
-its section is written, each check result once its own is.
+its section is written, each check result once its own is (before the next check runs).
 
 Concatenating canonical pieces gives canonical bytes: keys are written in sorted order,
 separators are the compact ones, and each piece goes through `canonical_json` (which falls
@@ -19,7 +19,14 @@ from io import BytesIO
 from typing import Any
 
 from server.core.evidence.inputs import BatchInputs
-from server.core.evidence.report import TRACE_LISTS, report_head, run_checks, trace_scalars
+from server.core.evidence.report import (
+    CHECKS,
+    TRACE_LISTS,
+    batch_heading,
+    evidence_records,
+    summary_entry,
+    trace_scalars,
+)
 from server.core.evidence.report_json import canonical_json
 from server.core.evidence.result import CheckResult, plain
 from server.core.evidence.trace import build_trace
@@ -31,26 +38,34 @@ CHUNK = 4096
 
 
 def report_bytes(inputs: BatchInputs) -> bytes:
-    """Return ``canonical_json(build_report(inputs))``, written one section at a time."""
+    """Return ``canonical_json(build_report(inputs))``, written one section at a time.
+
+    The sections come in key order (``as_of``, ``batch``, ``checks``, ``consumer_summary``,
+    ``evidence_records``, ``schema``, ``trace``): each check is run, written and let go of
+    before the next runs (the summary and the cited records are kept, both small), and the
+    trace, which every check reads, is written last.
+    """
     trace = build_trace(inputs)
-    results = run_checks(inputs, trace)
-    head = report_head(inputs, results)
-    # The trace section is written first (into its own buffer) so that the trace is let
-    # go of before the checks' rows are turned into JSON.
-    trace_out = BytesIO()
-    _trace(trace_out, trace)
-    del trace
+    heading = batch_heading(inputs)
     out = BytesIO()
-    out.write(b"{")
-    for i, key in enumerate(sorted((*head, "checks", "trace"))):
-        out.write(_key(key, i == 0))
-        if key == "checks":
-            _checks(out, results)
-        elif key == "trace":
-            out.write(trace_out.getbuffer())
-            trace_out = BytesIO()
-        else:
-            out.write(canonical_json(head[key]))
+    out.write(b'{"as_of":' + canonical_json(heading["as_of"]))
+    out.write(b',"batch":' + canonical_json(heading["batch"]))
+    out.write(b',"checks":[')
+    summary: list[dict[str, Any]] = []
+    cited: set[str] = set()
+    for i, (_, check) in enumerate(CHECKS):
+        result = check(inputs, trace)
+        summary.append(summary_entry(result))
+        cited.update(result.evidence)
+        if i:
+            out.write(b",")
+        _check(out, result)
+        del result
+    out.write(b'],"consumer_summary":' + canonical_json(summary))
+    out.write(b',"evidence_records":' + canonical_json(evidence_records(inputs, cited)))
+    out.write(b',"schema":' + canonical_json(heading["schema"]) + b',"trace":')
+    _trace(out, trace)
+    del trace
     out.write(b"}")
     return out.getvalue()
 
@@ -68,27 +83,17 @@ def _trace(out: BytesIO, trace: Trace) -> None:
     out.write(b"}")
 
 
-def _checks(out: BytesIO, results: list[CheckResult]) -> None:
-    """Write the ``checks`` list, letting go of each result once it is written."""
-    out.write(b"[")
-    results.reverse()
-    first = True
-    while results:
-        result = results.pop()
-        if not first:
-            out.write(b",")
-        first = False
-        head = result.json_head()
-        out.write(b"{")
-        for i, key in enumerate(sorted((*head, "details"))):
-            out.write(_key(key, i == 0))
-            if key == "details":
-                _rows(out, (plain(row) for row in result.details))
-            else:
-                out.write(canonical_json(head[key]))
-        out.write(b"}")
-        del result
-    out.write(b"]")
+def _check(out: BytesIO, result: CheckResult) -> None:
+    """Write one check result, its details a chunk of rows at a time."""
+    head = result.json_head()
+    out.write(b"{")
+    for i, key in enumerate(sorted((*head, "details"))):
+        out.write(_key(key, i == 0))
+        if key == "details":
+            _rows(out, (plain(row) for row in result.details))
+        else:
+            out.write(canonical_json(head[key]))
+    out.write(b"}")
 
 
 def _key(key: str, first: bool) -> bytes:
