@@ -162,3 +162,12 @@ def test_rdf_to_rub_turns_positions_rotations_and_sh(capture: Callable[..., Gaus
     before = np.einsum("nk,nkc->nc", _sh_basis(d), g.sh)
     after = np.einsum("nk,nkc->nc", _sh_basis(d @ flip), rub.sh)
     np.testing.assert_allclose(after, before, atol=1e-4)
+
+
+def test_per_array_deflate_is_one_standard_gzip_member(capture: Callable[..., Gaussians]) -> None:
+    g = capture(3000, 1)
+    joined, whole = encode_spz(g, per_array=True), encode_spz(g)
+    # any gzip reader inflates it to the very same SPZ payload, and it is smaller
+    assert gzip.decompress(joined) == gzip.decompress(whole)
+    assert len(joined) < len(whole)
+    assert len(decode_spz(joined, **LIMITS)) == 3000
