@@ -73,15 +73,30 @@ def _tree_cpu(master: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def _settled_cpu(master: int) -> float:
-    """Return the server's CPU seconds once its workers have booted (it stops growing)."""
-    last = _tree_cpu(master)
-    while True:
+def _workers(master: int) -> int:
+    """Return how many processes the server's master has started."""
+    count = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            count += int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master
+        except OSError:
+            continue
+    return count
+
+
+def _settled_cpu(master: int, workers: int = 2) -> float:
+    """Return the server's CPU seconds once its workers have booted (it stops growing).
+
+    Flat for three half-seconds in a row, so that a worker the loaded machine left waiting
+    a moment is not taken for one that has finished its imports.
+    """
+    last, flat = _tree_cpu(master), 0
+    while flat < 3:
         time.sleep(0.5)
         now = _tree_cpu(master)
-        if now - last < 0.02:
-            return now
+        flat = flat + 1 if now - last < 0.02 and _workers(master) >= workers else 0
         last = now
+    return last
 
 
 def main(argv: list[str] | None = None) -> int:
