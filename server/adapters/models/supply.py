@@ -171,7 +171,8 @@ class EpcisEvent(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
+    # No index of its own: the two composite indexes above start with it (migration 0015).
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"))
     event_hash: Mapped[str] = mapped_column(String(100))
     event_id: Mapped[str | None] = mapped_column(String(200))
     event_type: Mapped[str] = mapped_column(String(32))
