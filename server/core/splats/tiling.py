@@ -273,24 +273,15 @@ class _Builder:
         below = max(1, math.ceil(math.log(len(members) / self.max_per_tile) / math.log(ratio)))
         target = max(1, min(cap, len(members) // ratio**below))
         g = self.g.take(self.order[members])
-        cell = self.size / (1 << level)
-        grid = FINEST_GRID
-        base = np.clip((g.positions - self.origin) / (cell / grid), 0, None).astype(np.int64)
-        while True:
-            v = base // (FINEST_GRID // grid)
-            keys = (v[:, 0] * (1 << 21) + v[:, 1]) * (1 << 21) + v[:, 2]
-            uniq, labels = np.unique(keys, return_inverse=True)
-            if len(uniq) <= target or grid == 1:
-                break
-            grid //= 2
+        uniq, labels, voxel = self._voxels(g, level, target)
         coverage = _coverage(g)
         if len(uniq) > target:  # a single voxel cannot hold fewer: keep those covering most
             best = np.sort(np.argsort(-coverage, kind="stable")[:target])
-            return best.astype(np.intp), cell / grid
+            return best.astype(np.intp), voxel
         by_voxel = np.lexsort((-coverage, labels))
         first = np.ones(len(by_voxel), dtype=bool)
         first[1:] = labels[by_voxel][1:] != labels[by_voxel][:-1]
-        return np.sort(by_voxel[first]).astype(np.intp), cell / grid
+        return np.sort(by_voxel[first]).astype(np.intp), voxel
 
     def _split_members(
         self, members: npt.NDArray[np.intp], level: int
@@ -339,9 +330,11 @@ class _Builder:
         edges = [*np.searchsorted(self.codes[lo:hi], bounds[:8]).tolist(), hi - lo]
         return [(lo + a, lo + b) for a, b in itertools.pairwise(edges) if b > a]
 
-    def _coarsen(self, g: Gaussians, level: int, cap: int) -> tuple[Gaussians, float]:
-        """Merge `g` on the finest voxel grid of its cell that leaves ≤ cap and ≤ half."""
-        target = max(1, min(cap, len(g) // self.options.parent_ratio))
+    def _voxels(
+        self, g: Gaussians, level: int, target: int
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.intp], float]:
+        """Return the occupied voxels (keys, each splat's label) and the voxel's edge: the
+        finest grid of the level's cell, halved until it leaves at most `target` voxels."""
         cell = self.size / (1 << level)
         grid = FINEST_GRID
         base = np.clip((g.positions - self.origin) / (cell / grid), 0, None).astype(np.int64)
@@ -350,12 +343,17 @@ class _Builder:
             keys = (v[:, 0] * (1 << 21) + v[:, 1]) * (1 << 21) + v[:, 2]
             uniq, labels = np.unique(keys, return_inverse=True)
             if len(uniq) <= target or grid == 1:
-                break
+                return uniq, labels, cell / grid
             grid //= 2
+
+    def _coarsen(self, g: Gaussians, level: int, cap: int) -> tuple[Gaussians, float]:
+        """Merge `g` on the finest voxel grid of its cell that leaves ≤ cap and ≤ half."""
+        target = max(1, min(cap, len(g) // self.options.parent_ratio))
+        uniq, labels, voxel = self._voxels(g, level, target)
         if len(uniq) > target:  # a single voxel cannot hold fewer clusters: cut by order
             labels = (np.arange(len(g)) * target // len(g)).astype(np.intp)
             uniq = np.arange(target)
-        return merge_clusters(g, labels.astype(np.intp), len(uniq)), cell / grid
+        return merge_clusters(g, labels.astype(np.intp), len(uniq)), voxel
 
 
 def build_tiles(
