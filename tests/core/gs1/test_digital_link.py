@@ -10,6 +10,7 @@ from server.core.gs1.digital_link import (
     parse_key_path,
     parse_path,
 )
+from server.core.gs1.identifiers import canonical_id, digital_link
 
 
 @pytest.mark.parametrize(
@@ -106,3 +107,17 @@ def test_other_primary_keys_parse_with_their_own_qualifiers() -> None:
         parse_key_path("/00/106141412345678908/10/L")
     with pytest.raises(DigitalLinkError, match="must start with a GS1 key"):
         parse_key_path("/99/1")
+
+
+def test_values_are_encoded_outside_the_unreserved_set_and_read_back_the_same() -> None:
+    # A deliberate departure (README, "Where we depart from a reference"): ' ( ) * ! are
+    # percent-encoded, where encodeURIComponent-based tools leave them; decoded, one URI.
+    lot = "L'1(2)*!"
+    path = batch_path("09520123100025", lot)
+    assert path == "/01/09520123100025/10/L%271%282%29%2A%21"
+    assert parse_path(path, []) == DigitalLink("09520123100025", lot)
+    unencoded = "/01/09520123100025/10/L'1(2)*!"
+    assert parse_path(unencoded, []) == DigitalLink("09520123100025", lot)
+    uri = digital_link(("01", "09520123100025"), ("10", lot))
+    assert uri.endswith(path)
+    assert canonical_id("https://id.gs1.org" + unencoded) == canonical_id(uri)
