@@ -11,9 +11,13 @@ repository root::
     .venv/bin/python -m bench.bench_evidence [--farms 10000,20000,40000] [--events-per-farm 10.7]
         [--before REV|none] [--before-farms 10000] [--repeat 1] [--stages]
         [--save FILE] [--baseline FILE]
+    .venv/bin/python -m bench.bench_evidence --job [--farms 10000]
 
 It prints seconds per stage and MB; with ``--baseline`` earlier figures (written by
-``--save``) stand in for the previous implementation. It asserts nothing about time.
+``--save``) stand in for the previous implementation. With ``--job`` it measures the
+evidence job's report and redaction path instead (bench/evidence_job_run.py), the dict path
+it had as the baseline beside the streamed one, each in its own child, and compares both
+reports' SHA-256. It asserts nothing about time.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from bench.figures import load_baseline, print_table, save
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = ROOT / "bench" / "evidence_run.py"
+JOB_RUN = ROOT / "bench" / "evidence_job_run.py"
 # The last commit before the evidence engine moved to columns and orjson (issue #13).
 OBJECT_ENGINE = "9aa5c02"
 
@@ -65,6 +70,27 @@ def run(tree: Path, farms: int, events: int, repeat: int, stages: bool) -> dict[
     return {k: float(v) for k, v in figures.items()}
 
 
+def job(farms: int, events: int) -> None:
+    """Print the job path's figures, the dict one (before) beside the streamed one (now)."""
+    figures = {}
+    for mode in ("dict", "stream"):
+        out = subprocess.run(
+            [sys.executable, str(JOB_RUN), str(farms), str(events), mode],
+            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        figures[mode] = json.loads(out.strip().splitlines()[-1])
+    hashes = [(f.pop("sha256"), f.pop("public_sha256")) for f in figures.values()]
+    print(f"\n{farms} farms, evidence job path (before: dict, now: stream)")
+    print(f"  full and public reports identical: {hashes[0] == hashes[1]}")
+    now = {k: float(v) for k, v in figures["stream"].items()}
+    units = {k: "MB" if k.endswith("_mb") else "s" for k in now}
+    print_table(now, {k: float(v) for k, v in figures["dict"].items()}, units)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Measure each size now (and before), print side by side, optionally save."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -76,7 +102,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stages", action="store_true", help="time the trace and each check")
     parser.add_argument("--save", type=Path, help="write the figures to this JSON file")
     parser.add_argument("--baseline", type=Path, help="JSON figures from an earlier --save")
+    parser.add_argument("--job", action="store_true", help="the job's report+redaction path")
     args = parser.parse_args(argv)
+    if args.job:
+        for farms in (int(s) for s in args.farms.split(",")):
+            job(farms, round(farms * args.events_per_farm))
+        return 0
     sizes = [int(s) for s in args.farms.split(",")]
     before_sizes = (
         {int(s) for s in args.before_farms.split(",")} if args.before != "none" else set()

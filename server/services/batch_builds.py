@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from server.adapters.config import settings
 from server.core.disclosure.policy import policy_of
-from server.core.disclosure.redaction import redact_report
-from server.core.evidence.report import build_report
+from server.core.disclosure.report_sections import PublicSections
+from server.core.evidence.report_stream import report_pair
 from server.core.scene import build_scene as compose_scene
 from server.core.scene import countries_of
 from server.core.scene.topojson import load_country_outlines
@@ -20,6 +20,8 @@ from server.services.capture_credentials import public_credit
 from server.services.gc_pause import gc_paused
 from server.services.scene_inputs import load_public_scene_input, site_infos
 from server.services.snapshots import site_credentials, site_tilesets
+
+JSON = "application/json"
 
 
 def build_evidence(batch_id: int) -> dict[str, str]:
@@ -37,16 +39,20 @@ def evidence_steps(ctx: BuildContext) -> list[Output]:
     ctx.step("load", 0.1)
     with gc_paused():
         inputs = load_batch_inputs(ctx.session, ctx.batch)
-    ctx.step("trace", 0.4)
-    with gc_paused():
-        report = build_report(inputs)
-    ctx.step("publish", 0.9)
-    # The full report is for the brand and its auditors: published without a public blob row.
-    full = json_output("report_full", report, public=False, signed=True)
     policy = policy_of(ctx.batch.product.brand.settings)
     sites = site_infos(ctx.session, ctx.batch.product.brand_id)
-    public = redact_report(report, policy, sites, full.sha256)
-    return [json_output("report", public, signed=True), full]
+    ctx.step("trace", 0.4)
+    # Both reports are written section by section in one pass, the public one redacted as
+    # it goes: neither is held as a dict (a 10,000-farm report is 128 MB of JSON).
+    with gc_paused():
+        full, public = report_pair(inputs, PublicSections(policy, sites))
+    del inputs
+    ctx.step("publish", 0.9)
+    # The full report is for the brand and its auditors: published without a public blob row.
+    return [
+        Output("report", public, JSON, signed=True),
+        Output("report_full", full, JSON, public=False, signed=True),
+    ]
 
 
 def scene_steps(ctx: BuildContext) -> list[Output]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,8 +56,14 @@ def scrub(value: Any, replacements: dict[str, str]) -> Any:
 
     Containers are rebuilt, so `value` itself is left unchanged.
     """
+    return scrubber(replacements)(value)
+
+
+def scrubber(replacements: dict[str, str]) -> Callable[[Any], Any]:
+    """Return `scrub` with `replacements` bound: its pattern is compiled once, so a report
+    scrubbed a section (or a chunk of rows) at a time does not rebuild it per piece."""
     if not replacements:
-        return value
+        return _same
     # Longest first, so a name that contains another is replaced whole.
     names = sorted(replacements, key=len, reverse=True)
     pattern = re.compile("|".join(re.escape(name) for name in names))
@@ -71,7 +77,11 @@ def scrub(value: Any, replacements: dict[str, str]) -> Any:
             return {k: walk(v) for k, v in item.items()}
         return item
 
-    return walk(value)
+    return walk
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _notes(policy: DisclosurePolicy, names_withheld: bool) -> list[str]:
@@ -143,25 +153,46 @@ def redact_report(
     ]
     public["consumer_summary"] = [dict(e) for e in report.get("consumer_summary", [])]
     for check in public["checks"]:
-        if check.get("key") == "farmgate_price" and not policy.show_prices:
-            _redact_prices(check)
-        if check.get("key") == "transport_emissions" and policy.location != "exact":
-            _redact_distances(check, policy.location)
-        if check.get("key") == "plot_geometry" and policy.location != "exact":
-            _redact_geometry(check)
+        redact_check(check, policy)
     for entry in public.get("consumer_summary", []):
-        if entry.get("key") == "farmgate_price" and not policy.show_prices:
-            entry["value"] = None
-            entry["withheld"] = True
+        redact_summary_entry(entry, policy)
     replacements = withheld_names(sites, policy)
     public = scrub(public, replacements)
-    public["disclosure"] = {
+    public["disclosure"] = disclosure_section(policy, derived_from, bool(replacements))
+    return public
+
+
+def redact_check(check: dict[str, Any], policy: DisclosurePolicy) -> None:
+    """Redact one check of the report (a copy: changed in place) as `policy` asks.
+
+    Every change is to the check's head or to one row of its details at a time, so a
+    writer may call it on the head with a chunk of the rows as ``details``.
+    """
+    if check.get("key") == "farmgate_price" and not policy.show_prices:
+        _redact_prices(check)
+    if check.get("key") == "transport_emissions" and policy.location != "exact":
+        _redact_distances(check, policy.location)
+    if check.get("key") == "plot_geometry" and policy.location != "exact":
+        _redact_geometry(check)
+
+
+def redact_summary_entry(entry: dict[str, Any], policy: DisclosurePolicy) -> None:
+    """Redact one ``consumer_summary`` entry (a copy: changed in place)."""
+    if entry.get("key") == "farmgate_price" and not policy.show_prices:
+        entry["value"] = None
+        entry["withheld"] = True
+
+
+def disclosure_section(
+    policy: DisclosurePolicy, derived_from: str, names_withheld: bool
+) -> dict[str, Any]:
+    """Return the public report's ``disclosure`` section: what was redacted, and from what."""
+    return {
         "redacted": True,
         "derived_from": derived_from,
         "policy": policy.to_json(),
-        "notes": _notes(policy, bool(replacements)),
+        "notes": _notes(policy, names_withheld),
     }
-    return public
 
 
 def _strip_prices(item: Any) -> Any:
