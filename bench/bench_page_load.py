@@ -42,7 +42,8 @@ browser), so each change shows beside what it replaced:
 - *prefetched*: the page left to warm its cache at idle (``html[data-xr-prefetched]``:
   ``viewer`` for the 3D tap, ``splats`` for the tour) before the tap.
 
-The site-pick phase runs cold. Run ``--only tour`` for the tour phases alone.
+The site-pick phase runs cold. Run ``--only tour`` for the tour phases alone, ``--only
+page`` for the batch page's paint (FCP, LCP) alone.
 """
 
 from __future__ import annotations
@@ -485,6 +486,8 @@ def run_once(
                 sum(s for _, s in warmed)
             )
         context.close()
+    if only == "page":
+        return figures, notes
     for prefix, headers, save_data, warm in VARIANTS:
         run_3d(browser, base_url, figures, notes, prefix, headers, save_data, warm)
 
@@ -590,7 +593,9 @@ def main(argv: list[str] | None = None) -> int:
         "--chromium", default=os.environ.get("ORIGINXR_CHROMIUM", "/usr/bin/chromium")
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="list every response")
-    parser.add_argument("--only", choices=["tour"], help="run only this phase")
+    parser.add_argument(
+        "--only", choices=["page", "tour"], help="run only the batch page or the tour phases"
+    )
     args = parser.parse_args(argv)
     figures, notes = measure(args.runs, args.redis_url, args.chromium, args.only)
     units = {name: "ms" if "(ms)" in name else "B" if "(bytes)" in name else "" for name in figures}
@@ -615,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     if args.verbose:
-        labels = ["tour_requests"]
+        labels = ["page_requests"] if args.only == "page" else ["tour_requests"]
         if args.only is None:
             labels = ["page_requests", "3d_requests", "splat_requests", "splat_settled", *labels]
         for label in labels:

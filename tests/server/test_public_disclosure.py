@@ -8,10 +8,12 @@ stricter one. The brand's integrators keep full precision.
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import re
 import struct
+import urllib.parse
 from typing import Any
 
 import pytest
@@ -80,7 +82,21 @@ def _public_outputs(client: FlaskClient) -> dict[str, Any]:
         if body.mimetype == "image/svg+xml":
             outputs[f"poster:{sha}"] = body.get_data(as_text=True)
     assert any(name.startswith("poster:") for name in outputs)
+    # The page carries the poster itself (its LCP image paints with the first paint) and
+    # links to the blob it is: both are searched, and they are the same drawing.
+    carried = _carried_poster(outputs["page"])
+    assert carried in {v for k, v in outputs.items() if k.startswith("poster:")}
+    outputs["poster:page"] = carried
     return outputs
+
+
+def _carried_poster(page: str) -> str:
+    """Return the SVG the page's poster <img> carries as a data: URI, decoded."""
+    found = re.search(r'<a href="/blobs/[0-9a-f]{64}"[^>]*><img class="poster" src="([^"]+)"', page)
+    assert found, "the poster <img>, linked to its blob, is not in the page"
+    prefix, _, body = html.unescape(found.group(1)).partition(",")
+    assert prefix == "data:image/svg+xml;charset=utf-8"
+    return urllib.parse.unquote(body)
 
 
 def _coordinate_texts(site: Site) -> list[str]:

@@ -11,6 +11,7 @@ from flask_babel import format_date, format_decimal, format_percent, get_locale,
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from server.adapters.blobs import blob_store
 from server.adapters.db import db
 from server.adapters.models import Batch, Brand, Product, Site, StoryVersion
 from server.core.checks_text import (
@@ -22,6 +23,7 @@ from server.core.checks_text import (
     KIND_NAMES,
     STATUS_NAMES,
 )
+from server.core.data_uri import svg_data_uri
 from server.core.disclosure.policy import CELL_KM, DisclosurePolicy, policy_of
 from server.core.disclosure.redaction import SiteInfo, public_names, scrub, withheld_names
 from server.core.evidence.verdict import findings, verdict
@@ -288,7 +290,10 @@ def render_batch_page(batch: Batch, draft: StoryVersion | None = None) -> Respon
         "tally": tally(checks),
         "failing": [c for c in checks if c["status"] in ("fail", "warn", "unknown")],
         "outputs": outputs,
+        # the poster is carried in the page (it paints with the first paint) and links to
+        # its blob, the evidence it is
         "poster_url": url_for("blobs.blob", sha256=poster) if poster else None,
+        "poster_src": svg_data_uri(blob_store().get(poster).decode("utf-8")) if poster else None,
         "scene_manifest_url": url_for("blobs.blob", sha256=scene["manifest"])
         if scene.get("manifest")
         else None,
