@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python bench/bench_page.py [--repeat 50] [--save F] [--baseline F]``.
 Uses SQLite in a temporary folder and the Redis at ``ORIGINXR_BENCH_REDIS_URL``
-(default redis://127.0.0.1:6379/14, flushed). It prints figures and, with
+(default redis://127.0.0.1:6379/10, flushed). It prints figures and, with
 ``--baseline``, earlier figures side by side. It asserts nothing about time.
 """
 
@@ -35,7 +35,7 @@ def measure(repeat: int) -> dict[str, float]:
     from server.web import create_app
     from workers.worker import run_worker
 
-    redis_url = os.environ.get("ORIGINXR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    redis_url = os.environ.get("ORIGINXR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
     Redis.from_url(redis_url).flushdb()
     root = Path(__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory() as tmp:

@@ -3,7 +3,7 @@
 Run from the repository root (or from a ``git worktree`` of another commit, to compare)::
 
     .venv/bin/python -m bench.bench_page_text [--lot NK25-0120] [--lang en]
-        [--redis-url redis://127.0.0.1:6379/14] [--chromium /usr/bin/chromium]
+        [--redis-url redis://127.0.0.1:6379/10] [--chromium /usr/bin/chromium]
 
 It builds the demo brand as ``bench.screenshot`` does, opens the batch page in Debian's
 Chromium on a 412 × 915 phone screen and prints, in CSS pixels from the top of the page:

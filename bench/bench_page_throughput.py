@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python bench/bench_page_throughput.py [--duration 15] [--connections 32 64]
 [--scan-counting page|beacon] [--worker-class gthread|sync] [--workers 2] [--threads 8]``.
 Builds the demo brand on SQLite in a temporary folder (Redis at ``ORIGINXR_BENCH_REDIS_URL``,
-default redis://127.0.0.1:6379/14, flushed), starts the real app with the Procfile's gunicorn
+default redis://127.0.0.1:6379/10, flushed), starts the real app with the Procfile's gunicorn
 settings (gthread, 2 workers, 8 threads; or those given) and `bench/bare_page_app.py` with
 the same settings serving the very bytes the real app sent, then loads each with Debian's
 ``wrk`` (as a phone asks: a phone's User-Agent, so that each answer is a view to count;
@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("wrk") is None:
         print("wrk is missing: apt-get update && apt-get install -y wrk", file=sys.stderr)
         return 2
-    redis_url = os.environ.get("ORIGINXR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    redis_url = os.environ.get("ORIGINXR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         database = prepare(folder, redis_url)

@@ -1,7 +1,7 @@
 """Measure what the rate limits add to a request: the same routes with each limit off and on.
 
 Run: ``.venv/bin/python -m bench.bench_rate_limits [--repeat 300]``. SQLite in a temporary
-folder and the Redis at ``ORIGINXR_BENCH_REDIS_URL`` (default redis://127.0.0.1:6379/14,
+folder and the Redis at ``ORIGINXR_BENCH_REDIS_URL`` (default redis://127.0.0.1:6379/10,
 flushed). The limits are set high enough never to refuse; off (0) is the baseline,
 measured in the same run, alternating request by request, on the same app. Prints figures;
 asserts nothing about time.
@@ -42,7 +42,7 @@ def measure(repeat: int) -> tuple[list[tuple[str, float, float]], float]:
     from server.services.brand_pack import load_pack
     from server.web import create_app
 
-    redis_url = os.environ.get("ORIGINXR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    redis_url = os.environ.get("ORIGINXR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
     redis = Redis.from_url(redis_url)
     redis.flushdb()
     root = Path(__file__).resolve().parents[1]

@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python -m bench.bench_scans [--repeat 200] [--records 50000] [--save F]
 [--baseline F]``. SQLite in a temporary folder and the Redis at
-``ORIGINXR_BENCH_REDIS_URL`` (default redis://127.0.0.1:6379/14, flushed). Prints figures;
+``ORIGINXR_BENCH_REDIS_URL`` (default redis://127.0.0.1:6379/10, flushed). Prints figures;
 asserts nothing about time.
 """
 
@@ -44,7 +44,7 @@ def measure(repeat: int, records: int) -> dict[str, float]:
     from workers.scan_jobs import aggregate_scans
     from workers.worker import run_worker
 
-    redis_url = os.environ.get("ORIGINXR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    redis_url = os.environ.get("ORIGINXR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
     redis = Redis.from_url(redis_url)
     redis.flushdb()
     root = Path(__file__).resolve().parents[1]

@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python bench/bench_verify.py [--repeat 10] [--save F] [--baseline F]``.
 Uses SQLite in a temporary folder, the Redis at ``ORIGINXR_BENCH_REDIS_URL`` (default
-redis://127.0.0.1:6379/14, flushed) and a threaded Werkzeug server on a loopback port.
+redis://127.0.0.1:6379/10, flushed) and a threaded Werkzeug server on a loopback port.
 In the same run it measures the baseline beside each figure: fetching the same documents
 one by one without checking them (so the ratio is the cost of the checks), verify fetching
 the evidence documents one at a time instead of 8 at once, and the tree hash of a tree
@@ -72,7 +72,7 @@ def measure(repeat: int) -> dict[str, float]:
     from server.web import create_app
     from workers.worker import run_worker
 
-    redis_url = os.environ.get("ORIGINXR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    redis_url = os.environ.get("ORIGINXR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
     Redis.from_url(redis_url).flushdb()
     root = Path(__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory() as tmp:

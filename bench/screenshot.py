@@ -3,7 +3,7 @@
 Run from the repository root::
 
     .venv/bin/python -m bench.screenshot [--out web/static/img/readme]
-        [--redis-url redis://127.0.0.1:6379/14] [--chromium /usr/bin/chromium]
+        [--redis-url redis://127.0.0.1:6379/10] [--chromium /usr/bin/chromium]
 
 It loads the demo brand into a throw-away instance folder, runs the builds with a burst
 worker, serves the app on a loopback port and drives Debian's chromium (412×915, the
