@@ -3,7 +3,7 @@
 Run from the repository root::
 
     .venv/bin/python -m bench.bench_page_load [--runs 3]
-        [--redis-url redis://127.0.0.1:6379/14] [--save F] [--baseline F]
+        [--redis-url redis://127.0.0.1:6379/10] [--save F] [--baseline F]
         [--chromium /usr/bin/chromium]
 
 It builds the demo brand into a throw-away instance (SQLite in a temporary folder, the
@@ -586,7 +586,7 @@ def main(argv: list[str] | None = None) -> int:
     """Measure, print, and optionally save or compare figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14", help="flushed")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/10", help="flushed")
     parser.add_argument("--save", type=Path, help="write the figures to this JSON file")
     parser.add_argument("--baseline", type=Path, help="JSON figures from an earlier --save")
     parser.add_argument(
