@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -15,15 +13,6 @@ from server.adapters.migrate import upgrade
 from server.adapters.models import Brand, EpcisEvent, EventIdentifier
 from server.core.epcis.identifiers import identifier_rows
 from server.services.capture import stored_columns
-
-
-@pytest.fixture
-def engine(database: dict[str, Any]) -> Iterator[Engine]:
-    """A migrated database (SQLite, or a PostgreSQL schema of its own)."""
-    engine = make_engine(database["DATABASE_URL"], database.get("DATABASE_SCHEMA"))
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def _harvest(lot: int) -> dict[str, Any]:

@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
-from server.adapters.db import make_engine
-from server.adapters.migrate import upgrade
 from server.adapters.models import Brand, Plot
 from server.adapters.models.supply import PLOTS_RTREE
 from server.services.batch_inputs import _plots_near, plots_meeting
 
 Box = tuple[float, float, float, float]
-
-
-@pytest.fixture
-def engine(database: dict[str, Any]) -> Iterator[Engine]:
-    """A migrated database (SQLite, or a PostgreSQL schema of its own)."""
-    engine = make_engine(database["DATABASE_URL"], database.get("DATABASE_SCHEMA"))
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def _square(box: Box) -> dict[str, Any]:

@@ -10,7 +10,6 @@ and withheld and names withheld or not, and must give the same bytes for both re
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -29,7 +28,6 @@ from server.core.evidence.report_json import canonical_json
 from server.core.evidence.report_stream import report_pair
 from server.services.batch_inputs import load_batch_inputs
 from server.services.scene_inputs import site_infos
-from tests.conftest import REDIS_URL, load_demo, make_app
 from tests.core.evidence.test_report_equality import AS_OF, SYNTHETIC
 
 POLICIES = {
@@ -84,15 +82,6 @@ def test_the_synthetic_chain_public_report_is_unchanged(
         name = sites[-1].name.encode()
         assert name in report_stream.report_bytes(inputs)
         assert name not in report_pair(inputs, PublicSections(policy, sites))[1]
-
-
-@pytest.fixture(scope="module")
-def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    folder = tmp_path_factory.mktemp("demo")
-    application = make_app(folder, REDIS_URL, {"DATABASE_URL": f"sqlite:///{folder / 'd.db'}"})
-    load_demo(application)
-    yield application
-    db.engine_for(application).dispose()
 
 
 @pytest.mark.parametrize("policy", POLICIES.values(), ids=POLICIES.keys())

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gzip
 import os
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,6 @@ from server.core.evidence.report import build_report
 from server.core.evidence.report_json import canonical_json
 from server.services.batch_inputs import load_batch_inputs
 from server.services.build_runner import json_output
-from tests.conftest import REDIS_URL, load_demo, make_app
 
 GOLDEN = Path(__file__).parent / "golden"
 WRITE = os.environ.get("ORIGINXR_WRITE_GOLDEN") == "1"
@@ -59,15 +57,6 @@ def _bytes(report: dict[str, Any]) -> bytes:
     data = json_output("report_full", report).data
     assert canonical_json(report) == data
     return data
-
-
-@pytest.fixture(scope="module")
-def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    folder = tmp_path_factory.mktemp("demo")
-    application = make_app(folder, REDIS_URL, {"DATABASE_URL": f"sqlite:///{folder / 'd.db'}"})
-    load_demo(application)
-    yield application
-    db.engine_for(application).dispose()
 
 
 def test_the_demo_brand_reports_are_unchanged(demo_app: Flask) -> None:
