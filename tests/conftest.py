@@ -73,6 +73,32 @@ def pytest_configure(config: pytest.Config) -> None:
     openapi_conformance.install()
 
 
+# Set by scripts/test when CI=true: there every service and tool a skip names is installed, so
+# a skip means a test that did not run where it must. The run fails naming the skipped tests.
+NO_SKIPS = os.environ.get("ORIGINXR_TESTS_NO_SKIPS") == "1"
+_SKIPPED: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Note each skipped test (with xdist, the controller sees every worker's reports)."""
+    if NO_SKIPS and report.skipped and not hasattr(report, "wasxfail"):
+        _SKIPPED.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail a run that skipped tests when skips are forbidden (ORIGINXR_TESTS_NO_SKIPS=1)."""
+    if _SKIPPED and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Name the tests that were skipped where skips are forbidden."""
+    if _SKIPPED:
+        terminalreporter.write_sep("=", "skipped where ORIGINXR_TESTS_NO_SKIPS=1", red=True)
+        for nodeid in sorted(set(_SKIPPED)):
+            terminalreporter.write_line(nodeid)
+
+
 @pytest.fixture
 def redis_url() -> Iterator[str]:
     """A Redis database of the tests' own, emptied before and after each test."""
