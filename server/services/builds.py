@@ -59,19 +59,31 @@ class BrandInputs:
     data_revision: int
     policy: str  # digest of the disclosure policy: it shapes every public output
     story_version: int
-    snapshots: tuple[tuple[str, str], ...]  # (site key, tileset sha256)
+    # (site key, tileset sha256[, capture-credential state]): scene-only inputs
+    snapshots: tuple[tuple[str, ...], ...]
 
 
 def brand_inputs(session: Session, brand: Brand) -> BrandInputs:
     """Return the brand-wide inputs of its builds."""
-    from server.services.snapshots import site_tilesets
+    from server.services.snapshots import site_credentials, site_tilesets
 
     story = published_story(session, brand.id)
+    # The scene credits each snapshot's capture credentials: a state judged again under a
+    # new trust list (`capture_trust`) makes the scenes stale, never the evidence. A site
+    # without credentials keeps its pair, so older fingerprints stay what they were.
+    states = {
+        key: str(c["state"])
+        for key, c in site_credentials(session, brand.id).items()
+        if c.get("state")
+    }
     return BrandInputs(
         brand.data_revision,
         policy_of(brand.settings).digest(),
         story.version if story else 0,
-        tuple(sorted(site_tilesets(session, brand.id).items())),
+        tuple(
+            (key, sha, states[key]) if key in states else (key, sha)
+            for key, sha in sorted(site_tilesets(session, brand.id).items())
+        ),
     )
 
 

@@ -6,7 +6,9 @@ one removed after a compromise — what the consumer page and the signed manifes
 follow: `refresh_capture_trust` reads each kept credentials still again with c2pa-python
 under the current list, records the state it finds (and the list's digest, so an unchanged
 list costs nothing next time), and asks for the rebuild of the brands where a state
-changed; their new signed manifests, and so their pages, show the new state. A still that
+changed. The state is an input of the scenes only (`builds.brand_inputs`), so only scenes
+are rebuilt: their new signed manifests, and so their pages, show the new state; the
+evidence reports (and their log leaves) stay as they were. A still that
 is gone or no longer validates is shown as not verified: never "verified" on old evidence.
 """
 
@@ -20,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from server.adapters.blobs import BlobNotFound, BlobStore
 from server.adapters.models import Snapshot
-from server.services.brand_changes import bump_revision, request_rebuild
+from server.services.brand_changes import request_rebuild
 from server.services.capture_credentials import CredentialError, read_credentials
 
 
@@ -73,8 +75,6 @@ def refresh_capture_trust(
             done.changed[snapshot.id] = (str(credentials["state"]), state)
             done.brands.add(snapshot.brand_id)
         snapshot.credentials = dict(credentials, state=state, trust=digest)
-    for brand_id in done.brands:
-        bump_revision(session, brand_id)
     session.commit()
     for brand_id in done.brands:
         request_rebuild(brand_id)

@@ -35,6 +35,11 @@ def _credit(app: Flask) -> dict[str, Any]:
     return dict(shot["capture"])
 
 
+def _report_url(app: Flask) -> str:
+    scene = app.test_client().get(f"/api/v1/batches/{BATCH_KEYS}/signatures").get_json()
+    return str(scene["signatures"]["report"]["blob_url"])
+
+
 def _page(app: Flask) -> str:
     return app.test_client().get(BATCH, headers={"Accept-Language": "en"}).get_data(as_text=True)
 
@@ -54,7 +59,9 @@ def test_a_trust_list_change_reaches_the_manifest_and_the_page(
     sqlite_only: dict[str, Any],
     ply: bytes,  # noqa: F811
 ) -> None:
-    app = make_app(tmp_path, redis_url, sqlite_only)
+    # Each process may serve a page it checked less than PAGE_REVALIDATE_SECONDS ago: check
+    # on every request, so the page read right after a rebuild is the rebuilt one.
+    app = make_app(tmp_path, redis_url, {**sqlite_only, "PAGE_REVALIDATE_SECONDS": 0})
     load_demo(app)
     response = _post(app, ply, signed_still(hashlib.sha256(ply).hexdigest()), FARM_IN_BATCH)
     assert response.status_code == 202, response.get_json()
@@ -66,10 +73,13 @@ def test_a_trust_list_change_reaches_the_manifest_and_the_page(
     assert _credit(app)["state"] == "untrusted"
     assert f"Not verified: signed by {SIGNER}" in _page(app)
 
-    # The capture app's CA is added to the list: the same still is now verified.
+    # The capture app's CA is added to the list: the same still is now verified. Only the
+    # scene is rebuilt: the evidence report (and its log leaf) stays the one published.
+    report = _report_url(app)
     done = _refresh(app, ca_pem())
     assert done.read == 1 and list(done.changed.values()) == [("untrusted", "verified")]
     assert _credit(app)["state"] == "verified"
+    assert _report_url(app) == report
     assert f"Verified: signed by {SIGNER}, certified by" in _page(app)
 
     # The same list again reads nothing; removed, the capture is not verified any more.
