@@ -86,11 +86,6 @@ def tree_head(session: Session, key: Ed25519PrivateKey) -> dict[str, Any]:
     return signed_tree_head(head, key)
 
 
-def log_size(session: Session) -> int:
-    """Return the number of leaves in the log."""
-    return log_store.log_size(session)
-
-
 def tree_root(session: Session, size: int) -> bytes:
     """Return the root hash of the log's first `size` leaves."""
     return merkle.EMPTY_ROOT if size == 0 else log_store.span_hashes(session, [(0, size)])[0]
@@ -115,7 +110,8 @@ def leaf_json(session: Session, index: int) -> dict[str, Any]:
     return leaf_view(leaf)
 
 
-def _size(session: Session, size: int | None) -> int:
+def checked_size(session: Session, size: int | None) -> int:
+    """Return the tree size asked for (None: the log's now); LogRequestError past the end."""
     current = log_store.log_size(session)
     size = current if size is None else size
     if not 0 <= size <= current:
@@ -130,7 +126,7 @@ def inclusion(session: Session, leaf_hash: str, size: int | None) -> dict[str, A
     leaf = log_store.leaf_by_hash(session, leaf_hash)
     if leaf is None:
         raise LogRequestError(f"no leaf has hash {leaf_hash}", 404)
-    size = _size(session, size)
+    size = checked_size(session, size)
     if leaf.index >= size:
         raise LogRequestError(
             f"leaf {leaf.index} is not in a tree of {size} leaves: ask for a larger `tree_size`"
@@ -145,7 +141,7 @@ def inclusion(session: Session, leaf_hash: str, size: int | None) -> dict[str, A
 
 def consistency(session: Session, first: int, second: int | None) -> dict[str, Any]:
     """Return the proof that the tree of `first` leaves is a prefix of the one of `second`."""
-    second = _size(session, second)
+    second = checked_size(session, second)
     if not 1 <= first <= second:
         raise LogRequestError(f"`first` must be between 1 and `second` ({second}), not {first}")
     proof = log_store.span_hashes(session, stored_hashes.consistency_spans(first, second))

@@ -12,7 +12,6 @@ TYPED_LISTS = {
     "sourceList": ("source", "SDT-"),
     "destinationList": ("destination", "SDT-"),
 }
-LIST_FIELDS = {*EPC_LISTS, *QUANTITY_LISTS, *TYPED_LISTS, "sensorElementList"}
 # CBV 2.0 §8.9 canonical property order (eventType comes first, extensions last).
 ORDER = (
     "eventTime",

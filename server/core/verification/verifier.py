@@ -130,12 +130,6 @@ def fetch_signed_head(source: Source, origin: str) -> tuple[list[KeyEntry], Tree
     return keys, head, document
 
 
-def signed_tree_head(source: Source, origin: str) -> tuple[list[KeyEntry], TreeHead]:
-    """Fetch the key list and the log's tree head at `origin`; check the head's signature."""
-    keys, head, _document = fetch_signed_head(source, origin)
-    return keys, head
-
-
 def check_witnesses(
     head: TreeHead, document: Any, witnesses: list[KeyEntry], required: int
 ) -> list[str]:

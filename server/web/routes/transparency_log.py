@@ -53,11 +53,7 @@ def tree_head() -> Response:
 def cosignatures() -> Response:
     """Return the known witnesses' cosignatures of the tree of ?tree_size= (default: now)."""
     try:
-        size = _count("tree_size", False)
-        current = log.log_size(db.session)
-        size = current if size is None else size
-        if size > current:
-            raise log.LogRequestError(f"`tree_size` must be between 0 and {current}, not {size}")
+        size = log.checked_size(db.session, _count("tree_size", False))
         root = log.tree_root(db.session, size)
         body = {"tree_size": size, "root_hash": root.hex()}
         return _json(dict(body, cosignatures=cosignatures_of(db.session, size, root)), 10)
