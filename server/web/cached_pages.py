@@ -135,6 +135,27 @@ def _public(response: Response) -> bool:
     )
 
 
+def _entry(
+    response: Response, *, stamp: str, brand_id: int, batch_id: int | None, compress: bool
+) -> CachedPage:
+    """Return the cache entry of a rendered answer: its body, kept headers and, for HTML, the
+    CSP naming its inline code's hashes (a shared body carries no nonce)."""
+    body = response.get_data()
+    headers = {k: response.headers[k] for k in KEPT_HEADERS if k in response.headers}
+    if response.mimetype == "text/html":
+        headers["Content-Security-Policy"] = policy_for_page(body.decode("utf-8"))
+    return cached_page(
+        body,
+        response.content_type or "application/octet-stream",
+        headers,
+        status=response.status_code,
+        stamp=stamp,
+        brand_id=brand_id,
+        batch_id=batch_id,
+        compress=compress,
+    )
+
+
 def keep(
     response: Response,
     stamp: Stamp | None,
@@ -153,16 +174,9 @@ def keep(
     the Cache-Control the route gave it.
     """
     coding = wanted_coding()
-    body = response.get_data()
-    headers = {k: response.headers[k] for k in KEPT_HEADERS if k in response.headers}
-    if response.mimetype == "text/html":
-        headers["Content-Security-Policy"] = policy_for_page(body.decode("utf-8"))
     public = _public(response)
-    page = cached_page(
-        body,
-        response.content_type or "application/octet-stream",
-        headers,
-        status=response.status_code,
+    page = _entry(
+        response,
         stamp=stamp.text() if stamp else "",
         brand_id=info.brand_id,
         batch_id=batch_id,
@@ -187,20 +201,7 @@ def share(response: Response, brand_id: int, *, negotiates_type: bool = False) -
     surrogate keys, so a CDN keeps it and a pack import or policy change purges it. The
     route renders it without a CSP nonce (`render_without_nonce`): a shared body carries none.
     """
-    body = response.get_data()
-    headers = {k: response.headers[k] for k in KEPT_HEADERS if k in response.headers}
-    if response.mimetype == "text/html":
-        headers["Content-Security-Policy"] = policy_for_page(body.decode("utf-8"))
-    page = cached_page(
-        body,
-        response.content_type or "application/octet-stream",
-        headers,
-        status=response.status_code,
-        stamp="",
-        brand_id=brand_id,
-        batch_id=None,
-        compress=False,
-    )
+    page = _entry(response, stamp="", brand_id=brand_id, batch_id=None, compress=False)
     public = response.status_code == 200
     return respond(
         page, wanted_coding(), public=public, localized=True, negotiates_type=negotiates_type

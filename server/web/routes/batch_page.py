@@ -256,10 +256,10 @@ POSTER_CARRIED_MAX = 16_000
 
 def _poster_src(sha256: str) -> str:
     """Return the poster <img>'s src: the SVG itself when small, else its blob URL."""
-    svg = blob_store().get(sha256)
-    if len(svg) > POSTER_CARRIED_MAX:
+    store = blob_store()
+    if store.size(sha256) > POSTER_CARRIED_MAX:  # not read at all: linked as before
         return url_for("blobs.blob", sha256=sha256)
-    return svg_data_uri(svg.decode("utf-8"))
+    return svg_data_uri(store.get(sha256).decode("utf-8"))
 
 
 def render_batch_page(batch: Batch, draft: StoryVersion | None = None) -> Response:
