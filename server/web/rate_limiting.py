@@ -5,7 +5,7 @@ lookup), so a refused one stores nothing. The beacon is counted per client addre
 are the public JSON routes, together; the bearer-token routes per token (the raw header's
 token, valid or not) and per client address over all of them, which also slows a client
 trying tokens. The client address is the one ProxyFix took from `TRUSTED_PROXY_HOPS`
-trusted proxies. Limits are read from the settings on every request; 0 turns one off.
+trusted proxies. Limits are read from the app config on every request; 0 turns one off.
 
 A cached answer the page fast path serves from memory, below Flask, is not counted: it
 costs no Redis, database or rendering, and a client walking many batches meets Flask (and
@@ -22,12 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from flask.typing import ResponseReturnValue
 from flask_babel import ngettext
 from flask_limiter import Limiter, RateLimitExceeded, RequestLimit, RouteLimit
 
-from server.adapters.config import Settings, settings
 from server.services.rate_limits import counting, digest
 from server.services.rate_limits import init_app as init_limiter
 from server.web.routes.errors import problem
@@ -39,7 +38,7 @@ class Rule:
 
     scope: str
     endpoints: tuple[str, ...]
-    limit: Callable[[Settings], int]
+    setting: str  # the app config key of its limit (0 turns it off)
     per_token: bool
 
 
@@ -68,21 +67,21 @@ PUBLIC_JSON_ENDPOINTS = (
 # In this order: a token route counts the client first, so a client trying tokens is
 # refused on its own count whatever the token.
 RULES = (
-    Rule("scan-events", BEACON_ENDPOINTS, lambda s: s.rate_limit_scan_events, per_token=False),
+    Rule("scan-events", BEACON_ENDPOINTS, "RATE_LIMIT_SCAN_EVENTS", per_token=False),
     Rule(
         "public-json",
         PUBLIC_JSON_ENDPOINTS,
-        lambda s: s.rate_limit_public_json,
+        "RATE_LIMIT_PUBLIC_JSON",
         per_token=False,
     ),
     Rule(
         "api-client",
         CAPTURE_ENDPOINTS + UPLOAD_ENDPOINTS,
-        lambda s: s.rate_limit_api_client,
+        "RATE_LIMIT_API_CLIENT",
         per_token=False,
     ),
-    Rule("capture", CAPTURE_ENDPOINTS, lambda s: s.rate_limit_capture, per_token=True),
-    Rule("uploads", UPLOAD_ENDPOINTS, lambda s: s.rate_limit_uploads, per_token=True),
+    Rule("capture", CAPTURE_ENDPOINTS, "RATE_LIMIT_CAPTURE", per_token=True),
+    Rule("uploads", UPLOAD_ENDPOINTS, "RATE_LIMIT_UPLOADS", per_token=True),
 )
 
 
@@ -133,25 +132,28 @@ def _refused(exc: RateLimitExceeded) -> ResponseReturnValue:
         return exc.response
     # Its callback failed (Redis gone between the count and the read of its window): the
     # whole window is then the honest answer.
-    window = settings().rate_limit_window
+    window = _window()
     per_token = any(rule.per_token for rule in RULES if rule.scope == exc.limit.scope)
     return too_many(window, exc.limit.limit.amount, window, per_token)
 
 
+def _window() -> int:
+    # current_app.config, not settings(): these run on every limited request, once per rule.
+    return int(current_app.config["RATE_LIMIT_WINDOW"])
+
+
 def _limit(limiter: Limiter, rule: Rule) -> RouteLimit:
+    def amount() -> int:
+        return int(current_app.config[rule.setting])
+
     def value() -> str:
-        config = settings()
-        return f"{rule.limit(config)}/{config.rate_limit_window} second"
+        return f"{amount()}/{_window()} second"
 
     def exempt() -> bool:
-        return (
-            rule.limit(settings()) <= 0
-            or (rule.per_token and _token() is None)
-            or not counting(limiter)
-        )
+        return amount() <= 0 or (rule.per_token and _token() is None) or not counting(limiter)
 
     def on_breach(refused: RequestLimit) -> Response:
-        window = settings().rate_limit_window
+        window = _window()
         return too_many(_retry_after(refused, window), refused.limit.amount, window, rule.per_token)
 
     return limiter.shared_limit(
