@@ -22,8 +22,8 @@ from typing import Any
 from flask import Flask, current_app
 from flask_limiter import Limiter
 from limits.storage import MemoryStorage
-from redis.backoff import NoBackoff
-from redis.retry import Retry
+
+from server.services.readiness import fail_fast_options
 
 REDIS_TIMEOUT = 0.25
 KEY_PREFIX = "originxr:rate"
@@ -46,12 +46,7 @@ def digest(subject: str) -> str:
 def init_app(app: Flask) -> Limiter:
     """Give `app` a limiter on its Redis (call after the broker has set REDIS_URL)."""
     # Passed to redis-py's client as they are (the `limits` annotation knows only str and int).
-    options: dict[str, Any] = {
-        "key_prefix": KEY_PREFIX,
-        "socket_timeout": REDIS_TIMEOUT,
-        "socket_connect_timeout": REDIS_TIMEOUT,
-        "retry": Retry(NoBackoff(), 0),
-    }
+    options: dict[str, Any] = {"key_prefix": KEY_PREFIX, **fail_fast_options(REDIS_TIMEOUT)}
     limiter = Limiter(
         key_func=lambda: "",  # every limit names its own key (`server.web.rate_limiting`)
         storage_uri=storage_uri(app.config["REDIS_URL"]),

@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from redis import Redis
 from redis.backoff import NoBackoff
@@ -28,14 +29,18 @@ PROBE_BLOB = "0" * 64
 Check = Callable[[], object]
 
 
+def fail_fast_options(timeout: float) -> dict[str, Any]:
+    """Return redis-py client options that give up after `timeout` seconds, never retrying."""
+    return {
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "retry": Retry(NoBackoff(), 0),
+    }
+
+
 def fail_fast_redis(url: str, timeout: float) -> Redis:
     """Return a Redis client that gives up after `timeout` seconds and never retries."""
-    return Redis.from_url(
-        url,
-        socket_timeout=timeout,
-        socket_connect_timeout=timeout,
-        retry=Retry(NoBackoff(), 0),
-    )
+    return Redis.from_url(url, **fail_fast_options(timeout))
 
 
 def database_check(engine: Engine) -> Check:
