@@ -35,6 +35,7 @@ JOBS: dict[str, JobSpec] = {
     "tile_snapshot": JobSpec("workers.snapshot_jobs.tile_snapshot", "default", 3600),
     "aggregate_scans": JobSpec("workers.scan_jobs.aggregate_scans", "default", 600, result_ttl=0),
     "purge_cdn": JobSpec("workers.cdn_jobs.purge_cdn", "default", 60, result_ttl=0),
+    "refresh_capture_trust": JobSpec("workers.capture_jobs.refresh_capture_trust", "default", 3600),
 }
 QUEUE_NAMES = ("builds", "default")
 

@@ -10,6 +10,12 @@ changed. The state is an input of the scenes only (`builds.brand_inputs`), so on
 are rebuilt: their new signed manifests, and so their pages, show the new state; the
 evidence reports (and their log leaves) stay as they were. A still that
 is gone or no longer validates is shown as not verified: never "verified" on old evidence.
+
+An upload is stamped with the digest of the list it was judged under, so only credentials
+judged under another list are read again; a snapshot superseded by a newer finished one of
+its site is never shown again and is not read. A worker that starts under a list some
+credential was not judged under enqueues one refresh job (`request_trust_refresh`, one per
+list however many workers start) instead of reading stills before it takes any job.
 """
 
 from __future__ import annotations
@@ -17,9 +23,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.adapters import queue
 from server.adapters.blobs import BlobNotFound, BlobStore
 from server.adapters.models import Snapshot
 from server.services.brand_changes import request_rebuild
@@ -64,8 +73,7 @@ def refresh_capture_trust(
     """
     digest = trust_digest(trust_anchors)
     done = TrustRefresh()
-    rows = session.scalars(select(Snapshot).where(Snapshot.credentials.is_not(None)))
-    for snapshot in rows:
+    for snapshot in _shown_or_pending(session):
         credentials = dict(snapshot.credentials or {})
         if not credentials.get("state") or (credentials.get("trust") == digest and not force):
             continue
@@ -79,3 +87,48 @@ def refresh_capture_trust(
     for brand_id in done.brands:
         request_rebuild(brand_id)
     return done
+
+
+def _shown_or_pending(session: Session) -> list[Snapshot]:
+    """Return the snapshots with credentials but those a newer finished one supersedes.
+
+    A site shows its newest finished snapshot (`snapshots.site_credentials`); one still
+    being tiled may become that, so it is kept; failed ones are never shown.
+    """
+    rows = session.scalars(
+        select(Snapshot)
+        .where(Snapshot.credentials.is_not(None), Snapshot.status != "failed")
+        .order_by(Snapshot.captured_on, Snapshot.created_at)
+    ).all()
+    newest = {(row.brand_id, row.site_key): row.id for row in rows if row.status == "done"}
+    return [
+        row
+        for row in rows
+        if row.status != "done" or newest[(row.brand_id, row.site_key)] == row.id
+    ]
+
+
+def needs_refresh(session: Session, trust_anchors: str | None) -> bool:
+    """Tell whether a shown or pending credential was judged under another trust list."""
+    digest = trust_digest(trust_anchors)
+    return any(
+        (s.credentials or {}).get("state") and (s.credentials or {}).get("trust") != digest
+        for s in _shown_or_pending(session)
+    )
+
+
+def request_trust_refresh(redis: Redis, trust_anchors: str | None, lease_seconds: int) -> bool:
+    """Enqueue one refresh under `trust_anchors`; return whether this call enqueued it.
+
+    Workers starting together under the same list enqueue it once: the first takes the
+    list's key for `lease_seconds`. With Redis down nothing is enqueued (the worker cannot
+    run jobs either); the next worker start asks again.
+    """
+    key = f"originxr:capture-trust:{trust_digest(trust_anchors)}"
+    try:
+        if not redis.set(key, "1", nx=True, ex=lease_seconds):
+            return False
+        queue.enqueue(redis, "refresh_capture_trust", description="judge capture credentials")
+    except RedisError:
+        return False
+    return True

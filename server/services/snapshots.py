@@ -28,6 +28,7 @@ from server.core.errors import InvalidSubmission, NotFound
 from server.core.snapshot_meta import CaptureMeta
 from server.core.splats import Gaussians, SplatFileError, decode_spz, read_ply
 from server.services.capture_credentials import media_type_of, read_credentials
+from server.services.capture_trust import trust_digest
 
 MEDIA_TYPES = {"ply": "application/octet-stream", "spz": "model/x-spz"}
 _SPZ_MAX_STRIDE = 9 + 1 + 3 + 3 + 4 + 45  # bytes per point at SH degree 3, SPZ v3
@@ -152,7 +153,10 @@ def ingest_snapshot(
         device=meta.device,
         party=meta.party,
         consent=meta.consent,
-        credentials=verified.as_json() if verified else None,
+        # Stamped with the list it was judged under: a refresh under the same list skips it.
+        credentials=(
+            dict(verified.as_json(), trust=trust_digest(limits.trust_anchors)) if verified else None
+        ),
         status="queued",
         progress=0.0,
     )

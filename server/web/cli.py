@@ -323,19 +323,25 @@ def worker_command(burst: bool) -> None:
     from server.adapters import metrics, queue
     from server.adapters.broker import broker
     from server.adapters.config import settings
+    from server.adapters.db import db
+    from server.services.capture_trust import needs_refresh, request_trust_refresh
     from server.services.recovery import recover_orphans
     from server.services.scan_recorder import enqueue_aggregation, pending_scans
+    from server.services.snapshots import SnapshotLimits
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     recovered = recover_orphans(app)
     if recovered:
         click.echo(f"re-enqueued {recovered} orphaned build(s)")
-    # A worker starts with the configuration of now: a trust list changed since the
-    # credentials were judged reaches the signed manifests (and pages) without a command.
-    trust = _refresh_capture_trust(app)
-    if trust.changed:
-        click.echo(f"{len(trust.changed)} capture credential(s) judged anew under the trust list")
     configured = settings(app)
+    # A worker starts with the configuration of now: a trust list changed since the
+    # credentials were judged reaches the signed manifests (and pages) without a command,
+    # through one job (the stills are read there, not before this worker takes any job).
+    anchors = SnapshotLimits.from_config(app.config).trust_anchors
+    stale = needs_refresh(db.session, anchors)
+    db.session.close()  # no transaction left open while this process works jobs
+    if stale and request_trust_refresh(broker.redis, anchors, configured.build_lease_seconds):
+        click.echo("capture credentials judged under another trust list: a refresh job is queued")
     if configured.worker_metrics_port:
         metrics.serve_worker_metrics(configured.worker_metrics_port)
     names = configured.queues

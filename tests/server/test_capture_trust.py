@@ -105,7 +105,9 @@ def test_a_worker_starting_under_a_new_list_judges_again_and_the_command_reports
     app.config["C2PA_TRUST_ANCHORS_PATH"] = str(anchors)  # as a restart with the list set
     worker = CliRunner().invoke(main, ["worker", "--burst"], obj=_script_info(app))
     assert worker.exit_code == 0, worker.output
-    assert "1 capture credential(s) judged anew under the trust list" in worker.output
+    assert "a refresh job is queued" in worker.output  # and this burst worker ran it
+    again = CliRunner().invoke(main, ["worker", "--burst"], obj=_script_info(app))
+    assert again.exit_code == 0 and "refresh" not in again.output, again.output
     same = CliRunner().invoke(main, ["refresh-capture-trust"], obj=_script_info(app))
     assert same.exit_code == 0, same.output
     assert "0 capture credentials judged again, 0 changed" in same.output
@@ -125,3 +127,33 @@ def _script_info(app: Flask) -> Any:
     from flask.cli import ScriptInfo
 
     return ScriptInfo(create_app=lambda: app)
+
+
+def test_only_shown_credentials_judged_under_another_list_are_read_again(
+    tmp_path: Path,
+    redis_url: str,
+    sqlite_only: dict[str, Any],
+    ply: bytes,  # noqa: F811
+) -> None:
+    from server.adapters.broker import broker
+    from server.services.capture_trust import needs_refresh, request_trust_refresh
+
+    app = make_app(tmp_path, redis_url, sqlite_only)
+    load_demo(app)
+    still = signed_still(hashlib.sha256(ply).hexdigest())
+    for _ in range(2):  # the second capture of the site supersedes the first once tiled
+        assert _post(app, ply, still, FARM_IN_BATCH).status_code == 202
+        work_queue(app, ("default", "builds"))
+    with app.app_context():
+        # Each upload was judged under the list of its moment (none) and stamped so.
+        assert not needs_refresh(db.session, None)
+        assert refresh_capture_trust(db.session, blob_store(app), None).read == 0
+        assert needs_refresh(db.session, ca_pem())
+        # Under a new list only the shown (newest finished) snapshot is read again.
+        done = refresh_capture_trust(db.session, blob_store(app), ca_pem())
+        assert done.read == 1 and list(done.changed.values()) == [("untrusted", "verified")]
+        assert not needs_refresh(db.session, ca_pem())
+        # However many workers start under one list, one refresh job is enqueued.
+        assert request_trust_refresh(broker.redis, None, 60)
+        assert not request_trust_refresh(broker.redis, None, 60)
+        assert request_trust_refresh(broker.redis, ca_pem(), 60)
