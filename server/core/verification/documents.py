@@ -11,11 +11,10 @@ access can check it; the summary says how many there were, so nothing is hidden 
 
 from __future__ import annotations
 
-import hashlib
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from server.core.verification.blob_fetch import blob_url, changed_hash, fetch_all
 from server.core.verification.sources import Source, SourceError
 
 WITHHELD = 403
@@ -69,33 +68,17 @@ def _records(report: dict[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
-def _fetch(source: Source, url: str) -> bytes | SourceError:
-    """Return the body at `url`, or the SourceError that refused it (kept for the caller)."""
-    try:
-        return source.get(url)
-    except SourceError as exc:
-        return exc
-
-
-def check_documents(
-    source: Source, origin: str, report: dict[str, Any], parallel: int = 1
-) -> DocumentTally:
+def check_documents(source: Source, origin: str, report: dict[str, Any]) -> DocumentTally:
     """Fetch each evidence document the signed `report` names and check its hash.
 
-    With `parallel` > 1 that many are fetched at once (over a network, one by one is a
-    round trip each: a report cites dozens of records); they are judged in report order,
-    so the first failure named is the same either way.
+    They are fetched several at once where the source allows (`blob_fetch.fetch_all`) and
+    judged in report order, so the first failure named is the same either way.
     """
     records = _records(report)
-    urls = list(dict.fromkeys(f"{origin}/blobs/{sha}" for _, sha in records))
-    if parallel > 1 and len(urls) > 1:
-        with ThreadPoolExecutor(max_workers=min(parallel, len(urls))) as pool:
-            bodies = dict(zip(urls, pool.map(lambda u: _fetch(source, u), urls), strict=True))
-    else:
-        bodies = {url: _fetch(source, url) for url in urls}
+    bodies = fetch_all(source, (blob_url(origin, sha) for _, sha in records))
     tally = DocumentTally()
     for record_id, sha in records:
-        body = bodies[f"{origin}/blobs/{sha}"]
+        body = bodies[blob_url(origin, sha)]
         if isinstance(body, SourceError):
             if body.status == WITHHELD:
                 tally.withheld.append(record_id)
@@ -106,8 +89,8 @@ def check_documents(
             raise DocumentFailure(
                 f"could not fetch the evidence document of record {record_id}: {body}"
             ) from body
-        actual = hashlib.sha256(body).hexdigest()
-        if actual != sha:
+        actual = changed_hash(body, sha)
+        if actual is not None:
             raise DocumentFailure(
                 f"the evidence document of record {record_id} ({sha[:12]}…) has been changed: "
                 f"its bytes hash to {actual[:12]}…, not to the hash the signed report names"

@@ -30,6 +30,7 @@ from server.core.transparency.tree_head import (
     decode_hashes,
     verify_tree_head,
 )
+from server.core.verification.blob_fetch import blob_url, changed_hash, fetch_all
 from server.core.verification.documents import DocumentFailure, DocumentTally, check_documents
 from server.core.verification.page_figures import figure_problem, read_page
 from server.core.verification.sources import Source, SourceError
@@ -85,18 +86,21 @@ def fetch_json(source: Source, url: str, what: str, accept: str = "application/j
         raise VerificationFailure(f"the {what} at {url} is not JSON") from exc
 
 
-def _blob(source: Source, origin: str, sha256: str, what: str) -> bytes:
-    url = f"{origin}/blobs/{sha256}"
-    try:
-        body = source.get(url)
-    except SourceError as exc:
-        raise VerificationFailure(f"could not fetch the {what}: {exc}") from exc
-    actual = hashlib.sha256(body).hexdigest()
-    if actual != sha256:
+def _judged(body: bytes | SourceError, sha256: str, what: str) -> bytes:
+    """Return a fetched blob's bytes, or fail naming `what` was refused or changed."""
+    if isinstance(body, SourceError):
+        raise VerificationFailure(f"could not fetch the {what}: {body}") from body
+    actual = changed_hash(body, sha256)
+    if actual is not None:
         raise VerificationFailure(
             f"the {what} {sha256[:12]}… has been changed: its bytes hash to {actual[:12]}…"
         )
     return body
+
+
+def _blob(source: Source, origin: str, sha256: str, what: str) -> bytes:
+    url = blob_url(origin, sha256)
+    return _judged(fetch_all(source, [url])[url], sha256, what)
 
 
 def read_keys(document: Any) -> list[KeyEntry]:
@@ -324,9 +328,7 @@ def verify_batch(
         )
     report = json.loads(report_bytes)
     try:
-        # A source that says it may be asked from several threads at once is (HTTP).
-        parallel = int(getattr(source, "parallel", 1))
-        result.documents = check_documents(source, origin, report, parallel)
+        result.documents = check_documents(source, origin, report)
     except DocumentFailure as exc:
         raise VerificationFailure(str(exc)) from exc
     result.checked.append(result.documents.summary())
@@ -374,8 +376,10 @@ def _manifest_blobs(source: Source, origin: str, manifest: dict[str, Any]) -> in
         if found:
             body = _blob(source, origin, found.group(1), "snapshot tileset")
             checked += 1
-            for tile in dict.fromkeys(BLOB_PATH.findall(body.decode("utf-8", "replace"))):
-                _blob(source, origin, tile, "snapshot tile")
+            tiles = list(dict.fromkeys(BLOB_PATH.findall(body.decode("utf-8", "replace"))))
+            bodies = fetch_all(source, (blob_url(origin, tile) for tile in tiles))
+            for tile in tiles:  # judged in the tileset's order, fetched several at once
+                _judged(bodies[blob_url(origin, tile)], tile, "snapshot tile")
                 checked += 1
         credentials = (snapshot.get("capture") or {}).get("credentials_sha256")
         if isinstance(credentials, str):
