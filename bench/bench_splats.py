@@ -15,7 +15,9 @@ with, in the same run and on the same input: the tiler before issue #11
 (`build_tiles(g, **BEFORE)`), the replacing tiler that followed it (`**REPLACING`), one
 tile holding everything with the tiles' own quantisation (what cutting into tiles costs),
 one SPZ v3 file of our encoder at the reference quantisation, and the source PLY. It splits
-the tiles' bytes by SPZ array (each deflated alone), which shows where the bytes go. With
+the tiles' bytes by SPZ array (each deflated alone) and by level, which shows where the
+bytes go, beside the tiler of issue #11's item 5 (`**PREVIOUS`); and it prints what the
+rounding costs (`_quality`: each stored splat against its input splat). With
 PlayCanvas's splat-transform CLI (`npm install --no-save @playcanvas/splat-transform`;
 found in node_modules/.bin, or `--splat-transform PATH`) it also writes its SPZ and SOG
 files of the same PLY and prints their bytes per splat (its SPZ is version 4, which Spark
@@ -36,6 +38,8 @@ import tracemalloc
 import zlib
 from pathlib import Path
 
+import numpy as np
+
 if __package__ in (None, ""):  # run as a file: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -43,12 +47,22 @@ from bench.figures import load_baseline, print_table, save
 from bench.splat_captures import CAPTURES
 from server.core.splats.gaussians import SH_COEFFICIENTS, Gaussians
 from server.core.splats.ply import write_ply
-from server.core.splats.spz import encode_spz
+from server.core.splats.spz import DEFLATE_STRATEGIES, decode_spz, encode_spz
 from server.core.splats.tiling import Tileset, build_tiles
 
 ROOT = Path(__file__).resolve().parents[1]
+# the tiler before issue #11's item 6 (additive, opacity order, SH 4 bits, per-array deflate)
+PREVIOUS = {
+    "opacity_chunk": None,
+    "sh_bits": 4,
+    "color_bits": 8,
+    "scale_bits": 8,
+    "rotation_tolerance": None,
+    "faint_bits": 0,
+}
 # the tiler before issue #11, and the tiler before additive refinement (README's "now" then)
 BEFORE = {
+    **PREVIOUS,
     "refine": "REPLACE",
     "parent_ratio": 2,
     "coarse_sh_degree": 3,
@@ -60,6 +74,7 @@ BEFORE = {
     "position_tolerance": None,
 }
 REPLACING = {
+    **PREVIOUS,
     "refine": "REPLACE",
     "opacity_order": True,
     "runs_only": True,
@@ -67,24 +82,84 @@ REPLACING = {
     "per_array": False,
     "position_tolerance": None,
 }
+SH_C0, SH_C1 = 0.28209479, 0.48860251  # real SH basis constants of degree 0 and 1
 ARRAYS = (("positions", 9), ("alphas", 1), ("colors", 3), ("scales", 3), ("rotations", 4))
 
 
-def _fields(tileset: Tileset, n: int) -> dict[str, float]:
+def _fields(tileset: Tileset, n: int, level: int) -> dict[str, float]:
     """Return the tiles' bytes per splat by SPZ array, each deflated alone as `per_array` does."""
     sums = dict.fromkeys([*(name for name, _ in ARRAYS), "sh"], 0)
     for tile in tileset.tiles:
         raw = zlib.decompress(tile.content, 31)
         degree, m, at = raw[12], tile.splats, 16
         widths = [*ARRAYS, ("sh", 3 * SH_COEFFICIENTS[degree])]
-        for name, width in widths:
+        for (name, width), strategy in zip(widths, DEFLATE_STRATEGIES[1:], strict=True):
             part = raw[at : at + m * width]
             at += m * width
             if part:
-                strategy = zlib.Z_RLE if name in ("alphas", "sh") else zlib.Z_DEFAULT_STRATEGY
-                packer = zlib.compressobj(6, zlib.DEFLATED, -15, 8, strategy)
+                packer = zlib.compressobj(level, zlib.DEFLATED, -15, 8, strategy)
                 sums[name] += len(packer.compress(part) + packer.flush())
     return {f"{name}_bytes_per_splat": total / n for name, total in sums.items()}
+
+
+def _quality(tileset: Tileset, g: Gaussians) -> dict[str, float]:
+    """Return what the tiles' rounding costs, each splat compared with its input splat.
+
+    Position error per axis in its splat's largest scale and in its tile's octree cell's
+    edge (the capture's box halved once per level); colour
+    error in 8-bit display steps (DC × C0 plus the SH1 term in its worst view direction),
+    alone and times the splat's opacity (what shows in the image); scale error in percent;
+    rotation error in degrees and as the move of the 1σ outline in the largest scale.
+    """
+    worst: dict[str, float] = {}
+    pos_sum = colour_sq = 0.0
+    count = 0
+    cell = float((tileset.root.bounds[1] - tileset.root.bounds[0]).max())
+    for tile in tileset.tiles:
+        if tile.source is None:
+            continue
+        back = decode_spz(tile.content, len(g), 1 << 40)
+        want = g.take(tile.source)
+        size = want.scales.astype(np.float64).max(axis=1)
+        moved = np.abs(back.positions.astype(np.float64) - want.positions).max(axis=1)
+        edge = cell / 2**tile.level  # the edge of the tile's octree cell
+        colour = np.abs(back.colors - want.colors) * SH_C0
+        if want.sh is not None and back.sh is not None:
+            colour += SH_C1 * np.linalg.norm(back.sh - want.sh[:, : back.sh.shape[1]], axis=1)
+        colour = colour.max(axis=1) * 255
+        seen = colour * want.alphas
+        log_scale = np.abs(np.log(back.scales / want.scales)).max(axis=1)
+        dot = np.minimum(np.abs(np.sum(back.rotations * want.rotations, axis=1)), 1.0)
+        angle = 2 * np.arccos(dot)
+        s = want.scales.astype(np.float64)
+        outline = angle * (1 - s.min(axis=1) / np.maximum(size, 1e-30))
+        for key, value in (
+            ("position_err_in_scale_max", float((moved / size).max())),
+            ("position_err_in_tile_max", float(moved.max() / edge)),
+            ("colour_err_8bit_max", float(colour.max())),
+            ("colour_err_seen_8bit_max", float(seen.max())),
+            ("scale_err_pct_max", float(np.expm1(log_scale.max()) * 100)),
+            ("rotation_err_deg_max", float(np.degrees(angle.max()))),
+            ("rotation_outline_err_max", float(outline.max())),
+            ("alpha_err_8bit_max", float(np.abs(back.alphas - want.alphas).max() * 255)),
+        ):
+            worst[key] = max(worst.get(key, 0.0), value)
+        pos_sum += float((moved / size).sum())
+        colour_sq += float((colour**2).sum())
+        count += len(want)
+    worst["position_err_in_scale_mean"] = pos_sum / count
+    worst["colour_err_8bit_rms"] = (colour_sq / count) ** 0.5
+    return worst
+
+
+def _levels(tileset: Tileset, n: int) -> dict[str, float]:
+    """Return the tiles' bytes per input splat and their splats, level by level."""
+    out: dict[str, float] = {}
+    for tile in tileset.tiles:
+        key = f"level{tile.level}"
+        out[f"{key}_bytes_per_splat"] = out.get(f"{key}_bytes_per_splat", 0) + len(tile.content) / n
+        out[f"{key}_splats"] = out.get(f"{key}_splats", 0) + tile.splats
+    return out
 
 
 def _splat_transform(
@@ -135,6 +210,7 @@ def measure_capture(
     before = build_tiles(g, level=level, **BEFORE)  # type: ignore[arg-type]
     before_s = time.perf_counter() - start
     replacing = build_tiles(g, level=level, **REPLACING)  # type: ignore[arg-type]
+    previous = build_tiles(g, level=level, **PREVIOUS)  # type: ignore[arg-type]
     # the tiles' own quantisation in one tile: what splitting into tiles costs
     one_tile = build_tiles(g, max_splats_per_tile=n, root_cap=n, level=level)
     start = time.perf_counter()
@@ -157,8 +233,14 @@ def measure_capture(
         "root_tile_kb_replacing": len(replacing.root.content) / 1e3,
         "tiles_bytes_per_splat_before": _per_splat(before, n),
         "tiles_bytes_per_splat_replacing": _per_splat(replacing, n),
+        "tiles_bytes_per_splat_previous": _per_splat(previous, n),
         "tiles_bytes_per_splat": _per_splat(tileset, n),
-        **_fields(tileset, n),
+        **_fields(tileset, n, level),
+        **{f"previous_{k}": v for k, v in _fields(previous, n, level).items()},
+        **_levels(tileset, n),
+        **{f"previous_{k}": v for k, v in _levels(previous, n).items()},
+        **_quality(tileset, g),
+        **{f"previous_{k}": v for k, v in _quality(previous, g).items()},
         "one_tile_bytes_per_splat": _per_splat(one_tile, n),
         "single_spz_bytes_per_splat": single / n,
         "single_spz_sh0_bytes_per_splat": single_sh0 / n,
@@ -189,6 +271,7 @@ def measure(
 SUMMARY = (
     ("tiles, all levels, before #11", "tiles_bytes_per_splat_before"),
     ("tiles, all levels, replacing", "tiles_bytes_per_splat_replacing"),
+    ("tiles, all levels, item 5 (ADD)", "tiles_bytes_per_splat_previous"),
     ("tiles, all levels, now (ADD)", "tiles_bytes_per_splat"),
     ("one tile, same quantisation", "one_tile_bytes_per_splat"),
     ("one SPZ v3 file, our encoder", "single_spz_bytes_per_splat"),
@@ -197,12 +280,40 @@ SUMMARY = (
 )
 
 
+QUALITY = (
+    ("position err / splat scale, max", "position_err_in_scale_max"),
+    ("position err / splat scale, mean", "position_err_in_scale_mean"),
+    ("position err / tile edge, max", "position_err_in_tile_max"),
+    ("colour err, 8-bit steps, max", "colour_err_8bit_max"),
+    ("colour err, 8-bit steps, rms", "colour_err_8bit_rms"),
+    ("colour err x opacity, max", "colour_err_seen_8bit_max"),
+    ("scale err %, max", "scale_err_pct_max"),
+    ("rotation err degrees, max", "rotation_err_deg_max"),
+    ("rotation outline err / scale", "rotation_outline_err_max"),
+    ("opacity err, 8-bit steps, max", "alpha_err_8bit_max"),
+)
+
+
 def print_summary(figures: dict[str, float], captures: tuple[str, ...]) -> None:
-    """Print bytes per splat side by side: one row per writer, one column per capture."""
+    """Print bytes per splat side by side: one row per writer, one column per capture;
+    then by level, and what the rounding costs, item 5's tiler beside now's."""
     print(f"\n{'B/splat':<32}" + "".join(f"{name:>12}" for name in captures))
     for label, key in SUMMARY:
         cells = [figures.get(f"{name}_{key}") for name in captures]
         print(f"{label:<32}" + "".join(f"{c:>12.2f}" if c else f"{'-':>12}" for c in cells))
+    heads = "".join(f"{name + ' ' + when:>22}" for name in captures for when in ("item 5", "now"))
+    levels = int(max(figures.get(f"{name}_levels", 0) for name in captures))
+    rows = [(f"level {i}, B per input splat", f"level{i}_bytes_per_splat") for i in range(levels)]
+    for title, table in (("by level", rows), ("quality", QUALITY)):
+        print(f"\n{title:<32}" + heads)
+        for label, key in table:
+            cells = [
+                figures.get(f"{name}_{prefix}{key}")
+                for name in captures
+                for prefix in ("previous_", "")
+            ]
+            text = "".join(f"{'-':>22}" if c is None else f"{c:>22.3f}" for c in cells)
+            print(f"{label:<32}" + text)
 
 
 FIELDS_SH0 = ("positions", "scales", "rotations", "alphas", "colors")

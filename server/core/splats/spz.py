@@ -30,21 +30,25 @@ _OTHERS = np.array([[1, 2, 3], [0, 2, 3], [0, 1, 3], [0, 1, 2]])
 # polynomial changes sign with the parity of its total degree in y and z.
 _SH_FLIP_RDF_RUB = np.array([-1, -1, 1, -1, 1, 1, -1, 1, -1, 1, -1, -1, 1, -1, 1], dtype=np.float32)
 
+Bits = int | npt.NDArray[np.integer]
+"""A count of significant bits: one for every splat, or an (N,) array of one per splat."""
+
 
 def _u8(x: npt.NDArray[np.floating]) -> npt.NDArray[np.uint8]:
     return np.clip(np.round(x), 0, 255).astype(np.uint8)
 
 
-def _pack_rotations(q: npt.NDArray[np.float32], bits: int = 9) -> npt.NDArray[np.uint8]:
+def _pack_rotations(q: npt.NDArray[np.float32], bits: Bits = 9) -> npt.NDArray[np.uint8]:
     """Pack unit quaternions (x, y, z, w) "smallest three" into 4 bytes each.
 
-    Each magnitude is 9 bits in the format; `bits` < 9 keeps only that many significant ones
-    (the rest zero, so the bytes deflate smaller; any reader decodes them as usual).
+    Each magnitude is 9 bits in the format; `bits` < 9 (one count, or one per quaternion)
+    keeps only that many significant ones (the rest zero, so the bytes deflate smaller; any
+    reader decodes them as usual).
     """
     largest = np.argmax(np.abs(q), axis=1)
     sign = np.where(q[np.arange(len(q)), largest] < 0, -1.0, 1.0).astype(np.float32)
     others = np.take_along_axis(q * sign[:, None], _OTHERS[largest], axis=1)
-    step = float(1 << (9 - bits))
+    step = np.reshape(np.exp2(9.0 - np.asarray(bits, dtype=np.float64)), (-1, 1))
     exact = 511.0 * np.abs(others) / _SQRT1_2 / step
     mag = np.minimum(np.floor(exact + 0.5) * step, 511).astype(np.uint32)
     neg = (others < 0).astype(np.uint32)
@@ -69,17 +73,34 @@ def _unpack_rotations(raw: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     return q
 
 
-def _quantise_sh(sh: npt.NDArray[np.float32], bits: int | None = None) -> npt.NDArray[np.uint8]:
+def _quantise_sh(sh: npt.NDArray[np.float32], bits: Bits | None = None) -> npt.NDArray[np.uint8]:
     """Quantise SH rest coefficients: 5 significant bits for degree 1, 4 above (the reference
-    encoder's), or `bits` significant bits for every coefficient."""
+    encoder's), or `bits` significant bits (one count, or one per splat) for every one."""
     q = np.round(sh.astype(np.float64) * 128.0) + 128.0
-    bucket = np.full(sh.shape[1], 16.0)
-    bucket[:3] = 8.0
-    if bits is not None:
-        bucket[:] = float(1 << (8 - bits))
-    b = bucket[None, :, None]
+    if bits is None:
+        bucket = np.full(sh.shape[1], 16.0)
+        bucket[:3] = 8.0
+        b = bucket[None, :, None]
+    else:
+        b = np.reshape(np.exp2(8.0 - np.asarray(bits, dtype=np.float64)), (-1, 1, 1))
     q = np.floor((q + b / 2) / b) * b
     return np.clip(q, 0, 255).astype(np.uint8)
+
+
+def _byte(x: npt.NDArray[np.floating], bits: Bits) -> npt.NDArray[np.uint8]:
+    """Return `x` rounded to a byte with `bits` significant bits (one count, or one per row)."""
+    step = np.reshape(np.exp2(8.0 - np.asarray(bits, dtype=np.float64)), (-1, 1))
+    return _u8(np.round(x / step) * step)
+
+
+def _check_bits(name: str, bits: Bits | None, top: int, n: int) -> None:
+    if bits is None:
+        return
+    arr = np.asarray(bits)
+    if arr.ndim > 1 or (arr.ndim == 1 and len(arr) != n):
+        raise ValueError(f"`{name}` must be one count or one per splat")
+    if arr.size and not ((arr >= 1) & (arr <= top)).all():
+        raise ValueError(f"`{name}` must lie in 1–{top}")
 
 
 def encode_spz(
@@ -89,8 +110,10 @@ def encode_spz(
     level: int = 6,
     runs_only: bool = False,
     *,
-    sh_bits: int | None = None,
-    rotation_bits: int = 9,
+    sh_bits: Bits | None = None,
+    rotation_bits: Bits = 9,
+    color_bits: Bits = 8,
+    scale_bits: Bits = 8,
     per_array: bool = False,
 ) -> bytes:
     """Return `g` as a gzip-compressed SPZ version 3 file (positions must already be RUB).
@@ -100,20 +123,25 @@ def encode_spz(
     the previous byte only, any inflater reads it): on splat arrays, which are noise to
     LZ77 but for runs, it is ~3 % smaller and faster. `sh_bits` (1–8) keeps that many
     significant bits of every SH rest coefficient instead of the reference's 5 (degree 1)
-    and 4 (above); `rotation_bits` (1–9) of each rotation magnitude. Both only zero low
-    bits of the format's own bytes: every SPZ v3 reader decodes the file as usual.
-    `per_array` deflates each array with the strategy that suits it (see `_STRATEGIES`;
-    `runs_only` is then ignored): ~0.4 B/splat less on a capture's positions.
+    and 4 (above); `rotation_bits` (1–9) of each rotation magnitude; `color_bits` and
+    `scale_bits` (1–8) of each DC colour and log-scale byte. Each is one count or an (N,)
+    array of one per splat. All only round the format's own bytes to coarser steps: every
+    SPZ v3 reader decodes the file as usual.
+    `per_array` deflates each array with the strategy that suits it (see
+    `DEFLATE_STRATEGIES`; `runs_only` is then ignored): ~0.4 B/splat less on a capture's positions.
     """
     if not 0 <= fractional_bits <= 23:
         raise ValueError("`fractional_bits` must lie in 0–23")
     if not 0 <= level <= 9:
         raise ValueError("`level` must lie in 0–9")
-    if sh_bits is not None and not 1 <= sh_bits <= 8:
-        raise ValueError("`sh_bits` must lie in 1–8")
-    if not 1 <= rotation_bits <= 9:
-        raise ValueError("`rotation_bits` must lie in 1–9")
     n, degree = len(g), g.sh_degree
+    for name, bits, top in (
+        ("sh_bits", sh_bits, 8),
+        ("rotation_bits", rotation_bits, 9),
+        ("color_bits", color_bits, 8),
+        ("scale_bits", scale_bits, 8),
+    ):
+        _check_bits(name, bits, top, n)
     fixed = np.round(g.positions.astype(np.float64) * (1 << fractional_bits))
     if n and np.abs(fixed).max() >= 1 << 23:
         limit = (1 << 23) / (1 << fractional_bits)
@@ -127,8 +155,8 @@ def encode_spz(
         HEADER.pack(MAGIC, 3, n, degree, fractional_bits, FLAG_ANTIALIASED * antialiased, 0),
         pos.tobytes(),
         _u8(g.alphas * 255.0).tobytes(),
-        _u8(g.colors * (COLOR_SCALE * 255.0) + 127.5).tobytes(),
-        _u8((np.maximum(log_scales, -20.0) + 10.0) * 16.0).tobytes(),
+        _byte(g.colors * (COLOR_SCALE * 255.0) + 127.5, color_bits).tobytes(),
+        _byte((np.maximum(log_scales, -20.0) + 10.0) * 16.0, scale_bits).tobytes(),
         _pack_rotations(g.rotations, rotation_bits).tobytes(),
     ]
     if g.sh is not None:
@@ -140,15 +168,20 @@ def encode_spz(
     return b"".join(packer.compress(part) for part in parts) + packer.flush()
 
 
-# header, positions, alphas, colours, scales, rotations, SH rest: LZ77 finds repeats among
-# neighbours' positions, colours and sizes; opacities and SH are runs of a few byte values
-_STRATEGIES = (
+# Per array (header, positions, alphas, colours, scales, rotations, SH rest), its deflate
+# strategy. LZ77 finds repeats among neighbours' positions and among the opacity runs of a
+# tile's chunks (see tiling's `opacity_chunk`, each a run of rising values); colours,
+# scales and rotations are noise to it but for a few repeats, whose 3-byte matches cost
+# more than the literals (Z_FILTERED and Huffman only are 2–12 % smaller there); SH bytes
+# are runs of a few values. (Level 9 finds 8 % more in a capture's SH1, but takes 50 µs a
+# splat, eight times all the rest of tiling.)
+DEFLATE_STRATEGIES = (
     zlib.Z_DEFAULT_STRATEGY,
     zlib.Z_DEFAULT_STRATEGY,
-    zlib.Z_RLE,
     zlib.Z_DEFAULT_STRATEGY,
-    zlib.Z_DEFAULT_STRATEGY,
-    zlib.Z_DEFAULT_STRATEGY,
+    zlib.Z_FILTERED,
+    zlib.Z_FILTERED,
+    zlib.Z_HUFFMAN_ONLY,
     zlib.Z_RLE,
 )
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"  # deflate, no name, mtime 0, Unix
@@ -164,7 +197,7 @@ def _gzip_per_array(parts: list[bytes], level: int) -> bytes:
     """
     body = bytearray(_GZIP_HEADER)
     crc, size = 0, 0
-    for part, strategy in zip(parts, _STRATEGIES, strict=False):
+    for part, strategy in zip(parts, DEFLATE_STRATEGIES, strict=False):
         packer = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS, 8, strategy)
         body += packer.compress(part) + packer.flush(zlib.Z_SYNC_FLUSH)
         crc, size = zlib.crc32(part, crc), size + len(part)

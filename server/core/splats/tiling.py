@@ -18,10 +18,12 @@ Two ways to refine, named as 3D Tiles names them (the tileset's root says which)
 
 Bytes: tiles store positions to `precision` metres; each tile's splats are in Morton order
 (positions, colours and sizes of neighbours alike, which deflate finds) or, with
-`opacity_order`, ordered by opacity (the opacity array becomes runs); `sh_bits` and
-`rotation_bits` keep fewer significant bits of the SH rest and rotations (see `encode_spz`);
-deflate uses runs only (Z_RLE) with `runs_only`, as LZ77's longer matches find little in
-splat arrays.
+`opacity_order`, ordered by opacity within each run of `opacity_chunk` Morton neighbours
+(the opacity array becomes runs, the positions keep most of their locality); `sh_bits`,
+`color_bits`, `scale_bits` and `rotation_bits` keep fewer significant bits of those SPZ
+bytes, `rotation_tolerance` only as many rotation bits as the splat's shape shows and
+`faint_bits` fewer for faint splats (see `precision.py`); deflate uses runs only (Z_RLE)
+with `runs_only`, as LZ77's longer matches find little in splat arrays.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import numpy.typing as npt
 
 from server.core.splats.gaussians import SH_COEFFICIENTS, Gaussians, concatenate
 from server.core.splats.merge import merge_clusters
+from server.core.splats.precision import snap_positions, splat_precision
 from server.core.splats.spz import encode_spz
 
 DEPTH = 21  # bits per axis of the Morton code; 63 bits in all
@@ -56,6 +59,8 @@ class Tile:
     content: bytes
     sha256: str
     children: tuple[Tile, ...] = field(default=())
+    # the input splats the tile stores, in its order (None for merged REPLACE parents)
+    source: npt.NDArray[np.intp] | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         """Return the tile and its subtree as tileset JSON."""
@@ -122,31 +127,23 @@ def _bits_for(step: float, limit: int) -> int:
     return max(0, min(limit, math.ceil(-math.log2(step))))
 
 
-def _by_opacity(g: Gaussians) -> Gaussians:
-    """Return `g` ordered by its SPZ opacity byte (stable: ties keep the Morton order)."""
-    key = np.clip(np.round(g.alphas * 255.0), 0, 255).astype(np.uint8)
-    return g.take(np.argsort(key, kind="stable"))
+def _by_opacity(g: Gaussians, chunk: int | None) -> npt.NDArray[np.intp]:
+    """Return the order of Morton-ordered `g` by its SPZ opacity byte within each run of
+    `chunk` splats (the whole tile with None; stable: ties keep the Morton order).
+
+    Opacity order makes the opacity bytes runs; runs of neighbours keep some of the
+    locality that makes the positions' deflate codes short (their high bytes are alike).
+    """
+    key = np.clip(np.round(g.alphas * 255.0), 0, 255).astype(np.intp)
+    if chunk is not None:
+        key = key + (np.arange(len(g)) // chunk) * 256
+    return np.argsort(key, kind="stable").astype(np.intp)
 
 
 def _coverage(g: Gaussians) -> npt.NDArray[np.float64]:
     """Return each splat's opacity × area (the sum of its scales' pairwise products)."""
     s = g.scales.astype(np.float64)
     return g.alphas * (s[:, 0] * s[:, 1] + s[:, 1] * s[:, 2] + s[:, 0] * s[:, 2])
-
-
-def _snap_positions(g: Gaussians, bits: int, tolerance: float) -> Gaussians:
-    """Return `g` with each position rounded to the coarsest power-of-two step (no finer
-    than 2**-bits) that moves it by at most `tolerance` × its largest scale on each axis.
-
-    A splat is drawn out to ~3 of its scales: a 5 cm splat gains nothing from millimetres.
-    The coarser steps zero low bits of SPZ's fixed-point positions, which deflate finds.
-    """
-    finest = 2.0**-bits
-    reach = 2 * tolerance * g.scales.max(axis=1).astype(np.float64)
-    with np.errstate(divide="ignore"):
-        step = np.maximum(2.0 ** np.floor(np.log2(np.maximum(reach, finest))), finest)
-    snapped = np.round(g.positions.astype(np.float64) / step[:, None]) * step[:, None]
-    return Gaussians(snapped.astype(np.float32), g.scales, g.rotations, g.alphas, g.colors, g.sh)
 
 
 def _without_sh(g: Gaussians, degree: int) -> Gaussians:
@@ -175,6 +172,11 @@ class _Options:
     rotation_bits: int
     per_array: bool
     position_tolerance: float | None
+    opacity_chunk: int | None
+    color_bits: int
+    scale_bits: int
+    rotation_tolerance: float | None
+    faint_bits: int
 
 
 class _Builder:
@@ -202,18 +204,31 @@ class _Builder:
         error: float,
         kids: tuple[Tile, ...],
         bits: int,
+        source: npt.NDArray[np.intp] | None = None,
     ) -> Tile:
         o = self.options
         if o.position_tolerance is not None:
-            content = _snap_positions(content, bits, o.position_tolerance)
-        ordered = _by_opacity(content) if o.opacity_order else content
+            content = snap_positions(content, bits, o.position_tolerance)
+        order = _by_opacity(content, o.opacity_chunk) if o.opacity_order else slice(None)
+        ordered = content.take(order)
+        p = splat_precision(
+            ordered,
+            color_bits=o.color_bits,
+            scale_bits=o.scale_bits,
+            sh_bits=o.sh_bits,
+            rotation_bits=o.rotation_bits,
+            rotation_tolerance=o.rotation_tolerance,
+            faint_bits=o.faint_bits,
+        )
         data = encode_spz(
             ordered,
             bits,
             level=self.level,
             runs_only=o.runs_only,
-            sh_bits=o.sh_bits,
-            rotation_bits=o.rotation_bits,
+            sh_bits=p.sh,
+            rotation_bits=p.rotation,
+            color_bits=p.color,
+            scale_bits=p.scale,
             per_array=o.per_array,
         )
         # the box of the positions as stored (rounded to the tile's step), which is what shows
@@ -232,6 +247,7 @@ class _Builder:
             data,
             hashlib.sha256(data).hexdigest(),
             kids,
+            None if source is None else source[order],
         )
 
     # -- additive refinement: each splat in one tile ------------------------------------
@@ -246,8 +262,8 @@ class _Builder:
     ) -> Tile:
         cap = self.root_cap if level == 0 else self.max_per_tile
         if len(members) <= cap:
-            own = self.g.take(self.order[members])
-            return self.tile(own, tile_id, level, 0.0, (), self.leaf_bits)
+            source = self.order[members]
+            return self.tile(self.g.take(source), tile_id, level, 0.0, (), self.leaf_bits, source)
         picked, voxel = self._select(members, level, cap)
         error = min(voxel, parent_error)
         rest = np.delete(members, picked)
@@ -255,8 +271,8 @@ class _Builder:
             self._add(part, level + 1, f"{tile_id}-{i}", error)
             for i, part in enumerate(self._split_members(rest, level))
         )
-        own = self.g.take(self.order[members[picked]])
-        return self.tile(own, tile_id, level, error, kids, self.leaf_bits)
+        source = self.order[members[picked]]
+        return self.tile(self.g.take(source), tile_id, level, error, kids, self.leaf_bits, source)
 
     def _select(
         self, members: npt.NDArray[np.intp], level: int, cap: int
@@ -304,8 +320,9 @@ class _Builder:
         """Return the tile of sorted splats lo..hi (one octree cell) and what it shows."""
         cap = self.root_cap if level == 0 else self.max_per_tile
         if hi - lo <= cap:
-            own = self.g.take(np.sort(self.order[lo:hi]))
-            return self.tile(own, tile_id, level, 0.0, (), self.leaf_bits), own
+            source = np.sort(self.order[lo:hi])
+            own = self.g.take(source)
+            return self.tile(own, tile_id, level, 0.0, (), self.leaf_bits, source), own
         ranges = self._split(lo, hi, level)
         kids, shown = [], []
         for i, (a, b) in enumerate(ranges):
@@ -368,10 +385,15 @@ def build_tiles(
     precision: float = 2.0**-10,
     opacity_order: bool = True,
     runs_only: bool = True,
-    sh_bits: int | None = 4,
+    sh_bits: int | None = 3,
     rotation_bits: int = 9,
     per_array: bool = True,
     position_tolerance: float | None = 1 / 8,
+    opacity_chunk: int | None = 1024,
+    color_bits: int = 7,
+    scale_bits: int = 6,
+    rotation_tolerance: float | None = 1 / 8,
+    faint_bits: int = 1,
 ) -> Tileset:
     """Return the octree tileset of `g` (in the frame the tiles should use, RUB for Spark).
 
@@ -382,8 +404,11 @@ def build_tiles(
     splats, keeping SH up to `coarse_sh_degree`). Positions are stored to `precision` metres
     (a power of two at most; ~1 mm by default, finer only where SPZ's 24 bits reach the
     capture's extent), and with `position_tolerance` each splat's no finer than that
-    fraction of its largest scale; `opacity_order`, `runs_only`, `per_array`, `sh_bits` and
-    `rotation_bits`: see the module docstring. `refine="REPLACE", sh_bits=None,
+    fraction of its largest scale; `opacity_order`, `opacity_chunk`, `runs_only`,
+    `per_array`, `sh_bits`, `color_bits`, `scale_bits`, `rotation_bits`,
+    `rotation_tolerance` and `faint_bits`: see the module docstring and `splat_precision`.
+    `opacity_chunk=None, sh_bits=4, color_bits=8, scale_bits=8, rotation_tolerance=None,
+    faint_bits=0` is the tiler before issue #11's item 6. `refine="REPLACE", sh_bits=None,
     opacity_order=True, per_array=False, position_tolerance=None` is the tiler before
     additive refinement; with `parent_ratio=2, coarse_sh_degree=3, precision=2**-12,
     opacity_order=False, runs_only=False` too, the tiler before issue #11 (the bench's two
@@ -414,6 +439,11 @@ def build_tiles(
         rotation_bits,
         per_array,
         position_tolerance,
+        opacity_chunk,
+        color_bits,
+        scale_bits,
+        rotation_tolerance,
+        faint_bits,
     )
     builder = _Builder(g, options)
     if refine == "ADD":

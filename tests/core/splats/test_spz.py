@@ -171,3 +171,50 @@ def test_per_array_deflate_is_one_standard_gzip_member(capture: Callable[..., Ga
     assert gzip.decompress(joined) == gzip.decompress(whole)
     assert len(joined) < len(whole)
     assert len(decode_spz(joined, **LIMITS)) == 3000
+
+
+def test_bits_per_splat_round_each_splat_to_its_own_step(
+    capture: Callable[..., Gaussians],
+) -> None:
+    g = capture(2000, 1)
+    coarse = np.arange(len(g)) % 2 == 1  # every other splat keeps fewer bits
+    rotation_bits = np.where(coarse, 4, 9)
+    color_bits, scale_bits, sh_bits = (np.where(coarse, b - 2, b) for b in (8, 8, 4))
+    data = encode_spz(
+        g,
+        rotation_bits=rotation_bits,
+        color_bits=color_bits,
+        scale_bits=scale_bits,
+        sh_bits=sh_bits,
+    )
+    back = decode_spz(data, **LIMITS)
+    colour_err = np.abs(back.colors - g.colors).max(axis=1) * 0.15 * 255  # in SPZ byte steps
+    assert colour_err[~coarse].max() <= 0.5 + 1e-3 < colour_err[coarse].max() <= 2 + 1e-3
+    scale_err = np.abs(np.log(back.scales / g.scales)).max(axis=1) * 16  # in sixteenths
+    assert scale_err[~coarse].max() <= 0.5 + 1e-3 < scale_err[coarse].max() <= 2 + 1e-3
+    assert back.sh is not None and g.sh is not None
+    sh_err = np.abs(back.sh - g.sh).max(axis=(1, 2)) * 128  # in SPZ byte steps
+    assert sh_err[~coarse].max() <= 8.5 < sh_err[coarse].max() <= 32.5
+    dot = np.minimum(np.abs(np.sum(back.rotations * g.rotations, axis=1)), 1.0)
+    angle = np.degrees(2 * np.arccos(dot))
+    assert angle[~coarse].max() <= 0.25 < angle[coarse].max() <= 0.25 * 32
+    # the coarser bytes deflate smaller, and the same counts for all give the same file
+    assert len(data) < len(encode_spz(g, sh_bits=4))
+    same = encode_spz(g, rotation_bits=np.full(len(g), 9), color_bits=np.full(len(g), 8))
+    assert same == encode_spz(g)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("rotation_bits", 10, "`rotation_bits` must lie in 1–9"),
+        ("color_bits", 0, "`color_bits` must lie in 1–8"),
+        ("scale_bits", np.full(3, 8), "`scale_bits` must be one count or one per splat"),
+        ("sh_bits", np.full((10, 1), 4), "`sh_bits` must be one count or one per splat"),
+    ],
+)
+def test_bad_bit_counts_are_named(
+    capture: Callable[..., Gaussians], option: str, value: object, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        encode_spz(capture(10, 1), **{option: value})  # type: ignore[arg-type]
