@@ -89,3 +89,15 @@ def snap_positions(g: Gaussians, bits: int, tolerance: float) -> Gaussians:
         step = np.maximum(2.0 ** np.floor(np.log2(np.maximum(reach, finest))), finest)
     snapped = np.round(g.positions.astype(np.float64) / step[:, None]) * step[:, None]
     return Gaussians(snapped.astype(np.float32), g.scales, g.rotations, g.alphas, g.colors, g.sh)
+
+
+def fractional_bits(bounds: npt.NDArray[np.float64]) -> int:
+    reach = float(np.abs(bounds).max())
+    if reach == 0:
+        return 12
+    return max(0, min(12, math.floor(math.log2(((1 << 23) - 1) / reach))))
+
+
+def bits_for(step: float, limit: int) -> int:
+    """Return the fractional bits whose step is at most `step` metres, at most `limit`."""
+    return max(0, min(limit, math.ceil(-math.log2(step))))

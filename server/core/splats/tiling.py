@@ -39,10 +39,10 @@ import numpy.typing as npt
 
 from server.core.splats.gaussians import SH_COEFFICIENTS, Gaussians, concatenate
 from server.core.splats.merge import merge_clusters
-from server.core.splats.precision import snap_positions, splat_precision
+from server.core.splats.precision import bits_for, fractional_bits, snap_positions, splat_precision
+from server.core.splats.splat_order import DEPTH, by_opacity, morton
 from server.core.splats.spz import encode_spz
 
-DEPTH = 21  # bits per axis of the Morton code; 63 bits in all
 FINEST_GRID = 1024  # voxels along a parent cell's edge before coarsening
 COARSE_PRECISION = 16  # a coarse tile's positions: its merge voxel / this, at the finest
 
@@ -105,41 +105,6 @@ class Tileset:
         }
 
 
-def _morton(cells: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    """Interleave the bits of (N, 3) cell numbers < 2**DEPTH into (N,) codes, x lowest."""
-    code = np.zeros(len(cells), dtype=np.uint64)
-    for bit in range(DEPTH):
-        for axis in range(3):
-            b = (cells[:, axis] >> np.uint64(bit)) & np.uint64(1)
-            code |= b << np.uint64(3 * bit + axis)
-    return code
-
-
-def _fractional_bits(bounds: npt.NDArray[np.float64]) -> int:
-    reach = float(np.abs(bounds).max())
-    if reach == 0:
-        return 12
-    return max(0, min(12, math.floor(math.log2(((1 << 23) - 1) / reach))))
-
-
-def _bits_for(step: float, limit: int) -> int:
-    """Return the fractional bits whose step is at most `step` metres, at most `limit`."""
-    return max(0, min(limit, math.ceil(-math.log2(step))))
-
-
-def _by_opacity(g: Gaussians, chunk: int | None) -> npt.NDArray[np.intp]:
-    """Return the order of Morton-ordered `g` by its SPZ opacity byte within each run of
-    `chunk` splats (the whole tile with None; stable: ties keep the Morton order).
-
-    Opacity order makes the opacity bytes runs; runs of neighbours keep some of the
-    locality that makes the positions' deflate codes short (their high bytes are alike).
-    """
-    key = np.clip(np.round(g.alphas * 255.0), 0, 255).astype(np.intp)
-    if chunk is not None:
-        key = key + (np.arange(len(g)) // chunk) * 256
-    return np.argsort(key, kind="stable").astype(np.intp)
-
-
 def _coverage(g: Gaussians) -> npt.NDArray[np.float64]:
     """Return each splat's opacity × area (the sum of its scales' pairwise products)."""
     s = g.scales.astype(np.float64)
@@ -188,13 +153,13 @@ class _Builder:
         self.size = max(float((hi - lo).max()), 1e-6) * (1 + 1e-6)
         scale = (1 << DEPTH) / self.size
         cells = np.clip((g.positions - lo) * scale, 0, (1 << DEPTH) - 1).astype(np.uint64)
-        codes = _morton(cells)
+        codes = morton(cells)
         del cells
         self.order = np.argsort(codes, kind="stable")
         self.codes = codes[self.order]
         self.g = g
-        self.bits = _fractional_bits(np.stack([lo, hi]))
-        self.leaf_bits = _bits_for(options.precision, self.bits)
+        self.bits = fractional_bits(np.stack([lo, hi]))
+        self.leaf_bits = bits_for(options.precision, self.bits)
 
     def tile(
         self,
@@ -209,7 +174,7 @@ class _Builder:
         o = self.options
         if o.position_tolerance is not None:
             content = snap_positions(content, bits, o.position_tolerance)
-        order = _by_opacity(content, o.opacity_chunk) if o.opacity_order else slice(None)
+        order = by_opacity(content, o.opacity_chunk) if o.opacity_order else slice(None)
         ordered = content.take(order)
         p = splat_precision(
             ordered,
@@ -333,7 +298,7 @@ class _Builder:
         del shown
         merged, voxel = self._coarsen(coarse, level, cap)
         error = max([voxel, *(k.geometric_error for k in kids)])
-        bits = _bits_for(voxel / COARSE_PRECISION, self.leaf_bits)
+        bits = bits_for(voxel / COARSE_PRECISION, self.leaf_bits)
         return self.tile(merged, tile_id, level, error, tuple(kids), bits), merged
 
     def _split(self, lo: int, hi: int, level: int) -> list[tuple[int, int]]:
