@@ -9,7 +9,7 @@ from __future__ import annotations
 from server.adapters.config import settings
 from server.core.disclosure.policy import policy_of
 from server.core.disclosure.report_sections import PublicSections
-from server.core.evidence.report_stream import report_pair
+from server.core.evidence.report_stream import report_files
 from server.core.scene import build_scene as compose_scene
 from server.core.scene import countries_of
 from server.core.scene.topojson import load_country_outlines
@@ -43,15 +43,17 @@ def evidence_steps(ctx: BuildContext) -> list[Output]:
     sites = site_infos(ctx.session, ctx.batch.product.brand_id)
     ctx.step("trace", 0.4)
     # Both reports are written section by section in one pass, the public one redacted as
-    # it goes: neither is held as a dict (a 10,000-farm report is 128 MB of JSON).
+    # it goes, into scratch files: neither is held as a dict, nor as bytes beside the inputs
+    # (a 10,000-farm report is 128 MB of JSON). The runner streams them to the store.
+    full, public = ctx.scratch(), ctx.scratch()
     with gc_paused():
-        full, public = report_pair(inputs, PublicSections(policy, sites))
+        full_sha, public_sha = report_files(inputs, full, PublicSections(policy, sites), public)
     del inputs
     ctx.step("publish", 0.9)
     # The full report is for the brand and its auditors: published without a public blob row.
     return [
-        Output("report", public, JSON, signed=True),
-        Output("report_full", full, JSON, public=False, signed=True),
+        Output("report", public, JSON, signed=True, digest=public_sha),
+        Output("report_full", full, JSON, public=False, signed=True, digest=full_sha),
     ]
 
 

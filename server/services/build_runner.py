@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
 from sqlalchemy.orm import Session
 
 from server.adapters import metrics
-from server.adapters.blobs import BlobStore, blob_store, store_blob
+from server.adapters.blobs import CHUNK_BYTES, BlobStore, blob_store, store_blob, store_blob_stream
 from server.adapters.broker import broker
 from server.adapters.config import settings
 from server.adapters.db import db
@@ -53,18 +54,31 @@ class Output:
     A public output gets a Blob row, so ``/blobs/`` serves it; a private one is only a
     file, read from the store by routes for authorised roles. A signed output is published
     with its signature record under ``<key>_sig``, public exactly when the output is.
+
+    `data` is the bytes, or for a big output a seekable file holding them (one of
+    `BuildContext.scratch`, which the runner streams to the store and closes); `digest` may
+    give their sha256 when the step knows it (a wrong one fails the publication).
     """
 
     key: str
-    data: bytes
+    data: bytes | BinaryIO
     media_type: str
     public: bool = True
     signed: bool = False
+    digest: str | None = None
 
     @property
     def sha256(self) -> str:
         """Return the hash the output is stored under, for other outputs to name it."""
-        return hashlib.sha256(self.data).hexdigest()
+        if self.digest is not None:
+            return self.digest
+        if isinstance(self.data, bytes):
+            return hashlib.sha256(self.data).hexdigest()
+        self.data.seek(0)
+        digest = hashlib.sha256()
+        while chunk := self.data.read(CHUNK_BYTES * 16):
+            digest.update(chunk)
+        return digest.hexdigest()
 
 
 def json_output(key: str, value: Any, *, public: bool = True, signed: bool = False) -> Output:
@@ -95,6 +109,7 @@ class BuildContext:
         self._waiting = waiting
         self._store = store
         self._pause = float(current_app.config["BUILD_STEP_PAUSE"])
+        self._scratch: list[BinaryIO] = []
 
     def step(self, name: str, progress: float) -> None:
         """Report that the build entered step `name` at `progress` (0–1), and beat the heart."""
@@ -107,6 +122,22 @@ class BuildContext:
             row.heartbeat_at = now
         record_job_step(name, progress)
         _announce(self.session, self._row)
+
+    def scratch(self) -> BinaryIO:
+        """Return a new temporary file for an output too big to hold in memory.
+
+        It has no name on disk and is closed (so deleted) when the build is published or
+        fails, whether or not an output names it.
+        """
+        # Not a context manager: the file outlives this call, closed by `close` (the runner).
+        handle = tempfile.TemporaryFile(prefix="originxr-build-")  # noqa: SIM115
+        self._scratch.append(handle)
+        return handle
+
+    def close(self) -> None:
+        """Close (and so delete) the build's scratch files."""
+        while self._scratch:
+            self._scratch.pop().close()
 
     def prerequisite(self, kind: str, steps: StepFunction) -> dict[str, str]:
         """Return the hashes of the batch's current `kind` build, running `steps` if needed."""
@@ -146,10 +177,14 @@ def run_build(
     store = blob_store()
     _announce(session, row)
     started = time.perf_counter()
+    ctx = BuildContext(session, batch, row, store, waiting)
     try:
-        built = steps(BuildContext(session, batch, row, store, waiting))
+        built = steps(ctx)
         outputs = _publish(session, store, built, batch_path(batch.product.gtin, batch.lot))
+        del built
+        ctx.close()
     except Exception as exc:
+        ctx.close()
         session.rollback()
         row.status, row.error = "failed", f"{type(exc).__name__}: {exc}"[:2000]
         row.finished_at = datetime.now(UTC)
@@ -191,7 +226,7 @@ def _publish(
         _put(session, store, output, published)
         if output.signed:
             key = key or current_key(settings())
-            _put(session, store, _signature(store, output, key), published)
+            _put(session, store, _signature(store, output, published[output.key], key), published)
             if output.public and output.key in LOGGED:
                 sig = published[f"{output.key}_sig"]
                 kid = key_id(key.public_key())
@@ -202,15 +237,26 @@ def _publish(
 def _put(session: Session, store: BlobStore, output: Output, published: dict[str, str]) -> None:
     if output.key in published:
         raise ValueError(f"the build returned two outputs named `{output.key}`")
-    if output.public:
-        published[output.key] = store_blob(session, store, output.data, output.media_type)
+    data = output.data
+    if isinstance(data, bytes):
+        if output.public:
+            published[output.key] = store_blob(session, store, data, output.media_type)
+        else:
+            published[output.key] = store.put(data)
+    elif output.public:
+        published[output.key] = store_blob_stream(session, store, data, output.media_type)
     else:
-        published[output.key] = store.put(output.data)
+        published[output.key] = store.put_stream(data)
+    if output.digest is not None and published[output.key] != output.digest:
+        raise ValueError(f"output `{output.key}` does not hash to the digest its step gave")
 
 
-def _signature(store: BlobStore, output: Output, key: Ed25519PrivateKey) -> Output:
-    """Return the signature record of stored `output`, signed over its bytes as on disk."""
-    sha256 = output.sha256
+def _signature(store: BlobStore, output: Output, sha256: str, key: Ed25519PrivateKey) -> Output:
+    """Return the signature record of stored `output`, signed over its bytes as on disk.
+
+    Ed25519 signs the whole document, not a hash of it: a big output is read back whole
+    here, one at a time, once the step that made it has let go of its inputs.
+    """
     record = sign(store.get(sha256), key)
     if record["signed"] != sha256:
         raise ValueError(f"blob `{sha256}` does not hash to its name; refusing to sign it")

@@ -41,6 +41,25 @@ def test_put_is_content_addressed_and_idempotent(store: BlobStore) -> None:
     assert list(store.shas()) == [digest]
 
 
+def test_a_stream_is_stored_as_its_bytes_are(store: BlobStore, tmp_path: Path) -> None:
+    data = DATA * 5  # more than one read of the stream
+    with (tmp_path / "report.json").open("w+b") as stream:
+        stream.write(data)  # left at its end: stored from its start all the same
+        digest = store.put_stream(stream)
+        assert digest == hashlib.sha256(data).hexdigest() == store.put(data)
+        assert store.put_stream(stream) == digest  # stored again: a no-op
+    assert store.get(digest) == data and store.size(digest) == len(data)
+    assert list(store.shas()) == [digest]
+    if isinstance(store, LocalBlobStore):  # no temporary file is left behind
+        assert sorted(p.name for p in store.root.iterdir()) == [digest[:2]]
+
+
+def test_an_empty_stream_is_an_empty_blob(store: BlobStore, tmp_path: Path) -> None:
+    with (tmp_path / "empty").open("w+b") as stream:
+        digest = store.put_stream(stream)
+    assert digest == hashlib.sha256(b"").hexdigest() and store.get(digest) == b""
+
+
 def test_an_empty_blob_is_a_blob(store: BlobStore) -> None:
     digest = store.put(b"")
     assert store.get(digest) == b"" and store.size(digest) == 0

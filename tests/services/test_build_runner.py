@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -61,6 +62,57 @@ def test_the_runner_publishes_what_the_steps_return(sqlite_app: Flask) -> None:
         # The current fingerprint is built: the steps do not run again.
         assert run_build(batch_id, "evidence", steps) == outputs
     assert seen == [("compute", 0.5)]
+
+
+def test_a_scratch_file_output_is_streamed_signed_and_then_deleted(sqlite_app: Flask) -> None:
+    data = b'{"rows":[' + b",".join(b"%d" % i for i in range(300_000)) + b"]}"  # > 1 MB
+    files = []
+
+    def steps(ctx: BuildContext) -> list[Output]:
+        public, private = ctx.scratch(), ctx.scratch()
+        files.extend((public, private))
+        for handle in files:
+            handle.write(data[:10])  # a file written in pieces, left at its end
+            handle.write(data[10:])
+        digest = hashlib.sha256(data).hexdigest()
+        return [
+            Output("report", public, "application/json", signed=True, digest=digest),
+            Output("report_full", private, "application/json", public=False, signed=True),
+        ]
+
+    batch_id = _batch_id(sqlite_app)
+    with sqlite_app.app_context():
+        outputs = run_build(batch_id, "evidence", steps)
+        store = blob_store()
+        assert outputs["report"] == outputs["report_full"] == hashlib.sha256(data).hexdigest()
+        assert store.get(outputs["report"]) == data
+        blob = db.session.get(Blob, outputs["report"])
+        assert blob is not None and blob.size == len(data)
+        key = load_private_key(sqlite_app.config["SIGNING_KEY_PATH"]).public_key()
+        record = json.loads(store.get(outputs["report_sig"]))
+        assert record["blob"] == outputs["report"] and verify(data, record, key)
+    assert all(handle.closed for handle in files)
+
+
+def test_a_scratch_file_that_does_not_hash_to_its_digest_is_not_published(
+    sqlite_app: Flask,
+) -> None:
+    files = []
+
+    def steps(ctx: BuildContext) -> list[Output]:
+        handle = ctx.scratch()
+        files.append(handle)
+        handle.write(b"{}")
+        return [Output("report", handle, "application/json", digest="0" * 64)]
+
+    batch_id = _batch_id(sqlite_app)
+    with sqlite_app.app_context():
+        with pytest.raises(ValueError, match="does not hash to the digest"):
+            run_build(batch_id, "evidence", steps)
+        row = _row(batch_id, "evidence")
+        assert row.status == "failed" and row.outputs == {}
+        assert db.session.get(Blob, hashlib.sha256(b"{}").hexdigest()) is None
+    assert files[0].closed
 
 
 @pytest.mark.parametrize("failure", ["step", "outputs"])

@@ -7,7 +7,7 @@ interface is `BlobStore` (`store.py`), the backends `local.py` and `s3.py`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from flask import Flask, current_app
 
@@ -26,6 +26,7 @@ __all__ = [
     "check_sha256",
     "open_blob_store",
     "store_blob",
+    "store_blob_stream",
 ]
 
 
@@ -56,4 +57,15 @@ def store_blob(session: Session, store: BlobStore, data: bytes, media_type: str)
     digest = store.put(data)
     if session.get(Blob, digest) is None:
         session.add(Blob(sha256=digest, size=len(data), media_type=media_type))
+    return digest
+
+
+def store_blob_stream(session: Session, store: BlobStore, stream: BinaryIO, media_type: str) -> str:
+    """Write the bytes of the seekable `stream` to `store` a chunk at a time and add their
+    Blob row if missing (the caller commits): `store_blob` for a blob too big to hold."""
+    from server.adapters.models import Blob
+
+    digest = store.put_stream(stream)
+    if session.get(Blob, digest) is None:
+        session.add(Blob(sha256=digest, size=stream.seek(0, 2), media_type=media_type))
     return digest

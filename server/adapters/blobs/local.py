@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from server.adapters.blobs.store import BlobNotFound, BlobStore, check_sha256
+from server.adapters.blobs.store import CHUNK_BYTES, BlobNotFound, BlobStore, check_sha256
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -58,6 +58,32 @@ class LocalBlobStore(BlobStore):
             Path(tmp).unlink(missing_ok=True)
             raise
         return digest
+
+    def put_stream(self, stream: BinaryIO) -> str:
+        """Store the bytes of `stream` from its start; return their sha256 (see `put`)."""
+        stream.seek(0)
+        self.root.mkdir(parents=True, exist_ok=True)
+        # The name is known only once every byte is read: the copy is hashed as it is made,
+        # in the root (the same file system as its folder, so the rename is atomic).
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-")
+        digest = hashlib.sha256()
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                while chunk := stream.read(CHUNK_BYTES * 16):
+                    digest.update(chunk)
+                    handle.write(chunk)
+                handle.flush()
+                os.fsync(handle.fileno())
+            target = self.path(digest.hexdigest())
+            if target.exists():
+                Path(tmp).unlink()
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return digest.hexdigest()
 
     def get(self, sha256: str) -> bytes:
         """Return the blob's bytes."""

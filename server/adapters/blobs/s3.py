@@ -20,7 +20,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from server.adapters.blobs.store import BlobNotFound, BlobStore, check_sha256
+from server.adapters.blobs.store import CHUNK_BYTES, BlobNotFound, BlobStore, check_sha256
 
 _MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
 _clients: dict[tuple[int, str], Any] = {}
@@ -98,6 +98,31 @@ class S3BlobStore(BlobStore):
         md5 = base64.b64encode(hashlib.md5(data).digest()).decode("ascii")
         self._client.put_object(Bucket=self.bucket, Key=self.key(digest), Body=data, ContentMD5=md5)
         return digest
+
+    def put_stream(self, stream: BinaryIO) -> str:
+        """Store the bytes of `stream` from its start in one PUT; return their sha256.
+
+        The stream is read twice: once for the hashes (the sha256 names the object, the
+        MD5 is its Content-MD5), once by the upload, which sends it a chunk at a time.
+        """
+        stream.seek(0)
+        digest, md5 = hashlib.sha256(), hashlib.md5()
+        while chunk := stream.read(CHUNK_BYTES * 16):
+            digest.update(chunk)
+            md5.update(chunk)
+        size = stream.tell()
+        sha256 = digest.hexdigest()
+        if self.exists(sha256):
+            return sha256
+        stream.seek(0)
+        self._client.put_object(
+            Bucket=self.bucket,
+            Key=self.key(sha256),
+            Body=stream,
+            ContentLength=size,
+            ContentMD5=base64.b64encode(md5.digest()).decode("ascii"),
+        )
+        return sha256
 
     def get(self, sha256: str) -> bytes:
         """Return the blob's bytes."""

@@ -39,6 +39,11 @@ class BlobStore(ABC):
         """Store `data` atomically and return its sha256; storing it again is a no-op."""
 
     @abstractmethod
+    def put_stream(self, stream: BinaryIO) -> str:
+        """Store the bytes of the seekable `stream` from its start, read a chunk at a time
+        (a big blob is never held in memory); return their sha256, as `put` does."""
+
+    @abstractmethod
     def get(self, sha256: str) -> bytes:
         """Return the blob's bytes."""
 

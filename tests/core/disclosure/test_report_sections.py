@@ -10,6 +10,7 @@ and withheld and names withheld or not, and must give the same bytes for both re
 from __future__ import annotations
 
 import hashlib
+import tempfile
 
 import pytest
 from flask import Flask
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from bench.synthetic_chain import batch_inputs
 from server.adapters.db import db
 from server.adapters.models import Batch, Product
+from server.core.disclosure import report_sections
 from server.core.disclosure.policy import DEFAULT_POLICY, DisclosurePolicy
 from server.core.disclosure.redaction import SiteInfo, redact_report
 from server.core.disclosure.report_sections import PublicSections
@@ -25,7 +27,7 @@ from server.core.evidence import report_stream
 from server.core.evidence.inputs import BatchInputs
 from server.core.evidence.report import build_report
 from server.core.evidence.report_json import canonical_json
-from server.core.evidence.report_stream import report_pair
+from server.core.evidence.report_stream import report_files, report_pair
 from server.services.batch_inputs import load_batch_inputs
 from server.services.scene_inputs import site_infos
 from tests.core.evidence.test_report_equality import AS_OF, SYNTHETIC
@@ -99,3 +101,28 @@ def test_the_demo_brand_public_reports_are_unchanged(
             sites = site_infos(db.session, batch.product.brand_id)
             assert any(s.name != s.key for s in sites)  # names to withhold are there
             _assert_same(inputs, policy, sites)
+
+
+def test_the_reports_written_to_files_are_the_pair_and_named_by_their_hashes() -> None:
+    inputs = batch_inputs(SYNTHETIC, 0)
+    sites = _synthetic_sites(inputs)
+    full, public = report_pair(inputs, PublicSections(DEFAULT_POLICY, sites))
+    inputs.memo.clear()
+    with tempfile.TemporaryFile() as full_file, tempfile.TemporaryFile() as public_file:
+        public_file.write(b"kept")  # the report is written from where the stream stands
+        hashes = report_files(inputs, full_file, PublicSections(DEFAULT_POLICY, sites), public_file)
+        full_file.seek(0)
+        public_file.seek(0)
+        assert (full_file.read(), public_file.read()) == (full, b"kept" + public)
+    assert hashes == (hashlib.sha256(full).hexdigest(), hashlib.sha256(public).hexdigest())
+
+
+def test_the_name_search_finds_every_withheld_name_in_the_bytes() -> None:
+    names = ["Kofi", "Kofi Mensah Farm", "a.b(c)", "Ɔkyeame", "farm-000001 Farm"]
+    mentions = report_sections._finder({name: f"key-{i}" for i, name in enumerate(names)})
+    for name in names:
+        assert mentions(canonical_json({"message": f"sold by {name}, weighed"}))
+    assert not mentions(canonical_json({"farm": "farm-000001", "note": "a-b c Kof"}))
+    # A name JSON writes escaped is not looked for in the bytes: its pieces are scrubbed.
+    assert report_sections._finder({'the "Big" farm': "k"})(b"{}")
+    assert not report_sections._finder({})(b'"Kofi"')

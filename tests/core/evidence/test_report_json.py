@@ -54,3 +54,16 @@ def test_what_neither_encoder_knows_is_refused_alike() -> None:
         canonical_json({"when": date(2025, 1, 2)})
     with pytest.raises(TypeError):
         standard({"when": date(2025, 1, 2)})
+
+
+def test_unmarked_small_floats_are_marked_rather_than_left_to_the_standard_library(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    value = {"kg": [1.5e-05, 0.25, -3e-07], "n": 2, "t": ("x", 2.5e-05)}  # not through plain
+    expected = standard(value)
+
+    def refuse(value: Any) -> bytes:
+        raise AssertionError("the standard library's encoder was used")
+
+    monkeypatch.setattr(report_json, "_standard", refuse)
+    assert canonical_json(value) == expected

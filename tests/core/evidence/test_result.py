@@ -6,7 +6,15 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from server.core.evidence.result import CheckResult, plain, threshold_status, worst
+from server.core.evidence.report_json import canonical_json
+from server.core.evidence.result import (
+    CheckResult,
+    SmallFloat,
+    plain,
+    plain_rows,
+    threshold_status,
+    worst,
+)
 
 
 def test_worst_ranks_found_problems_over_missing_evidence() -> None:
@@ -73,3 +81,32 @@ def test_plain_gives_json_ready_data_for_every_kind_of_value() -> None:
     }
     assert list(plain(value)) == ["a", "b", "c", "d"]
     assert list(plain(value)["a"]) == ["10", "2", "k"]
+
+
+def test_plain_rows_are_plain_rows_for_an_encoder_that_sorts_keys() -> None:
+    rows = [
+        {
+            "z": 1 / 3,
+            "a": ("x", "y"),
+            "ids": ["b", "a"],
+            "on": date(2025, 1, 2),
+            "at": datetime(2025, 1, 2, 3, 4, tzinfo=UTC),
+            "small": 0.0000251,
+            "tiny": -0.0000001,
+            "bad": [float("nan"), float("inf"), 2.0000004],
+            "nested": {"y": [{"q": 1e-5, "p": (1, "t")}], "x": {3, 1}, _Name("n"): True},
+            "flag": False,
+            "n": 3,
+            "none": None,
+        },
+        {1: "int keys", 10: 2.5},  # sorted by their text, and made text, as plain() does
+        ["not", "a", "dict", 0.1234567],
+        {_Name("k"): 1.0},
+        {},
+    ]
+    converted = plain_rows(rows)
+    assert converted == [plain(row) for row in rows]
+    assert canonical_json(converted) == canonical_json([plain(row) for row in rows])
+    assert type(converted[0]["small"]) is SmallFloat and type(converted[0]["a"]) is list
+    assert list(converted[1]) == ["1", "10"]
+    assert converted[0]["nested"]["y"][0]["p"] == [1, "t"]
