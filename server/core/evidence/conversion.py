@@ -10,14 +10,15 @@ defaults below, matched on the materials' names, and says so in its source.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
+from server.core.evidence.event_reading import class_gtin
 from server.core.evidence.inputs import BatchInputs
 from server.core.evidence.parameters import DEFAULT_SOURCE, scalar, sourced
 from server.core.evidence.result import CheckResult, worst
 from server.core.evidence.trace_model import Flow, Trace, Transformation
 from server.core.evidence.uncertainty import MASS_SOURCE, MASS_TOLERANCE
-from server.core.gs1.identifiers import gtin_of
 
 KEY = "conversion_balance"
 ALL = "*"
@@ -88,7 +89,7 @@ def check_conversion_balance(inputs: BatchInputs, trace: Trace) -> CheckResult:
     if not rows:
         return CheckResult(KEY, "unknown", None, "ratio", METHOD, params, evidence)
     in_range = sum(1 for r in rows if r["status"] == "ok") / len(rows)
-    status = worst(r["status"] for r in rows)
+    status = worst({r["status"] for r in rows})
     surely = sum(1 for r in rows if r["in_range"] == "surely") / len(rows)
     possibly = sum(1 for r in rows if r["in_range"] in ("surely", "possibly")) / len(rows)
     return CheckResult(
@@ -126,7 +127,9 @@ def _stage(name: str | None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=256)
 def _default_range(from_name: str | None, to_name: str | None) -> dict[str, Any] | None:
+    # Cached: transformations repeat a few material pairs. The dict is only ever read.
     pair = (ALL, ALL) if from_name == ALL else (_stage(from_name), _stage(to_name))
     for a, b, low, high, why in DEFAULT_RATIOS:
         if (a, b) == pair:
@@ -138,7 +141,7 @@ def _materials(flows: Iterable[Flow]) -> dict[str, dict[str, Any]]:
     """Return flows summed per GTIN (the lot class when it has none), in first-seen order."""
     out: dict[str, dict[str, Any]] = {}
     for flow in flows:
-        key = gtin_of(flow.epc_class) or flow.epc_class
+        key = class_gtin(flow.epc_class) or flow.epc_class
         line = out.setdefault(
             key,
             {"gtin": key, "material": flow.material, "tracked": flow.tracked, "quantity_kg": 0.0},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from server.core.evidence.dates import DateReader
 from server.core.evidence.inputs import BatchInputs, EvidenceRecord
 from server.core.evidence.parameters import to_date
 from server.core.evidence.plots import plots_by_farm
@@ -36,16 +37,19 @@ def check_deforestation(inputs: BatchInputs, trace: Trace) -> CheckResult:
             "source": source or "EU Regulation 2023/1115, Article 2(13)",
         }
     }
-    latest: dict[str, EvidenceRecord] = {}
+    dates = DateReader()
+    latest: dict[str, tuple[tuple[date, date, str], EvidenceRecord]] = {}
     for record in records_of(inputs, "deforestation_assessment"):
         if record.subject_type != "plot":
             continue
         held = latest.get(record.subject_id)
-        if held is None or _when(record) >= _when(held):
-            latest[record.subject_id] = record
+        when = _when(record, dates)
+        if held is None or when >= held[0]:
+            latest[record.subject_id] = (when, record)
     farms = set(trace.farm_ids)
     plots = sorted((p for p in inputs.plots if p.farm in farms), key=lambda p: p.id)
-    rows = [_row(p.id, p.farm, latest.get(p.id), cutoff) for p in plots]
+    chosen = {plot: record for plot, (_, record) in latest.items()}
+    rows = [_row(p.id, p.farm, chosen.get(p.id), cutoff, dates) for p in plots]
     status_of = {r["plot"]: r["status"] for r in rows}
     by_farm = plots_by_farm(plots)
     clear = 0.0
@@ -56,38 +60,39 @@ def check_deforestation(inputs: BatchInputs, trace: Trace) -> CheckResult:
     evidence = tuple(sorted(r["record"] for r in rows if r["record"]))
     if not rows:
         return CheckResult(KEY, "unknown", None, "ratio", METHOD, params, evidence)
-    status = worst(r["status"] for r in rows)
+    status = worst({r["status"] for r in rows})
     return CheckResult(KEY, status, clear, "ratio", METHOD, params, evidence, tuple(rows))
 
 
-def _when(record: EvidenceRecord) -> tuple[date, date, str]:
-    assessed = to_date(record.payload.get("assessed_on")) or record.issued_on or date.min
+def _when(record: EvidenceRecord, dates: DateReader) -> tuple[date, date, str]:
+    assessed = dates(record.payload.get("assessed_on")) or record.issued_on or date.min
     return (assessed, record.issued_on or date.min, record.id)
 
 
-def _row(plot: str, farm: str, record: EvidenceRecord | None, cutoff: date) -> dict[str, Any]:
+def _row(
+    plot: str, farm: str, record: EvidenceRecord | None, cutoff: date, dates: DateReader
+) -> dict[str, Any]:
     row: dict[str, Any] = {"plot": plot, "farm": farm, "record": None, "assessment": None}
     if record is None:
         return {**row, "status": "unknown", "reason": "no assessment"}
     payload = record.payload
-    stated = to_date(payload.get("cutoff"))
+    stated = dates(payload.get("cutoff"))
     row.update(
         record=record.id,
         assessment=payload.get("status"),
         cutoff=stated.isoformat() if stated else None,
-        assessed_on=(to_date(payload.get("assessed_on")) or record.issued_on),
+        assessed_on=(dates(payload.get("assessed_on")) or record.issued_on),
         method=payload.get("method"),
         source=payload.get("source"),
         issuer=record.issuer,
     )
-    if payload.get("status") == "deforestation":
-        return {**row, "status": "fail", "reason": "deforestation found after the cutoff"}
-    if payload.get("status") != "no_deforestation":
-        return {**row, "status": "unknown", "reason": "assessment inconclusive"}
-    if stated is None or stated > cutoff:
-        return {
-            **row,
-            "status": "unknown",
-            "reason": f"assessment cutoff is not on or before {cutoff}",
-        }
-    return {**row, "status": "ok", "reason": None}
+    status = payload.get("status")
+    if status == "deforestation":
+        row.update(status="fail", reason="deforestation found after the cutoff")
+    elif status != "no_deforestation":
+        row.update(status="unknown", reason="assessment inconclusive")
+    elif stated is None or stated > cutoff:
+        row.update(status="unknown", reason=f"assessment cutoff is not on or before {cutoff}")
+    else:
+        row.update(status="ok", reason=None)
+    return row

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from itertools import pairwise
+from operator import itemgetter
 from typing import Any
 
 from server.core.evidence.continents import continent
@@ -59,17 +59,7 @@ def check_transport_emissions(inputs: BatchInputs, trace: Trace) -> CheckResult:
     }
     sites = {s.id: s for s in inputs.sites}
     attributed = attributed_mass(inputs, trace)
-    legs: dict[tuple[str, str], dict[str, Any]] = {}
-    for cls, start, end in lot_legs(trace):
-        leg = legs.setdefault(
-            (start.site_id or "", end.site_id or ""),
-            {"lots": set(), "events": set(), "mass_kg": 0.0, "departed": start.time},
-        )
-        leg["lots"].add(cls)
-        leg["events"].update((start.event_id, end.event_id))
-        kg = attributed.get(cls)
-        leg["mass_kg"] = None if kg is None or leg["mass_kg"] is None else leg["mass_kg"] + kg
-        leg["departed"] = min(leg["departed"], start.time)
+    legs = _legs(trace, attributed)
     rows = [
         _leg_row(sites.get(a), sites.get(b), a, b, leg, factors, detours)
         for (a, b), leg in sorted(legs.items(), key=lambda kv: (kv[1]["departed"], kv[0]))
@@ -134,21 +124,49 @@ def transport_mode(a: Site, b: Site) -> str | None:
 def lot_legs(trace: Trace) -> list[tuple[str, Step, Step]]:
     """Return (lot class, last step at one site, first step at the next) for every move.
 
-    Steps without a known site are skipped: they cannot start or end a leg.
+    Steps without a known site are skipped: they cannot start or end a leg. Moves come
+    by lot class, then in journey order.
     """
-    seen: dict[str, list[Step]] = defaultdict(list)
+    moves = [move for group in _moves_by_leg(trace).values() for move in group]
+    moves.sort(key=itemgetter(0))  # stable: each class's moves stay in journey order
+    return moves
+
+
+def _moves_by_leg(trace: Trace) -> dict[tuple[str, str], list[tuple[str, Step, Step]]]:
+    """Return `lot_legs` grouped by (from site, to site), each group in `lot_legs` order."""
+    last: dict[str, Step] = {}  # per lot class, its latest step at a known site so far
+    legs: dict[tuple[str, str], list[tuple[str, Step, Step]]] = defaultdict(list)
     for step in trace.journey:
-        if step.site_id is None:
+        site = step.site_id
+        if site is None:
             continue
         for cls in step.lots:
-            seen[cls].append(step)
-    moves = []
-    for cls in sorted(seen):
-        steps = seen[cls]
-        for before, after in pairwise(steps):
-            if before.site_id != after.site_id:
-                moves.append((cls, before, after))
-    return moves
+            before = last.get(cls)
+            if before is not None and before.site_id != site:
+                legs[(before.site_id or "", site or "")].append((cls, before, step))
+            last[cls] = step
+    for moves in legs.values():
+        moves.sort(key=itemgetter(0))  # stable: each class's moves stay in journey order
+    return legs
+
+
+def _legs(
+    trace: Trace, attributed: dict[str, float | None]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """Return the moves added up per (from site, to site), masses in `lot_legs` order."""
+    legs = {}
+    for key, group in _moves_by_leg(trace).items():
+        mass: float | None = 0.0
+        for cls, _, _ in group:
+            kg = attributed.get(cls)
+            mass = None if kg is None or mass is None else mass + kg
+        legs[key] = {
+            "lots": list(dict.fromkeys(cls for cls, _, _ in group)),  # sorted, as the group
+            "events": {e for _, a, b in group for e in (a.event_id, b.event_id)},
+            "mass_kg": mass,
+            "departed": min(a.time for _, a, _ in group),
+        }
+    return legs
 
 
 def attributed_mass(inputs: BatchInputs, trace: Trace) -> dict[str, float | None]:
@@ -199,7 +217,7 @@ def _leg_row(
         "from": a_id,
         "to": b_id,
         "departed": leg["departed"],
-        "lots": sorted(leg["lots"]),
+        "lots": leg["lots"],  # sorted, as `_legs` makes it
         "great_circle_km": None,
         "distance_km": None,
         "mode": None,
@@ -209,20 +227,25 @@ def _leg_row(
         "kg_co2e_per_kg_product": None,
     }
     if a is None or b is None:
-        return {**row, "status": "unknown", "reason": "a site is not registered"}
+        row.update(status="unknown", reason="a site is not registered")
+        return row
     if a.lat is None or a.lon is None or b.lat is None or b.lon is None:
-        return {**row, "status": "unknown", "reason": "a site has no coordinates"}
+        row.update(status="unknown", reason="a site has no coordinates")
+        return row
     crow = great_circle_km(a.lat, a.lon, b.lat, b.lon)
     row["great_circle_km"] = crow
     mode = transport_mode(a, b)
     if mode is None:
-        return {**row, "status": "unknown", "reason": "a site's country or continent is unknown"}
+        row.update(status="unknown", reason="a site's country or continent is unknown")
+        return row
     row.update(
         mode=mode,
         distance_km=crow * detours[mode]["value"],
         factor=factors[mode]["value"],
     )
     if leg["mass_kg"] is None:
-        return {**row, "status": "unknown", "reason": "the mass carried is unknown"}
+        row.update(status="unknown", reason="the mass carried is unknown")
+        return row
     row["emissions_kg"] = row["distance_km"] * leg["mass_kg"] / 1000 * row["factor"]
-    return {**row, "status": "ok", "reason": None}
+    row.update(status="ok", reason=None)
+    return row

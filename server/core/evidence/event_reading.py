@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from server.core.evidence.inputs import Quantity, Site, TraceEvent
+from server.core.gs1.identifiers import CANONICAL_HOST, gtin_of
 
 _KG_PER_UNIT = {
     "KGM": 1.0,
@@ -17,6 +18,8 @@ _KG_PER_UNIT = {
     "G": 0.001,
 }
 _KG_PER_UNIT["LBR"] = 0.45359237
+# `gtin_of` reads a class no further than the host, "/01/", 14 digits and one character more.
+_GTIN_SPAN = len(CANONICAL_HOST) + len("/01/") + 15
 _PLOT_KEYS = frozenset({"plot", "plots", "plotid", "plot_id", "plotids", "plot_ids"})
 
 
@@ -63,11 +66,30 @@ def _kg_per(uom: str) -> float | None:
     return _KG_PER_UNIT.get(uom.strip().upper())
 
 
+def class_gtin(epc_class: str) -> str | None:
+    """Return `gtin_of(epc_class)`, read once per GTIN (a material's lots share the prefix)."""
+    prefix = epc_class[:_GTIN_SPAN]
+    if prefix[-1:] == "\n":  # the pattern's `$` matches before a final newline: read it all
+        return gtin_of(epc_class)
+    return _prefix_gtin(prefix)
+
+
+@lru_cache(maxsize=4096)
+def _prefix_gtin(prefix: str) -> str | None:
+    return gtin_of(prefix)
+
+
 def ilmd_value(ilmd: dict[str, Any], names: frozenset[str]) -> Any:
     """Return the ILMD value whose key's local name (after ``:``, ``/`` or ``#``) is in `names`."""
-    for key in sorted(ilmd):
+    key = ilmd_key(ilmd, names)
+    return None if key is None else ilmd[key]
+
+
+def ilmd_key(keys: Iterable[str], names: frozenset[str]) -> str | None:
+    """Return the first of `keys` in sorted order whose local name is in `names` (see above)."""
+    for key in sorted(keys):
         if _local_name(key) in names:
-            return ilmd[key]
+            return key
     return None
 
 

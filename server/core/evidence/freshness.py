@@ -7,8 +7,9 @@ from datetime import date
 from typing import Any
 from urllib.parse import unquote
 
+from server.core.evidence.dates import DateReader
 from server.core.evidence.inputs import BatchInputs, EvidenceRecord
-from server.core.evidence.parameters import scalar, to_date
+from server.core.evidence.parameters import scalar
 from server.core.evidence.records import record_site
 from server.core.evidence.result import CheckResult, worst
 from server.core.evidence.trace_model import Trace
@@ -37,24 +38,27 @@ def check_evidence_freshness(inputs: BatchInputs, trace: Trace) -> CheckResult:
     params: dict[str, Any] = {"evidence_max_age_months": max_age}
     stale_before = months_before(inputs.as_of, int(max_age["value"]))
     used = used_records(inputs, trace)
-    latest: dict[tuple[str, str, str], EvidenceRecord] = {}
+    dates = DateReader()
+    latest: dict[tuple[str, str, str], tuple[tuple[date, date, str], EvidenceRecord]] = {}
     for record in used:
         if record.kind in STATE_KINDS:
             group = (record.kind, record.subject_type, record.subject_id)
             held = latest.get(group)
-            if held is None or _when(record) > _when(held):
-                latest[group] = record
+            when = _when(record, dates)
+            if held is None or when > held[0]:
+                latest[group] = (when, record)
     rows = []
     for record in used:
-        group = (record.kind, record.subject_type, record.subject_id)
-        newer = latest.get(group) if record.kind in STATE_KINDS else None
-        rows.append(_row(record, inputs.as_of, stale_before, newer))
+        newer = None
+        if record.kind in STATE_KINDS:
+            newer = latest[(record.kind, record.subject_type, record.subject_id)][1]
+        rows.append(_row(record, inputs.as_of, stale_before, newer, dates))
     counted = [r for r in rows if not r["superseded_by"]]
     evidence = tuple(r["record"] for r in rows)
     if not counted:
         return CheckResult(KEY, "unknown", None, "ratio", METHOD, params, evidence, tuple(rows))
     current = sum(1 for r in counted if r["status"] == "ok") / len(counted)
-    status = worst(r["status"] for r in counted)
+    status = worst({r["status"] for r in counted})
     return CheckResult(KEY, status, current, "ratio", METHOD, params, evidence, tuple(rows))
 
 
@@ -104,15 +108,19 @@ def _batch_id(subject: str) -> str:
         return subject
 
 
-def _when(record: EvidenceRecord) -> tuple[date, date, str]:
-    made = to_date(record.payload.get("assessed_on")) or record.issued_on or date.min
+def _when(record: EvidenceRecord, dates: DateReader) -> tuple[date, date, str]:
+    made = dates(record.payload.get("assessed_on")) or record.issued_on or date.min
     return (made, record.issued_on or date.min, record.id)
 
 
 def _row(
-    record: EvidenceRecord, as_of: date, stale_before: date, latest: EvidenceRecord | None
+    record: EvidenceRecord,
+    as_of: date,
+    stale_before: date,
+    latest: EvidenceRecord | None,
+    dates: DateReader,
 ) -> dict[str, Any]:
-    made = to_date(record.payload.get("assessed_on")) or record.issued_on
+    made = dates(record.payload.get("assessed_on")) or record.issued_on
     row: dict[str, Any] = {
         "record": record.id,
         "kind": record.kind,
@@ -123,15 +131,24 @@ def _row(
         "superseded_by": None,
     }
     if latest is not None and latest.id != record.id:
-        return {**row, "superseded_by": latest.id, "status": "ok", "reason": "superseded"}
+        row.update(superseded_by=latest.id, status="ok", reason="superseded")
+    else:
+        row["status"], row["reason"] = _status(record, made, as_of, stale_before)
+    return row
+
+
+def _status(
+    record: EvidenceRecord, made: date | None, as_of: date, stale_before: date
+) -> tuple[str, str | None]:
+    """Return the (status, reason) of a record that is the latest of its kind and subject."""
     if record.valid_until is not None and record.valid_until < as_of:
         status = "fail" if record.kind == "certificate" else "warn"
-        return {**row, "status": status, "reason": f"expired on {record.valid_until}"}
+        return status, f"expired on {record.valid_until}"
     if record.kind == "certificate" and record.valid_until is None:
-        return {**row, "status": "unknown", "reason": "certificate states no expiry date"}
+        return "unknown", "certificate states no expiry date"
     if record.kind in ASSESSMENT_KINDS:
         if made is None:
-            return {**row, "status": "unknown", "reason": "undated assessment"}
+            return "unknown", "undated assessment"
         if made < stale_before:
-            return {**row, "status": "warn", "reason": f"stale: made {made}, before {stale_before}"}
-    return {**row, "status": "ok", "reason": None}
+            return "warn", f"stale: made {made}, before {stale_before}"
+    return "ok", None

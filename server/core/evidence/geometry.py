@@ -10,11 +10,12 @@ from shapely.validation import explain_validity
 
 from server.core.evidence.inputs import BatchInputs, Plot
 from server.core.evidence.parameters import scalar
+from server.core.evidence.plot_columns import PlotColumns, plot_columns
 from server.core.evidence.plots import (
+    SQ_M_PER_HA,
     geodesic_area_ha,
     is_polygonal,
     max_decimals,
-    prime_shapes,
     shape_area_ha,
     shape_of,
 )
@@ -44,14 +45,17 @@ def check_plot_geometry(inputs: BatchInputs, trace: Trace) -> CheckResult:
     }
     farms = set(trace.farm_ids)
     plots = [p for p in sorted(inputs.plots, key=lambda p: p.id) if p.farm in farms]
-    prime_shapes(inputs.plots, inputs.memo)
-    shapes = _valid_polygons(inputs.plots, inputs.memo)
+    memo = inputs.memo
+    columns = plot_columns(inputs.plots, memo)
+    columns.shapes(memo)
+    shapes = _valid_polygons(inputs.plots, memo, columns)
     overlaps = _overlaps(
         shapes, {p.id: p for p in inputs.plots}, params["overlap_tolerance_ha"]["value"]
     )
+    columns.measure((p.geometry for p in plots), memo)
     rows = []
     for plot in plots:
-        issues = plot_issues(plot, params, inputs.memo) + overlaps.get(plot.id, [])
+        issues = plot_issues(plot, params, memo, columns) + overlaps.get(plot.id, [])
         rows.append(
             {
                 "plot": plot.id,
@@ -74,14 +78,23 @@ def check_plot_geometry(inputs: BatchInputs, trace: Trace) -> CheckResult:
 
 
 def plot_issues(
-    plot: Plot, params: dict[str, Any], memo: dict[Any, Any] | None = None
+    plot: Plot,
+    params: dict[str, Any],
+    memo: dict[Any, Any] | None = None,
+    columns: PlotColumns | None = None,
 ) -> list[dict[str, Any]]:
     """Return one plot's geolocation rule breaks (overlaps need all plots: see above).
 
-    `memo` (`BatchInputs.memo`) shares the plot's shape and area with the other checks.
+    `memo` (`BatchInputs.memo`) shares the plot's shape and area with the other checks;
+    `columns`, made with the same memo, has the figures of simple plots computed for all.
     """
     issues: list[dict[str, Any]] = []
     geometry = plot.geometry
+    # A plot the columns hold (given with their memo) is read from them: the same figures.
+    fast = columns if columns is not None and memo is not None else None
+    if fast is not None and id(geometry) not in fast.row:
+        fast = None
+    shared: dict[Any, Any] = memo if memo is not None else {}
     limit = params["polygon_required_above_ha"]["value"]
     kind = geometry.get("type")
     if kind == "Point":
@@ -103,7 +116,7 @@ def plot_issues(
     elif not is_polygonal(geometry):
         issues.append({"rule": "geometry_type", "message": f"unsupported geometry {kind!r}"})
         return issues
-    places = max_decimals(geometry)
+    places = fast.max_decimals(geometry) if fast else max_decimals(geometry)
     wanted = int(params["min_coordinate_decimals"]["value"])
     if places < wanted:
         issues.append(
@@ -114,8 +127,9 @@ def plot_issues(
         )
     if kind == "Point":
         return issues
-    rings = _rings(geometry)
-    if any(len(r) < 4 or r[0] != r[-1] for r in rings):
+    if fast:  # one closed ring of 4 or more positions
+        valid = fast.is_valid(geometry, shared)
+    elif any(len(r) < 4 or r[0] != r[-1] for r in _rings(geometry)):
         issues.append(
             {
                 "rule": "ring_not_closed",
@@ -123,11 +137,17 @@ def plot_issues(
             }
         )
         return issues
-    geom = shape_of(geometry, memo)
-    if not geom.is_valid:
-        issues.append({"rule": "invalid_geometry", "message": explain_validity(geom)})
+    else:
+        valid = shape_of(geometry, memo).is_valid
+    if not valid:
+        issues.append(
+            {"rule": "invalid_geometry", "message": explain_validity(shape_of(geometry, memo))}
+        )
         return issues
-    area = geodesic_area_ha(geometry, memo)
+    if fast:  # never empty: its area as geodesic_area_ha gives it
+        area = abs(fast.area_perimeter(geometry, shared)[0]) / SQ_M_PER_HA
+    else:
+        area = geodesic_area_ha(geometry, memo)
     if plot.declared_area_ha:
         tolerance = params["area_tolerance"]["value"]
         gap = abs(area - plot.declared_area_ha) / plot.declared_area_ha
@@ -149,9 +169,15 @@ def _rings(geometry: dict[str, Any]) -> list[list[Any]]:
     return [list(ring) for polygon in polygons for ring in polygon]
 
 
-def _valid_polygons(plots: tuple[Plot, ...], memo: dict[Any, Any]) -> dict[str, BaseGeometry]:
+def _valid_polygons(
+    plots: tuple[Plot, ...], memo: dict[Any, Any], columns: PlotColumns
+) -> dict[str, BaseGeometry]:
     shapes: dict[str, BaseGeometry] = {}
     for plot in plots:
+        if columns.is_simple_polygon(plot.geometry):
+            if columns.is_valid(plot.geometry, memo):
+                shapes[plot.id] = shape_of(plot.geometry, memo)
+            continue
         if not is_polygonal(plot.geometry):
             continue
         if any(len(r) < 4 or r[0] != r[-1] for r in _rings(plot.geometry)):

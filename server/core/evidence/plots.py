@@ -16,11 +16,12 @@ from shapely.geometry.base import BaseGeometry
 
 from server.core.evidence.inputs import Plot
 
-_SQ_M_PER_HA = 10_000.0
+SQ_M_PER_HA = 10_000.0
 
 
 @lru_cache(maxsize=1)
-def _geod() -> Geod:
+def wgs84() -> Geod:
+    """Return the WGS84 ellipsoid every plot is measured on (made once)."""
     return Geod(ellps="WGS84")
 
 
@@ -60,7 +61,7 @@ def geodesic_area_ha(geometry: dict[str, Any], memo: dict[Any, Any] | None = Non
         )
     if shape_of(geometry, memo).is_empty:
         return 0.0
-    return abs(area_perimeter(geometry, memo)[0]) / _SQ_M_PER_HA
+    return abs(area_perimeter(geometry, memo)[0]) / SQ_M_PER_HA
 
 
 def shape_area_ha(geom: BaseGeometry) -> float:
@@ -70,8 +71,8 @@ def shape_area_ha(geom: BaseGeometry) -> float:
         return sum(shape_area_ha(part) for part in parts)
     if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
         return 0.0
-    area, _ = _geod().geometry_area_perimeter(geom)
-    return abs(area) / _SQ_M_PER_HA
+    area, _ = wgs84().geometry_area_perimeter(geom)
+    return abs(area) / SQ_M_PER_HA
 
 
 def shape_of(geometry: dict[str, Any], memo: dict[Any, Any] | None = None) -> BaseGeometry:
@@ -89,7 +90,7 @@ def shape_of(geometry: dict[str, Any], memo: dict[Any, Any] | None = None) -> Ba
     return found[1]
 
 
-def _simple_ring(geometry: dict[str, Any]) -> list[Any] | None:
+def simple_ring(geometry: dict[str, Any]) -> list[Any] | None:
     """Return a Polygon's one closed ring of 2-number positions, else None (shape() decides)."""
     if geometry.get("type") != "Polygon":
         return None
@@ -122,7 +123,7 @@ def prime_shapes(plots: Iterable[Plot], memo: dict[Any, Any]) -> None:
     memo["primed"] = True
     geometries, positions, counts = [], [], []
     for plot in plots:
-        ring = _simple_ring(plot.geometry)
+        ring = simple_ring(plot.geometry)
         if ring is not None and ("shape", id(plot.geometry)) not in memo:
             geometries.append(plot.geometry)
             positions.extend(ring)
@@ -142,7 +143,7 @@ def area_perimeter(
     key = ("area", id(geometry))
     found = memo.get(key) if memo is not None else None
     if found is None:
-        found = (geometry, _geod().geometry_area_perimeter(shape_of(geometry, memo)))
+        found = (geometry, wgs84().geometry_area_perimeter(shape_of(geometry, memo)))
         if memo is not None:
             memo[key] = found
     area, perimeter = found[1]
@@ -159,7 +160,7 @@ def plot_area_perimeter(
     if is_polygonal(plot.geometry):
         try:
             area, perimeter = area_perimeter(plot.geometry, memo)
-            return abs(area) / _SQ_M_PER_HA, "geodesic", float(perimeter)
+            return abs(area) / SQ_M_PER_HA, "geodesic", float(perimeter)
         except (ValueError, TypeError, KeyError, IndexError):
             # Unreadable coordinates: the declared area, as in plot_area_ha.
             pass
@@ -217,7 +218,7 @@ def max_decimals(geometry: dict[str, Any]) -> int:
     JSON drops trailing zeros (6.100000 reads as 6.1), so one coordinate is a weak sign but
     the largest over all of them is a fair one.
     """
-    ring = _simple_ring(geometry)
+    ring = simple_ring(geometry)
     if ring is not None:  # the common case, without the generic walk
         return max(decimals(float(v)) for position in ring for v in position)
     return max((decimals(v) for v in coordinates(geometry)), default=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from server.core.evidence.dates import DateReader
 from server.core.evidence.inputs import BatchInputs, EvidenceRecord
 from server.core.evidence.parameters import dated, scalar, to_date
 from server.core.evidence.records import record_site, records_of
@@ -42,15 +43,17 @@ def check_farmgate_price(inputs: BatchInputs, trace: Trace) -> CheckResult:
     sites = {s.id: s for s in inputs.sites}
     farms = trace.farm_ids
     payments: dict[str, list[EvidenceRecord]] = {farm: [] for farm in farms}
+    dates = DateReader()
     for record in records_of(inputs, "farmgate_payment"):
         farm = record_site(record)
-        paid = to_date(record.payload.get("paid_on")) or record.issued_on
+        paid = dates(record.payload.get("paid_on")) or record.issued_on
         if farm in payments and paid is not None and since <= paid <= inputs.as_of:
             payments[farm].append(record)
     rows, used_rates, weighted, total_kg = [], [], 0.0, 0.0
+    prices = _Prices(inputs.parameters, dates)
     for farm in farms:
         site = sites.get(farm)
-        lines = [_payment(inputs, r, site.country if site else None) for r in payments[farm]]
+        lines = [prices.payment(r, site.country if site else None) for r in payments[farm]]
         known = [p for p in lines if p["ratio"] is not None]
         kg = sum(p["quantity_kg"] for p in known)
         ratio = sum(p["ratio"] * p["quantity_kg"] for p in known) / kg if kg > 0 else None
@@ -79,7 +82,7 @@ def check_farmgate_price(inputs: BatchInputs, trace: Trace) -> CheckResult:
         params["exchange_rates"] = [unique[k] for k in sorted(unique)]
     evidence = tuple(sorted(p["record"] for r in rows for p in r["payments"]))
     value = weighted / total_kg if total_kg > 0 else None
-    status = worst(r["status"] for r in rows) if rows else "unknown"
+    status = worst({r["status"] for r in rows}) if rows else "unknown"
     band = weighted_band(
         (p["quantity_kg"], (p["ratio_low"], p["ratio_high"]))
         for r in rows
@@ -119,9 +122,45 @@ def _cause(payment: dict[str, Any]) -> str:
     return "payment record without quantity or amount"
 
 
-def _payment(inputs: BatchInputs, record: EvidenceRecord, country: str | None) -> dict[str, Any]:
+class _Prices:
+    """Reference prices and exchange rates, each looked up once per day, currency, country."""
+
+    def __init__(self, parameters: dict[str, Any], dates: DateReader) -> None:
+        self.parameters = parameters
+        self.dates = dates
+        self.references: dict[tuple[str | None, date | None], dict[str, Any] | None] = {}
+        self.rates: dict[tuple[str, str, date], dict[str, Any] | None] = {}
+        self.later: dict[tuple[str, str, date], dict[str, Any] | None] = {}
+
+    def reference(self, country: str | None, on: date | None) -> dict[str, Any] | None:
+        """Return `_reference(parameters, country, on)`."""
+        key = (country, on)
+        if key not in self.references:
+            self.references[key] = _reference(self.parameters, country, on)
+        return self.references[key]
+
+    def rate(self, source: str, target: str, on: date) -> dict[str, Any] | None:
+        """Return `_rate(parameters, source, target, on)`."""
+        key = (source, target, on)
+        if key not in self.rates:
+            self.rates[key] = _rate(self.parameters, source, target, on)
+        return self.rates[key]
+
+    def rate_after(self, used: dict[str, Any], paid: date) -> dict[str, Any] | None:
+        """Return `_rate_after(parameters, used, paid)`."""
+        key = (used["from"], used["to"], paid)
+        if key not in self.later:
+            self.later[key] = _rate_after(self.parameters, used, paid)
+        return self.later[key]
+
+    def payment(self, record: EvidenceRecord, country: str | None) -> dict[str, Any]:
+        """Return `_payment`'s line for `record`."""
+        return _payment(self, record, country)
+
+
+def _payment(prices: _Prices, record: EvidenceRecord, country: str | None) -> dict[str, Any]:
     payload = record.payload
-    paid = to_date(payload.get("paid_on")) or record.issued_on
+    paid = prices.dates(payload.get("paid_on")) or record.issued_on
     line: dict[str, Any] = {
         "record": record.id,
         "paid_on": paid,
@@ -137,7 +176,7 @@ def _payment(inputs: BatchInputs, record: EvidenceRecord, country: str | None) -
         "ratio_high": None,
         "reason": None,
     }
-    reference = _reference(inputs.parameters, country, paid)
+    reference = prices.reference(country, paid)
     if payload.get("basis") not in (None, "dry_equivalent"):
         return {**line, "reason": f"payment basis {payload.get('basis')!r} is not dry_equivalent"}
     if line["quantity_kg"] <= 0 or not isinstance(payload.get("amount"), (int, float)):
@@ -145,7 +184,7 @@ def _payment(inputs: BatchInputs, record: EvidenceRecord, country: str | None) -
     if reference is None or paid is None:
         return {**line, "reason": f"no living-income reference price for {country} on {paid}"}
     target = str(reference.get("currency", ""))
-    rate = _rate(inputs.parameters, str(payload.get("currency", "")), target, paid)
+    rate = prices.rate(str(payload.get("currency", "")), target, paid)
     if rate is None:
         return {
             **line,
@@ -153,7 +192,7 @@ def _payment(inputs: BatchInputs, record: EvidenceRecord, country: str | None) -
         }
     price = float(payload["amount"]) * float(rate["rate"]) / line["quantity_kg"]
     ratio = price / float(reference["value"])
-    later = None if rate["from"] == rate["to"] else _rate_after(inputs.parameters, rate, paid)
+    later = None if rate["from"] == rate["to"] else prices.rate_after(rate, paid)
     # The day's own rate lies, as far as we know, between the rate used and the next one.
     swing = float(later["rate"]) / float(rate["rate"]) if later else 1.0
     return {
