@@ -5,16 +5,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from typing import Any, overload
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import JSON, Select, Text, and_, cast, select
 from sqlalchemy.orm import Session
 
 from server.adapters.models import (
     Batch,
     Brand,
-    EpcisEvent,
-    EventIdentifier,
     EvidenceRecord,
     Plot,
     Site,
@@ -39,6 +38,7 @@ from server.core.evidence.inputs import (
 )
 from server.core.gs1.identifiers import gtin_of, lot_class
 from server.services.query_chunks import chunks
+from server.services.trace_events import Flow, Loaded, TraceEventReader, loads
 
 
 def _quantities(rows: list[Any]) -> tuple[Quantity, ...]:
@@ -108,10 +108,14 @@ def plain_site(s: Any) -> PlainSite:
 
 def plain_plot(p: Any) -> PlainPlot:
     """Return a stored plot (a `Plot` or a row of its table) as the checks read it."""
+    return _plot(p, p.geometry)
+
+
+def _plot(p: Any, geometry: dict[str, Any]) -> PlainPlot:
     return PlainPlot(
         id=p.key,
         farm=p.site_key,
-        geometry=p.geometry,
+        geometry=geometry,
         declared_area_ha=p.declared_area_ha,
         country=p.country,
     )
@@ -119,99 +123,57 @@ def plain_plot(p: Any) -> PlainPlot:
 
 def plain_record(r: Any) -> PlainRecord:
     """Return a stored record (an `EvidenceRecord` or a row of its table) as checks read it."""
+    return _record(r, r.payload)
+
+
+def _record(r: Any, payload: dict[str, Any]) -> PlainRecord:
+    # Positional (the order of the fields): a big batch has tens of thousands of records.
     return PlainRecord(
-        id=r.key,
-        kind=r.kind,
-        subject_type=r.subject_type,
-        subject_id=r.subject_key,
-        issuer=r.issuer,
-        issued_on=r.issued_on,
-        valid_until=r.valid_until,
-        payload=r.payload,
-        source_hash=r.document_sha256 or r.record_sha256,
+        r.key,
+        r.kind,
+        r.subject_type,
+        r.subject_key,
+        r.issuer,
+        r.issued_on,
+        r.valid_until,
+        payload,
+        r.document_sha256 or r.record_sha256,
     )
 
 
 _NAMING_ROLES = (EPC, IO)
-# What the trace reads of an event (not the raw JSON): rows, not ORM objects, for speed.
-_EVENT_COLUMNS = (
-    EpcisEvent.id,
-    EpcisEvent.event_id,
-    EpcisEvent.event_hash,
-    EpcisEvent.event_type,
-    EpcisEvent.event_time,
-    EpcisEvent.biz_step,
-    EpcisEvent.action,
-    EpcisEvent.biz_location,
-    EpcisEvent.read_point,
-    EpcisEvent.inputs,
-    EpcisEvent.outputs,
-    EpcisEvent.quantities,
-    EpcisEvent.parsed,
-)
-
-
-def _ids_naming(
-    session: Session, brand_id: int, identifiers: set[str], roles: tuple[str, ...]
-) -> set[int]:
-    """Return the ids of events naming one of `identifiers` in one of `roles`."""
-    ids: set[int] = set()
-    for chunk in chunks(identifiers):
-        ids.update(
-            session.scalars(
-                select(EventIdentifier.event_id).where(
-                    EventIdentifier.brand_id == brand_id,
-                    EventIdentifier.identifier.in_(chunk),
-                    EventIdentifier.role.in_(roles),
-                )
-            )
-        )
-    return ids
-
-
-def _event_rows(session: Session, ids: set[int]) -> Iterator[Any]:
-    for chunk in chunks(ids):
-        yield from session.execute(select(*_EVENT_COLUMNS).where(EpcisEvent.id.in_(chunk)))
-
-
-# An event as the loader keeps it: its sort key (time, row id) and the trace's reading of it.
-# Rows are turned into these as they are read and let go of (their JSON columns are most of
-# a row's memory), so a 10,000-farm batch never holds its 107,000 rows and events at once.
-Loaded = tuple[tuple[datetime, int], TraceEvent]
-
-
-def _loaded(row: Any) -> Loaded:
-    return (_aware(row.event_time), row.id), plain_event(row)
 
 
 def _trace_events(
-    session: Session, brand_id: int, root: str, tracked: Callable[[str], bool]
+    reader: TraceEventReader, brand_id: int, root: str, tracked: Callable[[str], bool]
 ) -> dict[int, Loaded]:
     """Return the events naming the classes upstream of `root`, level by level.
 
-    From the batch's class, each round finds the events naming the new classes (and reads
-    those not read yet); the transformations among them that output one of those classes
-    bring their tracked inputs into the next round: the classes `server.core.evidence.trace`
-    walks, and every event naming them.
+    From the batch's class, each round reads the events naming the new classes (one query
+    joining the identifier index, decoding only the events not read yet); the transformations among
+    them that output one of those classes bring their tracked inputs into the next round:
+    the classes `server.core.evidence.trace` walks, and every event naming them.
     """
     events: dict[int, Loaded] = {}
     # Per transformation read: the classes of its output and input lines (with or without
     # a quantity, as the rows list them).
-    flows: dict[int, tuple[frozenset[str], tuple[str, ...]]] = {}
+    flows: dict[int, Flow] = {}
     seen: set[str] = set()
     frontier = {root}
     while frontier:
         seen |= frontier
-        ids = _ids_naming(session, brand_id, frontier, _NAMING_ROLES)
-        for row in _event_rows(session, ids - events.keys()):
-            events[row.id] = _loaded(row)
-            if row.event_type == "TransformationEvent":
-                flows[row.id] = (
-                    frozenset(q["epc_class"] for q in row.outputs or []),
-                    tuple(q["epc_class"] for q in row.inputs or []),
-                )
+        named: set[int] = set()
+        # Rows are turned into events as they are read and let go of (their JSON columns
+        # are most of a row's memory): a big batch never holds its rows and events at once.
+        for row in reader.naming(brand_id, frontier, _NAMING_ROLES):
+            event_id = row[0]
+            named.add(event_id)
+            if event_id not in events:
+                events[event_id] = reader.loaded(row)
+                if row[2] == "TransformationEvent":
+                    flows[event_id] = reader.flow(row)
         upstream: set[str] = set()
-        for event_id in ids:
+        for event_id in named:
             if event_id not in flows:
                 continue
             outputs, inputs = flows[event_id]
@@ -222,28 +184,59 @@ def _trace_events(
 
 
 def _farm_creations(
-    session: Session, brand_id: int, locations: set[str], known: set[int]
+    reader: TraceEventReader, brand_id: int, locations: set[str], known: set[int]
 ) -> Iterator[tuple[int, Loaded]]:
     """Yield the ObjectEvents at `locations` (farms) not in `known`: other harvests count."""
     places = {base_location(loc) for loc in locations}
-    ids = _ids_naming(session, brand_id, places, (PLACE,)) - known
-    for row in _event_rows(session, ids):
-        if row.event_type == "ObjectEvent":
-            yield row.id, _loaded(row)
+    ids = reader.ids_naming(brand_id, places, (PLACE,)) - known
+    for row in reader.by_id(ids):
+        if row[2] == "ObjectEvent":
+            yield row[0], reader.loaded(row)
 
 
-def _rows(session: Session, table: Any, condition: Any, column: Any, keys: set[str]) -> list[Any]:
-    """Return the rows of `table` meeting `condition` whose `column` is among `keys`."""
-    return [
-        row
-        for chunk in chunks(keys)
-        for row in session.execute(select(*table.c).where(condition, column.in_(chunk)))
-    ]
+def _columns(table: Any, *names: str) -> tuple[Any, ...]:
+    """Return the named columns of `table`, JSON ones as their text (decoded by orjson)."""
+    return tuple(
+        cast(table.c[name], Text).label(name)
+        if isinstance(table.c[name].type, JSON)
+        else table.c[name]
+        for name in names
+    )
+
+
+# What the checks read of a site, a plot and a record (not a site's properties, say).
+_SITE = _columns(
+    Site.__table__, "id", "key", "kind", "name", "location_id", "country", "lat", "lon",
+    "region", "parent_key",
+)  # fmt: skip
+_PLOT = _columns(
+    Plot.__table__, "id", "brand_id", "key", "site_key", "geometry", "declared_area_ha",
+    "country", "min_lon", "min_lat", "max_lon", "max_lat",
+)  # fmt: skip
+_RECORD = _columns(
+    EvidenceRecord.__table__, "id", "key", "kind", "subject_type", "subject_key", "issuer",
+    "issued_on", "valid_until", "payload", "document_sha256", "record_sha256", "about_site",
+)  # fmt: skip
+
+
+def _rows(
+    session: Session, columns: tuple[Any, ...], condition: Any, column: Any, keys: set[str]
+) -> list[Any]:
+    """Return the `columns` of the rows meeting `condition` whose `column` is among `keys`.
+
+    Core rows on the session's connection: the ORM's result handling is not needed here.
+    """
+    connection = session.connection()
+    rows: list[Any] = []
+    for chunk in chunks(keys):
+        # `all()`: one fetchall from the driver, not a fetchone per row.
+        rows += connection.execute(select(*columns).where(condition, column.in_(chunk))).all()
+    return rows
 
 
 def _sites_at(session: Session, brand_id: int, locations: set[str]) -> dict[str, Any]:
     wanted = locations | {base_location(loc) for loc in locations}
-    rows = _rows(session, Site.__table__, Site.brand_id == brand_id, Site.location_id, wanted)
+    rows = _rows(session, _SITE, Site.brand_id == brand_id, Site.location_id, wanted)
     return {row.key: row for row in rows}
 
 
@@ -268,7 +261,7 @@ def plots_meeting(
 
 def _plots_near(session: Session, brand_id: int, sites: set[str]) -> dict[str, Any]:
     """Return the sites' plots and every plot whose bounding box meets theirs (for overlaps)."""
-    mine = _rows(session, Plot.__table__, Plot.brand_id == brand_id, Plot.site_key, sites)
+    mine = _rows(session, _PLOT, Plot.brand_id == brand_id, Plot.site_key, sites)
     plots = {row.key: row for row in mine}
     boxes = [p for p in mine if p.min_lon is not None]
     if boxes:
@@ -279,7 +272,7 @@ def _plots_near(session: Session, brand_id: int, sites: set[str]) -> dict[str, A
             max(p.max_lat for p in boxes),
         )
         near = plots_meeting(session.get_bind().dialect.name, brand_id, union)
-        for row in session.execute(near):
+        for row in session.connection().execute(near.with_only_columns(*_PLOT)).all():
             plots.setdefault(row.key, row)
     return plots
 
@@ -288,19 +281,18 @@ def _records_about(
     session: Session, brand_id: int, sites: set[str], plots: set[str]
 ) -> dict[int, Any]:
     """Return the records about `sites` or `plots`, and those about neither kind of subject."""
-    table = EvidenceRecord.__table__
     of_brand = EvidenceRecord.brand_id == brand_id
     kind = EvidenceRecord.subject_type
     rows: list[Any] = []
     # Subjects other than plots and sites (batches, ...): three index ranges around the two
     # kinds, not a NOT IN that would read every record of the brand for every batch.
     for other in (kind < "plot", and_(kind > "plot", kind < "site"), kind > "site"):
-        rows += session.execute(select(*table.c).where(of_brand, other))
+        rows += session.connection().execute(select(*_RECORD).where(of_brand, other)).all()
     about_site = and_(of_brand, EvidenceRecord.subject_type == "site")
     about_plot = and_(of_brand, EvidenceRecord.subject_type == "plot")
-    rows += _rows(session, table, about_site, EvidenceRecord.subject_key, sites)
-    rows += _rows(session, table, of_brand, EvidenceRecord.about_site, sites)
-    rows += _rows(session, table, about_plot, EvidenceRecord.subject_key, plots)
+    rows += _rows(session, _RECORD, about_site, EvidenceRecord.subject_key, sites)
+    rows += _rows(session, _RECORD, of_brand, EvidenceRecord.about_site, sites)
+    rows += _rows(session, _RECORD, about_plot, EvidenceRecord.subject_key, plots)
     return {row.id: row for row in rows}
 
 
@@ -334,19 +326,22 @@ def load_batch_inputs(session: Session, batch: Batch, as_of: date | None = None)
         return tracked_gtins.get(gtin_of(cls) or "", True)
 
     root = lot_class(batch.product.gtin, batch.lot)
-    events = _trace_events(session, brand.id, root, tracked)
+    reader = TraceEventReader(session)
+    events = _trace_events(reader, brand.id, root, tracked)
     locations = {loc for _, e in events.values() for loc in (e.biz_location, e.read_point) if loc}
     sites = _sites_at(session, brand.id, locations)
     farm_locations = {s.location_id for s in sites.values() if s.kind == "farm" and s.location_id}
-    events.update(_farm_creations(session, brand.id, farm_locations, set(events)))
+    events.update(_farm_creations(reader, brand.id, farm_locations, set(events)))
     plots = _plots_near(session, brand.id, set(sites))
-    trace_events = tuple(e for _, e in sorted(events.values(), key=lambda loaded: loaded[0]))
+    trace_events = tuple(e for _, e in sorted(events.values(), key=itemgetter(0)))
     del events
-    named_plot_ids = {p for e in trace_events if is_creation(e) for p in named_plots(e)}
+    # `named_plots` reads an event's ILMD, one dict shared by the events of the same text.
+    creations = {id(e.ilmd): e for e in trace_events if is_creation(e)}
+    named_plot_ids = {p for e in creations.values() for p in named_plots(e)}
     records = _records_about(session, brand.id, set(sites), set(plots) | named_plot_ids)
     named_sites = {r.about_site for r in records.values() if r.about_site} - sites.keys()
     of_brand = Site.brand_id == brand.id
-    for site in _rows(session, Site.__table__, of_brand, Site.key, named_sites):
+    for site in _rows(session, _SITE, of_brand, Site.key, named_sites):
         sites[site.key] = site
     return BatchInputs(
         batch_class=root,
@@ -354,8 +349,12 @@ def load_batch_inputs(session: Session, batch: Batch, as_of: date | None = None)
         as_of=as_of or batch.produced_on or date.today(),
         events=trace_events,
         sites=tuple(plain_site(s) for s in sorted(sites.values(), key=lambda s: s.id)),
-        plots=tuple(plain_plot(p) for p in sorted(plots.values(), key=lambda p: p.id)),
+        plots=tuple(
+            _plot(p, loads(p.geometry)) for p in sorted(plots.values(), key=lambda p: p.id)
+        ),
         materials=materials,
-        evidence=tuple(plain_record(r) for r in sorted(records.values(), key=lambda r: r.id)),
+        evidence=tuple(
+            _record(r, loads(r.payload)) for r in sorted(records.values(), key=lambda r: r.id)
+        ),
         parameters=settings.get("parameters") or {},
     )

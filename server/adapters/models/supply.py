@@ -208,7 +208,9 @@ class EventIdentifier(Base):
     )
     role: Mapped[str] = mapped_column(String(8), primary_key=True)
     identifier: Mapped[str] = mapped_column(String(200), primary_key=True)
-    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"))
+    # No foreign key of its own (migration 0016): `event_id`'s ties the row to an event of the
+    # brand and cascades a brand's deletion; a second key was a trigger and a lock per row.
+    brand_id: Mapped[int]
 
 
 class EvidenceRecord(Base):
