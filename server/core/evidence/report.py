@@ -36,6 +36,7 @@ no_location, unknown_unit, no_tracked_inputs. Statuses: ok, warn, fail, unknown.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
@@ -141,17 +142,53 @@ def evidence_records(inputs: BatchInputs, cited: set[str]) -> list[dict[str, Any
     ]
 
 
-def _flow(flow: Flow) -> dict[str, Any]:
-    return {
-        "lot": flow.epc_class,
-        "material": flow.material,
-        "quantity_kg": plain(flow.quantity_kg),
-        "tracked": flow.tracked,
-    }
+class _Plain:
+    """`plain` for the trace's floats and times, each value written once.
 
+    A big trace repeats a few values many times over (every wet lot's share, every sack's
+    40 kg; a journey's steps come in time order, many on one day). Floats are remembered by
+    value, as exact floats only (1 and 1.0 are equal but written apart) other than zeros (0.0
+    and -0.0 are equal too). A time is the one before when equal to it in the same zone and fold,
+    so it has the same ISO text.
+    """
 
-def _ids(ids: tuple[str, ...]) -> list[Any]:
-    return list(ids)  # ids are text, which plain() keeps as it is
+    __slots__ = ("floats", "text", "time")
+
+    def __init__(self) -> None:
+        self.floats: dict[float, Any] = {}
+        self.time: Any = None
+        self.text: Any = None
+
+    def number(self, value: Any) -> Any:
+        if type(value) is not float or not value:
+            return plain(value)
+        known = self.floats.get(value)
+        if known is None:
+            known = self.floats[value] = plain(value)
+        return known
+
+    def when(self, time: Any) -> Any:
+        last = self.time
+        if time is last or (
+            type(time) is datetime
+            and type(last) is datetime
+            and time == last
+            and time.tzinfo is last.tzinfo
+            and time.fold == last.fold
+        ):
+            return self.text
+        self.time = time
+        self.text = plain(time)
+        return self.text
+
+    def flow(self, flow: Flow) -> dict[str, Any]:
+        epc_class, material, tracked, quantity_kg = flow
+        return {
+            "lot": epc_class,
+            "material": material,
+            "quantity_kg": self.number(quantity_kg),
+            "tracked": tracked,
+        }
 
 
 def trace_summary(trace: Trace) -> dict[str, Any]:
@@ -169,79 +206,89 @@ def trace_summary(trace: Trace) -> dict[str, Any]:
 def trace_scalars(trace: Trace) -> dict[str, Any]:
     """Return the ``trace`` section's fields that are not lists of rows."""
     return {
-        "sites": _ids(trace.sites),
+        "sites": list(trace.sites),
         "traced": trace.traced,
         "tracked_mass_kg": plain(trace.tracked_mass_kg),
     }
 
 
 def _journey(trace: Trace) -> Iterator[dict[str, Any]]:
-    for s in trace.journey:
+    when = _Plain().when
+    last: Any = None  # the time before and its text: most steps share their day's
+    text: Any = None
+    for event, time, kind, biz_step, action, site, location, lots in trace.journey:
+        if time is not last:
+            text = when(time)
+            last = time
         yield {
-            "action": s.action,
-            "biz_step": s.biz_step,
-            "event": s.event_id,
-            "location": s.location,
-            "lots": _ids(s.lots),
-            "site": s.site_id,
-            "time": plain(s.time),
-            "type": s.type,
+            "action": action,
+            "biz_step": biz_step,
+            "event": event,
+            "location": location,
+            "lots": list(lots),  # ids are text, which plain() keeps as it is
+            "site": site,
+            "time": text,
+            "type": kind,
         }
 
 
 def _lots(trace: Trace) -> Iterator[dict[str, Any]]:
-    for lot in trace.lots:
+    number = _Plain().number
+    for epc_class, gtin, material, tracked, share, events in trace.lots:
         yield {
-            "events": _ids(lot.event_ids),
-            "gtin": lot.gtin,
-            "lot": lot.epc_class,
-            "material": lot.material,
-            "share": plain(lot.share),
-            "tracked": lot.tracked,
+            "events": list(events),
+            "gtin": gtin,
+            "lot": epc_class,
+            "material": material,
+            "share": number(share),
+            "tracked": tracked,
         }
 
 
 def _origins(trace: Trace) -> Iterator[dict[str, Any]]:
-    for o in trace.origins:
+    number = _Plain().number
+    for farm, plots, registered, share, mass_kg, harvested_kg, lots, events in trace.origins:
         yield {
-            "events": _ids(o.event_ids),
-            "farm": o.farm_id,
-            "harvested_kg": plain(o.harvested_kg),
-            "lots": _ids(o.lots),
-            "mass_kg": plain(o.mass_kg),
-            "plots": _ids(o.plot_ids),
-            "registered": o.registered,
-            "share": plain(o.share),
+            "events": list(events),
+            "farm": farm,
+            "harvested_kg": number(harvested_kg),
+            "lots": list(lots),
+            "mass_kg": number(mass_kg),
+            "plots": list(plots),
+            "registered": registered,
+            "share": number(share),
         }
 
 
 def _problems(trace: Trace) -> Iterator[dict[str, Any]]:
     for p in trace.problems:
         yield {
-            "events": _ids(p.event_ids),
+            "events": list(p.event_ids),
             "kind": p.kind,
-            "lots": _ids(p.classes),
+            "lots": list(p.classes),
             "message": p.message,
         }
 
 
 def _transformations(trace: Trace) -> Iterator[dict[str, Any]]:
-    for t in trace.transformations:
+    values = _Plain()
+    flow, number = values.flow, values.number
+    for event, time, site, inputs, outputs, tracked_input_kg, output_kg in trace.transformations:
         yield {
-            "event": t.event_id,
-            "inputs": [_flow(f) for f in t.inputs],
-            "output_kg": plain(t.output_kg),
-            "outputs": [_flow(f) for f in t.outputs],
-            "site": t.site_id,
-            "time": plain(t.time),
-            "tracked_input_kg": plain(t.tracked_input_kg),
+            "event": event,
+            "inputs": [flow(f) for f in inputs],
+            "output_kg": number(output_kg),
+            "outputs": [flow(f) for f in outputs],
+            "site": site,
+            "time": values.when(time),
+            "tracked_input_kg": number(tracked_input_kg),
         }
 
 
 def _unknown(trace: Trace) -> Iterator[dict[str, Any]]:
     for u in trace.unknown:
         yield {
-            "events": _ids(u.event_ids),
+            "events": list(u.event_ids),
             "lot": u.epc_class,
             "reason": u.reason,
             "share": plain(u.share),
@@ -249,12 +296,13 @@ def _unknown(trace: Trace) -> Iterator[dict[str, Any]]:
 
 
 def _untracked_inputs(trace: Trace) -> Iterator[dict[str, Any]]:
+    number = _Plain().number
     for event, f in trace.untracked_inputs:
         yield {
             "event": event,
             "lot": f.epc_class,
             "material": f.material,
-            "quantity_kg": plain(f.quantity_kg),
+            "quantity_kg": number(f.quantity_kg),
         }
 
 

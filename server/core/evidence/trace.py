@@ -16,45 +16,36 @@ Shares are fractions of the batch's tracked mass, pushed from the batch upstream
 
 Shares that cannot be followed (no upstream event, a cycle, a unit we cannot convert, a
 creation away from a farm, an unknown location) are kept as `UnknownShare` rows so the
-shares always add up to one. The walk visits each class once (index by class, iterative
-depth-first search, then one pass in topological order), so it is linear in the events.
+shares always add up to one. The walk visits each class once (classes numbered once by
+`trace_index`, an iterative depth-first search over lists of numbers, then one pass in
+topological order), so it is linear in the events; the journey is assembled column by
+column (`trace_journey`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
 from typing import Any
 
-from server.core.evidence.event_reading import (
-    class_quantities,
-    is_creation,
-    mass_kg,
-    named_plots,
-    site_at,
-    site_index,
-    split_share,
-)
+from server.core.evidence.event_reading import mass_kg, site_at, site_index, split_share
 from server.core.evidence.inputs import BatchInputs, Material, Quantity, Site, TraceEvent
+from server.core.evidence.trace_index import Making, TraceIndex
+from server.core.evidence.trace_journey import Journey, journey
 from server.core.evidence.trace_model import (
     Flow,
     Lot,
     Origin,
     Problem,
-    Step,
     Trace,
     Transformation,
     UnknownShare,
+    transformation,
 )
+from server.core.evidence.trace_plots import NamedPlots
 from server.core.gs1.identifiers import gtin_of
 
-
-def _event_id(event: TraceEvent) -> str:
-    return event.id
-
-
-def _event_time(event: TraceEvent) -> datetime:
-    return event.time
+_UNSEEN: Any = object()
+_new = tuple.__new__  # a row (a named tuple) from a tuple of its fields
 
 
 def build_trace(inputs: BatchInputs) -> Trace:
@@ -67,35 +58,19 @@ class _Builder:
         self.inputs = inputs
         self.sites = site_index(inputs.sites)
         self.materials: dict[str, Material] = {m.gtin: m for m in inputs.materials}
-        self.plots_of: dict[str, set[str]] = defaultdict(set)
-        for plot in inputs.plots:
-            self.plots_of[plot.farm].add(plot.id)
-        self.events = {e.id: e for e in inputs.events}
-        # class -> [(event, kg of the class in it)]
-        self.producers: dict[str, list[tuple[TraceEvent, float | None]]] = defaultdict(list)
-        self.creations: dict[str, list[tuple[TraceEvent, float | None]]] = defaultdict(list)
-        self.mentions: dict[str, list[TraceEvent]] = defaultdict(list)
-        # id(event) -> the classes it names, in order of first mention (read again by the
-        # journey, for each event on it); by identity, as two events may share an id
-        self.classes_of: dict[int, tuple[str, ...]] = {}
-        for event in inputs.events:
-            lines = event.inputs + event.outputs + event.quantities
-            classes = tuple(dict.fromkeys([q.epc_class for q in lines]))
-            self.classes_of[id(event)] = classes
-            for cls in classes:
-                self.mentions[cls].append(event)
-            if event.type == "TransformationEvent":
-                for cls, kg in class_quantities(event, event.outputs).items():
-                    self.producers[cls].append((event, kg))
-            elif is_creation(event):
-                created = class_quantities(event, event.outputs or event.quantities)
-                for cls, kg in created.items():
-                    self.creations[cls].append((event, kg))
+        self.index = TraceIndex(inputs.events, inputs.batch_class)
+        # by class number: whether it is tracked, once asked
+        self.tracked_of: list[bool | None] = [None] * len(self.index.names)
         self.problems: list[Problem] = []
         self.unknown: dict[tuple[str, str], list[Any]] = {}
-        self.origins: dict[tuple[str, tuple[str, ...]], dict[str, Any]] = {}
+        # (farm, plots) -> [share, kg harvested, lots, events]
+        self.origins: dict[tuple[str, tuple[str, ...]], list[Any]] = {}
+        # classes no event produces or creates, with their share, reported once all are known
+        self.missing: dict[str, float] = {}
         self.material_of: dict[str, Material | None] = {}
+        self.kind: dict[str, tuple[str | None, str | None, bool]] = {}
         self.site_of: dict[str | None, Site | None] = {}
+        self.plots = NamedPlots()
 
     # -- lookups ---------------------------------------------------------------------------
 
@@ -108,8 +83,9 @@ class _Builder:
             return site
 
     def material(self, cls: str) -> Material | None:
-        if cls in self.material_of:
-            return self.material_of[cls]
+        material = self.material_of.get(cls, _UNSEEN)
+        if material is not _UNSEEN:
+            return material
         gtin = gtin_of(cls)
         material = self.materials.get(gtin) if gtin else None
         self.material_of[cls] = material
@@ -123,55 +99,81 @@ class _Builder:
             )
         return material
 
-    def tracked(self, cls: str) -> bool:
-        material = self.material(cls)
-        return True if material is None else material.tracked
+    def kind_of(self, cls: str) -> tuple[str | None, str | None, bool]:
+        """Return the gtin, material name and tracked flag of `cls`, as lots and flows show."""
+        kind = self.kind.get(cls)
+        if kind is None:
+            material = self.material(cls)
+            kind = self.kind[cls] = (
+                (material.gtin, material.name, material.tracked)
+                if material
+                else (gtin_of(cls), None, True)
+            )
+        return kind
 
-    def children(self, cls: str) -> list[str]:
-        seen: dict[str, None] = {}
-        for event, _ in self.producers.get(cls, ()):
-            for q in event.inputs:
-                if self.tracked(q.epc_class):
-                    seen[q.epc_class] = None
+    def tracked(self, n: int) -> bool:
+        """Tell whether class number `n` is tracked (a class of no known material is)."""
+        tracked = self.tracked_of[n]
+        if tracked is None:
+            material = self.material(self.index.names[n])
+            tracked = self.tracked_of[n] = True if material is None else material.tracked
+        return tracked
+
+    def tracked_inputs(self, making: Making) -> list[tuple[int, float | None]]:
+        """Return (class number, kg) of `making`'s tracked inputs, in input order."""
+        if making.tracked is None:
+            tracked = self.tracked
+            pairs = zip(making.inputs, making.kg, strict=True)
+            making.tracked = [(n, kg) for n, kg in pairs if tracked(n)]
+        return making.tracked
+
+    def children(self, n: int) -> list[int]:
+        producers = self.index.producers[n]
+        if len(producers) == 1:
+            return list(dict.fromkeys([c for c, _ in self.tracked_inputs(producers[0][0])]))
+        seen: dict[int, None] = {}
+        for making, _ in producers:
+            for c, _ in self.tracked_inputs(making):
+                seen[c] = None
         return list(seen)
 
     # -- graph walk --------------------------------------------------------------------------
 
-    def walk(self) -> tuple[list[str], set[tuple[str, str]]]:
-        """Return classes in post-order and the back edges (parent, child) that close cycles."""
-        root = self.inputs.batch_class
-        colour: dict[str, int] = {root: 1}
-        on_stack: dict[str, int] = {root: 0}
-        stack: list[tuple[str, list[str]]] = [(root, self.children(root)[::-1])]
-        postorder: list[str] = []
-        back: set[tuple[str, str]] = set()
+    def walk(self) -> tuple[list[int], set[tuple[int, int]]]:
+        """Return class numbers in post-order and the back edges (parent, child) of cycles."""
+        names, producers = self.index.names, self.index.producers
+        colour = [0] * len(names)
+        colour[0] = 1  # the batch's class is number 0
+        on_stack = [0] * len(names)
+        stack: list[tuple[int, list[int]]] = [(0, self.children(0)[::-1])]
+        postorder: list[int] = []
+        back: set[tuple[int, int]] = set()
         while stack:
-            cls, todo = stack[-1]
+            n, todo = stack[-1]
             if not todo:
                 stack.pop()
-                del on_stack[cls]
-                colour[cls] = 2
-                postorder.append(cls)
+                colour[n] = 2
+                postorder.append(n)
                 continue
             child = todo.pop()
-            state = colour.get(child, 0)
+            state = colour[child]
             if state == 1:
-                back.add((cls, child))
-                loop = [c for c, _ in stack[on_stack[child] :]]
-                events = sorted(
-                    e.id
-                    for e, _ in self.producers[cls]
-                    if any(q.epc_class == child for q in e.inputs)
-                )
+                back.add((n, child))
+                loop = [names[c] for c, _ in stack[on_stack[child] :]]
+                events = sorted(m.event.id for m, _ in self.index.producers[n] if child in m.inputs)
                 self.problems.append(
                     Problem(
                         "cycle",
-                        f"{child} is an input of its own descendant {cls}",
+                        f"{names[child]} is an input of its own descendant {names[n]}",
                         tuple(events),
                         tuple(loop),
                     )
                 )
             elif state == 0:
+                if not producers[child]:  # a leaf (made by no transformation): done at once
+                    colour[child] = 2
+                    postorder.append(child)
+                    continue
                 colour[child] = 1
                 on_stack[child] = len(stack)
                 stack.append((child, self.children(child)[::-1]))
@@ -182,64 +184,74 @@ class _Builder:
         entry[0] += share
         entry[1].update(events)
 
-    def spread(
-        self,
-        cls: str,
-        share: float,
-        weights: dict[str, float],
-        back: set[tuple[str, str]],
+    def spread(self, postorder: list[int], back: set[tuple[int, int]]) -> list[float]:
+        """Push the batch's share upstream, each class after all that use it; return shares."""
+        index = self.index
+        names, producers, creations = index.names, index.producers, index.creations
+        weights = [0.0] * len(names)
+        weights[0] = 1.0
+        for n in reversed(postorder):
+            if producers[n]:
+                self.spread_transformations(n, weights[n], producers[n], weights, back)
+            elif creations[n]:
+                self.spread_creations(names[n], weights[n], creations[n])
+            else:
+                self.missing[names[n]] = weights[n]
+        return weights
+
+    def spread_creations(
+        self, cls: str, share: float, creations: list[tuple[TraceEvent, float | None]]
     ) -> None:
-        producers = self.producers.get(cls)
-        if producers:
-            self.spread_transformations(cls, share, producers, weights, back)
-            return
-        creations = self.creations.get(cls)
-        if not creations:
-            events = sorted(e.id for e in self.mentions.get(cls, ()))
-            self.lose("missing_upstream", cls, share, events)
-            self.problems.append(
-                Problem(
-                    "missing_upstream",
-                    f"no event produces or creates {cls}",
-                    tuple(events),
-                    (cls,),
-                )
-            )
-            return
-        for event, kg, part in split_share(creations, share):
+        site_of, origins = self.site_of, self.origins
+        if len(creations) == 1:
+            kg = creations[0][1]
+            # split_share's arithmetic for one row: its total is kg, the share goes whole
+            # when the mass is missing or not positive, else as share * kg / total
+            parts = [share / 1 if kg is None or kg <= 0 else share * kg / kg]
+        else:
+            parts = [part for _, _, part in split_share(creations, share)]
+        for (event, kg), part in zip(creations, parts, strict=True):
             if kg is None:
                 self.lose("unknown_unit", cls, part, [event.id])
                 continue
-            site = self.site_at(event.biz_location or event.read_point)
+            location = event.biz_location or event.read_point
+            site = site_of[location] if location in site_of else self.site_at(location)
             if site is None:
                 reason = "unknown_location" if event.biz_location else "no_location"
                 self.lose(reason, cls, part, [event.id])
             elif site.kind != "farm":
                 self.lose("created_off_farm", cls, part, [event.id])
             else:
-                plot_ids = named_plots(event)
-                row = self.origins.setdefault(
-                    (site.id, plot_ids),
-                    {"share": 0.0, "kg": 0.0, "lots": set(), "events": set()},
-                )
-                row["share"] += part
-                row["kg"] += kg
-                row["lots"].add(cls)
-                row["events"].add(event.id)
+                key = (site.id, self.plots.named(event))
+                row = origins.get(key)
+                if row is None:
+                    row = origins[key] = [0.0, 0.0, set(), set()]
+                row[0] += part
+                row[1] += kg
+                row[2].add(cls)
+                row[3].add(event.id)
 
     def spread_transformations(
         self,
-        cls: str,
+        n: int,
         share: float,
-        producers: list[tuple[TraceEvent, float | None]],
-        weights: dict[str, float],
-        back: set[tuple[str, str]],
+        producers: list[tuple[Making, float | None]],
+        weights: list[float],
+        back: set[tuple[int, int]],
     ) -> None:
-        for event, out_kg, part in split_share(producers, share):
+        cls = self.index.names[n]
+        if len(producers) == 1:
+            kg = producers[0][1]
+            parts = [share / 1 if kg is None or kg <= 0 else share * kg / kg]  # as above
+        else:
+            rows = [(making.event, kg) for making, kg in producers]
+            parts = [part for _, _, part in split_share(rows, share)]
+        for (making, out_kg), part in zip(producers, parts, strict=True):
+            event = making.event
             if out_kg is None:
                 self.lose("unknown_unit", cls, part, [event.id])
                 continue
-            tracked = [(q.epc_class, mass_kg(q)) for q in event.inputs if self.tracked(q.epc_class)]
+            tracked = self.tracked_inputs(making)
             if not tracked:
                 self.lose("no_tracked_inputs", cls, part, [event.id])
                 self.problems.append(
@@ -266,154 +278,150 @@ class _Builder:
                 continue
             for child, kg in tracked:
                 child_share = part * (kg or 0.0) / total
-                if (cls, child) in back:
-                    self.lose("cycle", child, child_share, [event.id])
+                if (n, child) in back:
+                    self.lose("cycle", self.index.names[child], child_share, [event.id])
                 else:
-                    weights[child] = weights.get(child, 0.0) + child_share
+                    weights[child] = weights[child] + child_share
+
+    def report_missing(self) -> None:
+        """Lose the share of each class without upstream, citing every event naming it."""
+        if not self.missing:
+            return
+        mentions: dict[str, list[str]] = defaultdict(list)
+        missing = self.missing
+        for event, classes in zip(self.inputs.events, self.index.classes_of, strict=True):
+            for cls in classes:
+                if cls in missing:
+                    mentions[cls].append(event.id)
+        for cls, share in missing.items():
+            events = sorted(mentions.get(cls, ()))
+            self.lose("missing_upstream", cls, share, events)
+            self.problems.append(
+                Problem(
+                    "missing_upstream",
+                    f"no event produces or creates {cls}",
+                    tuple(events),
+                    (cls,),
+                )
+            )
 
     # -- result ------------------------------------------------------------------------------
 
     def build(self) -> Trace:
+        index = self.index
         root = self.inputs.batch_class
         postorder, back = self.walk()
-        weights: dict[str, float] = {root: 1.0}
-        for cls in reversed(postorder):
-            self.spread(cls, weights.get(cls, 0.0), weights, back)
-        reached = set(postorder)
-        # One row per event id (the last one seen, as a dict keyed by id keeps), in order of
-        # time then id: two stable sorts give the order of sorting by (time, id).
-        by_id = {e.id: e for c in reached for e in self.mentions.get(c, ())}
-        journey_events = sorted(by_id.values(), key=_event_id)
-        journey_events.sort(key=_event_time)
-        del by_id
-        journey: list[Step] = []
-        sites: dict[str, None] = {}
-        first_seen: dict[str, list[str]] = {}
-        classes_of = self.classes_of
-        for event in journey_events:
-            site = self.site_at(event.biz_location or event.read_point)
-            if event.biz_location and site is None:  # the site looked up is biz_location's
-                self.problems.append(
-                    Problem(
-                        "unknown_location",
-                        f"{event.id} names unknown location {event.biz_location}",
-                        (event.id,),
-                    )
-                )
-            named = [c for c in classes_of[id(event)] if c in reached]
-            lots = tuple(named) if len(named) == 1 else tuple(sorted(named))
-            for cls in lots:
-                seen = first_seen.get(cls)
-                if seen is None:
-                    first_seen[cls] = [event.id]
-                else:
-                    seen.append(event.id)
-            if site is not None:
-                sites.setdefault(site.id, None)
-            journey.append(
-                Step(
-                    event.id,
-                    event.time,
-                    event.type,
-                    event.biz_step,
-                    event.action,
-                    site.id if site else None,
-                    event.biz_location,
-                    lots,
-                )
-            )
-        tracked_kg = self.tracked_mass(root)
-        origins = tuple(
-            Origin(
-                farm,
-                plots,
-                farm in self.plots_of and set(plots) <= self.plots_of[farm],
-                row["share"],
-                None if tracked_kg is None else row["share"] * tracked_kg,
-                row["kg"],
-                tuple(sorted(row["lots"])),
-                tuple(sorted(row["events"])),
-            )
-            for (farm, plots), row in sorted(self.origins.items(), key=lambda kv: kv[0])
+        weights = self.spread(postorder, back)
+        self.report_missing()
+        names = index.names
+        path = journey(
+            self.inputs.events, index.classes_of, {names[n] for n in postorder}, self.site_at
         )
-        for origin in origins:
-            if origin.plot_ids and not origin.registered:
-                self.problems.append(
-                    Problem(
-                        "unknown_plot",
-                        f"{', '.join(origin.plot_ids)}: not all plots of {origin.farm_id}",
-                        origin.event_ids,
-                    )
-                )
+        self.problems.extend(path.problems)
+        tracked_kg = self.tracked_mass(0)
+        origins = self.origin_rows(tracked_kg)
         return Trace(
             batch_class=root,
-            traced=bool(self.producers.get(root) or self.creations.get(root)),
+            traced=bool(index.producers[0] or index.creations[0]),
             tracked_mass_kg=tracked_kg,
             origins=origins,
             unknown=tuple(
                 UnknownShare(reason, cls, share, tuple(sorted(events)))
                 for (reason, cls), (share, events) in sorted(self.unknown.items())
             ),
-            lots=tuple(
-                self.lot(cls, weights.get(cls, 0.0), ids) for cls, ids in first_seen.items()
-            ),
-            journey=tuple(journey),
-            sites=tuple(sites),
-            transformations=tuple(
-                self.transformation(self.events[s.event_id])
-                for s in journey
-                if s.type == "TransformationEvent" and self.events[s.event_id].outputs
-            ),
+            lots=self.lots(path.first_seen, weights),
+            journey=path.steps,
+            sites=path.sites,
+            transformations=self.transformations(path),
             problems=tuple(
                 sorted(set(self.problems), key=lambda p: (p.kind, p.event_ids, p.classes))
             ),
+            # origins are sorted by farm first: their farms in order, each once
+            farm_ids=tuple(dict.fromkeys([o.farm_id for o in origins])),
         )
 
-    def lot(self, cls: str, share: float, event_ids: list[str]) -> Lot:
-        material = self.material(cls)
-        return Lot(
-            cls,
-            material.gtin if material else gtin_of(cls),
-            material.name if material else None,
-            material.tracked if material else True,
-            share,
-            tuple(event_ids),
+    def origin_rows(self, tracked_kg: float | None) -> tuple[Origin, ...]:
+        plots_of: dict[str, set[str]] = defaultdict(set)
+        for plot in self.inputs.plots:
+            plots_of[plot.farm].add(plot.id)
+        origins = []
+        for key in sorted(self.origins):
+            farm, plots = key
+            share, kg, lots, events = self.origins[key]
+            origin = Origin(
+                farm,
+                plots,
+                farm in plots_of and set(plots) <= plots_of[farm],
+                share,
+                None if tracked_kg is None else share * tracked_kg,
+                kg,
+                tuple(sorted(lots)),
+                tuple(sorted(events)),
+            )
+            if plots and not origin.registered:
+                self.problems.append(
+                    Problem(
+                        "unknown_plot",
+                        f"{', '.join(plots)}: not all plots of {farm}",
+                        origin.event_ids,
+                    )
+                )
+            origins.append(origin)
+        return tuple(origins)
+
+    def transformations(self, path: Journey) -> tuple[Transformation, ...]:
+        """Return the journey's transformations with outputs, in journey order."""
+        events = path.events
+        if not path.unique_ids:
+            # a step stands for every event of its id: read as the last of them
+            last = {e.id: e for e in self.inputs.events}
+            picked = [last[e.id] for e in events if e.type == "TransformationEvent"]
+        else:
+            picked = [e for e in events if e.type == "TransformationEvent"]
+        return tuple(self.transformation(e) for e in picked if e.outputs)
+
+    def lots(self, first_seen: dict[str, list[str]], weights: list[float]) -> tuple[Lot, ...]:
+        number, kind_of = self.index.number, self.kind_of
+        return tuple(
+            _new(Lot, (cls, *kind_of(cls), weights[number[cls]], tuple(ids)))
+            for cls, ids in first_seen.items()
         )
 
-    def flow(self, q: Quantity) -> Flow:
-        material = self.material(q.epc_class)
-        return Flow(
-            q.epc_class,
-            material.name if material else None,
-            material.tracked if material else True,
-            mass_kg(q),
-        )
+    def flows(self, lines: tuple[Quantity, ...], masses: list[float | None]) -> tuple[Flow, ...]:
+        kind_of = self.kind_of
+        flows = []
+        for q, kg in zip(lines, masses, strict=True):
+            _, material, tracked = kind_of(q.epc_class)
+            flows.append(_new(Flow, (q.epc_class, material, tracked, kg)))
+        return tuple(flows)
 
     def transformation(self, event: TraceEvent) -> Transformation:
         site = self.site_at(event.biz_location or event.read_point)
-        return Transformation(
+        making = self.index.making.get(id(event))
+        inputs = making.kg if making else list(map(mass_kg, event.inputs))
+        return transformation(
             event.id,
             event.time,
             site.id if site else None,
-            tuple(self.flow(q) for q in event.inputs),
-            tuple(self.flow(q) for q in event.outputs),
+            self.flows(event.inputs, inputs),
+            self.flows(event.outputs, list(map(mass_kg, event.outputs))),
         )
 
-    def tracked_mass(self, cls: str) -> float | None:
-        """Return the tracked mass in `cls`: transformation inputs allocated by output mass."""
-        producers = self.producers.get(cls)
+    def tracked_mass(self, n: int) -> float | None:
+        """Return the tracked mass in class number `n`: inputs allocated by output mass."""
+        producers = self.index.producers[n]
         if not producers:
-            if not self.tracked(cls):
+            if not self.tracked(n):
                 return None
             if self.inputs.batch_quantity_kg is not None:
                 return self.inputs.batch_quantity_kg
-            masses = [kg for _, kg in self.creations.get(cls, ())]
+            masses = [kg for _, kg in self.index.creations[n]]
             return (
                 sum(m for m in masses if m is not None) if masses and None not in masses else None
             )
         total = 0.0
-        for event, kg in producers:
-            t = self.transformation(event)
+        for making, kg in producers:
+            t = self.transformation(making.event)
             tracked_in, out = t.tracked_input_kg, t.output_kg
             if kg is None or tracked_in is None or not out:
                 return None

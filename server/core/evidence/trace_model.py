@@ -1,13 +1,20 @@
-"""What a batch's trace graph holds: origins, unknown shares, lots, the journey, problems."""
+"""What a batch's trace graph holds: origins, unknown shares, lots, the journey, problems.
+
+The rows are named tuples, not dataclasses: a 10,000-farm batch's trace has a quarter of a
+million of them (a step per event, a lot per class, a flow per transformation line), and a
+frozen dataclass's constructor, which sets each field through ``object.__setattr__``, cost
+several times what a tuple's does. They are read by attribute, as before, and are immutable
+and hashable all the same; only the builder in `trace` makes them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Flow:
+class Flow(NamedTuple):
     """One input or output line of a transformation."""
 
     epc_class: str
@@ -16,31 +23,47 @@ class Flow:
     quantity_kg: float | None
 
 
-@dataclass(frozen=True, slots=True)
-class Transformation:
-    """A TransformationEvent on the batch's path, with its masses."""
+def flow_total(masses: list[float | None]) -> float | None:
+    """Return the sum of `masses`, None if any of them is None."""
+    return None if any(m is None for m in masses) else sum(m for m in masses if m is not None)
+
+
+class Transformation(NamedTuple):
+    """A TransformationEvent on the batch's path, with its masses.
+
+    `tracked_input_kg` is the mass of its tracked inputs and `output_kg` that of all its
+    outputs, each None if one of the lines it sums has no mass (`flow_total`).
+    """
 
     event_id: str
     time: datetime
     site_id: str | None
     inputs: tuple[Flow, ...]
     outputs: tuple[Flow, ...]
-
-    @property
-    def tracked_input_kg(self) -> float | None:
-        """Return the mass of tracked inputs, None if any of them has no mass."""
-        masses = [f.quantity_kg for f in self.inputs if f.tracked]
-        return None if any(m is None for m in masses) else sum(m for m in masses if m is not None)
-
-    @property
-    def output_kg(self) -> float | None:
-        """Return the mass of all outputs, None if any of them has no mass."""
-        masses = [f.quantity_kg for f in self.outputs]
-        return None if any(m is None for m in masses) else sum(m for m in masses if m is not None)
+    tracked_input_kg: float | None
+    output_kg: float | None
 
 
-@dataclass(frozen=True, slots=True)
-class Origin:
+def transformation(
+    event_id: str,
+    time: datetime,
+    site_id: str | None,
+    inputs: tuple[Flow, ...],
+    outputs: tuple[Flow, ...],
+) -> Transformation:
+    """Return the Transformation of these flows, with its tracked input and output masses."""
+    return Transformation(
+        event_id,
+        time,
+        site_id,
+        inputs,
+        outputs,
+        flow_total([f.quantity_kg for f in inputs if f.tracked]),
+        flow_total([f.quantity_kg for f in outputs]),
+    )
+
+
+class Origin(NamedTuple):
     """A farm (and plots, when the creation event names them) the batch's commodity came from.
 
     `plot_ids` is empty when the harvest event names no plot: the whole farm is the origin.
@@ -56,8 +79,7 @@ class Origin:
     event_ids: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class UnknownShare:
+class UnknownShare(NamedTuple):
     """A share of the batch's tracked mass whose origin cannot be told, and why."""
 
     reason: str
@@ -66,8 +88,7 @@ class UnknownShare:
     event_ids: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     """Something wrong with the data behind the trace."""
 
     kind: str
@@ -76,8 +97,7 @@ class Problem:
     classes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     """One event on the batch's journey."""
 
     event_id: str
@@ -90,8 +110,7 @@ class Step:
     lots: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Lot:
+class Lot(NamedTuple):
     """A lot class on the batch's path and its share of the batch's tracked mass."""
 
     epc_class: str
@@ -104,7 +123,10 @@ class Lot:
 
 @dataclass(frozen=True, slots=True)
 class Trace:
-    """The batch's trace graph, reduced to what checks and pages read."""
+    """The batch's trace graph, reduced to what checks and pages read.
+
+    `farm_ids` are the ids of the farms feeding the batch, sorted (those of `origins`).
+    """
 
     batch_class: str
     traced: bool
@@ -116,11 +138,7 @@ class Trace:
     sites: tuple[str, ...]
     transformations: tuple[Transformation, ...]
     problems: tuple[Problem, ...]
-
-    @property
-    def farm_ids(self) -> tuple[str, ...]:
-        """Return the ids of the farms feeding the batch, sorted."""
-        return tuple(sorted({o.farm_id for o in self.origins}))
+    farm_ids: tuple[str, ...]
 
     @property
     def untracked_inputs(self) -> tuple[tuple[str, Flow], ...]:

@@ -1,4 +1,4 @@
-"""Tests for the batch trace graph (workers/trace.py)."""
+"""Tests for the batch trace graph (server/core/evidence/trace.py)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from server.core.evidence.event_reading import mass_kg
+from server.core.evidence.event_reading import mass_kg, named_plots
 from server.core.evidence.inputs import BatchInputs, Material, Quantity, Site, TraceEvent
 from server.core.evidence.trace import build_trace
 from server.core.evidence.trace_model import Trace
+from server.core.evidence.trace_plots import NamedPlots
 from server.core.gs1.identifiers import gs1_check_digit, location_id, lot_class
 
 
@@ -233,3 +234,81 @@ def test_long_chain_needs_no_recursion() -> None:
     result = trace(events, lots[-1])
     assert result.origins[0].share == pytest.approx(1.0)
     assert len(result.journey) == 3000
+
+
+def test_steps_follow_time_then_id_whatever_the_input_order() -> None:
+    events = [
+        add("h2", "farm-2", W2, 500, 1),
+        add("h1", "farm-1", W1, 1000, 1),
+        tx("t1", "ferm", [(W1, 1000), (W2, 500)], [(D1, 600)], 5),
+        move("s1", "coop", D1, 0),  # before the harvests: the journey keeps time order
+    ]
+    forward, backward = trace(events, D1), trace(events[::-1], D1)
+    assert [s.event_id for s in forward.journey] == ["s1", "h1", "h2", "t1"]
+    assert forward == backward
+    assert forward.sites == ("coop", "farm-1", "farm-2", "ferm")
+    assert [(lot.epc_class, lot.event_ids) for lot in forward.lots] == [
+        (D1, ("s1", "t1")),
+        (W1, ("h1", "t1")),
+        (W2, ("h2", "t1")),
+    ]
+
+
+def test_events_sharing_an_id_make_one_step_the_last_of_them() -> None:
+    first = move("m1", "coop", D1, 6)
+    again = move("m1", "factory", D1, 6)
+    result = trace([add("h1", "farm-1", D1, 10, 0), first, again], D1)
+    assert [(s.event_id, s.site_id) for s in result.journey] == [
+        ("h1", "farm-1"),
+        ("m1", "factory"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "ilmd",
+    [
+        {},
+        {"originxr:plots": ["p-1"]},
+        {"originxr:plots": ["p-2", "p-1", "p-2"]},
+        {"originxr:plots": "p-1"},
+        {"originxr:plots": [7]},
+        {"plot_id": "p-3", "a:plots": ["p-1"]},
+        {"note": "dry season"},
+        {"originxr:plots": []},
+    ],
+)
+def test_named_plots_reads_as_event_reading_does(ilmd: dict[str, object]) -> None:
+    event = TraceEvent("h1", "ObjectEvent", T0, action="ADD", ilmd=ilmd)
+    plots = NamedPlots()
+    assert plots.named(event) == named_plots(event)
+    assert plots.named(event) == named_plots(event)  # its key remembered
+
+
+def test_harvests_naming_plots_are_origins_per_plot() -> None:
+    def harvest(eid: str, lot: str, plot: str) -> TraceEvent:
+        event = add(eid, "farm-1", lot, 100, 0)
+        return TraceEvent(
+            event.id,
+            event.type,
+            event.time,
+            event.biz_step,
+            event.action,
+            event.biz_location,
+            quantities=event.quantities,
+            ilmd={"originxr:plots": [plot]},
+        )
+
+    result = trace(
+        [
+            harvest("h1", W1, "plot-a"),
+            harvest("h2", W2, "plot-b"),
+            tx("t1", "ferm", [(W1, 100), (W2, 300)], [(D1, 160)], 5),
+        ],
+        D1,
+    )
+    assert [(o.farm_id, o.plot_ids, o.share) for o in result.origins] == [
+        ("farm-1", ("plot-a",), 0.25),
+        ("farm-1", ("plot-b",), 0.75),
+    ]
+    assert result.farm_ids == ("farm-1",)
+    assert {p.kind for p in result.problems} == {"unknown_plot"}  # no plots registered
