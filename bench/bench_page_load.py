@@ -4,7 +4,7 @@ Run from the repository root::
 
     .venv/bin/python -m bench.bench_page_load [--runs 3]
         [--redis-url redis://127.0.0.1:6379/10] [--save F] [--baseline F]
-        [--chromium /usr/bin/chromium]
+        [--chromium /usr/bin/chromium] [--only page|tour] [--dist DIR]
 
 It builds the demo brand into a throw-away instance (SQLite in a temporary folder, the
 Redis database at ``--redis-url`` flushed before and after), adds the demo reality
@@ -27,7 +27,9 @@ Phases:
   the network is idle (the tiles refined after the first ones show);
 - tour, batch NK25-0120: tap "Take the tour", then "Next place" as soon as the tour shows
   (again until a stop with a snapshot), time from the tap to the tour's first stop and to
-  the first frame with splats drawn (``dataset.splats`` > 0, set after that frame rendered),
+  the first frame with splats drawn (``dataset.splats`` > 0, set after that frame rendered;
+  and, to see what Spark's sort adds, to the first tiles handed to Spark,
+  ``dataset.splatsLoaded`` > 0 — what ``dataset.splats`` meant before it waited for the sort),
   and the bytes finished by then by kind (viewer and three.js chunks, tour chunk, Spark
   chunk and WebAssembly, GLB, manifest, tileset, tiles, other) — what dominates the wait.
 
@@ -40,7 +42,12 @@ browser), so each change shows beside what it replaced:
 - *gzip*: cold, with ``Accept-Encoding: gzip, deflate``: the bundles as they were sent
   before brotli siblings existed;
 - *prefetched*: the page left to warm its cache at idle (``html[data-xr-prefetched]``:
-  ``viewer`` for the 3D tap, ``splats`` for the tour) before the tap.
+  ``viewer`` for the 3D tap, ``splats`` for the tour, then ``spark`` once Spark has been
+  started at idle) before the tap.
+
+The tour's "first frame with splats" is the first frame after which the stage's
+``data-splats`` is above 0: web/xr/viewer.js sets it only once Spark has sorted the shown
+tiles (its draw count, ``activeSplats``, is theirs), not as soon as a tile has decoded.
 
 The site-pick phase runs cold. Run ``--only tour`` for the tour phases alone, ``--only
 page`` for the batch page's paint (FCP, LCP) alone.
@@ -49,6 +56,7 @@ page`` for the batch page's paint (FCP, LCP) alone.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -80,6 +88,7 @@ SLOW_4G = {
 }
 CPU_SLOWDOWN = 4
 TIMEOUT_MS = 180_000
+SPARK_WAIT_MS = 20_000
 GZIP_ONLY = {"Accept-Encoding": "gzip, deflate"}
 # what a browser in data-saver mode tells the page: the idle warm-up stays off
 SAVE_DATA = (
@@ -119,6 +128,9 @@ WATCH_STAGE = """
       marks.snapshot = now;
     if (stage.dataset.tour === 'on' && marks.tour === undefined) marks.tour = now;
     if (Number(stage.dataset.splats || 0) > 0 && marks.splats === undefined) marks.splats = now;
+    // bundles from before data-splats-loaded: their data-splats had its meaning
+    const loaded = stage.dataset.splatsLoaded ?? (stage.dataset.splats || '0');
+    if (Number(loaded) > 0 && marks.loaded === undefined) marks.loaded = now;
     if (stage.dataset.snapshot === 'failed' && marks.snapshotFailed === undefined)
       marks.snapshotFailed = now;
   };
@@ -236,8 +248,9 @@ def tileset_url(app: Any) -> str:
     raise RuntimeError(f"{SNAPSHOT_SITE} has no snapshot in the {SNAPSHOT_BATCH} manifest")
 
 
-def built_app(instance: Path, redis_url: str) -> Any:
-    """Return an app on `instance`: demo brand, builds done, demo snapshots tiled and built."""
+def built_app(instance: Path, redis_url: str, dist_from: Path | None = None) -> Any:
+    """Return an app on `instance`: demo brand, builds done, demo snapshots tiled and built;
+    its bundles are a copy of `dist_from` (default: web/static/dist)."""
     from redis import Redis
 
     from server.adapters.blobs import blob_store
@@ -253,7 +266,7 @@ def built_app(instance: Path, redis_url: str) -> Any:
     Redis.from_url(redis_url).flushdb()
     # a copy of the built bundles: a rebuild during the run cannot pull them from under it
     dist = instance / "dist"
-    shutil.copytree(ROOT / "web" / "static" / "dist", dist)
+    shutil.copytree(dist_from or ROOT / "web" / "static" / "dist", dist)
     app = create_app(
         {
             "INSTANCE_PATH": str(instance),
@@ -348,12 +361,21 @@ def _open(
     browser: Any, url: str, headers: dict[str, str] | None, save_data: bool, warm: str | None
 ) -> tuple[Any, Any, Traffic]:
     """Open `url` in a fresh context; with `warm`, wait until the idle warm-up did it."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     context, page, traffic = _new_page(browser, headers, save_data)
     page.goto(url, wait_until="load")
     page.wait_for_load_state("networkidle")
     if warm:  # "viewer" is set first, then "splats" (for a scene with snapshots)
-        wanted = "" if warm == "viewer" else f"={warm}"
-        page.wait_for_selector(f"html[data-xr-prefetched{wanted}]", timeout=TIMEOUT_MS)
+        wanted = "html[data-xr-prefetched]"
+        if warm == "splats":  # it may be "spark" already by the time it is looked at
+            wanted = "html[data-xr-prefetched=splats], html[data-xr-prefetched=spark]"
+        page.wait_for_selector(wanted, timeout=TIMEOUT_MS)
+        if warm == "splats":
+            # then "spark" once Spark has been started at idle (bundles built before that
+            # step never say it: a --dist of them waits SPARK_WAIT_MS for nothing)
+            with contextlib.suppress(PlaywrightTimeout):
+                page.wait_for_selector("html[data-xr-prefetched=spark]", timeout=SPARK_WAIT_MS)
         page.wait_for_load_state("networkidle")
     return context, page, traffic
 
@@ -387,10 +409,14 @@ def run_tour(
     else:
         raise RuntimeError("no tour stop with a snapshot within 12 stops")
     splats = _wait_mark(page, "splats")
+    loaded = _wait_mark(page, "loaded")
     got = traffic.since(cursor, _epoch(page, splats))
     figures[f"tour {prefix}: tap → first stop (ms)".replace(" :", ":")] = shown - start
     figures[f"tour {prefix}: tap → first frame with splats (ms)".replace(" :", ":")] = (
         splats - start
+    )
+    figures[f"tour {prefix}: tap → first tiles handed to Spark (ms)".replace(" :", ":")] = (
+        loaded - start
     )
     figures[f"tour {prefix}: transferred by splats (bytes)".replace(" :", ":")] = float(
         sum(size for _, size in got)
@@ -539,7 +565,7 @@ def _tours(
 
 
 def measure(
-    runs: int, redis_url: str, chromium: str, only: str | None = None
+    runs: int, redis_url: str, chromium: str, only: str | None = None, dist: Path | None = None
 ) -> tuple[dict[str, float], list[Any]]:
     """Return the median figures over `runs` cold-cache passes, and each pass's notes."""
     from playwright.sync_api import sync_playwright
@@ -548,7 +574,7 @@ def measure(
     from server.adapters.db import db
 
     with tempfile.TemporaryDirectory(prefix="originxr-pageload-") as tmp:
-        app = built_app(Path(tmp), redis_url)
+        app = built_app(Path(tmp), redis_url, dist)
         tileset = tileset_url(app)
         scene = scene_urls(app, SNAPSHOT_BATCH)
         server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -596,8 +622,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", choices=["page", "tour"], help="run only the batch page or the tour phases"
     )
+    parser.add_argument(
+        "--dist",
+        type=Path,
+        help="serve these built bundles instead of web/static/dist (a copy kept from before"
+        " a change: before and after measured alternately, in the same conditions)",
+    )
     args = parser.parse_args(argv)
-    figures, notes = measure(args.runs, args.redis_url, args.chromium, args.only)
+    figures, notes = measure(args.runs, args.redis_url, args.chromium, args.only, args.dist)
     units = {name: "ms" if "(ms)" in name else "B" if "(bytes)" in name else "" for name in figures}
     print_table(figures, load_baseline(args.baseline), units)
     tags = Counter(note["lcp_tag"] for note in notes if note["lcp_tag"])

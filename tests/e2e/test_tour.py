@@ -125,21 +125,28 @@ def test_tour_is_its_own_chunk_reached_only_through_import(bundles: dict[str, st
     assert (dist / f"{bundles['boot']}.gz").stat().st_size < 1536
 
 
-def test_idle_warm_up_caches_the_viewer_and_spark_without_running_them(
+def test_idle_warm_up_caches_the_viewer_and_starts_spark_alone(
     tour_server: SplatServer, bundles: dict[str, str], new_context: Callable[..., Any]
 ) -> None:
     """Once the page has loaded and is idle, the viewer's bundles, the scene and (the scene
-    has snapshots) the tour and Spark are downloaded, not run; the tap then takes them from
+    has snapshots) the tour and Spark are downloaded; Spark alone then runs and decodes the
+    first tour snapshot's root tile, the viewer and the tour do not. The tap takes them from
     the HTTP cache: each is asked of the server once."""
     context = new_context(locale="en-GB")
     page = context.new_page()
     page.goto(tour_url(tour_server, bundles))
-    page.wait_for_selector("html[data-xr-prefetched=splats]", timeout=60_000)
+    page.wait_for_selector("html[data-xr-prefetched=spark]", timeout=60_000)
     fetched = tour_server.requested
     for entry in ("viewer", "tour", "splats"):
         assert fetched.count(f"/static/dist/{bundles[entry]}") == 1, entry
     assert page.locator("#xr-stage canvas").count() == 0, "nothing of the viewer ran"
     assert page.evaluate("() => document.getElementById('xr-stage').dataset.state") is None
+    # Spark ran: its module fetched its WebAssembly itself (the prefetch was a <link>)
+    initiators = page.evaluate(
+        """() => performance.getEntriesByType('resource')
+            .filter((e) => e.name.endsWith('.wasm')).map((e) => e.initiatorType)"""
+    )
+    assert "fetch" in initiators, initiators
     page.get_by_role("button", name="Take the tour").click()
     page.wait_for_selector("#xr-stage[data-tour-stop='0']", timeout=60_000)
     page.get_by_role("button", name="Next place").click()

@@ -2,7 +2,8 @@
  * The batch page's tiny loader: the 3D viewer (three.js, ~160 KB gzipped) runs only when the
  * shopper asks for it. Once the page has loaded and the main thread is idle, the viewer's
  * bundles, the scene and (for a scene with snapshots) the tour and Spark are downloaded
- * into the HTTP cache, not run (warmCache.js; skipped on Save-Data and 2G).
+ * into the HTTP cache, not run, and then Spark alone is started (warmCache.js; all skipped
+ * on Save-Data and 2G).
  */
 
 /**
@@ -150,7 +151,7 @@ export function bootXr(root) {
     if (stopped || viewer || busy) return; // the shopper was quicker: the tap fetches it
     if (!hasWebGL2()) return; // no 3D here: the poster is the whole map
     // its own small chunk, fetched at idle: the page's boot bundle stays two buttons' wiring
-    import('./warmCache.js').then(({ mayPrefetch, warmCache }) => {
+    import('./warmCache.js').then(({ mayPrefetch, startSpark, warmCache }) => {
       if (stopped || viewer || !mayPrefetch(connection)) return;
       return warmCache(document, {
         viewer: chunkUrls('viewer'),
@@ -158,6 +159,8 @@ export function bootXr(root) {
         splats: chunkUrls('splats'),
         manifestUrl: first?.dataset.manifestUrl,
         glbUrl: first?.dataset.glbUrl,
+        // not once the shopper has tapped: the tap's own loading goes first
+        startSpark: (url) => (stopped || busy || viewer ? Promise.resolve() : startSpark(url)),
       });
     }).catch(() => {
       // a failed warm-up costs nothing: the tap fetches what it needs

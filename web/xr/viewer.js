@@ -13,6 +13,7 @@ import { loadScene } from './sceneLoader.js';
 import { createSiteList } from './siteList.js';
 import { createSitePanel } from './sitePanel.js';
 import { createSitePicker } from './sitePicker.js';
+import { firstTourSnapshot } from './tour/firstSnapshot.js';
 import { createXrButtons } from './xrButtons.js';
 
 /**
@@ -218,9 +219,14 @@ export async function mountViewer(
     renderer.render(scene, camera);
     frames += 1;
     container.dataset.frames = String(frames);
-    // splats drawn now (0 without a snapshot): what tests and benchmarks wait for
-    const splats = String(snapshots.state()?.splats ?? 0);
+    // splats on screen now (0 without a snapshot, and until Spark has sorted the first
+    // tiles shown): what tests and benchmarks wait for
+    const state = snapshots.state();
+    const splats = String(state && state.drawn > 0 ? state.splats : 0);
     if (container.dataset.splats !== splats) container.dataset.splats = splats;
+    // and those of the tiles handed to Spark, drawn or not yet (benchmarks: where time goes)
+    const loaded = String(state?.splats ?? 0);
+    if (container.dataset.splatsLoaded !== loaded) container.dataset.splatsLoaded = loaded;
   });
 
   /** @type {ViewerParts} */
@@ -303,6 +309,8 @@ function addHint(rel, href) {
   const url = new URL(href, document.baseURI).href;
   if (warmed.has(`${rel} ${url}`)) return;
   warmed.add(`${rel} ${url}`);
+  // fetched already (Spark started at idle, warmCache.js): a hint would go unused
+  if (performance.getEntriesByName(url).length > 0) return;
   const link = document.createElement('link');
   link.rel = rel;
   link.href = url;
@@ -312,22 +320,6 @@ function addHint(rel, href) {
     link.crossOrigin = 'anonymous';
   }
   document.head.append(link);
-}
-
-/**
- * @param {import('./sceneLoader.js').SceneManifest} manifest
- * @returns {{site: string, tileset: string} | undefined} the snapshot a tour reaches first:
- *   tour/tourPlan.js visits the chapters in order, site by site
- */
-function firstTourSnapshot(manifest) {
-  const snapshots = manifest.snapshots ?? [];
-  for (const chapter of manifest.chapters ?? []) {
-    for (const siteId of chapter.site_ids) {
-      const found = snapshots.find((s) => s.site === siteId);
-      if (found) return found;
-    }
-  }
-  return snapshots[0];
 }
 
 /**
@@ -387,6 +379,35 @@ function createSnapshots(manifest, context) {
   let layer = null;
   /** @type {string | null} */
   let current = null;
+  /**
+   * @param {{site: string, tileset: string}} entry
+   * @returns {Promise<import('./splats/splatLayer.js').SplatLayer>} placed over its marker
+   */
+  const makeLayer = async (entry) => {
+    const { createSplatLayer } = await import('./splats/splatLayer.js');
+    const made = await createSplatLayer({
+      scene,
+      renderer,
+      camera,
+      tilesetUrl: entry.tileset,
+      signal: abort.signal,
+    });
+    const { min, max } = made.bounds;
+    const extent = Math.max(max[0] - min[0], max[1] - min[1], max[2] - min[2], 1e-6);
+    const scale = (size * SNAPSHOT_SIZE) / extent;
+    made.group.scale.setScalar(scale);
+    // the snapshot's footprint (bottom centre) stands on the marker
+    const foot = new Vector3((min[0] + max[0]) / 2, min[1], (min[2] + max[2]) / 2);
+    root.updateMatrixWorld();
+    root.traverse((object) => {
+      if (object.userData.type === 'site' && object.userData.id === entry.site) {
+        object.getWorldPosition(made.group.position).addScaledVector(foot, -scale);
+      }
+    });
+    // under the diorama, it moves with it onto the table of an immersive session
+    root.attach(made.group);
+    return made;
+  };
 
   /**
    * Load the splat code (Spark) ahead of the first snapshot, if there is any snapshot: its
@@ -410,34 +431,12 @@ function createSnapshots(manifest, context) {
     layer = null;
     container.dataset.snapshot = 'loading';
     try {
-      const { createSplatLayer } = await import('./splats/splatLayer.js');
-      if (abort.signal.aborted || current !== siteId) return;
-      const made = await createSplatLayer({
-        scene,
-        renderer,
-        camera,
-        tilesetUrl: entry.tileset,
-        signal: abort.signal,
-      });
+      const made = await makeLayer(entry);
       if (abort.signal.aborted || current !== siteId) {
         made.stop();
         return;
       }
       layer = made;
-      const { min, max } = made.bounds;
-      const extent = Math.max(max[0] - min[0], max[1] - min[1], max[2] - min[2], 1e-6);
-      const scale = (size * SNAPSHOT_SIZE) / extent;
-      made.group.scale.setScalar(scale);
-      // the snapshot's footprint (bottom centre) stands on the marker
-      const foot = new Vector3((min[0] + max[0]) / 2, min[1], (min[2] + max[2]) / 2);
-      root.updateMatrixWorld();
-      root.traverse((object) => {
-        if (object.userData.type === 'site' && object.userData.id === siteId) {
-          object.getWorldPosition(made.group.position).addScaledVector(foot, -scale);
-        }
-      });
-      // under the diorama, it moves with it onto the table of an immersive session
-      root.attach(made.group);
       await made.ready;
       if (layer === made) container.dataset.snapshot = siteId;
     } catch (error) {

@@ -4,10 +4,13 @@
  * cached copy is used without asking the server again.
  *
  * `<link rel=prefetch>` downloads at the lowest priority and neither parses nor runs the
- * script: a slow phone's main thread does nothing until the shopper asks for 3D. Nothing is
- * fetched on Save-Data or a 2G connection, and nothing before the page has loaded and the
- * main thread is idle.
+ * script: the viewer and the tour do not run until the shopper asks for 3D. Spark alone is
+ * then started (startSpark): its start is most of the wait between a tour's tap and its
+ * first splats. Nothing is fetched on Save-Data or a 2G connection, and nothing before the
+ * page has loaded and the main thread is idle.
  */
+
+import { firstTourSnapshot } from './tour/firstSnapshot.js';
 
 /**
  * @typedef {object} ConnectionInfo
@@ -55,12 +58,14 @@ export function hint(doc, url, rel = 'prefetch') {
  * @property {string[]} splats Spark's
  * @property {string} [manifestUrl] the scene manifest
  * @property {string} [glbUrl] the scene's GLB
+ * @property {(tilesetUrl: string) => Promise<void>} [startSpark] once Spark is cached, run
+ *   it and decode the root tile of the snapshot a tour reaches first
  */
 
 /**
  * Prefetch, one group after the other so the small first group is not slowed by Spark:
  * the viewer's bundles, the GLB and the scene manifest; then, when the manifest lists
- * snapshots, the tour's bundles and Spark.
+ * snapshots, the tour's bundles and Spark, and then Spark is started (`startSpark`).
  * @param {Document} doc
  * @param {WarmPlan} plan
  * @returns {Promise<boolean>} whether Spark was prefetched
@@ -78,5 +83,27 @@ export async function warmCache(doc, plan) {
   if (!Array.isArray(scene?.snapshots) || scene.snapshots.length === 0) return false;
   await Promise.all([...plan.tour, ...plan.splats].map((u) => hint(doc, u)));
   doc.documentElement.dataset.xrPrefetched = 'splats';
+  const reached = firstTourSnapshot(/** @type {Parameters<typeof firstTourSnapshot>[0]} */ (scene));
+  if (reached && plan.startSpark) {
+    // Spark's start (its module, WebAssembly, a worker, the first root tile) is a second or
+    // two of a slow phone's CPU: spent now, at idle after the paint, not after the tap
+    try {
+      await plan.startSpark(new URL(reached.tileset, doc.baseURI).href);
+    } catch {
+      // the tap starts it instead
+    }
+    doc.documentElement.dataset.xrPrefetched = 'spark';
+  }
   return true;
+}
+
+/**
+ * Run Spark (splats/splatLayer.js warmSplats): its module, WebAssembly and a worker, and
+ * decode the root tile of `tilesetUrl`. Its own function here, so that boot's bundle names
+ * the Spark chunk (to hint it) without importing it.
+ * @param {string} tilesetUrl
+ * @returns {Promise<void>}
+ */
+export function startSpark(tilesetUrl) {
+  return import('./splats/splatLayer.js').then(({ warmSplats }) => warmSplats(tilesetUrl));
 }

@@ -1,5 +1,5 @@
 import { Group, Vector2, Vector3 } from 'three';
-import { SparkRenderer, SplatFileType, SplatMesh } from '@sparkjsdev/spark';
+import { PackedSplats, SparkRenderer, SplatFileType, SplatMesh } from '@sparkjsdev/spark';
 import { splatBudget } from './deviceBudget.js';
 import { DEFAULT_MAX_ERROR, parentsOf, refinementOf, selectTiles } from './tileSelector.js';
 
@@ -26,7 +26,9 @@ import { DEFAULT_MAX_ERROR, parentsOf, refinementOf, selectTiles } from './tileS
 /**
  * @typedef {object} SplatLayerState
  * @property {string[]} shown ids of the tiles drawn now
- * @property {number} splats splats drawn now
+ * @property {number} splats splats of the tiles drawn now
+ * @property {number} drawn splats Spark drew in the last frame: 0 until Spark has sorted what
+ *   the shown tiles hold (the first frame with splats on screen)
  * @property {number} loading tiles downloading or decoding
  * @property {number} failed tiles that could not be loaded
  */
@@ -48,6 +50,39 @@ import { DEFAULT_MAX_ERROR, parentsOf, refinementOf, selectTiles } from './tileS
  * @property {SplatMesh} mesh
  * @property {'loading' | 'loaded' | 'failed'} status
  */
+
+/**
+ * Root tiles decoded ahead (warmSplats), by URL; a layer takes its root from here once
+ * (the mesh it makes owns, and disposes, the splats).
+ * @type {Map<string, PackedSplats>}
+ */
+const decodedAhead = new Map();
+
+/**
+ * Run Spark ahead of the first snapshot: this module's evaluation compiles Spark's
+ * WebAssembly; then the tileset is fetched and its root tile decoded in one of Spark's
+ * workers (which starts it). Meant for idle time once the page has painted (warmCache.js):
+ * a tap then finds the worker up and the root tile ready to draw.
+ * @param {string} tilesetUrl absolute URL of the tileset JSON
+ * @returns {Promise<void>} settles (never rejects) once the root tile is decoded, or failed
+ */
+export async function warmSplats(tilesetUrl) {
+  try {
+    const response = await fetch(tilesetUrl, { priority: 'low' });
+    if (!response.ok) return;
+    /** @type {Tileset} */
+    const tileset = await response.json();
+    const sha256 = tileset?.root?.content?.sha256;
+    if (!sha256) return;
+    const url = new URL(sha256, tilesetUrl).href;
+    if (decodedAhead.has(url)) return;
+    const packed = new PackedSplats({ url, fileType: SplatFileType.SPZ });
+    decodedAhead.set(url, packed);
+    await packed.initialized;
+  } catch {
+    // a failed warm-up costs nothing: the layer loads the tile itself
+  }
+}
 
 /**
  * Stream a splat tileset into `scene` through one SparkRenderer: one SplatMesh per tile,
@@ -97,6 +132,25 @@ export async function createSplatLayer({
   let frame = 0;
   let stopped = false;
   let shownOnce = false;
+  // performance.now() of the first update() (null: not yet): a Spark sort started after it
+  // sorts what the shown tiles hold
+  /** @type {number | null} */
+  let firstUpdateAt = null;
+  /** @type {number | null} the start of the first such sort */
+  let sortStarted = null;
+  let sortedOnce = false;
+  /**
+   * @returns {boolean} whether a sort started since the first update() has ended. Spark
+   * starts the next sort as soon as one ends while the view changes (a camera flight), so
+   * "no sort running" alone may stay false for seconds: a newer sort's start also tells.
+   */
+  const sortedSinceStart = () => {
+    if (sortedOnce || firstUpdateAt === null) return sortedOnce;
+    if (spark.lastSortTime < firstUpdateAt) return false;
+    sortStarted ??= spark.lastSortTime;
+    sortedOnce = !spark.sorting || spark.lastSortTime > sortStarted;
+    return sortedOnce;
+  };
   /** @type {() => void} */
   let markReady = () => {};
   /** @type {(error: unknown) => void} */
@@ -136,11 +190,14 @@ export async function createSplatLayer({
   /** @param {TileNode} tile */
   const load = (tile) => {
     // not raycastable: pickers walking the scene should not test every splat
-    const mesh = new SplatMesh({
-      url: urlOf(tile.content.sha256),
-      fileType: SplatFileType.SPZ,
-      raycastable: false,
-    });
+    const url = urlOf(tile.content.sha256);
+    const packedSplats = decodedAhead.get(url);
+    decodedAhead.delete(url);
+    const mesh = new SplatMesh(
+      packedSplats
+        ? { packedSplats, raycastable: false }
+        : { url, fileType: SplatFileType.SPZ, raycastable: false },
+    );
     mesh.name = `tile:${tile.id}`;
     mesh.visible = false;
     /** @type {Entry} */
@@ -233,15 +290,21 @@ export async function createSplatLayer({
     ready,
     update() {
       if (stopped) return;
+      firstUpdateAt ??= performance.now();
+      sortedSinceStart();
       // the first call selects at once: by then the caller has placed `group`
       if (frame % every === 0) select();
       frame += 1;
     },
     state() {
       const shown = [...entries].filter(([, e]) => e.mesh.visible).map(([t]) => t);
+      // Spark draws `activeSplats` (its last sort's count) each frame; until a sort started
+      // since the first update has ended, that count says nothing of what is on screen
+      const sorted = sortedSinceStart();
       return {
         shown: shown.map((t) => t.id),
         splats: shown.reduce((sum, t) => sum + t.splats, 0),
+        drawn: sorted && shown.length > 0 ? spark.activeSplats : 0,
         loading: [...entries.values()].filter((e) => e.status === 'loading').length,
         failed: [...entries.values()].filter((e) => e.status === 'failed').length,
       };
