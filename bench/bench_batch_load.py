@@ -26,12 +26,9 @@ import json
 import os
 import resource
 import statistics
-import subprocess
 import sys
-import tarfile
 import tempfile
 import time
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -41,15 +38,7 @@ if __package__ in (None, ""):
     # repository root goes last, for `bench` only.
     sys.path.append(str(ROOT))
 
-
-def _export(rev: str, folder: Path) -> Path:
-    """Write `rev`'s server/ into `folder` (git archive: no worktree, no checkout)."""
-    data = subprocess.run(
-        ["git", "archive", rev, "server"], cwd=ROOT, check=True, capture_output=True
-    ).stdout
-    with tarfile.open(fileobj=BytesIO(data)) as tar:
-        tar.extractall(folder, filter="data")
-    return folder
+from bench.trees import child_figures, export  # noqa: E402  (after the path, as a file)
 
 
 def _rss_mb() -> float:
@@ -106,16 +95,7 @@ def child(settings: dict[str, str], lot: str, repeat: int) -> dict[str, Any]:
 
 def _run_child(tree: Path, settings: dict[str, str], lot: str, repeat: int) -> dict[str, Any]:
     command = [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(settings)]
-    out = subprocess.run(
-        [*command, lot, str(repeat)],
-        env=dict(os.environ, PYTHONPATH=str(tree)),
-        cwd=tree,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    figures: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
-    return figures
+    return child_figures([*command, lot, str(repeat)], tree)
 
 
 def _build(settings: dict[str, str], size: Any, tmp: Path) -> None:
@@ -178,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = _settings(tmp, args.database_url, schema, args.redis_url)
         print(f"building {size} ...", file=sys.stderr, flush=True)
         _build(settings, size, tmp)
-        old_tree = _export(args.old_rev, tmp / "old")
+        old_tree = export(args.old_rev, tmp / "old", "server")
         for round_ in range(args.rounds):
             for name, tree in (("old", old_tree), ("new", ROOT)):
                 print(f"round {round_ + 1}: {name} ...", file=sys.stderr, flush=True)

@@ -25,13 +25,10 @@ is asserted about time.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import statistics
-import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -42,22 +39,13 @@ if __package__ in (None, ""):  # run as a file: make the repository root importa
 from bench.bench_scale import _post_all, _postgres_schema, _server, _settings, _statistics_kept
 from bench.figures import unused_port
 from bench.synthetic_chain import SLUG, add_size_arguments, documents, size_from, write_pack
+from bench.trees import child_figures, export
 
 ROOT = Path(__file__).resolve().parents[1]
 # main before the second pass on capture cost (issue #13, item 3); `106e497` is the one before
 # the bulk inserts and cached hash forms.
 OLD_REV = "0be0f5e"
 RUN = ROOT / "bench" / "capture_run.py"
-
-
-def _unpack(rev: str, folder: Path) -> Path:
-    """Write the tracked files of `rev` under `folder`; return the tree's root."""
-    archive = subprocess.run(
-        ["git", "archive", "--format=tar", rev], cwd=ROOT, check=True, stdout=subprocess.PIPE
-    ).stdout
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(folder, filter="data")
-    return folder
 
 
 def _tree_cpu(master: int) -> float:
@@ -123,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, list[dict[str, float]]] = {"old": [], "new": []}
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        old_root = _unpack(args.old_rev, tmp / "old")
+        old_root = export(args.old_rev, tmp / "old")
         pack = write_pack(tmp / "pack", size)
         events_path = tmp / "documents.ndjson"
         with events_path.open("w", encoding="utf-8") as out:
@@ -155,16 +143,11 @@ def main(argv: list[str] | None = None) -> int:
 def _run_in_process(tree: Path, args: argparse.Namespace, pack: Path, events: Path) -> dict:
     """Return the child's CPU figures for capturing `events` with the code in `tree`."""
     command = [sys.executable, str(RUN), str(pack), str(events), args.redis_url]
-    out = subprocess.run(
+    return child_figures(
         command + ([args.database_url] if args.database_url else []),
-        env=dict(os.environ, PYTHONPATH=str(tree), BENCH_CAPTURE_WALL=str(int(args.wall_clock))),
-        cwd=tree,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    figures: dict = json.loads(out.strip().splitlines()[-1])
-    return figures
+        tree,
+        BENCH_CAPTURE_WALL=str(int(args.wall_clock)),
+    )
 
 
 def _in_process(args: argparse.Namespace, old_root: Path, pack: Path, events: Path) -> int:

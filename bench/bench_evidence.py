@@ -27,15 +27,14 @@ import json
 import os
 import subprocess
 import sys
-import tarfile
 import tempfile
-from io import BytesIO
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a file: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.figures import load_baseline, print_table, save
+from bench.trees import child_figures, export
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = ROOT / "bench" / "evidence_run.py"
@@ -44,28 +43,11 @@ JOB_RUN = ROOT / "bench" / "evidence_job_run.py"
 OBJECT_ENGINE = "9aa5c02"
 
 
-def export(rev: str, folder: Path) -> Path:
-    """Write `rev`'s server/ and bench/ into `folder` (git archive: no worktree, no checkout)."""
-    data = subprocess.run(
-        ["git", "archive", rev, "server", "bench"], cwd=ROOT, check=True, capture_output=True
-    ).stdout
-    with tarfile.open(fileobj=BytesIO(data)) as tar:
-        tar.extractall(folder, filter="data")
-    return folder
-
-
 def run(tree: Path, farms: int, events: int, repeat: int, stages: bool) -> dict[str, float]:
     """Return the child's figures for one size on the code in `tree`."""
-    env = dict(os.environ, PYTHONPATH=str(tree))
-    out = subprocess.run(
-        [sys.executable, str(RUN), str(farms), str(events), str(repeat), str(int(stages))],
-        env=env,
-        cwd=tree,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    figures: dict[str, float | str] = json.loads(out.strip().splitlines()[-1])
+    figures = child_figures(
+        [sys.executable, str(RUN), str(farms), str(events), str(repeat), str(int(stages))], tree
+    )
     print(f"  {tree.name}, {farms} farms: report sha256 {figures.pop('sha256')}")
     return {k: float(v) for k, v in figures.items()}
 
@@ -115,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     baseline = load_baseline(args.baseline)
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="originxr-before-") as folder:
-        old_tree = export(args.before, Path(folder)) if before_sizes else None
+        old_tree = export(args.before, Path(folder), "server", "bench") if before_sizes else None
         for farms in sizes:
             events = round(farms * args.events_per_farm)
             now = run(ROOT, farms, events, args.repeat, args.stages)

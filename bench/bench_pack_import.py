@@ -14,9 +14,6 @@ It prints seconds and MB; it asserts nothing about time.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -24,9 +21,10 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a file: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_evidence import OBJECT_ENGINE, ROOT, export
+from bench.bench_evidence import OBJECT_ENGINE, ROOT
 from bench.figures import print_table
 from bench.synthetic_chain import ChainSize, write_pack
+from bench.trees import child_figures, export
 
 RUN = ROOT / "bench" / "pack_import_run.py"
 
@@ -34,16 +32,7 @@ RUN = ROOT / "bench" / "pack_import_run.py"
 def run(tree: Path, pack: Path, folder: Path, redis_url: str) -> dict[str, float]:
     """Return the child's figures for importing `pack` with the code in `tree`."""
     folder.mkdir()
-    out = subprocess.run(
-        [sys.executable, str(RUN), str(pack), str(folder), redis_url],
-        env=dict(os.environ, PYTHONPATH=str(tree)),
-        cwd=tree,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    figures: dict[str, float] = json.loads(out.strip().splitlines()[-1])
-    return figures
+    return child_figures([sys.executable, str(RUN), str(pack), str(folder), redis_url], tree)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,9 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         now = run(ROOT, pack, work / "now", args.redis)
         before: dict[str, float] = {}
         if args.before != "none":
-            before = run(
-                export(args.before, work / "before-tree"), pack, work / "before", args.redis
-            )
+            tree = export(args.before, work / "before-tree", "server", "bench")
+            before = run(tree, pack, work / "before", args.redis)
         units = {k: "MB" if k.endswith("_mb") else "s" for k in now}
         print_table(now, before, units)
     return 0
