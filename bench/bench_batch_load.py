@@ -100,28 +100,17 @@ def _run_child(tree: Path, settings: dict[str, str], lot: str, repeat: int) -> d
 
 def _build(settings: dict[str, str], size: Any, tmp: Path) -> None:
     """Import the chain's brand pack and capture its events, as bench_rebuilds does."""
-    from sqlalchemy import select
-
     from bench.bench_scale import _statistics_kept
-    from bench.synthetic_chain import documents, write_pack
-    from server.adapters.blobs import blob_store
+    from bench.chain_capture import capture_chain
     from server.adapters.db import db
     from server.adapters.migrate import upgrade
-    from server.adapters.models import Brand
-    from server.services.brand_pack import load_pack
-    from server.services.capture import capture_events
     from server.web import create_app
 
     app = create_app(dict(settings))
     engine = db.engine_for(app)
     upgrade(engine)
     with app.app_context():
-        load_pack(db.session, blob_store(app), write_pack(tmp / "pack", size))
-        db.session.commit()
-        brand_id = db.session.scalars(select(Brand.id)).one()
-        for i, doc in enumerate(documents(size)):
-            pairs = [(f"$[{j}]", e) for j, e in enumerate(doc["epcisBody"]["eventList"])]
-            capture_events(db.session, brand_id, pairs, (f"{i:064x}", 1, "x"), doc["@context"])
+        capture_chain(app, size, tmp)
     with _statistics_kept(engine, every_s=1e9):
         pass  # analysed once, as autovacuum would after the load
     engine.dispose()

@@ -31,6 +31,7 @@ if __package__ in (None, ""):  # run as a file: make the repository root importa
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bench_scale import _postgres_schema, _settings
+from bench.chain_capture import capture_chain
 from bench.synthetic_chain import (
     OWN_STEP,
     ChainSize,
@@ -38,7 +39,6 @@ from bench.synthetic_chain import (
     document,
     documents,
     size_from,
-    write_pack,
 )
 
 
@@ -86,12 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     """Build the chain, capture the new document, print the rebuilds before and after."""
     from sqlalchemy import select
 
-    from server.adapters.blobs import blob_store
     from server.adapters.db import db
     from server.adapters.migrate import upgrade
-    from server.adapters.models import Batch, Brand
+    from server.adapters.models import Batch
     from server.services import rebuild_scope
-    from server.services.brand_pack import load_pack
     from server.services.capture import capture_events, stored_columns
     from server.web import create_app
 
@@ -112,12 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         upgrade(db.engine_for(app))
         print(f"importing {size} ...", file=sys.stderr, flush=True)
         with app.app_context():
-            load_pack(db.session, blob_store(app), write_pack(tmp / "pack", size))
-            db.session.commit()
-            brand_id = db.session.scalars(select(Brand.id)).one()
-            for i, doc in enumerate(documents(size)):
-                pairs = [(f"$[{j}]", e) for j, e in enumerate(doc["epcisBody"]["eventList"])]
-                capture_events(db.session, brand_id, pairs, (f"{i:064x}", 1, "x"), doc["@context"])
+            brand_id = capture_chain(app, size, tmp)
             every = sorted(db.session.scalars(select(Batch.id)))
             new = document(_new_harvests(size, args.new_events))
             pairs = [(f"$[{j}]", e) for j, e in enumerate(new["epcisBody"]["eventList"])]
