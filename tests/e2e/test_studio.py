@@ -96,8 +96,11 @@ def test_edit_check_preview_publish_and_scan(
 
     page.goto(base + "/studio/nkabom/story?lang=en")
     page.get_by_role("button", name="Publish the draft").click()
-    page.wait_for_load_state()
-    assert page.get_by_role("status").filter(has_text="is published").count() == 1
+    # The click starts a form POST and its redirect: wait for the answer's status line
+    # (wait_for_load_state alone may return on the page still showing before it).
+    published = page.get_by_role("status").filter(has_text="is published")
+    published.wait_for()
+    assert published.count() == 1
     assert page.locator("#version-2").get_by_text("editor@nkabom.example").count() == 1
 
     # scan the batch URI in German once the rebuild the publish asked for is done (until
