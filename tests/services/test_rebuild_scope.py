@@ -19,7 +19,8 @@ from sqlalchemy import select
 from server.adapters.blobs import blob_store
 from server.adapters.broker import broker
 from server.adapters.db import db
-from server.adapters.models import Batch, Brand
+from server.adapters.models import Batch, Brand, Site
+from server.core.epcis.identifiers import base_location
 from server.core.evidence.report import build_report
 from server.core.evidence.upload_checks import EvidenceFields
 from server.core.gs1.identifiers import lot_class
@@ -108,8 +109,8 @@ def test_an_upload_rebuilds_its_batch_and_a_publish_only_the_scenes(sqlite_app: 
     assert _queued(app) == sorted(("build_scene", i) for i in ids.values())
 
 
-def test_a_capture_reaches_the_batches_downstream_of_what_it_names(sqlite_app: Flask) -> None:
-    with sqlite_app.app_context():
+def test_a_capture_reaches_the_batches_downstream_of_what_it_names(app: Flask) -> None:
+    with app.app_context():
         session = db.session
         brand_id = session.scalars(select(Brand.id)).one()
         batches = session.scalars(select(Batch).order_by(Batch.lot)).all()
@@ -135,3 +136,27 @@ def test_a_capture_reaches_the_batches_downstream_of_what_it_names(sqlite_app: F
         assert rebuild_scope.batches_of_classes(session, brand_id, own) == set(upstream)
         stranger = {"quantities": [{"epc_class": lot_class(GTIN, "NOPE")}], "parsed": {}}
         assert rebuild_scope.batches_reached_by_events(session, brand_id, [stranger]) == set()
+
+
+def test_an_event_at_a_farm_reaches_the_batches_its_harvests_feed(app: Flask) -> None:
+    with app.app_context():
+        session = db.session
+        brand_id = session.scalars(select(Brand.id)).one()
+        batches = session.scalars(select(Batch).order_by(Batch.lot)).all()
+        places = {
+            b.id: {
+                base_location(e.biz_location)
+                for e in load_batch_inputs(session, b).events
+                if e.biz_location
+            }
+            for b in batches
+        }
+        farms = session.scalars(
+            select(Site.location_id).where(Site.brand_id == brand_id, Site.kind == "farm")
+        ).all()
+        assert farms
+        for farm in farms:
+            # Nothing named but the farm: what it reaches comes from the harvests stored there.
+            event = {"biz_location": farm, "parsed": {}, "quantities": []}
+            reached = rebuild_scope.batches_reached_by_events(session, brand_id, [event])
+            assert reached == {b for b, at in places.items() if base_location(farm) in at}, farm
