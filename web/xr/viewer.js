@@ -379,6 +379,18 @@ function createSnapshots(manifest, context) {
   let layer = null;
   /** @type {string | null} */
   let current = null;
+  /** @type {Promise<import('@sparkjsdev/spark').SparkRenderer> | null} */
+  let sparkMade = null;
+  /** @returns {Promise<import('@sparkjsdev/spark').SparkRenderer>} the layers' one renderer */
+  const sharedSpark = () => {
+    sparkMade ??= import('./splats/splatLayer.js').then(({ createSplatRenderer }) =>
+      createSplatRenderer({ scene, renderer, camera }),
+    );
+    sparkMade.catch(() => {
+      sparkMade = null; // a failed load (offline?) may be retried
+    });
+    return sparkMade;
+  };
   /**
    * @param {{site: string, tileset: string}} entry
    * @returns {Promise<import('./splats/splatLayer.js').SplatLayer>} placed over its marker
@@ -391,6 +403,7 @@ function createSnapshots(manifest, context) {
       camera,
       tilesetUrl: entry.tileset,
       signal: abort.signal,
+      spark: await sharedSpark(),
     });
     const { min, max } = made.bounds;
     const extent = Math.max(max[0] - min[0], max[1] - min[1], max[2] - min[2], 1e-6);
@@ -413,11 +426,13 @@ function createSnapshots(manifest, context) {
    * Load the splat code (Spark) ahead of the first snapshot, if there is any snapshot: its
    * module runs now (compiling its WASM), and the tilesets and first root tile download
    * beside it, not after it (warmSnapshots; already under way when the tour was tapped).
+   * Then the SparkRenderer the snapshots share is made: its shaders compile and its sort
+   * worker starts while the tour's map stop shows, not when the first snapshot is reached.
    */
   const prefetch = () => {
     if (!manifest.snapshots?.length) return;
     warmSnapshots(manifest, splatUrls, abort.signal, true);
-    import('./splats/splatLayer.js').catch(() => {
+    sharedSpark().catch(() => {
       // a failed prefetch is retried by show()
     });
   };
@@ -466,6 +481,14 @@ function createSnapshots(manifest, context) {
       abort.abort();
       layer?.stop();
       layer = null;
+      sparkMade
+        ?.then((spark) => {
+          scene.remove(spark);
+          spark.dispose();
+        })
+        .catch(() => {
+          // never made: nothing to dispose
+        });
     },
   };
 }

@@ -1,4 +1,4 @@
-import { Group, Vector2, Vector3 } from 'three';
+import { Group, Mesh, PlaneGeometry, Scene, Vector2, Vector3, WebGLRenderTarget } from 'three';
 import { PackedSplats, SparkRenderer, SplatFileType, SplatMesh } from '@sparkjsdev/spark';
 import { splatBudget } from './deviceBudget.js';
 import { DEFAULT_MAX_ERROR, parentsOf, refinementOf, selectTiles } from './tileSelector.js';
@@ -21,6 +21,10 @@ import { DEFAULT_MAX_ERROR, parentsOf, refinementOf, selectTiles } from './tileS
  * @property {number} [maxError] pixels of screen-space error tolerated
  * @property {number} [concurrency] tiles downloading at once (default 2)
  * @property {AbortSignal} [signal] aborts the tileset download
+ * @property {SparkRenderer} [spark] the SparkRenderer to draw through (createSplatRenderer):
+ *   shared by the layers of one viewer, it is added to `scene` if it is not there, and left
+ *   there (not disposed) when the layer stops; without it the layer makes, adds and
+ *   disposes its own
  */
 
 /**
@@ -85,6 +89,71 @@ export async function warmSplats(tilesetUrl) {
 }
 
 /**
+ * Make the SparkRenderer a viewer's splat layers share, and start compiling its shaders:
+ * three.js compiles them with KHR_parallel_shader_compile off the main thread
+ * (`compileAsync`), where a first render would block on them for 0.2–1 s of a slow phone.
+ * Made early (a tour's start), the compile is over by the first snapshot; made late, a layer
+ * uses it at once and its first frame waits for what is left, never for the whole compile
+ * after the tile's decode. One renderer also means one sort worker, started here by a sort
+ * of nothing (an empty scene: once, not every frame as in the viewer's scene).
+ * @param {{scene: import('three').Scene, renderer: import('three').WebGLRenderer,
+ *   camera: import('three').Camera}} context
+ * @returns {SparkRenderer} not in `scene`: the first layer adds it
+ */
+export function createSplatRenderer({ scene, renderer, camera }) {
+  const spark = new SparkRenderer({ renderer });
+  spark.update({ scene: new Scene(), camera }).catch(() => {
+    // the first snapshot's sort starts the worker instead
+  });
+  const compiled = Promise.resolve()
+    .then(() => renderer.compileAsync(spark, camera, scene))
+    .then(() => compileTileProgram(spark, renderer, camera));
+  compiled.catch(() => {
+    // compiled on first use instead
+  });
+  return spark;
+}
+
+/**
+ * Compile, off the main thread, the program Spark runs to copy a tile's splats into its
+ * accumulator: built from the tile's kind of splats (its SH degree), and otherwise compiled
+ * (blocking) on the first frame a snapshot's root tile is in the scene. A stand-in mesh of
+ * the root decoded ahead (warmSplats) yields the same shader source, so three.js finds the
+ * compiled program in its cache when the layer's own mesh asks for it.
+ * @param {SparkRenderer} spark
+ * @param {import('three').WebGLRenderer} renderer
+ * @param {import('three').Camera} camera
+ * @returns {Promise<void>}
+ */
+async function compileTileProgram(spark, renderer, camera) {
+  const packedSplats = decodedAhead.values().next().value;
+  if (!packedSplats) return;
+  await packedSplats.initialized;
+  // never disposed: it would dispose the splats the layer takes over
+  const stand = new SplatMesh({ packedSplats, raycastable: false });
+  await stand.initialized;
+  if (!stand.generator) return;
+  const { material } = spark.current.prepareProgramMaterial(stand.generator);
+  const quad = new Mesh(new PlaneGeometry(), material);
+  quad.frustumCulled = false;
+  // Spark draws it into a render target: compiled for one, so the cache keys match
+  const target = new WebGLRenderTarget(1, 1);
+  const before = renderer.getRenderTarget();
+  renderer.setRenderTarget(target);
+  /** @type {Promise<unknown>} */
+  let compiled;
+  try {
+    compiled = renderer.compileAsync(quad, camera);
+  } finally {
+    renderer.setRenderTarget(before);
+  }
+  await compiled;
+  // the material stays (Spark's, cached): disposing it would release the compiled program
+  quad.geometry.dispose();
+  target.dispose();
+}
+
+/**
  * Stream a splat tileset into `scene` through one SparkRenderer: one SplatMesh per tile,
  * coarse tiles first, finer ones as the camera comes close, within a splat budget.
  *
@@ -108,6 +177,7 @@ export async function createSplatLayer({
   maxError = DEFAULT_MAX_ERROR,
   concurrency = 2,
   signal,
+  spark: shared,
 }) {
   const base = new URL(tilesetUrl, document.baseURI);
   const response = await fetch(base, { signal });
@@ -119,8 +189,8 @@ export async function createSplatLayer({
   const parents = parentsOf(tileset);
   const additive = refinementOf(tileset) === 'ADD';
 
-  const spark = new SparkRenderer({ renderer });
-  scene.add(spark);
+  const spark = shared ?? new SparkRenderer({ renderer });
+  if (spark.parent !== scene) scene.add(spark);
   const group = new Group();
   group.name = 'splat-tiles';
   scene.add(group);
@@ -314,6 +384,7 @@ export async function createSplatLayer({
       stopped = true;
       for (const tile of [...entries.keys()]) drop(tile);
       group.removeFromParent();
+      if (shared) return;
       scene.remove(spark);
       spark.dispose();
     },
