@@ -8,8 +8,6 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-import numpy as np
-import shapely
 from pyproj import Geod
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
@@ -110,30 +108,6 @@ def simple_ring(geometry: dict[str, Any]) -> list[Any] | None:
 
 
 _NUMBER = (float, int)
-
-
-def prime_shapes(plots: Iterable[Plot], memo: dict[Any, Any]) -> None:
-    """Make the shapes of all simple polygon plots in one vectorised shapely call, into `memo`.
-
-    The same geometries `shape_of` makes one by one (same coordinates, same WKB), five times
-    faster; holes, multipolygons and anything unusual are left to `shape_of`.
-    """
-    if memo.get("primed"):
-        return
-    memo["primed"] = True
-    geometries, positions, counts = [], [], []
-    for plot in plots:
-        ring = simple_ring(plot.geometry)
-        if ring is not None and ("shape", id(plot.geometry)) not in memo:
-            geometries.append(plot.geometry)
-            positions.extend(ring)
-            counts.append(len(ring))
-    if not geometries:
-        return
-    indices = np.repeat(np.arange(len(counts)), counts)
-    rings = shapely.linearrings(np.array(positions, dtype=float), indices=indices)
-    for geometry, polygon in zip(geometries, shapely.polygons(rings).tolist(), strict=True):
-        memo[("shape", id(geometry))] = (geometry, polygon)
 
 
 def area_perimeter(
