@@ -17,6 +17,7 @@ from server.core.disclosure.redaction import SiteInfo, redact_events
 from server.core.evidence.inputs import Quantity, TraceEvent
 from server.services.catalog import sites_of
 from server.services.query_chunks import chunks
+from server.services.value_lists import matching_any
 
 
 def public_trace_events(
@@ -114,9 +115,8 @@ class TraceEventReader:
         array read by ``json_each``), so a level of the chain is one query, not a query per
         thousand values (an event naming values of two chunks would be read twice).
         """
-        if self._postgres:
-            return "= ANY(%s)", list(values)
-        return "IN (SELECT value FROM json_each(?))", orjson.dumps(list(values)).decode()
+        # The driver's own placeholders: this reader runs on the raw cursor.
+        return matching_any(self._postgres, "%s" if self._postgres else "?", values)
 
     def _rows(self, where: str, params: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
         statement = f"SELECT {self._select} FROM {_EVENTS} WHERE {where}"

@@ -23,11 +23,19 @@ def is_postgres(session: Session) -> bool:
 def among(postgres: bool, name: str, values: Iterable[Any]) -> tuple[str, Any]:
     """Return SQL text matching any of `values` through bound parameter `name`, and its value.
 
-    The text follows the column it tests: ``column = ANY(:name)`` on PostgreSQL (a list binds
-    as an array), ``column IN (SELECT value FROM json_each(:name))`` on SQLite (a JSON array).
+    For `text()` queries; `matching_any` gives the same for another placeholder style.
+    """
+    return matching_any(postgres, f":{name}", values)
+
+
+def matching_any(postgres: bool, placeholder: str, values: Iterable[Any]) -> tuple[str, Any]:
+    """Return SQL text matching any of `values` through `placeholder`, and the bound value.
+
+    The text follows the column it tests: ``column = ANY(…)`` on PostgreSQL (a list binds
+    as an array), ``column IN (SELECT value FROM json_each(…))`` on SQLite (a JSON array).
     The values are strings or integers, all of one kind.
     """
     items = list(values)
     if postgres:
-        return f"= ANY(:{name})", items
-    return f"IN (SELECT value FROM json_each(:{name}))", orjson.dumps(items).decode()
+        return f"= ANY({placeholder})", items
+    return f"IN (SELECT value FROM json_each({placeholder}))", orjson.dumps(items).decode()
