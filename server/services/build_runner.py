@@ -38,13 +38,19 @@ from server.services.builds import (
     claim_row,
     fingerprints,
     publish_progress,
-    worker_identity,
+    take_row,
 )
 from server.services.job_meta import current_job_id, record_job_step
 from server.services.transparency_log import log_build_output
 
 # The published outputs that the transparency log records, by output key.
 LOGGED = ("report", "manifest")
+# How often a worker handed a build another worker runs looks at its row again.
+HOLDER_POLL_SECONDS = 0.25
+
+
+class BuildFailedElsewhere(RuntimeError):
+    """The build this worker waited for failed on the worker that ran it."""
 
 
 @dataclass(frozen=True)
@@ -166,13 +172,13 @@ def run_build(
         raise LookupError(f"batch {batch_id} does not exist")
     fingerprint = fingerprints(session, batch)[kind]
     row = claim_row(session, batch_id, kind, fingerprint)
+    lease = settings().build_lease_seconds
+    while row.status != "done" and not take_row(session, row, lease):
+        _wait_for_holder(session, row, waiting)
     if row.status == "done":
         return dict(row.outputs)
-    row.status = "running"
     row.attempts += 1
-    row.worker = worker_identity()
     row.job_id = current_job_id() or row.job_id
-    row.started_at = row.heartbeat_at = datetime.now(UTC)
     row.progress, row.step, row.error = 0.0, "start", None
     store = blob_store()
     _announce(session, row)
@@ -203,6 +209,29 @@ def run_build(
     _announce(session, row)
     metrics.build_finished(kind, "done", time.perf_counter() - started)
     return outputs
+
+
+def _wait_for_holder(session: Session, row: Build, waiting: tuple[Build, ...]) -> None:
+    """Wait while another worker runs `row` (the same build handed to two workers).
+
+    Returns once the row is done, or no longer held (its worker stopped beating, for the
+    caller to take over); raises if the holder's run failed: the same inputs would fail
+    here too. The builds waiting for this one keep their hearts beating meanwhile.
+    """
+    while row.status == "running":
+        time.sleep(HOLDER_POLL_SECONDS)
+        now = datetime.now(UTC)
+        for other in waiting:
+            other.heartbeat_at = now
+        session.commit()
+        session.refresh(row)
+        beat = row.heartbeat_at
+        if beat is not None and beat.tzinfo is None:
+            beat = beat.replace(tzinfo=UTC)
+        if beat is None or (now - beat).total_seconds() > settings().build_lease_seconds:
+            return  # the holder is gone: the caller takes the row over
+    if row.status == "failed":
+        raise BuildFailedElsewhere(f"the {row.kind} build failed on {row.worker}: {row.error}")
 
 
 def _announce(session: Session, row: Build) -> None:

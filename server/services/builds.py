@@ -21,7 +21,7 @@ from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -152,6 +152,35 @@ def claim_row(session: Session, batch_id: int, kind: str, fingerprint: str) -> B
         session.rollback()
         row = session.scalars(query).one()
     return row
+
+
+def take_row(session: Session, row: Build, lease_seconds: int) -> bool:
+    """Mark `row` running for this worker unless another worker holds it; tell whether taken.
+
+    One conditional UPDATE, so of two workers handed the same build only one runs it: the
+    row is taken when it is not done and not running with a heartbeat younger than the
+    lease (a worker that stopped beating is taken over). The row is read again after.
+    """
+    now = datetime.now(UTC)
+    stale = now - timedelta(seconds=lease_seconds)
+    taken = session.execute(
+        update(Build)
+        .where(
+            Build.id == row.id,
+            Build.status != "done",
+            or_(
+                Build.status != "running",
+                Build.heartbeat_at.is_(None),
+                Build.heartbeat_at < stale,
+            ),
+        )
+        .values(status="running", worker=worker_identity(), heartbeat_at=now, started_at=now)
+        .returning(Build.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    session.commit()
+    session.refresh(row)
+    return taken is not None
 
 
 def ensure_builds(

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -13,7 +17,13 @@ from server.adapters.blobs import blob_store
 from server.adapters.db import db
 from server.adapters.models import Batch, Blob, Build
 from server.core.signing import load_private_key, verify
-from server.services.build_runner import BuildContext, Output, json_output, run_build
+from server.services.build_runner import (
+    BuildContext,
+    BuildFailedElsewhere,
+    Output,
+    json_output,
+    run_build,
+)
 
 
 def _batch_id(app: Flask) -> int:
@@ -163,3 +173,82 @@ def test_a_prerequisites_steps_beat_the_heart_of_the_build_waiting_for_it(
         run_build(batch_id, "scene", scene)
     ((scene_beat, evidence_beat),) = beats
     assert scene_beat is not None and scene_beat == evidence_beat
+
+
+def _held_build(app: Flask, batch_id: int, fail: bool) -> tuple[threading.Thread, Any, Any]:
+    """Start the evidence build on a thread whose steps wait for a release; return it."""
+    started, release = threading.Event(), threading.Event()
+
+    def steps(ctx: BuildContext) -> list[Output]:
+        ctx.step("trace", 0.4)
+        started.set()
+        assert release.wait(30)
+        if fail:
+            raise RuntimeError("the holder's inputs are bad")
+        return [json_output("report", {"by": "holder"})]
+
+    def holder() -> None:
+        with app.app_context(), contextlib.suppress(RuntimeError):
+            run_build(batch_id, "evidence", steps)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    assert started.wait(30)
+    return thread, release, steps
+
+
+@pytest.mark.parametrize("fail", [False, True], ids=["holder-done", "holder-failed"])
+def test_a_build_another_worker_runs_is_waited_for_not_run_twice(
+    sqlite_app: Flask, fail: bool
+) -> None:
+    """Two workers handed the same build: the second waits for the first's outputs."""
+    batch_id = _batch_id(sqlite_app)
+    thread, release, _ = _held_build(sqlite_app, batch_id, fail)
+    ran_again: list[str] = []
+    answers: list[object] = []
+
+    def second(ctx: BuildContext) -> list[Output]:
+        ran_again.append("second")
+        return [json_output("report", {"by": "second"})]
+
+    def waiter() -> None:
+        with sqlite_app.app_context():
+            try:
+                answers.append(run_build(batch_id, "evidence", second))
+            except BuildFailedElsewhere as exc:
+                answers.append(exc)
+
+    other = threading.Thread(target=waiter)
+    other.start()
+    other.join(1.0)
+    assert other.is_alive() and answers == []  # waiting while the holder runs
+    release.set()
+    thread.join(30)
+    other.join(30)
+    assert ran_again == []
+    with sqlite_app.app_context():
+        row = _row(batch_id, "evidence")
+        if fail:
+            assert row.status == "failed"
+            (error,) = answers
+            assert isinstance(error, BuildFailedElsewhere)
+            assert "the holder's inputs are bad" in str(error)
+        else:
+            assert answers == [row.outputs] and row.status == "done"
+            assert json.loads(blob_store().get(row.outputs["report"])) == {"by": "holder"}
+
+
+def test_a_build_whose_worker_stopped_beating_is_taken_over(sqlite_app: Flask) -> None:
+    batch_id = _batch_id(sqlite_app)
+    with sqlite_app.app_context():
+        with pytest.raises(IndexError):
+            run_build(batch_id, "scene", lambda ctx: [][0])  # makes the row, fails
+        row = _row(batch_id, "scene")
+        lease = sqlite_app.config["BUILD_LEASE_SECONDS"]
+        row.status, row.worker = "running", "gone-host:1"
+        row.heartbeat_at = datetime.now(UTC) - timedelta(seconds=lease + 5)
+        db.session.commit()
+        outputs = run_build(batch_id, "scene", lambda ctx: [Output("glb", b"glTF", "model/gltf")])
+        row = _row(batch_id, "scene")
+        assert row.status == "done" and row.outputs == outputs
+        assert row.worker != "gone-host:1"
