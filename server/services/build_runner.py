@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -22,7 +23,15 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from server.adapters import metrics
-from server.adapters.blobs import CHUNK_BYTES, BlobStore, blob_store, store_blob, store_blob_stream
+from server.adapters.blobs import (
+    CHUNK_BYTES,
+    BlobStore,
+    DigestMismatch,
+    blob_store,
+    check_digest,
+    store_blob,
+    store_blob_stream,
+)
 from server.adapters.broker import broker
 from server.adapters.config import settings
 from server.adapters.db import db
@@ -136,7 +145,10 @@ class BuildContext:
         fails, whether or not an output names it.
         """
         # Not a context manager: the file outlives this call, closed by `close` (the runner).
-        handle = tempfile.TemporaryFile(prefix="originxr-build-")  # noqa: SIM115
+        folder = settings().scratch_path or None
+        if folder is not None:
+            os.makedirs(folder, exist_ok=True)
+        handle = tempfile.TemporaryFile(prefix="originxr-build-", dir=folder)  # noqa: SIM115
         self._scratch.append(handle)
         return handle
 
@@ -266,18 +278,25 @@ def _publish(
 def _put(session: Session, store: BlobStore, output: Output, published: dict[str, str]) -> None:
     if output.key in published:
         raise ValueError(f"the build returned two outputs named `{output.key}`")
-    data = output.data
-    if isinstance(data, bytes):
-        if output.public:
-            published[output.key] = store_blob(session, store, data, output.media_type)
+    data, expected = output.data, output.digest
+    try:
+        # A wrong digest stores nothing: checked before the bytes are written, not after.
+        if isinstance(data, bytes):
+            if expected is not None:
+                check_digest(expected, hashlib.sha256(data).hexdigest())
+            if output.public:
+                published[output.key] = store_blob(session, store, data, output.media_type)
+            else:
+                published[output.key] = store.put(data)
+        elif output.public:
+            published[output.key] = store_blob_stream(
+                session, store, data, output.media_type, expected
+            )
         else:
-            published[output.key] = store.put(data)
-    elif output.public:
-        published[output.key] = store_blob_stream(session, store, data, output.media_type)
-    else:
-        published[output.key] = store.put_stream(data)
-    if output.digest is not None and published[output.key] != output.digest:
-        raise ValueError(f"output `{output.key}` does not hash to the digest its step gave")
+            published[output.key] = store.put_stream(data, expected)
+    except DigestMismatch as exc:
+        message = f"output `{output.key}` does not hash to the digest its step gave"
+        raise ValueError(message) from exc
 
 
 def _signature(store: BlobStore, output: Output, sha256: str, key: Ed25519PrivateKey) -> Output:

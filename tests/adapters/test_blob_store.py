@@ -14,6 +14,7 @@ from server.adapters.blobs import (
     CHUNK_BYTES,
     BlobNotFound,
     BlobStore,
+    DigestMismatch,
     LocalBlobStore,
     open_blob_store,
 )
@@ -52,6 +53,23 @@ def test_a_stream_is_stored_as_its_bytes_are(store: BlobStore, tmp_path: Path) -
     assert list(store.shas()) == [digest]
     if isinstance(store, LocalBlobStore):  # no temporary file is left behind
         assert sorted(p.name for p in store.root.iterdir()) == [digest[:2]]
+
+
+def test_a_stream_that_does_not_hash_to_the_expected_digest_stores_nothing(
+    store: BlobStore, tmp_path: Path
+) -> None:
+    data = DATA * 2
+    with (tmp_path / "report.json").open("w+b") as stream:
+        stream.write(data)
+        with pytest.raises(DigestMismatch) as raised:
+            store.put_stream(stream, expected=MISSING)
+        assert raised.value.actual == hashlib.sha256(data).hexdigest()
+        assert list(store.shas()) == []  # no blob, and no file left for the collector
+        if isinstance(store, LocalBlobStore):
+            assert list(store.root.iterdir()) == []
+        # The digest that is right stores it.
+        digest = store.put_stream(stream, expected=hashlib.sha256(data).hexdigest())
+    assert store.get(digest) == data
 
 
 def test_an_empty_stream_is_an_empty_blob(store: BlobStore, tmp_path: Path) -> None:

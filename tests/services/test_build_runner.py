@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -104,6 +106,26 @@ def test_a_scratch_file_output_is_streamed_signed_and_then_deleted(sqlite_app: F
     assert all(handle.closed for handle in files)
 
 
+def test_scratch_files_go_to_the_scratch_folder(sqlite_app: Flask, tmp_path: Path) -> None:
+    folder = tmp_path / "scratch" / "builds"  # made if missing
+    sqlite_app.config["SCRATCH_PATH"] = str(folder)
+    where: list[str] = []
+
+    def steps(ctx: BuildContext) -> list[Output]:
+        handle = ctx.scratch()
+        handle.write(b"{}")
+        # The file has no name (O_TMPFILE or unlinked); its descriptor shows the folder.
+        where.append(os.readlink(f"/proc/self/fd/{handle.fileno()}"))
+        return [Output("report", handle, "application/json")]
+
+    batch_id = _batch_id(sqlite_app)
+    with sqlite_app.app_context():
+        run_build(batch_id, "evidence", steps)
+    (path,) = where
+    assert Path(path).parent == folder
+    assert list(folder.iterdir()) == []  # nothing left once the build is published
+
+
 def test_a_scratch_file_that_does_not_hash_to_its_digest_is_not_published(
     sqlite_app: Flask,
 ) -> None:
@@ -122,6 +144,7 @@ def test_a_scratch_file_that_does_not_hash_to_its_digest_is_not_published(
         row = _row(batch_id, "evidence")
         assert row.status == "failed" and row.outputs == {}
         assert db.session.get(Blob, hashlib.sha256(b"{}").hexdigest()) is None
+        assert not blob_store().exists(hashlib.sha256(b"{}").hexdigest())  # no file either
     assert files[0].closed
 
 

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from flask import Flask, current_app
 
 from server.adapters.blobs.local import LocalBlobStore
-from server.adapters.blobs.store import CHUNK_BYTES, BlobNotFound, BlobStore, check_sha256
+from server.adapters.blobs.store import (
+    CHUNK_BYTES,
+    BlobNotFound,
+    BlobStore,
+    DigestMismatch,
+    check_digest,
+    check_sha256,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -21,8 +28,10 @@ __all__ = [
     "CHUNK_BYTES",
     "BlobNotFound",
     "BlobStore",
+    "DigestMismatch",
     "LocalBlobStore",
     "blob_store",
+    "check_digest",
     "check_sha256",
     "open_blob_store",
     "store_blob",
@@ -60,12 +69,19 @@ def store_blob(session: Session, store: BlobStore, data: bytes, media_type: str)
     return digest
 
 
-def store_blob_stream(session: Session, store: BlobStore, stream: BinaryIO, media_type: str) -> str:
+def store_blob_stream(
+    session: Session,
+    store: BlobStore,
+    stream: BinaryIO,
+    media_type: str,
+    expected: str | None = None,
+) -> str:
     """Write the bytes of the seekable `stream` to `store` a chunk at a time and add their
-    Blob row if missing (the caller commits): `store_blob` for a blob too big to hold."""
+    Blob row if missing (the caller commits): `store_blob` for a blob too big to hold.
+    `expected`: see `BlobStore.put_stream`."""
     from server.adapters.models import Blob
 
-    digest = store.put_stream(stream)
+    digest = store.put_stream(stream, expected)
     if session.get(Blob, digest) is None:
         session.add(Blob(sha256=digest, size=stream.seek(0, 2), media_type=media_type))
     return digest

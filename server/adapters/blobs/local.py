@@ -10,7 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from server.adapters.blobs.store import CHUNK_BYTES, BlobNotFound, BlobStore, check_sha256
+from server.adapters.blobs.store import (
+    CHUNK_BYTES,
+    BlobNotFound,
+    BlobStore,
+    check_digest,
+    check_sha256,
+)
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -59,7 +65,7 @@ class LocalBlobStore(BlobStore):
             raise
         return digest
 
-    def put_stream(self, stream: BinaryIO) -> str:
+    def put_stream(self, stream: BinaryIO, expected: str | None = None) -> str:
         """Store the bytes of `stream` from its start; return their sha256 (see `put`)."""
         stream.seek(0)
         self.root.mkdir(parents=True, exist_ok=True)
@@ -74,6 +80,7 @@ class LocalBlobStore(BlobStore):
                     handle.write(chunk)
                 handle.flush()
                 os.fsync(handle.fileno())
+            check_digest(expected, digest.hexdigest())
             target = self.path(digest.hexdigest())
             if target.exists():
                 Path(tmp).unlink()

@@ -20,7 +20,13 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from server.adapters.blobs.store import CHUNK_BYTES, BlobNotFound, BlobStore, check_sha256
+from server.adapters.blobs.store import (
+    CHUNK_BYTES,
+    BlobNotFound,
+    BlobStore,
+    check_digest,
+    check_sha256,
+)
 
 _MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
 _clients: dict[tuple[int, str], Any] = {}
@@ -99,7 +105,7 @@ class S3BlobStore(BlobStore):
         self._client.put_object(Bucket=self.bucket, Key=self.key(digest), Body=data, ContentMD5=md5)
         return digest
 
-    def put_stream(self, stream: BinaryIO) -> str:
+    def put_stream(self, stream: BinaryIO, expected: str | None = None) -> str:
         """Store the bytes of `stream` from its start in one PUT; return their sha256.
 
         The stream is read twice: once for the hashes (the sha256 names the object, the
@@ -112,6 +118,7 @@ class S3BlobStore(BlobStore):
             md5.update(chunk)
         size = stream.tell()
         sha256 = digest.hexdigest()
+        check_digest(expected, sha256)
         if self.exists(sha256):
             return sha256
         stream.seek(0)

@@ -27,6 +27,20 @@ def check_sha256(sha256: str) -> str:
     return sha256
 
 
+class DigestMismatch(ValueError):
+    """The bytes to store do not hash to the sha256 the caller said they would."""
+
+    def __init__(self, expected: str, actual: str) -> None:
+        super().__init__(f"the bytes hash to {actual}, not to the expected {expected}")
+        self.expected, self.actual = expected, actual
+
+
+def check_digest(expected: str | None, actual: str) -> None:
+    """Raise `DigestMismatch` unless `expected` is None or equals `actual`."""
+    if expected is not None and expected != actual:
+        raise DigestMismatch(expected, actual)
+
+
 class BlobStore(ABC):
     """Content-addressed bytes: a blob's name is the sha256 of its content.
 
@@ -39,9 +53,12 @@ class BlobStore(ABC):
         """Store `data` atomically and return its sha256; storing it again is a no-op."""
 
     @abstractmethod
-    def put_stream(self, stream: BinaryIO) -> str:
+    def put_stream(self, stream: BinaryIO, expected: str | None = None) -> str:
         """Store the bytes of the seekable `stream` from its start, read a chunk at a time
-        (a big blob is never held in memory); return their sha256, as `put` does."""
+        (a big blob is never held in memory); return their sha256, as `put` does.
+
+        With `expected`, bytes that do not hash to it raise `DigestMismatch` and nothing
+        is stored (no file left behind for the collector)."""
 
     @abstractmethod
     def get(self, sha256: str) -> bytes:
