@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.adapters.models import Blob
+from server.adapters.models import Blob, EvidenceRecord
+
+
+def names_document(session: Session, sha256: str) -> bool:
+    """Tell whether an evidence record names `sha256` as its document (any brand's)."""
+    found = session.scalar(
+        select(EvidenceRecord.id).where(EvidenceRecord.document_sha256 == sha256).limit(1)
+    )
+    return found is not None
 
 
 def blob_media_type(session: Session, sha256: str) -> str | None:

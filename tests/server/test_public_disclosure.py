@@ -21,8 +21,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from server.adapters.blobs import blob_store
 from server.adapters.db import db
-from server.adapters.models import Brand, EvidenceRecord, Plot, Site
+from server.adapters.models import Blob, Brand, EvidenceRecord, Plot, Site
 from server.core.disclosure.policy import snap
 from tests.conftest import api_token, work_queue
 
@@ -310,3 +311,25 @@ def test_country_precision_puts_every_place_at_its_country(sqlite_app: Flask) ->
     # Sites are listed by country only (the brand's own story text may still name regions).
     assert "(Ashanti, GH)" not in outputs["page"] and "(GH)" in outputs["page"]
     assert "Places are shown by country only" in outputs["page"]
+
+
+def test_a_lost_document_answers_gone_not_as_a_record_without_one(sqlite_app: Flask) -> None:
+    """A verifier counts a 404 as "no document"; a document whose file is lost must fail."""
+    with sqlite_app.app_context():
+        certificate = db.session.scalars(
+            select(EvidenceRecord).where(EvidenceRecord.key == "ev-cert-coop-1")
+        ).one()
+        bare = db.session.scalars(
+            select(EvidenceRecord).where(EvidenceRecord.document_sha256.is_(None))
+        ).first()
+        assert certificate.document_sha256 is not None and bare is not None
+        document, record_hash = certificate.document_sha256, bare.record_sha256
+        client = sqlite_app.test_client()
+        assert client.get(f"/blobs/{document}").status_code == 200
+        assert client.get(f"/blobs/{record_hash}").status_code == 404  # never a blob
+        blob_store().path(document).unlink()  # the file is lost; its row stays
+        lost = client.get(f"/blobs/{document}")
+        assert lost.status_code == 410 and b"upload it again" in lost.data
+        db.session.delete(db.session.get(Blob, document))  # and its row too
+        db.session.commit()
+        assert client.get(f"/blobs/{document}").status_code == 410

@@ -19,7 +19,7 @@ from server.core.http_caching import choose_coding, compressible, etag, not_modi
 from server.services.blob_codings import coded_blob
 from server.services.household_documents import is_household_document
 from server.services.page_cache import page_cache
-from server.services.stored_blobs import blob_media_type
+from server.services.stored_blobs import blob_media_type, names_document
 from server.web.routes.errors import problem
 
 bp = Blueprint("blobs", __name__)
@@ -38,6 +38,14 @@ def blob(sha256: str) -> Response:
     store = blob_store()
     size = _stored_size(store, sha256) if media_type is not None else None
     if media_type is None or size is None:
+        if names_document(db.session, sha256):
+            # Not "no such blob": a record's document that is lost. A verifier must fail
+            # on it, not count it among the records that have no document (their 404).
+            abort(
+                410,
+                "An evidence record names this document, but its file is no longer stored "
+                "here: the brand must upload it again.",
+            )
         abort(404, "No blob with this sha256 is stored here.")
     if is_household_document(db.session, sha256):
         abort(
