@@ -233,7 +233,7 @@ class EvidenceRecord(Base):
     issued_on: Mapped[date | None]
     valid_until: Mapped[date | None]
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    document_sha256: Mapped[str | None] = mapped_column(String(64))
+    document_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     record_sha256: Mapped[str] = mapped_column(String(64))
     # the site the record is about (`server.core.evidence.records.record_site`), kept on write
     about_site: Mapped[str | None] = mapped_column(String(200))
