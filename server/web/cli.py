@@ -22,9 +22,24 @@ def _app(*_args: Any) -> Flask:
     return create_app()
 
 
+# Stop signals `originxr run` received before it could act on them (see `main`).
+_early_stops: list[int] = []
+
+
+def _note_stop(signum: int, _frame: Any) -> None:
+    _early_stops.append(signum)
+
+
 @click.group(cls=FlaskGroup, create_app=_app, add_default_commands=False)
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """originxr: provenance stories behind GS1 Digital Link QR codes."""
+    if ctx.invoked_subcommand == "run":
+        # The app, made before `run` starts, starts the embedded Redis (a daemon outside our
+        # process group). A stop signal in that window would kill us and leave it running:
+        # until `run` takes over, stop signals are only noted, and acted on then.
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, _note_stop)
 
 
 main.add_command(verify_command)
@@ -374,9 +389,11 @@ def run_command(host: str, port: int, web_workers: int) -> None:
     embedded = app.extensions["originxr.broker"]["embedded"]
     # Until the supervisor takes over, SIGTERM and SIGHUP interrupt the setup as Ctrl-C does,
     # so that the `finally` below still stops the embedded Redis (started with the app).
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    for sig in STOP_SIGNALS:
         signal.signal(sig, signal.default_int_handler)
     try:
+        if _early_stops:
+            raise KeyboardInterrupt  # a stop signal came while the app was being made
         children = _prepare_run(app, host, port, web_workers)
         Supervisor(children, log=_run_log).run()
     except KeyboardInterrupt:

@@ -292,3 +292,29 @@ def _assert_signal_stops_everything(run: Run, signum: int) -> None:
     assert not left, f"still running after originxr run exited: {left}"
     assert "originxr run: embedded Redis stopped" in run.text()
     assert (run.instance / "redis.rdb").exists()  # saved on the way down
+
+
+@needs_proc
+def test_a_stop_signal_while_the_app_starts_still_stops_the_embedded_redis(
+    tmp_path: Path,
+) -> None:
+    """SIGTERM as soon as the embedded Redis runs: before `run` has set up anything else."""
+    started = Run(tmp_path)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(
+            "redis-server" in " ".join(argv)
+            for argv in _instance_processes(started.instance).values()
+        ):
+            assert time.monotonic() < deadline, started.text()
+            time.sleep(0.01)  # the window is a few tenths of a second: look often
+        started.process.send_signal(signal.SIGTERM)
+        assert started.process.wait(timeout=60) == 0, started.text()
+        deadline = time.monotonic() + 10
+        while (left := _instance_processes(started.instance)) and time.monotonic() < deadline:
+            time.sleep(0.25)
+        assert not left, f"still running after originxr run exited: {left}"
+        assert "originxr run: stopped before the server started" in started.text()
+        assert "originxr run: embedded Redis stopped" in started.text()
+    finally:
+        started.kill_everything()
