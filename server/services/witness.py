@@ -15,8 +15,8 @@ from typing import Any
 
 from server.core.signing import KeyEntry, load_private_key, sign
 from server.core.transparency.tree_head import TreeHead
+from server.core.verification.log_heads import LOG, check_consistency, fetch_signed_head
 from server.core.verification.sources import Source, SourceError
-from server.core.verification.verifier import LOG, check_consistency, fetch_signed_head
 from server.services.verify_http import last_head, read_state, remember, write_state
 
 # POST url, JSON body → (status, JSON answer); HttpSource.post_json.
@@ -58,7 +58,7 @@ def witness(
     write_state(state_path, state)
     answer = None
     if post is not None:
-        signed = {k: v for k, v in document.items() if k != "cosignatures"}
+        signed = {k: v for k, v in document.items() if k not in ("cosignatures", "witnessed")}
         try:
             status, body = post(
                 f"{origin}{LOG}/cosignatures", {"tree_head": signed, "cosignature": cosignature}

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -120,6 +120,30 @@ def _view(row: LogCosignature) -> dict[str, Any]:
         "tree_size": row.tree_size,
         "root_hash": row.root_hash,
     }
+
+
+def latest_cosignatures(session: Session, below: int) -> list[dict[str, Any]]:
+    """Return each witness's cosignature of its largest tree under `below` leaves, by kid.
+
+    A witness cosigns the heads it sees; the log grows between its visits. This is what it
+    last vouched for before the current head, for verifiers to check by consistency.
+    """
+    latest = (
+        select(LogCosignature.witness_kid, func.max(LogCosignature.tree_size).label("size"))
+        .where(LogCosignature.tree_size < below)
+        .group_by(LogCosignature.witness_kid)
+        .subquery()
+    )
+    rows = session.scalars(
+        select(LogCosignature)
+        .join(
+            latest,
+            (LogCosignature.witness_kid == latest.c.witness_kid)
+            & (LogCosignature.tree_size == latest.c.size),
+        )
+        .order_by(LogCosignature.witness_kid)
+    )
+    return [_view(row) for row in rows]
 
 
 def cosignatures_of(session: Session, size: int, root: bytes) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from server.adapters.keys import current_key
 from server.adapters.models import LogCosignature
 from server.core.signing import KeyEntry, load_private_key, sign
 from server.core.transparency.tree_head import TreeHead, signed_tree_head
+from server.services.transparency_log import log_story_version
 from server.web.cli import main
 from tests.openapi_conformance import validate
 from tests.web.test_verify import BATCH, served  # noqa: F401  (the live demo server)
@@ -86,7 +87,11 @@ def test_a_known_witness_is_kept_served_and_counted_by_verify(
     )
     assert checked.exit_code == 0, checked.output
     body = json.loads(checked.output.splitlines()[-1])
-    assert body["witnesses"] == {"served": 1, "cosigned": [cosignature["kid"]]}
+    assert body["witnesses"] == {
+        "served": 1,
+        "cosigned": [cosignature["kid"]],
+        "tree_sizes": {cosignature["kid"]: head.get_json()["size"]},
+    }
 
     stranger = _witness_key(tmp_path / "stranger.pem")
     refused = CliRunner().invoke(
@@ -189,3 +194,36 @@ def test_bad_cosignatures_are_refused_with_problem_details_and_nothing_kept(
     assert kept.status_code == 201
     assert _post(app, {"tree_head": signed, "cosignature": cosignature}).status_code == 200
     assert _kept(app) == 1
+
+
+def test_a_cosigned_earlier_head_counts_once_the_log_has_grown(
+    served: tuple[Flask, str],  # noqa: F811
+    known: tuple[Path, str],
+    tmp_path: Path,
+) -> None:
+    """The log grows between a witness's visits: what it cosigned still vouches, by proof."""
+    app, url = served
+    key, public = known
+    args = ["witness", url, "--state", str(tmp_path / "w.json"), "--key", str(key)]
+    cosigned = CliRunner().invoke(main, args)
+    assert cosigned.exit_code == 0, cosigned.output
+    before = app.test_client().get(f"{LOG}/tree-head").get_json()
+    with app.app_context():  # one more leaf: a story version published after the visit
+        log_story_version(db.session, "nkabom", 10_000 + before["size"], [], {})
+        db.session.commit()
+    head = app.test_client().get(f"{LOG}/tree-head")
+    validate(head)
+    grown = head.get_json()
+    assert grown["size"] == before["size"] + 1 and grown["cosignatures"] == []
+    (earlier,) = grown["witnessed"]
+    assert (earlier["tree_size"], earlier["root_hash"]) == (before["size"], before["root_hash"])
+
+    state = str(tmp_path / "v.json")
+    checked = CliRunner().invoke(
+        main, ["verify", url + BATCH, "--state", state, "--witness-key", public, "--json"]
+    )
+    assert checked.exit_code == 0, checked.output
+    body = json.loads(checked.output.splitlines()[-1])
+    assert body["witnesses"]["cosigned"] == [earlier["kid"]]
+    assert body["witnesses"]["tree_sizes"] == {earlier["kid"]: before["size"]}
+    assert any("1 of them at an earlier size" in line for line in body["checked"])

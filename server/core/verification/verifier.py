@@ -22,27 +22,27 @@ from urllib.parse import urlencode, urlsplit
 
 from server.core.signing import KeyEntry, verify
 from server.core.transparency import merkle
-from server.core.transparency.cosignatures import cosigners
 from server.core.transparency.entries import read_entry
 from server.core.transparency.tree_head import (
     TreeHead,
     TreeHeadError,
     decode_hashes,
-    verify_tree_head,
 )
 from server.core.verification.blob_fetch import blob_url, changed_hash, fetch_all
 from server.core.verification.documents import DocumentFailure, DocumentTally, check_documents
+from server.core.verification.log_heads import (
+    LOG,
+    VerificationFailure,
+    check_consistency,
+    check_witnesses,
+    fetch_json,
+    fetch_signed_head,
+)
 from server.core.verification.page_figures import figure_problem, read_page
 from server.core.verification.sources import Source, SourceError
 
-LOG = "/.well-known/originxr-log"
-KEYS = "/.well-known/originxr-keys.json"
 LINKSET = "application/linkset+json"
 BLOB_PATH = re.compile(r"/blobs/([0-9a-f]{64})")
-
-
-class VerificationFailure(Exception):
-    """The first thing that does not hold, in words."""
 
 
 @dataclass
@@ -58,6 +58,8 @@ class Verified:
     documents: DocumentTally = field(default_factory=DocumentTally)
     cosignatures_served: int = 0
     cosigners: list[str] = field(default_factory=list)
+    # Each cosigner's tree size: the head's, or an earlier one the head extends.
+    witnessed: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         """Return the result as JSON."""
@@ -70,20 +72,12 @@ class Verified:
             "tree": None if tree is None else {"size": tree.size, "root_hash": tree.root.hex()},
             "checked": self.checked,
             "evidence_documents": self.documents.as_json(),
-            "witnesses": {"served": self.cosignatures_served, "cosigned": self.cosigners},
+            "witnesses": {
+                "served": self.cosignatures_served,
+                "cosigned": self.cosigners,
+                "tree_sizes": self.witnessed,
+            },
         }
-
-
-def fetch_json(source: Source, url: str, what: str, accept: str = "application/json") -> Any:
-    """Return the JSON at `url`; VerificationFailure naming `what` when absent or not JSON."""
-    try:
-        body = source.get(url, accept)
-    except SourceError as exc:
-        raise VerificationFailure(f"could not fetch the {what}: {exc}") from exc
-    try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise VerificationFailure(f"the {what} at {url} is not JSON") from exc
 
 
 def _judged(body: bytes | SourceError, sha256: str, what: str) -> bytes:
@@ -101,51 +95,6 @@ def _judged(body: bytes | SourceError, sha256: str, what: str) -> bytes:
 def _blob(source: Source, origin: str, sha256: str, what: str) -> bytes:
     url = blob_url(origin, sha256)
     return _judged(fetch_all(source, [url])[url], sha256, what)
-
-
-def read_keys(document: Any) -> list[KeyEntry]:
-    """Return the key list of a served ``originxr-keys.json``."""
-    try:
-        return [
-            KeyEntry(
-                str(k["kid"]),
-                str(k["public_key"]),
-                k.get("not_before"),
-                k.get("not_after"),
-                k.get("revoked_at"),
-            )
-            for k in document["keys"]
-        ]
-    except (KeyError, TypeError) as exc:
-        raise VerificationFailure(f"the key list is malformed ({exc})") from exc
-
-
-def fetch_signed_head(source: Source, origin: str) -> tuple[list[KeyEntry], TreeHead, Any]:
-    """Fetch the key list and the log's tree head at `origin`; check the head's signature.
-
-    Return the keys, the head and the head's document (with the cosignatures served).
-    """
-    keys = read_keys(fetch_json(source, origin + KEYS, "key list"))
-    document = fetch_json(source, f"{origin}{LOG}/tree-head", "log tree head")
-    try:
-        head = verify_tree_head(document, keys)
-    except TreeHeadError as exc:
-        raise VerificationFailure(str(exc)) from exc
-    return keys, head, document
-
-
-def check_witnesses(
-    head: TreeHead, document: Any, witnesses: list[KeyEntry], required: int
-) -> list[str]:
-    """Return the ids of `witnesses` that cosigned `head`; fail below `required` of them."""
-    found = cosigners(head, document.get("cosignatures"), witnesses)
-    if len(found) < required:
-        named = ", ".join(w.kid for w in witnesses) or "none"
-        raise VerificationFailure(
-            f"the log's tree head of {head.size} leaves is cosigned by {len(found)} of the "
-            f"witnesses named ({named}); {required} required"
-        )
-    return found
 
 
 def _check_signature(
@@ -210,36 +159,6 @@ def _included(
         )
 
 
-def check_consistency(
-    source: Source, origin: str, previous: TreeHead | None, head: TreeHead
-) -> None:
-    """Check that the tree seen before (`previous`) is a prefix of `head`."""
-    if previous is None or previous.size == 0:
-        return
-    if previous.size > head.size:
-        raise VerificationFailure(
-            f"the log shrank: it had {previous.size} leaves last time, {head.size} now"
-        )
-    if previous.size == head.size:
-        if previous.root != head.root:
-            raise VerificationFailure(
-                f"the log of {head.size} leaves has a different root than last time: "
-                "its history was rewritten"
-            )
-        return
-    query = urlencode({"first": previous.size, "second": head.size})
-    body = fetch_json(source, f"{origin}{LOG}/consistency?{query}", "log consistency proof")
-    try:
-        path = decode_hashes(body.get("consistency_path"), "consistency proof")
-    except (TreeHeadError, AttributeError) as exc:
-        raise VerificationFailure("the log consistency proof is malformed") from exc
-    if not merkle.verify_consistency(previous.size, head.size, previous.root, head.root, path):
-        raise VerificationFailure(
-            f"the log of {head.size} leaves does not extend the one of {previous.size} "
-            "seen last time: its history was rewritten"
-        )
-
-
 def _signed_output(
     source: Source,
     origin: str,
@@ -248,7 +167,8 @@ def _signed_output(
     keys: list[KeyEntry],
     head: TreeHead,
     batch: str,
-) -> bytes:
+) -> tuple[bytes, int]:
+    """Return the signed output `record` names, checked, and the index of its log leaf."""
     if not isinstance(record, dict) or not isinstance(record.get("blob"), str):
         raise VerificationFailure(f"the batch has no signed {what} yet")
     sha, sig_sha = record["blob"], str(record.get("signature_blob", ""))
@@ -268,7 +188,7 @@ def _signed_output(
     }
     _logs(index, entry, what, expect)
     _included(source, origin, what, index, leaf, head)
-    return blob
+    return blob, index
 
 
 def verify_batch(
@@ -303,19 +223,9 @@ def verify_batch(
     result.checked.append(f"log tree head signed: {head.size} leaves")
     served = document.get("cosignatures")
     result.cosignatures_served = len(served) if isinstance(served, list) else 0
-    if witnesses:
-        result.cosigners = check_witnesses(head, document, witnesses, required_witnesses)
-        result.checked.append(
-            f"tree head cosigned by {len(result.cosigners)} of the {len(witnesses)} witnesses named"
-        )
-    else:
-        result.checked.append(
-            f"{result.cosignatures_served} witness cosignatures served with the tree head "
-            "(not checked: name witnesses with --witness-key)"
-        )
     signatures_url = evidence_url.rsplit("/", 1)[0] + "/signatures"
     records = fetch_json(source, signatures_url, "signature records").get("signatures") or {}
-    report_bytes = _signed_output(
+    report_bytes, report_leaf = _signed_output(
         source, origin, "evidence report", records.get("report"), keys, head, batch
     )
     result.report = hashlib.sha256(report_bytes).hexdigest()
@@ -332,7 +242,7 @@ def verify_batch(
     except DocumentFailure as exc:
         raise VerificationFailure(str(exc)) from exc
     result.checked.append(result.documents.summary())
-    manifest_bytes = _signed_output(
+    manifest_bytes, manifest_leaf = _signed_output(
         source, origin, "scene manifest", records.get("manifest"), keys, head, batch
     )
     result.manifest = hashlib.sha256(manifest_bytes).hexdigest()
@@ -342,6 +252,28 @@ def verify_batch(
     count = _manifest_blobs(source, origin, manifest)
     result.checked.append(f"scene manifest {result.manifest[:12]}…: hash, signature, log")
     result.checked.append(f"{count} blobs the manifest names: hashes")
+    if witnesses:
+        holds = max(report_leaf, manifest_leaf) + 1  # a tree holding both of the batch's leaves
+        result.witnessed = check_witnesses(
+            source, origin, head, document, witnesses, required_witnesses, holds
+        )
+        result.cosigners = list(result.witnessed)
+        earlier = sum(size < head.size for size in result.witnessed.values())
+        result.checked.append(
+            f"tree head cosigned by {len(result.cosigners)} of the {len(witnesses)} witnesses "
+            "named"
+            + (
+                f", {earlier} of them at an earlier size that holds the batch's entries and "
+                "that today's head extends"
+                if earlier
+                else ""
+            )
+        )
+    else:
+        result.checked.append(
+            f"{result.cosignatures_served} witness cosignatures served with the tree head "
+            "(not checked: name witnesses with --witness-key)"
+        )
     marks = read_page(page)
     if marks.report_sha256 != result.report:
         raise VerificationFailure(

@@ -9,7 +9,11 @@ from server.adapters.db import db
 from server.adapters.keys import current_key, key_list
 from server.core.transparency.cosignatures import parse_witness_keys
 from server.services import transparency_log as log
-from server.services.witness_cosignatures import accept_cosignature, cosignatures_of
+from server.services.witness_cosignatures import (
+    accept_cosignature,
+    cosignatures_of,
+    latest_cosignatures,
+)
 from server.web.routes.errors import problem
 
 bp = Blueprint("transparency_log", __name__, url_prefix="/.well-known/originxr-log")
@@ -46,6 +50,7 @@ def tree_head() -> Response:
     head = log.tree_head(db.session, current_key(settings()))
     root = bytes.fromhex(head["root_hash"])
     head["cosignatures"] = cosignatures_of(db.session, head["size"], root)
+    head["witnessed"] = latest_cosignatures(db.session, head["size"])
     return _json(head, 10)
 
 
