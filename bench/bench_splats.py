@@ -200,7 +200,7 @@ def measure_capture(
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        tileset = build_tiles(g, level=level)
+        tileset = build_tiles(g, level=level, keep_source=True)
         times.append(time.perf_counter() - start)
     tracemalloc.start()
     build_tiles(g, level=level)
@@ -210,7 +210,7 @@ def measure_capture(
     before = build_tiles(g, level=level, **BEFORE)  # type: ignore[arg-type]
     before_s = time.perf_counter() - start
     replacing = build_tiles(g, level=level, **REPLACING)  # type: ignore[arg-type]
-    previous = build_tiles(g, level=level, **PREVIOUS)  # type: ignore[arg-type]
+    previous = build_tiles(g, level=level, keep_source=True, **PREVIOUS)  # type: ignore[arg-type]
     # the tiles' own quantisation in one tile: what splitting into tiles costs
     one_tile = build_tiles(g, max_splats_per_tile=n, root_cap=n, level=level)
     start = time.perf_counter()

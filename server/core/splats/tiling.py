@@ -59,7 +59,8 @@ class Tile:
     content: bytes
     sha256: str
     children: tuple[Tile, ...] = field(default=())
-    # the input splats the tile stores, in its order (None for merged REPLACE parents)
+    # the input splats the tile stores, in its order: only with `build_tiles(keep_source=
+    # True)`, for measuring what the tiles' rounding costs (None for merged REPLACE parents)
     source: npt.NDArray[np.intp] | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
@@ -142,6 +143,7 @@ class _Options:
     scale_bits: int
     rotation_tolerance: float | None
     faint_bits: int
+    keep_source: bool
 
 
 class _Builder:
@@ -212,7 +214,7 @@ class _Builder:
             data,
             hashlib.sha256(data).hexdigest(),
             kids,
-            None if source is None else source[order],
+            None if source is None or not o.keep_source else source[order],
         )
 
     # -- additive refinement: each splat in one tile ------------------------------------
@@ -359,6 +361,7 @@ def build_tiles(
     scale_bits: int = 6,
     rotation_tolerance: float | None = 1 / 8,
     faint_bits: int = 1,
+    keep_source: bool = False,
 ) -> Tileset:
     """Return the octree tileset of `g` (in the frame the tiles should use, RUB for Spark).
 
@@ -372,6 +375,8 @@ def build_tiles(
     fraction of its largest scale; `opacity_order`, `opacity_chunk`, `runs_only`,
     `per_array`, `sh_bits`, `color_bits`, `scale_bits`, `rotation_bits`,
     `rotation_tolerance` and `faint_bits`: see the module docstring and `splat_precision`.
+    `keep_source` keeps each tile's input indices (`Tile.source`, 8 bytes a splat) for
+    measurements; tiles for publishing leave it off.
     `opacity_chunk=None, sh_bits=4, color_bits=8, scale_bits=8, rotation_tolerance=None,
     faint_bits=0` is the tiler before issue #11's item 6. `refine="REPLACE", sh_bits=None,
     opacity_order=True, per_array=False, position_tolerance=None` is the tiler before
@@ -409,6 +414,7 @@ def build_tiles(
         scale_bits,
         rotation_tolerance,
         faint_bits,
+        keep_source,
     )
     builder = _Builder(g, options)
     if refine == "ADD":

@@ -56,7 +56,10 @@ def _rotation_error_degrees(a: npt.NDArray[np.float32], b: npt.NDArray[np.float3
 def test_every_splat_comes_back_once_within_the_stated_bounds() -> None:
     side = 20
     g = lattice_capture(side)
-    tileset = build_tiles(g, max_splats_per_tile=1000, root_cap=500)
+    tileset = build_tiles(g, max_splats_per_tile=1000, root_cap=500, keep_source=True)
+    published = build_tiles(g, max_splats_per_tile=1000, root_cap=500)
+    assert all(t.source is None for t in published.tiles)  # not carried where it is not read
+    assert [t.content for t in published.tiles] == [t.content for t in tileset.tiles]
     assert tileset.refine == "ADD" and len(tileset.tiles) > 8
     parts = [decode_spz(t.content, len(g), max_uncompressed=10**8) for t in tileset.tiles]
     back = Gaussians(
