@@ -370,11 +370,13 @@ def _wait_until_answering(url: str, process: subprocess.Popen[bytes]) -> None:
         if process.poll() is not None:
             pytest.fail(f"moto_server exited with {process.returncode} before answering")
         try:
-            urllib.request.urlopen(url, timeout=2).close()
+            urllib.request.urlopen(url, timeout=10).close()
             return
         except urllib.error.HTTPError:
             return  # an HTTP error is still an answer
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            # Not listening yet, or listening but slow to answer its first request (a
+            # loaded machine): ask again until the deadline.
             time.sleep(0.1)
     pytest.fail(f"moto_server did not answer at {url}")
 
