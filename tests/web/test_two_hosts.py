@@ -397,8 +397,8 @@ def _take_over_a_killed_build(
     """SIGKILL the worker of a scene under way; the other worker must finish it."""
 
     def mid_build() -> Build | None:
-        # A scene past its evidence step (only its own worker runs it: an evidence build may
-        # also be run by a scene's worker as a prerequisite, two workers at once) and before
+        # A scene past its evidence step (whose build may be another worker's: a scene's
+        # worker waits for an evidence build it needs that another worker runs) and before
         # its last (a step pause, at least, away from publishing).
         running = [
             row
