@@ -35,8 +35,7 @@ no_location, unknown_unit, no_tracked_inputs. Statuses: ok, warn, fail, unknown.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
@@ -51,7 +50,10 @@ from server.core.evidence.origin import check_known_origin_share
 from server.core.evidence.price import check_farmgate_price
 from server.core.evidence.result import CheckResult, plain
 from server.core.evidence.trace import build_trace
-from server.core.evidence.trace_model import Flow, Trace
+from server.core.evidence.trace_model import Trace
+from server.core.evidence.trace_section import TRACE_LISTS as TRACE_LISTS
+from server.core.evidence.trace_section import trace_scalars as trace_scalars
+from server.core.evidence.trace_section import trace_summary
 from server.core.evidence.yield_plausibility import check_yield_plausibility
 from server.core.gs1.identifiers import gtin_of
 
@@ -140,180 +142,3 @@ def evidence_records(inputs: BatchInputs, cited: set[str]) -> list[dict[str, Any
         }
         for r in sorted((r for r in inputs.evidence if r.id in cited), key=lambda r: r.id)
     ]
-
-
-class _Plain:
-    """`plain` for the trace's floats and times, each value written once.
-
-    A big trace repeats a few values many times over (every wet lot's share, every sack's
-    40 kg; a journey's steps come in time order, many on one day). Floats are remembered by
-    value, as exact floats only (1 and 1.0 are equal but written apart) other than zeros (0.0
-    and -0.0 are equal too). A time is the one before when equal to it in the same zone and fold,
-    so it has the same ISO text.
-    """
-
-    __slots__ = ("floats", "text", "time")
-
-    def __init__(self) -> None:
-        self.floats: dict[float, Any] = {}
-        self.time: Any = None
-        self.text: Any = None
-
-    def number(self, value: Any) -> Any:
-        if type(value) is not float or not value:
-            return plain(value)
-        known = self.floats.get(value)
-        if known is None:
-            known = self.floats[value] = plain(value)
-        return known
-
-    def when(self, time: Any) -> Any:
-        last = self.time
-        if time is last or (
-            type(time) is datetime
-            and type(last) is datetime
-            and time == last
-            and time.tzinfo is last.tzinfo
-            and time.fold == last.fold
-        ):
-            return self.text
-        self.time = time
-        self.text = plain(time)
-        return self.text
-
-    def flow(self, flow: Flow) -> dict[str, Any]:
-        epc_class, material, tracked, quantity_kg = flow
-        return {
-            "lot": epc_class,
-            "material": material,
-            "quantity_kg": self.number(quantity_kg),
-            "tracked": tracked,
-        }
-
-
-def trace_summary(trace: Trace) -> dict[str, Any]:
-    """Return the report's ``trace`` section for `trace`, as JSON-ready data.
-
-    Written field by field as `plain` would give it (keys in sorted order, floats rounded,
-    times as ISO text, tuples as lists): the trace has a row per event, lot and farm, and a
-    generic walk over them was a fifth of a 10,000-farm report's time.
-    """
-    section: dict[str, Any] = {key: list(rows(trace)) for key, rows in TRACE_LISTS}
-    section.update(trace_scalars(trace))
-    return section
-
-
-def trace_scalars(trace: Trace) -> dict[str, Any]:
-    """Return the ``trace`` section's fields that are not lists of rows."""
-    return {
-        "sites": list(trace.sites),
-        "traced": trace.traced,
-        "tracked_mass_kg": plain(trace.tracked_mass_kg),
-    }
-
-
-def _journey(trace: Trace) -> Iterator[dict[str, Any]]:
-    when = _Plain().when
-    last: Any = None  # the time before and its text: most steps share their day's
-    text: Any = None
-    for event, time, kind, biz_step, action, site, location, lots in trace.journey:
-        if time is not last:
-            text = when(time)
-            last = time
-        yield {
-            "action": action,
-            "biz_step": biz_step,
-            "event": event,
-            "location": location,
-            "lots": list(lots),  # ids are text, which plain() keeps as it is
-            "site": site,
-            "time": text,
-            "type": kind,
-        }
-
-
-def _lots(trace: Trace) -> Iterator[dict[str, Any]]:
-    number = _Plain().number
-    for epc_class, gtin, material, tracked, share, events in trace.lots:
-        yield {
-            "events": list(events),
-            "gtin": gtin,
-            "lot": epc_class,
-            "material": material,
-            "share": number(share),
-            "tracked": tracked,
-        }
-
-
-def _origins(trace: Trace) -> Iterator[dict[str, Any]]:
-    number = _Plain().number
-    for farm, plots, registered, share, mass_kg, harvested_kg, lots, events in trace.origins:
-        yield {
-            "events": list(events),
-            "farm": farm,
-            "harvested_kg": number(harvested_kg),
-            "lots": list(lots),
-            "mass_kg": number(mass_kg),
-            "plots": list(plots),
-            "registered": registered,
-            "share": number(share),
-        }
-
-
-def _problems(trace: Trace) -> Iterator[dict[str, Any]]:
-    for p in trace.problems:
-        yield {
-            "events": list(p.event_ids),
-            "kind": p.kind,
-            "lots": list(p.classes),
-            "message": p.message,
-        }
-
-
-def _transformations(trace: Trace) -> Iterator[dict[str, Any]]:
-    values = _Plain()
-    flow, number = values.flow, values.number
-    for event, time, site, inputs, outputs, tracked_input_kg, output_kg in trace.transformations:
-        yield {
-            "event": event,
-            "inputs": [flow(f) for f in inputs],
-            "output_kg": number(output_kg),
-            "outputs": [flow(f) for f in outputs],
-            "site": site,
-            "time": values.when(time),
-            "tracked_input_kg": number(tracked_input_kg),
-        }
-
-
-def _unknown(trace: Trace) -> Iterator[dict[str, Any]]:
-    for u in trace.unknown:
-        yield {
-            "events": list(u.event_ids),
-            "lot": u.epc_class,
-            "reason": u.reason,
-            "share": plain(u.share),
-        }
-
-
-def _untracked_inputs(trace: Trace) -> Iterator[dict[str, Any]]:
-    number = _Plain().number
-    for event, f in trace.untracked_inputs:
-        yield {
-            "event": event,
-            "lot": f.epc_class,
-            "material": f.material,
-            "quantity_kg": number(f.quantity_kg),
-        }
-
-
-# The ``trace`` section's lists of rows, each made one row at a time (so that a writer can
-# serialise a big list in chunks without holding all of its rows).
-TRACE_LISTS: tuple[tuple[str, Callable[[Trace], Iterator[dict[str, Any]]]], ...] = (
-    ("journey", _journey),
-    ("lots", _lots),
-    ("origins", _origins),
-    ("problems", _problems),
-    ("transformations", _transformations),
-    ("unknown", _unknown),
-    ("untracked_inputs", _untracked_inputs),
-)

@@ -18,8 +18,11 @@ Shares that cannot be followed (no upstream event, a cycle, a unit we cannot con
 creation away from a farm, an unknown location) are kept as `UnknownShare` rows so the
 shares always add up to one. The walk visits each class once (classes numbered once by
 `trace_index`, an iterative depth-first search over lists of numbers, then one pass in
-topological order), so it is linear in the events; the journey is assembled column by
-column (`trace_journey`).
+topological order), so it is linear in the events. The classes made by transformations are
+spread first, in that order; the lots they lead to (each a harvest, most often) take their
+final shares then, in the same order, in one loop of their own. The journey is assembled
+column by column (`trace_journey`), the rows of lots, flows, transformations and origins
+by `trace_rows`.
 """
 
 from __future__ import annotations
@@ -27,25 +30,14 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from server.core.evidence.event_reading import mass_kg, site_at, site_index, split_share
-from server.core.evidence.inputs import BatchInputs, Material, Quantity, Site, TraceEvent
+from server.core.evidence.event_reading import site_at, site_index, split_share
+from server.core.evidence.inputs import BatchInputs, Site, TraceEvent
 from server.core.evidence.trace_index import Making, TraceIndex
-from server.core.evidence.trace_journey import Journey, journey
-from server.core.evidence.trace_model import (
-    Flow,
-    Lot,
-    Origin,
-    Problem,
-    Trace,
-    Transformation,
-    UnknownShare,
-    transformation,
-)
+from server.core.evidence.trace_journey import journey
+from server.core.evidence.trace_materials import ClassKinds
+from server.core.evidence.trace_model import Problem, Trace, UnknownShare
 from server.core.evidence.trace_plots import NamedPlots
-from server.core.gs1.identifiers import gtin_of
-
-_UNSEEN: Any = object()
-_new = tuple.__new__  # a row (a named tuple) from a tuple of its fields
+from server.core.evidence.trace_rows import OriginTotals, TraceRows
 
 
 def build_trace(inputs: BatchInputs) -> Trace:
@@ -57,19 +49,16 @@ class _Builder:
     def __init__(self, inputs: BatchInputs) -> None:
         self.inputs = inputs
         self.sites = site_index(inputs.sites)
-        self.materials: dict[str, Material] = {m.gtin: m for m in inputs.materials}
-        self.index = TraceIndex(inputs.events, inputs.batch_class)
-        # by class number: whether it is tracked, once asked
-        self.tracked_of: list[bool | None] = [None] * len(self.index.names)
         self.problems: list[Problem] = []
+        self.kinds = ClassKinds(inputs.materials, self.problems)
+        self.index = TraceIndex(inputs.events, inputs.batch_class)
         self.unknown: dict[tuple[str, str], list[Any]] = {}
-        # (farm, plots) -> [share, kg harvested, lots, events]
-        self.origins: dict[tuple[str, tuple[str, ...]], list[Any]] = {}
+        self.origins: OriginTotals = {}
         # classes no event produces or creates, with their share, reported once all are known
         self.missing: dict[str, float] = {}
-        self.material_of: dict[str, Material | None] = {}
-        self.kind: dict[str, tuple[str | None, str | None, bool]] = {}
         self.site_of: dict[str | None, Site | None] = {}
+        # by location: the id of the farm there, None if the site there is no farm (or none)
+        self.farm_at: dict[str | None, str | None] = {}
         self.plots = NamedPlots()
 
     # -- lookups ---------------------------------------------------------------------------
@@ -82,49 +71,17 @@ class _Builder:
             site = self.site_of[location] = site_at(self.sites, location)
             return site
 
-    def material(self, cls: str) -> Material | None:
-        material = self.material_of.get(cls, _UNSEEN)
-        if material is not _UNSEEN:
-            return material
-        gtin = gtin_of(cls)
-        material = self.materials.get(gtin) if gtin else None
-        self.material_of[cls] = material
-        if material is None:
-            self.problems.append(
-                Problem(
-                    "unknown_material",
-                    f"no material registered for {cls}; treated as tracked",
-                    classes=(cls,),
-                )
-            )
-        return material
-
-    def kind_of(self, cls: str) -> tuple[str | None, str | None, bool]:
-        """Return the gtin, material name and tracked flag of `cls`, as lots and flows show."""
-        kind = self.kind.get(cls)
-        if kind is None:
-            material = self.material(cls)
-            kind = self.kind[cls] = (
-                (material.gtin, material.name, material.tracked)
-                if material
-                else (gtin_of(cls), None, True)
-            )
-        return kind
-
-    def tracked(self, n: int) -> bool:
-        """Tell whether class number `n` is tracked (a class of no known material is)."""
-        tracked = self.tracked_of[n]
-        if tracked is None:
-            material = self.material(self.index.names[n])
-            tracked = self.tracked_of[n] = True if material is None else material.tracked
-        return tracked
-
     def tracked_inputs(self, making: Making) -> list[tuple[int, float | None]]:
         """Return (class number, kg) of `making`'s tracked inputs, in input order."""
         if making.tracked is None:
-            tracked = self.tracked
+            names, kinds, look_up = self.index.names, self.kinds.kinds, self.kinds.of
             pairs = zip(making.inputs, making.kg, strict=True)
-            making.tracked = [(n, kg) for n, kg in pairs if tracked(n)]
+            making.tracked = [
+                (n, kg)
+                for n, kg in pairs
+                for cls in (names[n],)
+                if (kinds.get(cls) or look_up(cls))[2]
+            ]
         return making.tracked
 
     def children(self, n: int) -> list[int]:
@@ -185,51 +142,103 @@ class _Builder:
         entry[1].update(events)
 
     def spread(self, postorder: list[int], back: set[tuple[int, int]]) -> list[float]:
-        """Push the batch's share upstream, each class after all that use it; return shares."""
-        index = self.index
-        names, producers, creations = index.names, index.producers, index.creations
-        weights = [0.0] * len(names)
+        """Push the batch's share upstream, each class after all that use it; return shares.
+
+        The classes no transformation makes (the leaves) take their shares from the others
+        only, and give none: they are spread once all the others are, in the same order
+        (their origins' sums are the same), by `spread_leaves`.
+        """
+        producers = self.index.producers
+        weights = [0.0] * len(producers)
         weights[0] = 1.0
+        leaves = []
         for n in reversed(postorder):
-            if producers[n]:
-                self.spread_transformations(n, weights[n], producers[n], weights, back)
-            elif creations[n]:
-                self.spread_creations(names[n], weights[n], creations[n])
+            made_by = producers[n]
+            if made_by:
+                self.spread_transformations(n, weights[n], made_by, weights, back)
             else:
-                self.missing[names[n]] = weights[n]
+                leaves.append(n)
+        self.spread_leaves(leaves, weights)
         return weights
+
+    def spread_leaves(self, leaves: list[int], weights: list[float]) -> None:
+        """Give each leaf's share to the origins of its creations (or lose it, saying why)."""
+        names, creations = self.index.names, self.index.creations
+        farm_at, origins, missing, named = (
+            self.farm_at,
+            self.origins,
+            self.missing,
+            self.plots.named,
+        )
+        for n in leaves:
+            made = creations[n]
+            if len(made) != 1:
+                if made:
+                    self.spread_creations(names[n], weights[n], made)
+                else:
+                    missing[names[n]] = weights[n]
+                continue
+            event, kg = made[0]
+            if kg is None:
+                self.lose("unknown_unit", names[n], weights[n], [event.id])
+                continue
+            # split_share's arithmetic for one row: its total is kg, the share goes whole
+            # when the mass is not positive, else as share * kg / total
+            part = weights[n] / 1 if kg <= 0 else weights[n] * kg / kg
+            location = event.biz_location or event.read_point
+            try:
+                farm = farm_at[location]
+            except KeyError:
+                farm = self.farm_of(location)
+            if farm is None:
+                self.lose_created(names[n], part, event)
+                continue
+            key = (farm, named(event))
+            try:
+                row = origins[key]
+            except KeyError:
+                row = origins[key] = [0.0, 0.0, set(), set()]
+            row[0] += part
+            row[1] += kg
+            row[2].add(names[n])
+            row[3].add(event.id)
+
+    def farm_of(self, location: str | None) -> str | None:
+        """Return the id of the farm at `location`, None if no farm is there."""
+        site = self.site_at(location)
+        farm = self.farm_at[location] = (
+            site.id if site is not None and site.kind == "farm" else None
+        )
+        return farm
+
+    def lose_created(self, cls: str, part: float, event: TraceEvent) -> None:
+        """Lose the share of a creation at no farm: at no site known, or off farm."""
+        if self.site_at(event.biz_location or event.read_point) is None:
+            reason = "unknown_location" if event.biz_location else "no_location"
+            self.lose(reason, cls, part, [event.id])
+        else:
+            self.lose("created_off_farm", cls, part, [event.id])
 
     def spread_creations(
         self, cls: str, share: float, creations: list[tuple[TraceEvent, float | None]]
     ) -> None:
-        site_of, origins = self.site_of, self.origins
-        if len(creations) == 1:
-            kg = creations[0][1]
-            # split_share's arithmetic for one row: its total is kg, the share goes whole
-            # when the mass is missing or not positive, else as share * kg / total
-            parts = [share / 1 if kg is None or kg <= 0 else share * kg / kg]
-        else:
-            parts = [part for _, _, part in split_share(creations, share)]
-        for (event, kg), part in zip(creations, parts, strict=True):
+        """Split a class's share over the several events creating it."""
+        for event, kg, part in split_share(creations, share):
             if kg is None:
                 self.lose("unknown_unit", cls, part, [event.id])
                 continue
-            location = event.biz_location or event.read_point
-            site = site_of[location] if location in site_of else self.site_at(location)
-            if site is None:
-                reason = "unknown_location" if event.biz_location else "no_location"
-                self.lose(reason, cls, part, [event.id])
-            elif site.kind != "farm":
-                self.lose("created_off_farm", cls, part, [event.id])
-            else:
-                key = (site.id, self.plots.named(event))
-                row = origins.get(key)
-                if row is None:
-                    row = origins[key] = [0.0, 0.0, set(), set()]
-                row[0] += part
-                row[1] += kg
-                row[2].add(cls)
-                row[3].add(event.id)
+            farm = self.farm_of(event.biz_location or event.read_point)
+            if farm is None:
+                self.lose_created(cls, part, event)
+                continue
+            key = (farm, self.plots.named(event))
+            row = self.origins.get(key)
+            if row is None:
+                row = self.origins[key] = [0.0, 0.0, set(), set()]
+            row[0] += part
+            row[1] += kg
+            row[2].add(cls)
+            row[3].add(event.id)
 
     def spread_transformations(
         self,
@@ -314,12 +323,18 @@ class _Builder:
         weights = self.spread(postorder, back)
         self.report_missing()
         names = index.names
+        reached = {names[n] for n in postorder}
         path = journey(
-            self.inputs.events, index.classes_of, {names[n] for n in postorder}, self.site_at
+            self.inputs.events,
+            index.classes_of,
+            reached,
+            self.site_at,
+            everything=not index.unnamed and len(reached) == len(names),
         )
         self.problems.extend(path.problems)
-        tracked_kg = self.tracked_mass(0)
-        origins = self.origin_rows(tracked_kg)
+        rows = TraceRows(self.inputs, index, self.kinds, self.site_at, self.problems)
+        tracked_kg = rows.tracked_mass(0)
+        origins = rows.origins(self.origins, tracked_kg)
         return Trace(
             batch_class=root,
             traced=bool(index.producers[0] or index.creations[0]),
@@ -329,101 +344,16 @@ class _Builder:
                 UnknownShare(reason, cls, share, tuple(sorted(events)))
                 for (reason, cls), (share, events) in sorted(self.unknown.items())
             ),
-            lots=self.lots(path.first_seen, weights),
+            lots=rows.lots(path.first_seen, weights),
             journey=path.steps,
             sites=path.sites,
-            transformations=self.transformations(path),
+            transformations=rows.transformations(path),
+            # the message last: two problems alike but for it come in the same order always
             problems=tuple(
-                sorted(set(self.problems), key=lambda p: (p.kind, p.event_ids, p.classes))
+                sorted(
+                    set(self.problems), key=lambda p: (p.kind, p.event_ids, p.classes, p.message)
+                )
             ),
             # origins are sorted by farm first: their farms in order, each once
             farm_ids=tuple(dict.fromkeys([o.farm_id for o in origins])),
         )
-
-    def origin_rows(self, tracked_kg: float | None) -> tuple[Origin, ...]:
-        plots_of: dict[str, set[str]] = defaultdict(set)
-        for plot in self.inputs.plots:
-            plots_of[plot.farm].add(plot.id)
-        origins = []
-        for key in sorted(self.origins):
-            farm, plots = key
-            share, kg, lots, events = self.origins[key]
-            origin = Origin(
-                farm,
-                plots,
-                farm in plots_of and set(plots) <= plots_of[farm],
-                share,
-                None if tracked_kg is None else share * tracked_kg,
-                kg,
-                tuple(sorted(lots)),
-                tuple(sorted(events)),
-            )
-            if plots and not origin.registered:
-                self.problems.append(
-                    Problem(
-                        "unknown_plot",
-                        f"{', '.join(plots)}: not all plots of {farm}",
-                        origin.event_ids,
-                    )
-                )
-            origins.append(origin)
-        return tuple(origins)
-
-    def transformations(self, path: Journey) -> tuple[Transformation, ...]:
-        """Return the journey's transformations with outputs, in journey order."""
-        events = path.events
-        if not path.unique_ids:
-            # a step stands for every event of its id: read as the last of them
-            last = {e.id: e for e in self.inputs.events}
-            picked = [last[e.id] for e in events if e.type == "TransformationEvent"]
-        else:
-            picked = [e for e in events if e.type == "TransformationEvent"]
-        return tuple(self.transformation(e) for e in picked if e.outputs)
-
-    def lots(self, first_seen: dict[str, list[str]], weights: list[float]) -> tuple[Lot, ...]:
-        number, kind_of = self.index.number, self.kind_of
-        return tuple(
-            _new(Lot, (cls, *kind_of(cls), weights[number[cls]], tuple(ids)))
-            for cls, ids in first_seen.items()
-        )
-
-    def flows(self, lines: tuple[Quantity, ...], masses: list[float | None]) -> tuple[Flow, ...]:
-        kind_of = self.kind_of
-        flows = []
-        for q, kg in zip(lines, masses, strict=True):
-            _, material, tracked = kind_of(q.epc_class)
-            flows.append(_new(Flow, (q.epc_class, material, tracked, kg)))
-        return tuple(flows)
-
-    def transformation(self, event: TraceEvent) -> Transformation:
-        site = self.site_at(event.biz_location or event.read_point)
-        making = self.index.making.get(id(event))
-        inputs = making.kg if making else list(map(mass_kg, event.inputs))
-        return transformation(
-            event.id,
-            event.time,
-            site.id if site else None,
-            self.flows(event.inputs, inputs),
-            self.flows(event.outputs, list(map(mass_kg, event.outputs))),
-        )
-
-    def tracked_mass(self, n: int) -> float | None:
-        """Return the tracked mass in class number `n`: inputs allocated by output mass."""
-        producers = self.index.producers[n]
-        if not producers:
-            if not self.tracked(n):
-                return None
-            if self.inputs.batch_quantity_kg is not None:
-                return self.inputs.batch_quantity_kg
-            masses = [kg for _, kg in self.index.creations[n]]
-            return (
-                sum(m for m in masses if m is not None) if masses and None not in masses else None
-            )
-        total = 0.0
-        for making, kg in producers:
-            t = self.transformation(making.event)
-            tracked_in, out = t.tracked_input_kg, t.output_kg
-            if kg is None or tracked_in is None or not out:
-                return None
-            total += tracked_in * kg / out
-        return total

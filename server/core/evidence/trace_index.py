@@ -1,17 +1,23 @@
 """Index a batch's events once for its trace: lot classes numbered, producers listed by number.
 
-Each lot class that a transformation or a creation names, and the batch's own class, gets a
-number (its place in `names`); the graph is then lists indexed by those numbers: the
+Each lot class an event names, and the batch's own class, gets a number (its place in
+`names`); the graph is then lists indexed by those numbers: the
 transformations producing each class, the creations of each class, and for every
 transformation its input classes and their masses. Each event's classes (in order of first
 mention over its inputs, outputs and quantities) are kept as text for the journey, which
 reports them by name.
+
+A big batch is a hundred thousand events, most of them naming one lot (an observation, or a
+harvest whose output and quantity are the same line): those take a path without a list or a
+dict per event, and a class that nothing produces or creates holds the shared empty tuple.
 """
 
 from __future__ import annotations
 
-from server.core.evidence.event_reading import class_quantities, is_creation, mass_kg
+from server.core.evidence.event_reading import class_quantities, mass_kg
 from server.core.evidence.inputs import Quantity, TraceEvent
+
+_NONE: tuple[()] = ()  # what `producers` and `creations` hold for a class until it has one
 
 
 class Making:
@@ -23,7 +29,7 @@ class Making:
         self.event = event
         self.inputs = inputs
         self.kg = kg
-        # (class number, kg) of its tracked inputs, once `TraceIndex.tracked` is known for them
+        # (class number, kg) of its tracked inputs, once the builder knows which are tracked
         self.tracked: list[tuple[int, float | None]] | None = None
 
 
@@ -34,38 +40,59 @@ class TraceIndex:
         self.number: dict[str, int] = {root: 0}
         self.names: list[str] = [root]
         # by class number: (the transformation, kg of the class it outputs), in event order
-        self.producers: list[list[tuple[Making, float | None]]] = [[]]
+        self.producers: list[list[tuple[Making, float | None]] | tuple[()]] = [_NONE]
         # by class number: (the creating event, kg of the class it creates), in event order
-        self.creations: list[list[tuple[TraceEvent, float | None]]] = [[]]
+        self.creations: list[list[tuple[TraceEvent, float | None]] | tuple[()]] = [_NONE]
         # by id(event), for the TransformationEvents
         self.making: dict[int, Making] = {}
         # by event (as in `events`): its classes, in order of first mention
         self.classes_of: list[tuple[str, ...]] = []
+        # how many events name no class (they are on no journey); every class named is numbered
+        self.unnamed = 0
         classes_of = self.classes_of.append
-        # whether an event creates lots, by (type, action): is_creation reads those two only
-        creates: dict[tuple[str, str | None], bool] = {}
-        number, creations = self.number, self.creations
+        number, creations, of = self.number, self.creations, self.of
         for event in events:
-            lines = event.inputs + event.outputs + event.quantities
-            if len(lines) == 1:
-                classes_of((lines[0].epc_class,))
-            elif len(lines) == 2:  # a harvest names its lot as output and as quantity
-                first, second = lines[0].epc_class, lines[1].epc_class
-                classes_of((first,) if first == second else (first, second))
+            kind, quantities, outputs = event.type, event.quantities, event.outputs
+            if not event.inputs and len(quantities) == 1 and (outputs is quantities or not outputs):
+                line = quantities[0]  # an observation, or a harvest naming its lot twice
+                cls = line.epc_class
+                classes_of((cls,))
+                if cls not in number:
+                    of(cls)
             else:
-                classes_of(tuple(dict.fromkeys([q.epc_class for q in lines])))
-            kind = event.type
+                line = None
+                classes = _classes(event.inputs + outputs + quantities)
+                classes_of(classes)
+                for cls in classes:
+                    if cls not in number:
+                        of(cls)
+                if not classes:
+                    self.unnamed += 1
             if kind == "TransformationEvent":
                 self._add_transformation(event)
                 continue
-            key = (kind, event.action)
-            creation = creates.get(key)
-            if creation is None:
-                creation = creates[key] = is_creation(event)
-            if creation:
-                for cls, kg in _class_kg(event, event.outputs or event.quantities):
-                    n = number.get(cls)
-                    creations[self.of(cls) if n is None else n].append((event, kg))
+            action = event.action
+            # `event_reading.is_creation`: an ObjectEvent with action ADD
+            if (
+                action is None
+                or kind != "ObjectEvent"
+                or (action != "ADD" and action.upper() != "ADD")
+            ):
+                continue
+            made = outputs or quantities
+            if line is not None or len(made) == 1:
+                line = made[0]
+                kg = mass_kg(line)
+                pairs = [(line.epc_class, None if kg is None else 0.0 + kg)]  # as class_quantities
+            else:
+                pairs = list(class_quantities(event, made).items())
+            for cls, kg in pairs:
+                n = number[cls]
+                made_by = creations[n]
+                if made_by:
+                    made_by.append((event, kg))
+                else:
+                    creations[n] = [(event, kg)]
 
     def of(self, cls: str) -> int:
         """Return the number of class `cls`, numbering it if it is new."""
@@ -73,21 +100,32 @@ class TraceIndex:
         if n is None:
             n = self.number[cls] = len(self.names)
             self.names.append(cls)
-            self.producers.append([])
-            self.creations.append([])
+            self.producers.append(_NONE)
+            self.creations.append(_NONE)
         return n
 
     def _add_transformation(self, event: TraceEvent) -> None:
-        of, number = self.of, self.number
-        inputs = [q.epc_class for q in event.inputs]
-        making = Making(
-            event,
-            [number[c] if c in number else of(c) for c in inputs],
-            list(map(mass_kg, event.inputs)),
-        )
+        number, producers = self.number, self.producers  # its classes are numbered already
+        inputs = event.inputs
+        making = Making(event, [number[q.epc_class] for q in inputs], list(map(mass_kg, inputs)))
         self.making[id(event)] = making
         for cls, kg in _class_kg(event, event.outputs):
-            self.producers[of(cls)].append((making, kg))
+            n = number[cls]
+            made_by = producers[n]
+            if made_by:
+                made_by.append((making, kg))
+            else:
+                producers[n] = [(making, kg)]
+
+
+def _classes(lines: tuple[Quantity, ...]) -> tuple[str, ...]:
+    """Return the classes of `lines` in order of first mention, each once."""
+    if len(lines) == 1:
+        return (lines[0].epc_class,)
+    if len(lines) == 2:
+        first, second = lines[0].epc_class, lines[1].epc_class
+        return (first,) if first == second else (first, second)
+    return tuple(dict.fromkeys([q.epc_class for q in lines]))
 
 
 def _class_kg(event: TraceEvent, lines: tuple[Quantity, ...]) -> list[tuple[str, float | None]]:

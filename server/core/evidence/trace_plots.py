@@ -20,17 +20,25 @@ class NamedPlots:
 
     def __init__(self) -> None:
         self.key_of: dict[tuple[str, ...], str | None] = {}
+        # the one key of the ILMDs seen with one key that names the plots (a chain's
+        # harvests all write theirs alike): such an ILMD is read without its key set
+        self.single: str | None = None
 
     def named(self, event: TraceEvent) -> tuple[str, ...]:
         """Return `named_plots(event)`."""
         ilmd = event.ilmd
         if not ilmd:
             return ()
-        keys = tuple(ilmd)
-        if keys in self.key_of:
-            key = self.key_of[keys]
+        if len(ilmd) == 1 and self.single in ilmd:
+            key: str | None = self.single
         else:
-            key = self.key_of[keys] = _plot_key(keys)
+            keys = tuple(ilmd)
+            if keys in self.key_of:
+                key = self.key_of[keys]
+            else:
+                key = self.key_of[keys] = _plot_key(keys)
+                if len(keys) == 1 and key is not None:
+                    self.single = key
         if key is not None:
             value = ilmd[key]
             if type(value) is list and len(value) == 1 and type(value[0]) is str:
