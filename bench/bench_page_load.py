@@ -4,7 +4,7 @@ Run from the repository root::
 
     .venv/bin/python -m bench.bench_page_load [--runs 3]
         [--redis-url redis://127.0.0.1:6379/10] [--save F] [--baseline F]
-        [--chromium /usr/bin/chromium] [--only page|tour] [--dist DIR]
+        [--chromium /usr/bin/chromium] [--only page|tour] [--dist DIR] [--old-dist DIR]
 
 It builds the demo brand into a throw-away instance (SQLite in a temporary folder, the
 Redis database at ``--redis-url`` flushed before and after), adds the demo reality
@@ -51,6 +51,11 @@ tiles (its draw count, ``activeSplats``, is theirs), not as soon as a tile has d
 
 The site-pick phase runs cold. Run ``--only tour`` for the tour phases alone, ``--only
 page`` for the batch page's paint (FCP, LCP) alone.
+
+``--old-dist DIR`` measures a saved copy of the built bundles (``cp -r web/static/dist
+/tmp/dist-old`` before a change) beside the current ones in the same run: one pass of each
+in turn, ``--runs`` times, each on a fresh instance; the old figures are printed as the
+baseline, with the ratio new/old.
 """
 
 from __future__ import annotations
@@ -598,14 +603,34 @@ def measure(
             db.engine_for(app).dispose()
             Redis.from_url(redis_url).flushdb()
     # a figure the browser did not report (no LCP entry, say) is NaN, not a crash
-    nan = float("nan")
-    medians = {
-        name: statistics.median(nan if s[name] is None else s[name] for s in samples)
-        for name in samples[0]
-    }
+    medians = _medians(samples)
     for note, sample in zip(notes, samples, strict=True):
         note["figures"] = sample
     return medians, notes
+
+
+def _medians(samples: list[dict[str, float]]) -> dict[str, float]:
+    nan = float("nan")
+    return {
+        name: statistics.median(nan if s.get(name) is None else s[name] for s in samples)
+        for name in samples[0]
+    }
+
+
+def measure_beside(
+    args: argparse.Namespace, old_dist: Path
+) -> tuple[dict[str, float], list[Any], dict[str, float]]:
+    """Measure `old_dist` and the current bundles a pass each in turn, `args.runs` times:
+    return the current medians and notes, and the old medians."""
+    new_notes: list[Any] = []
+    old_samples: list[dict[str, float]] = []
+    for _ in range(args.runs):
+        _, old_note = measure(1, args.redis_url, args.chromium, args.only, old_dist)
+        old_samples.append(old_note[0]["figures"])
+        _, note = measure(1, args.redis_url, args.chromium, args.only, args.dist)
+        new_notes.extend(note)
+    figures = _medians([note["figures"] for note in new_notes])
+    return figures, new_notes, _medians(old_samples)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -628,10 +653,22 @@ def main(argv: list[str] | None = None) -> int:
         help="serve these built bundles instead of web/static/dist (a copy kept from before"
         " a change: before and after measured alternately, in the same conditions)",
     )
+    parser.add_argument(
+        "--old-dist",
+        type=Path,
+        help="also measure these built bundles (a copy kept from before a change), a pass"
+        " of each in turn; printed as the baseline",
+    )
     args = parser.parse_args(argv)
-    figures, notes = measure(args.runs, args.redis_url, args.chromium, args.only, args.dist)
+    if args.old_dist:
+        figures, notes, old = measure_beside(args, args.old_dist)
+        baseline = old
+        print(f"baseline: {args.old_dist} (the same run, passes alternated)")
+    else:
+        figures, notes = measure(args.runs, args.redis_url, args.chromium, args.only, args.dist)
+        baseline = load_baseline(args.baseline)
     units = {name: "ms" if "(ms)" in name else "B" if "(bytes)" in name else "" for name in figures}
-    print_table(figures, load_baseline(args.baseline), units)
+    print_table(figures, baseline, units)
     tags = Counter(note["lcp_tag"] for note in notes if note["lcp_tag"])
     if tags:
         print(f"LCP element: {', '.join(f'<{tag}> ×{n}' for tag, n in tags.items())}")

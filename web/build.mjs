@@ -149,15 +149,24 @@ function sparkWasmOutside() {
 async function nameChunksInBoot(manifest) {
   /** @type {Record<string, string[]>} */
   const chunks = {};
+  // the tour's and Spark's lists leave out what the viewer's names: it is always asked for
+  // (and cached) first, and the boot bundle stays small
+  const viewer = new Set(manifest.viewer ? [manifest.viewer.file, ...manifest.viewer.imports] : []);
   for (const entry of ['viewer', 'tour', 'splats']) {
-    if (manifest[entry]) chunks[entry] = [manifest[entry].file, ...manifest[entry].imports];
+    if (!manifest[entry]) continue;
+    const files = [manifest[entry].file, ...manifest[entry].imports];
+    chunks[entry] = entry === 'viewer' ? files : files.filter((f) => !viewer.has(f));
   }
   const file = path.join(outdir, manifest.boot.file);
   const code = await readFile(file, 'utf8');
   const placeholder = /(["'`])__ORIGINXR_CHUNKS__\1/g;
   const found = code.match(placeholder) ?? [];
   if (found.length !== 1) throw new Error(`boot bundle: ${found.length} chunk placeholders, not 1`);
-  const named = code.replace(placeholder, JSON.stringify(JSON.stringify(chunks)));
+  // a single-quoted string: the JSON's own double quotes need no escapes (file names hold
+  // neither quotes nor backslashes)
+  const json = JSON.stringify(chunks);
+  if (/['\\\n]/.test(json)) throw new Error(`boot bundle: chunk names need quoting: ${json}`);
+  const named = code.replace(placeholder, `'${json}'`);
   const hash = createHash('sha256').update(named).digest('base64url').slice(0, 8).toUpperCase();
   const renamed = `boot-${hash}.js`;
   await writeFile(path.join(outdir, renamed), named);

@@ -3,11 +3,15 @@
  * shopper asks for it. Once the page has loaded and the main thread is idle, the viewer's
  * bundles, the scene and (for a scene with snapshots) the tour and Spark are downloaded
  * into the HTTP cache, not run, and then Spark alone is started (warmCache.js; all skipped
- * on Save-Data and 2G).
+ * on Save-Data and 2G). The viewer's stage (its GL context, the parsed scene, compiled
+ * programs) is then made too, unmounted, for the tap to take over (warmStage.js).
  */
 
+import { createGlCanvas } from './glContext.js';
+
 /**
- * The hashed files of the lazy entries (each with its imports), written in by web/build.mjs
+ * The hashed files of the lazy entries (each with its imports; the tour's and Spark's less
+ * the viewer's, always asked for first), written in by web/build.mjs
  * once every bundle is named; unbuilt (node's tests) it stays the placeholder: no hints.
  * @type {Record<string, string[]>}
  */
@@ -34,18 +38,6 @@ function modulepreload(url) {
 }
 
 /**
- * @returns {boolean} whether this browser can create a WebGL2 context
- */
-export function hasWebGL2() {
-  try {
-    return Boolean(document.createElement('canvas').getContext('webgl2'));
-  } catch {
-    // some privacy modes throw instead of returning null: same as no WebGL2
-    return false;
-  }
-}
-
-/**
  * Wire every `[data-xr-launch]` button under `root` to mount the viewer into `#xr-stage`;
  * a button with `data-xr-tour` then starts the guided tour (its own chunk, which brings
  * Spark in for the sites' snapshots).
@@ -63,6 +55,26 @@ export function bootXr(root) {
   let viewer = null;
   let stopped = false;
   let busy = false;
+  /** @type {import('./warmStage.js').PreparedStage | null} the stage made at idle */
+  let prepared = null;
+  /** @type {import('./glContext.js').GlCanvas | null} the probe's canvas, until taken */
+  let gl = null;
+  /** @type {boolean | undefined} */
+  let webgl2;
+  // whether 3D can run, learnt once; the probe's context is the renderer's, not a second one
+  const hasWebGL2 = () => {
+    if (webgl2 === undefined) {
+      gl = createGlCanvas();
+      webgl2 = Boolean(gl);
+    }
+    return webgl2;
+  };
+  /** @returns {import('./glContext.js').GlCanvas | null} the probe, for one taker only */
+  const takeGl = () => {
+    const taken = gl;
+    gl = null;
+    return taken;
+  };
 
   /**
    * @param {HTMLButtonElement} button
@@ -105,9 +117,16 @@ export function bootXr(root) {
         // the viewer and its three.js chunk in parallel, not one after the other; the tour's
         // code beside them when a tour is asked for
         for (const url of chunkUrls('viewer')) modulepreload(url);
+        // and the scene: into the HTTP cache now, not once the viewer's code has run
+        // (an error is reported by the viewer, which asks for them again)
+        for (const url of prepared ? [] : [data.manifestUrl, data.glbUrl]) {
+          if (url) fetch(url).catch(() => {});
+        }
         if (wantsTour) for (const url of chunkUrls('tour')) modulepreload(url);
         const { mountViewer } = await import('./viewer.js');
         if (stopped) return;
+        const taken = prepared;
+        prepared = null;
         viewer = await mountViewer(stage, {
           manifestUrl: data.manifestUrl ?? '',
           glbUrl: data.glbUrl ?? '',
@@ -116,6 +135,8 @@ export function bootXr(root) {
           // a tour starts Spark's download as soon as the manifest shows snapshots
           tour: wantsTour,
           splatUrls: chunkUrls('splats'),
+          prepared: taken,
+          gl: takeGl(),
         });
         stage.dataset.state = 'ready';
       }
@@ -151,16 +172,21 @@ export function bootXr(root) {
     if (stopped || viewer || busy) return; // the shopper was quicker: the tap fetches it
     if (!hasWebGL2()) return; // no 3D here: the poster is the whole map
     // its own small chunk, fetched at idle: the page's boot bundle stays two buttons' wiring
-    import('./warmCache.js').then(({ mayPrefetch, startSpark, warmCache }) => {
-      if (stopped || viewer || !mayPrefetch(connection)) return;
+    // not once the shopper has tapped: the tap's own loading goes first
+    const late = () => stopped || busy || Boolean(viewer);
+    import('./warmCache.js').then(({ mayPrefetch, warmCache }) => {
+      if (late() || !mayPrefetch(connection)) return;
       return warmCache(document, {
         viewer: chunkUrls('viewer'),
         tour: chunkUrls('tour'),
         splats: chunkUrls('splats'),
         manifestUrl: first?.dataset.manifestUrl,
         glbUrl: first?.dataset.glbUrl,
-        // not once the shopper has tapped: the tap's own loading goes first
-        startSpark: (url) => (stopped || busy || viewer ? Promise.resolve() : startSpark(url)),
+        late,
+        takeGl,
+        onStage: (made) => {
+          prepared = made;
+        },
       });
     }).catch(() => {
       // a failed warm-up costs nothing: the tap fetches what it needs

@@ -1,19 +1,10 @@
-import {
-  Box3,
-  Color,
-  DirectionalLight,
-  HemisphereLight,
-  PerspectiveCamera,
-  Scene,
-  Vector3,
-  WebGLRenderer,
-} from 'three';
+import { Vector3 } from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
-import { loadScene } from './sceneLoader.js';
 import { createSiteList } from './siteList.js';
 import { createSitePanel } from './sitePanel.js';
 import { createSitePicker } from './sitePicker.js';
-import { firstTourSnapshot } from './tour/firstSnapshot.js';
+import { createSnapshots, warmSnapshots } from './snapshots.js';
+import { BACKGROUND, buildStage, createRenderer } from './stage.js';
 import { createXrButtons } from './xrButtons.js';
 
 /**
@@ -25,9 +16,10 @@ import { createXrButtons } from './xrButtons.js';
  * @typedef {object} ViewerParts
  * @property {HTMLElement} container
  * @property {HTMLElement} ui the DOM controls' host
- * @property {Scene} scene
- * @property {WebGLRenderer} renderer
- * @property {PerspectiveCamera} camera
+ * @property {import('three').Scene} scene
+ * @property {import('three').WebGLRenderer} renderer one per viewer: its snapshots' layers
+ *   and the tour draw through it (and through one SparkRenderer made on it)
+ * @property {import('three').PerspectiveCamera} camera
  * @property {OrbitControls} controls
  * @property {import('three').Object3D} root the diorama
  * @property {Map<string, import('three').Object3D>} sites site id → marker
@@ -36,8 +28,7 @@ import { createXrButtons } from './xrButtons.js';
  * @property {number} size the diorama's diagonal (metres)
  * @property {Vector3} centre the diorama's centre
  * @property {MediaQueryList} reducedMotion
- * @property {{show(siteId: string): Promise<void>, hide(): void,
- *   state(): import('./splats/splatLayer.js').SplatLayerState | null}} snapshots
+ * @property {import('./snapshots.js').Snapshots} snapshots
  * @property {(siteId: string | null) => void} highlight enlarge a site's marker (null: none)
  * @property {Set<(time: number, frame?: XRFrame) => void>} onFrame called every frame
  * @property {Set<(event: {type: 'start' | 'end', mode: string,
@@ -62,13 +53,29 @@ import { createXrButtons } from './xrButtons.js';
  *   Spark, the first snapshot's tileset and its root tile start downloading at once
  * @property {string[]} [splatUrls] Spark's bundle files (web/build.mjs "splats": scripts and
  *   its `.wasm`), to hint ahead of the import
+ * @property {import('./warmStage.js').PreparedStage | null} [prepared] the stage made at
+ *   idle (warmStage.js): taken over when it holds this scene and its GL context still lives
+ * @property {import('./glContext.js').GlCanvas | null} [gl] boot's WebGL 2 probe, to draw on
+ *   (without `prepared`) instead of a second context
  */
 
-const BACKGROUND = new Color(0xf3ede4);
 // where the diorama stands in an immersive session: a table in front of the user
 const XR_OFFSET = new Vector3(0, 0.8, -1.1);
-// a site's snapshot is shown over its marker, this fraction of the diorama's size across
-const SNAPSHOT_SIZE = 0.25;
+
+/**
+ * @param {import('./warmStage.js').PreparedStage | null | undefined} prepared
+ * @param {string} manifestUrl
+ * @returns {import('./warmStage.js').PreparedStage | null} `prepared` if the viewer can take it
+ */
+function usable(prepared, manifestUrl) {
+  if (!prepared) return null;
+  const { renderer } = prepared.stage;
+  if (prepared.manifestUrl === manifestUrl && !renderer.getContext().isContextLost()) {
+    return prepared;
+  }
+  prepared.dispose();
+  return null;
+}
 
 /**
  * Pick a chapter's text in `locale`, falling back to the manifest's first locale.
@@ -91,41 +98,40 @@ export function chapterText(manifest, chapterKey, locale) {
  * @param {ViewerOptions} options
  * @returns {Promise<Viewer>}
  */
-export async function mountViewer(
-  container,
-  { manifestUrl, glbUrl, locale, strings, tour: wantsTour = false, splatUrls = [] },
-) {
+export async function mountViewer(container, options) {
+  const { manifestUrl, glbUrl, locale, strings, tour: wantsTour = false } = options;
+  const { splatUrls = [] } = options;
   const abort = new AbortController();
-  const { root, manifest, sites } = await loadScene(manifestUrl, glbUrl, abort.signal, (m) => {
-    // a tour's first snapshot: its tileset and root tile (a few KB) beside the GLB
-    if (wantsTour) warmSnapshots(m, [], abort.signal);
-  });
-  // and Spark (~480 KB) as soon as the GLB is in, not once the renderer is up and the tour's
-  // code has run: the download overlaps that work. Not beside the GLB: sharing a slow link
-  // with it would hold back the diorama (the tour's first stop) for no gain in total time.
-  if (wantsTour) warmSnapshots(manifest, splatUrls, abort.signal);
-
-  const renderer = new WebGLRenderer({ antialias: true, alpha: true });
-  renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
-  renderer.xr.enabled = true;
+  const prepared = usable(options.prepared, manifestUrl);
+  // a tour's first snapshot (its tileset and root tile, a few KB) and Spark (~480 KB) as soon
+  // as the manifest is read: boot.js asked for the manifest and the GLB at the tap, beside
+  // the viewer's code, so they are in or nearly in by now and the link stays busy
+  const onManifest = (/** @type {import('./sceneLoader.js').SceneManifest} */ m) => {
+    if (wantsTour) warmSnapshots(m, splatUrls, abort.signal);
+  };
+  /** @type {import('./stage.js').Stage} */
+  let made;
+  if (prepared) {
+    made = prepared.stage;
+    onManifest(made.loaded.manifest);
+  } else {
+    // the GL context is made while the scene downloads
+    const fresh = createRenderer(options.gl);
+    try {
+      made = await buildStage(fresh, { manifestUrl, glbUrl, signal: abort.signal, onManifest });
+    } catch (error) {
+      fresh.dispose();
+      throw error;
+    }
+  }
+  const { renderer, scene, camera, centre, size } = made;
+  const { root, manifest, sites } = made.loaded;
   const canvas = renderer.domElement;
-  canvas.className = 'xr-canvas';
+  // for tests and benchmarks: whether the stage was made at idle and taken over
+  container.dataset.stageMade = prepared ? 'ahead' : 'on-tap';
   container.classList.add('xr-viewer');
   container.append(canvas);
 
-  const scene = new Scene();
-  scene.background = BACKGROUND;
-  scene.add(new HemisphereLight(0xffffff, 0x8a7a66, 1.6));
-  const sun = new DirectionalLight(0xffffff, 1.8);
-  sun.position.set(1, 3, 2);
-  scene.add(sun);
-  scene.add(root);
-
-  const box = new Box3().setFromObject(root);
-  const centre = box.getCenter(new Vector3());
-  const size = box.getSize(new Vector3()).length();
-  const camera = new PerspectiveCamera(40, 1, 0.01, 50);
-  camera.position.copy(centre).add(new Vector3(0, size * 0.85, size * 0.8));
   const controls = new OrbitControls(camera, canvas);
   controls.target.copy(centre);
   controls.enableDamping = true;
@@ -182,6 +188,7 @@ export async function mountViewer(
     size,
     container,
     splatUrls,
+    spark: prepared?.spark,
   });
   const list = createSiteList(ui, manifest.sites, strings.sites, (siteId) => {
     select(siteId);
@@ -294,201 +301,7 @@ export async function mountViewer(
       renderer.dispose();
       canvas.remove();
       container.classList.remove('xr-viewer');
-    },
-  };
-}
-
-/** @type {Set<string>} URLs already hinted or fetched ahead by warmSnapshots */
-const warmed = new Set();
-
-/**
- * @param {string} rel "modulepreload" or "preload"
- * @param {string} href
- */
-function addHint(rel, href) {
-  const url = new URL(href, document.baseURI).href;
-  if (warmed.has(`${rel} ${url}`)) return;
-  warmed.add(`${rel} ${url}`);
-  // fetched already (Spark started at idle, warmCache.js): a hint would go unused
-  if (performance.getEntriesByName(url).length > 0) return;
-  const link = document.createElement('link');
-  link.rel = rel;
-  link.href = url;
-  if (rel === 'preload') {
-    // Spark fetch()es its WASM (mode cors, same-origin credentials): the preload must match
-    link.as = 'fetch';
-    link.crossOrigin = 'anonymous';
-  }
-  document.head.append(link);
-}
-
-/**
- * Start downloading what the first snapshot needs, without running any of it: Spark's
- * scripts (modulepreload) and WebAssembly (preload), the tileset and root tile of the
- * snapshot a tour reaches first (with `all`, the other tilesets too: each is small) (the splat layer draws the root before
- * anything finer). Each lands in the HTTP or module cache, where the splat layer finds it.
- * Nothing happens for a manifest without snapshots; each URL is asked for once.
- * @param {import('./sceneLoader.js').SceneManifest} manifest
- * @param {string[]} splatUrls Spark's bundle files
- * @param {AbortSignal} signal
- * @param {boolean} [all] every snapshot's tileset, not only the first's
- */
-function warmSnapshots(manifest, splatUrls, signal, all = false) {
-  if (!manifest.snapshots?.length) return;
-  for (const url of splatUrls) addHint(url.endsWith('.wasm') ? 'preload' : 'modulepreload', url);
-  const first = firstTourSnapshot(manifest);
-  for (const entry of all ? manifest.snapshots : [first]) {
-    if (!entry) continue;
-    const url = new URL(entry.tileset, document.baseURI).href;
-    if (warmed.has(url)) continue;
-    warmed.add(url);
-    const tileset = fetch(url, { priority: 'low', signal });
-    if (entry !== first) continue;
-    tileset
-      .then((response) => (response.ok ? response.json() : null))
-      .then((/** @type {{root?: {content?: {sha256?: string}}} | null} */ json) => {
-        const sha256 = json?.root?.content?.sha256;
-        if (!sha256) return;
-        // tiles are content-addressed blobs beside the tileset (splats/splatLayer.js)
-        const tile = new URL(sha256, url).href;
-        if (warmed.has(tile)) return;
-        warmed.add(tile);
-        return fetch(tile, { signal }).then((response) => response.arrayBuffer());
-      })
-      .catch(() => {
-        // the splat layer fetches what is missing when the snapshot is shown
-      });
-  }
-}
-
-/**
- * Show a site's reality snapshot (manifest.snapshots) over its marker. Spark and the splat
- * code are fetched on the first snapshot shown: a manifest without snapshots never loads them.
- * @param {import('./sceneLoader.js').SceneManifest} manifest
- * @param {{scene: Scene, renderer: WebGLRenderer, camera: PerspectiveCamera,
- *   root: import('three').Object3D, size: number, container: HTMLElement,
- *   splatUrls: string[]}} context
- * @returns {{show(siteId: string): Promise<void>, hide(): void, update(): void,
- *   state(): import('./splats/splatLayer.js').SplatLayerState | null, stop(): void,
- *   prefetch(): void}}
- */
-function createSnapshots(manifest, context) {
-  const { scene, renderer, camera, root, size, container, splatUrls } = context;
-  const abort = new AbortController();
-  /** @type {import('./splats/splatLayer.js').SplatLayer | null} */
-  let layer = null;
-  /** @type {string | null} */
-  let current = null;
-  /** @type {Promise<import('@sparkjsdev/spark').SparkRenderer> | null} */
-  let sparkMade = null;
-  /** @returns {Promise<import('@sparkjsdev/spark').SparkRenderer>} the layers' one renderer */
-  const sharedSpark = () => {
-    sparkMade ??= import('./splats/splatLayer.js').then(({ createSplatRenderer }) =>
-      createSplatRenderer({ scene, renderer, camera }),
-    );
-    sparkMade.catch(() => {
-      sparkMade = null; // a failed load (offline?) may be retried
-    });
-    return sparkMade;
-  };
-  /**
-   * @param {{site: string, tileset: string}} entry
-   * @returns {Promise<import('./splats/splatLayer.js').SplatLayer>} placed over its marker
-   */
-  const makeLayer = async (entry) => {
-    const { createSplatLayer } = await import('./splats/splatLayer.js');
-    const made = await createSplatLayer({
-      scene,
-      renderer,
-      camera,
-      tilesetUrl: entry.tileset,
-      signal: abort.signal,
-      spark: await sharedSpark(),
-    });
-    const { min, max } = made.bounds;
-    const extent = Math.max(max[0] - min[0], max[1] - min[1], max[2] - min[2], 1e-6);
-    const scale = (size * SNAPSHOT_SIZE) / extent;
-    made.group.scale.setScalar(scale);
-    // the snapshot's footprint (bottom centre) stands on the marker
-    const foot = new Vector3((min[0] + max[0]) / 2, min[1], (min[2] + max[2]) / 2);
-    root.updateMatrixWorld();
-    root.traverse((object) => {
-      if (object.userData.type === 'site' && object.userData.id === entry.site) {
-        object.getWorldPosition(made.group.position).addScaledVector(foot, -scale);
-      }
-    });
-    // under the diorama, it moves with it onto the table of an immersive session
-    root.attach(made.group);
-    return made;
-  };
-
-  /**
-   * Load the splat code (Spark) ahead of the first snapshot, if there is any snapshot: its
-   * module runs now (compiling its WASM), and the tilesets and first root tile download
-   * beside it, not after it (warmSnapshots; already under way when the tour was tapped).
-   * Then the SparkRenderer the snapshots share is made: its shaders compile and its sort
-   * worker starts while the tour's map stop shows, not when the first snapshot is reached.
-   */
-  const prefetch = () => {
-    if (!manifest.snapshots?.length) return;
-    warmSnapshots(manifest, splatUrls, abort.signal, true);
-    sharedSpark().catch(() => {
-      // a failed prefetch is retried by show()
-    });
-  };
-
-  /** @param {string} siteId */
-  const show = async (siteId) => {
-    const entry = manifest.snapshots?.find((s) => s.site === siteId);
-    if (!entry || current === siteId) return;
-    current = siteId;
-    layer?.stop();
-    layer = null;
-    container.dataset.snapshot = 'loading';
-    try {
-      const made = await makeLayer(entry);
-      if (abort.signal.aborted || current !== siteId) {
-        made.stop();
-        return;
-      }
-      layer = made;
-      await made.ready;
-      if (layer === made) container.dataset.snapshot = siteId;
-    } catch (error) {
-      if (abort.signal.aborted) return;
-      // the diorama still works without the snapshot: say so on the stage, keep going
-      container.dataset.snapshot = 'failed';
-      console.warn('snapshot failed to load', error);
-    }
-  };
-
-  return {
-    show,
-    prefetch,
-    hide() {
-      current = null;
-      layer?.stop();
-      layer = null;
-      delete container.dataset.snapshot;
-    },
-    update() {
-      layer?.update();
-    },
-    state() {
-      return layer?.state() ?? null;
-    },
-    stop() {
-      abort.abort();
-      layer?.stop();
-      layer = null;
-      sparkMade
-        ?.then((spark) => {
-          scene.remove(spark);
-          spark.dispose();
-        })
-        .catch(() => {
-          // never made: nothing to dispose
-        });
+      delete container.dataset.stageMade;
     },
   };
 }

@@ -1,7 +1,11 @@
-import { Group, Mesh, PlaneGeometry, Scene, Vector2, Vector3, WebGLRenderTarget } from 'three';
-import { PackedSplats, SparkRenderer, SplatFileType, SplatMesh } from '@sparkjsdev/spark';
+import { Group, Vector2, Vector3 } from 'three';
+import { SplatFileType, SplatMesh } from '@sparkjsdev/spark';
 import { splatBudget } from './deviceBudget.js';
+import { newSparkRenderer, takeDecodedAhead } from './splatRenderer.js';
 import { DEFAULT_MAX_ERROR, parentsOf, refinementOf, selectTiles } from './tileSelector.js';
+
+// the entry's other exports (web/build.mjs "splats": viewer.js and warmStage.js import them)
+export { createSplatRenderer, warmSplats } from './splatRenderer.js';
 
 /**
  * @typedef {import('./tileSelector.js').TileNode} TileNode
@@ -55,103 +59,9 @@ import { DEFAULT_MAX_ERROR, parentsOf, refinementOf, selectTiles } from './tileS
  * @property {'loading' | 'loaded' | 'failed'} status
  */
 
-/**
- * Root tiles decoded ahead (warmSplats), by URL; a layer takes its root from here once
- * (the mesh it makes owns, and disposes, the splats).
- * @type {Map<string, PackedSplats>}
- */
-const decodedAhead = new Map();
-
-/**
- * Run Spark ahead of the first snapshot: this module's evaluation compiles Spark's
- * WebAssembly; then the tileset is fetched and its root tile decoded in one of Spark's
- * workers (which starts it). Meant for idle time once the page has painted (warmCache.js):
- * a tap then finds the worker up and the root tile ready to draw.
- * @param {string} tilesetUrl absolute URL of the tileset JSON
- * @returns {Promise<void>} settles (never rejects) once the root tile is decoded, or failed
- */
-export async function warmSplats(tilesetUrl) {
-  try {
-    const response = await fetch(tilesetUrl, { priority: 'low' });
-    if (!response.ok) return;
-    /** @type {Tileset} */
-    const tileset = await response.json();
-    const sha256 = tileset?.root?.content?.sha256;
-    if (!sha256) return;
-    const url = new URL(sha256, tilesetUrl).href;
-    if (decodedAhead.has(url)) return;
-    const packed = new PackedSplats({ url, fileType: SplatFileType.SPZ });
-    decodedAhead.set(url, packed);
-    await packed.initialized;
-  } catch {
-    // a failed warm-up costs nothing: the layer loads the tile itself
-  }
-}
-
-/**
- * Make the SparkRenderer a viewer's splat layers share, and start compiling its shaders:
- * three.js compiles them with KHR_parallel_shader_compile off the main thread
- * (`compileAsync`), where a first render would block on them for 0.2–1 s of a slow phone.
- * Made early (a tour's start), the compile is over by the first snapshot; made late, a layer
- * uses it at once and its first frame waits for what is left, never for the whole compile
- * after the tile's decode. One renderer also means one sort worker, started here by a sort
- * of nothing (an empty scene: once, not every frame as in the viewer's scene).
- * @param {{scene: import('three').Scene, renderer: import('three').WebGLRenderer,
- *   camera: import('three').Camera}} context
- * @returns {SparkRenderer} not in `scene`: the first layer adds it
- */
-export function createSplatRenderer({ scene, renderer, camera }) {
-  const spark = new SparkRenderer({ renderer });
-  spark.update({ scene: new Scene(), camera }).catch(() => {
-    // the first snapshot's sort starts the worker instead
-  });
-  const compiled = Promise.resolve()
-    .then(() => renderer.compileAsync(spark, camera, scene))
-    .then(() => compileTileProgram(spark, renderer, camera));
-  compiled.catch(() => {
-    // compiled on first use instead
-  });
-  return spark;
-}
-
-/**
- * Compile, off the main thread, the program Spark runs to copy a tile's splats into its
- * accumulator: built from the tile's kind of splats (its SH degree), and otherwise compiled
- * (blocking) on the first frame a snapshot's root tile is in the scene. A stand-in mesh of
- * the root decoded ahead (warmSplats) yields the same shader source, so three.js finds the
- * compiled program in its cache when the layer's own mesh asks for it.
- * @param {SparkRenderer} spark
- * @param {import('three').WebGLRenderer} renderer
- * @param {import('three').Camera} camera
- * @returns {Promise<void>}
- */
-async function compileTileProgram(spark, renderer, camera) {
-  const packedSplats = decodedAhead.values().next().value;
-  if (!packedSplats) return;
-  await packedSplats.initialized;
-  // never disposed: it would dispose the splats the layer takes over
-  const stand = new SplatMesh({ packedSplats, raycastable: false });
-  await stand.initialized;
-  if (!stand.generator) return;
-  const { material } = spark.current.prepareProgramMaterial(stand.generator);
-  const quad = new Mesh(new PlaneGeometry(), material);
-  quad.frustumCulled = false;
-  // Spark draws it into a render target: compiled for one, so the cache keys match
-  const target = new WebGLRenderTarget(1, 1);
-  const before = renderer.getRenderTarget();
-  renderer.setRenderTarget(target);
-  /** @type {Promise<unknown>} */
-  let compiled;
-  try {
-    compiled = renderer.compileAsync(quad, camera);
-  } finally {
-    renderer.setRenderTarget(before);
-  }
-  await compiled;
-  // the material stays (Spark's, cached): disposing it would release the compiled program
-  quad.geometry.dispose();
-  target.dispose();
-}
+// long enough that no sort starts while held (released by the first frame after the running
+// sort: see update())
+const HOLD_SORT_MS = 60_000;
 
 /**
  * Stream a splat tileset into `scene` through one SparkRenderer: one SplatMesh per tile,
@@ -189,7 +99,7 @@ export async function createSplatLayer({
   const parents = parentsOf(tileset);
   const additive = refinementOf(tileset) === 'ADD';
 
-  const spark = shared ?? new SparkRenderer({ renderer });
+  const spark = shared ?? newSparkRenderer(renderer);
   if (spark.parent !== scene) scene.add(spark);
   const group = new Group();
   group.name = 'splat-tiles';
@@ -202,6 +112,12 @@ export async function createSplatLayer({
   let frame = 0;
   let stopped = false;
   let shownOnce = false;
+  // whether Spark has drawn the root (or it failed): finer tiles wait for that, so the
+  // first splats on screen are the root's few, generated and sorted alone
+  let rootDrawn = false;
+  // whether a frame has been rendered with the root shown and no sort running
+  let rootGenerated = false;
+  const sortInterval = spark.minSortIntervalMs;
   // performance.now() of the first update() (null: not yet): a Spark sort started after it
   // sorts what the shown tiles hold
   /** @type {number | null} */
@@ -261,13 +177,8 @@ export async function createSplatLayer({
   const load = (tile) => {
     // not raycastable: pickers walking the scene should not test every splat
     const url = urlOf(tile.content.sha256);
-    const packedSplats = decodedAhead.get(url);
-    decodedAhead.delete(url);
-    const mesh = new SplatMesh(
-      packedSplats
-        ? { packedSplats, raycastable: false }
-        : { url, fileType: SplatFileType.SPZ, raycastable: false },
-    );
+    const mesh =
+      takeDecodedAhead(url) ?? new SplatMesh({ url, fileType: SplatFileType.SPZ, raycastable: false });
     mesh.name = `tile:${tile.id}`;
     mesh.visible = false;
     /** @type {Entry} */
@@ -312,10 +223,14 @@ export async function createSplatLayer({
     stale.sort((a, b) => b.splats - a.splats);
     while (held() > budget && stale.length > 0) drop(/** @type {TileNode} */ (stale.shift()));
     let loading = [...entries.values()].filter((e) => e.status === 'loading').length;
-    // coarse first: until something is drawn, the root (small by construction) loads too,
-    // ahead of the finer tiles, and stands in for them until they have all arrived (with
-    // ADD the root is always wanted, and first)
-    const queue = shownOnce || want.has(tileset.root) ? wanted : [tileset.root, ...wanted];
+    // coarse first: the root (small by construction) loads alone until Spark has drawn it,
+    // then ahead of the finer tiles, and stands in for them until they have all arrived
+    // (with ADD the root is always wanted, and first)
+    const queue = !rootDrawn
+      ? [tileset.root]
+      : shownOnce || want.has(tileset.root)
+        ? wanted
+        : [tileset.root, ...wanted];
     for (const tile of queue) {
       if (loading >= concurrency) break;
       if (!entries.has(tile)) {
@@ -361,7 +276,24 @@ export async function createSplatLayer({
     update() {
       if (stopped) return;
       firstUpdateAt ??= performance.now();
-      sortedSinceStart();
+      const sorted = sortedSinceStart();
+      if (!rootDrawn) {
+        const root = entries.get(tileset.root);
+        // Spark takes no new mesh in while it sorts, and while the view changes (the tour's
+        // camera flight) it starts each sort as the last ends. Once the root is shown, hold
+        // its next sort back (its interval between sorts, a public option) while one runs:
+        // the first frame rendered with none running generates the root's splats and
+        // starts the sort that has them
+        const shown = !!root?.mesh.visible && !rootGenerated;
+        if (shown && !spark.sorting) rootGenerated = true; // this frame's render does it
+        spark.minSortIntervalMs = shown && spark.sorting ? HOLD_SORT_MS : sortInterval;
+        rootDrawn =
+          root?.status === 'failed' || (sorted && spark.activeSplats > 0 && !!root?.mesh.visible);
+        if (rootDrawn) {
+          spark.minSortIntervalMs = sortInterval;
+          reconcile();
+        }
+      }
       // the first call selects at once: by then the caller has placed `group`
       if (frame % every === 0) select();
       frame += 1;
@@ -382,6 +314,7 @@ export async function createSplatLayer({
     stop() {
       if (stopped) return;
       stopped = true;
+      spark.minSortIntervalMs = sortInterval;
       for (const tile of [...entries.keys()]) drop(tile);
       group.removeFromParent();
       if (shared) return;

@@ -2,10 +2,10 @@ import {
   CanvasTexture,
   Group,
   Mesh,
-  MeshBasicMaterial,
   PlaneGeometry,
   SRGBColorSpace,
 } from 'three';
+import { PANEL_FONT, panelMaterial } from '../stage.js';
 
 /**
  * The tour's 3D text panel: the stop's chapter text and evidence badges drawn on a canvas
@@ -24,7 +24,7 @@ const PANEL_PX = { width: 1024, height: 680 };
 const BUTTON_PX = { width: 480, height: 112 };
 const INK = '#2b2118';
 const PAPER = '#fffaf3';
-const FONT = 'system-ui, "Segoe UI", Roboto, "Noto Sans", sans-serif';
+const FONT = PANEL_FONT;
 const MAX_BADGES = 5;
 
 /**
@@ -214,7 +214,7 @@ export function createTourPanel({ width, labels }) {
   const page = surface(PANEL_PX.width, PANEL_PX.height);
   const board = new Mesh(
     new PlaneGeometry(width, panelHeight),
-    new MeshBasicMaterial({ map: page.texture, transparent: true, toneMapped: false }),
+    panelMaterial(page.texture),
   );
   board.position.y = panelHeight / 2;
   group.add(board);
@@ -231,7 +231,7 @@ export function createTourPanel({ width, labels }) {
     const face = surface(BUTTON_PX.width, BUTTON_PX.height);
     const mesh = new Mesh(
       new PlaneGeometry(buttonWidth, buttonHeight),
-      new MeshBasicMaterial({ map: face.texture, transparent: true, toneMapped: false }),
+      panelMaterial(face.texture),
     );
     mesh.name = `tour-${action}`;
     mesh.userData = { tourAction: action, enabled: true };
@@ -265,7 +265,7 @@ export function createTourPanel({ width, labels }) {
         const mesh = /** @type {Mesh} */ (object);
         if (!mesh.isMesh) return;
         mesh.geometry.dispose();
-        const material = /** @type {MeshBasicMaterial} */ (mesh.material);
+        const material = /** @type {import('three').MeshBasicMaterial} */ (mesh.material);
         material.map?.dispose();
         material.dispose();
       });
