@@ -6,10 +6,11 @@ import calendar
 from datetime import date
 from typing import Any
 
+from server.core.evidence.dates import DateTexts
 from server.core.evidence.inputs import BatchInputs, EvidenceRecord
 from server.core.evidence.parameters import scalar, to_date
 from server.core.evidence.records import record_site, records_of
-from server.core.evidence.result import CheckResult, worst
+from server.core.evidence.result import CheckResult, plain, worst
 from server.core.evidence.trace_model import Trace
 
 KEY = "child_labour"
@@ -47,13 +48,16 @@ def check_child_labour(inputs: BatchInputs, trace: Trace) -> CheckResult:
         day = to_date(record.payload.get("visit_on")) or record.issued_on
         if farm in visits and day is not None and day <= inputs.as_of:
             visits[farm].append((day, record))
+    texts = DateTexts()
     rows = [
-        _row(farm, sorted(visits[farm], key=lambda v: (v[0], v[1].id)), since, needed)
+        _row(farm, sorted(visits[farm], key=lambda v: (v[0], v[1].id)), since, needed, texts)
         for farm in farms
     ]
     evidence = tuple(sorted(r.id for farm in farms for _, r in visits[farm]))
     if not evidence:
-        return CheckResult(KEY, "unknown", None, "ratio", METHOD, params, (), tuple(rows))
+        return CheckResult(
+            KEY, "unknown", None, "ratio", METHOD, params, (), tuple(rows), ready=True
+        )
     coverage = sum(1 for r in rows if r["covered"]) / len(rows)
     open_cases = sum(1 for r in rows for c in r["cases"] if not c["followed_up"])
     if coverage >= 1.0 and not open_cases:
@@ -62,11 +66,17 @@ def check_child_labour(inputs: BatchInputs, trace: Trace) -> CheckResult:
         status = "warn"
     else:
         status = "fail"
-    return CheckResult(KEY, status, coverage, "ratio", METHOD, params, evidence, tuple(rows))
+    return CheckResult(
+        KEY, status, coverage, "ratio", METHOD, params, evidence, tuple(rows), ready=True
+    )
 
 
 def _row(
-    farm: str, visits: list[tuple[date, EvidenceRecord]], since: date, needed: int
+    farm: str,
+    visits: list[tuple[date, EvidenceRecord]],
+    since: date,
+    needed: int,
+    texts: DateTexts,
 ) -> dict[str, Any]:
     recent = [(day, r) for day, r in visits if day >= since]
     cases = []
@@ -78,11 +88,11 @@ def _row(
         cases.append(
             {
                 "record": record.id,
-                "visit_on": day,
+                "visit_on": texts(day),
                 "children_identified": children,
                 "follow_up_visits": follow_ups,
                 "followed_up": follow_ups >= needed,
-                "remediation": record.payload.get("remediation"),
+                "remediation": plain(record.payload.get("remediation")),
             }
         )
     open_cases = sum(1 for c in cases if not c["followed_up"])
@@ -93,10 +103,10 @@ def _row(
         reason = f"no CLMRS visit since {since}; the last one was on {visits[-1][0]}"
     elif open_cases:
         reason = f"{open_cases} case(s) with fewer than {needed} follow-up visits"
-    return {
+    return {  # JSON-ready (`CheckResult.ready`)
         "farm": farm,
         "covered": bool(recent),
-        "last_visit": visits[-1][0] if visits else None,
+        "last_visit": texts(visits[-1][0]) if visits else None,
         "visits_in_window": [r.id for _, r in recent],
         "stale_visits": [r.id for day, r in visits if day < since],
         "cases": cases,

@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from server.core.evidence.event_reading import class_gtin
 from server.core.evidence.inputs import BatchInputs
+from server.core.evidence.lot_gtins import LotGtins
 from server.core.evidence.parameters import DEFAULT_SOURCE, scalar, sourced
-from server.core.evidence.result import CheckResult, worst
+from server.core.evidence.result import CheckResult, plain_columns, worst
 from server.core.evidence.trace_model import Flow, Trace, Transformation
 from server.core.evidence.uncertainty import MASS_SOURCE, MASS_TOLERANCE
 
@@ -68,18 +68,20 @@ def check_conversion_balance(inputs: BatchInputs, trace: Trace) -> CheckResult:
     brand_ranges = _brand_ranges(inputs.parameters.get("conversion_ratios"))
     used: dict[tuple[str, str, float, float, str], dict[str, Any]] = {}
     rows = []
+    gtin_of = LotGtins()
     on_path = {lot.epc_class for lot in trace.lots}
     # The journey also holds transformations that use the batch's lots for something else.
     made_for_batch = [
         t for t in trace.transformations if any(f.epc_class in on_path for f in t.outputs)
     ]
     for t in made_for_batch:
-        row = _row(t, brand_ranges, tolerance["value"], mass["value"])
+        row = _row(t, brand_ranges, tolerance["value"], mass["value"], gtin_of)
         for pair in row["pairs"]:
             if pair["min"] is not None:
                 key = (pair["from"], pair["to"], pair["min"], pair["max"], pair["source"])
                 used[key] = dict(zip(("from", "to", "min", "max", "source"), key, strict=True))
         rows.append(row)
+    _plain(rows)  # the ranges and statuses above read the numbers as computed
     params: dict[str, Any] = {
         "conversion_tolerance": tolerance,
         "conversion_ratios": [used[k] for k in sorted(used)],
@@ -87,7 +89,7 @@ def check_conversion_balance(inputs: BatchInputs, trace: Trace) -> CheckResult:
     }
     evidence = tuple(sorted(t.event_id for t in made_for_batch))
     if not rows:
-        return CheckResult(KEY, "unknown", None, "ratio", METHOD, params, evidence)
+        return CheckResult(KEY, "unknown", None, "ratio", METHOD, params, evidence, ready=True)
     in_range = sum(1 for r in rows if r["status"] == "ok") / len(rows)
     status = worst({r["status"] for r in rows})
     surely = sum(1 for r in rows if r["in_range"] == "surely") / len(rows)
@@ -102,7 +104,17 @@ def check_conversion_balance(inputs: BatchInputs, trace: Trace) -> CheckResult:
         evidence,
         tuple(rows),
         (surely, possibly),
+        ready=True,
     )
+
+
+def _plain(rows: list[dict[str, Any]]) -> None:
+    """Make the numbers of `rows`, their lines' and their pairs' JSON-ready, all at once."""
+    plain_columns(rows, ("tracked_input_kg", "input_kg", "output_kg"))
+    lines = [line for row in rows for side in ("inputs", "outputs") for line in row[side]]
+    plain_columns(lines, ("quantity_kg",))
+    pairs = [pair for row in rows for pair in row["pairs"]]
+    plain_columns(pairs, ("ratio", "ratio_low", "ratio_high", "min", "max", "deviation"))
 
 
 def _brand_ranges(raw: Any) -> dict[tuple[str, str], dict[str, Any]]:
@@ -137,19 +149,19 @@ def _default_range(from_name: str | None, to_name: str | None) -> dict[str, Any]
     return None
 
 
-def _materials(flows: Iterable[Flow]) -> dict[str, dict[str, Any]]:
+def _materials(flows: Iterable[Flow], gtin_of: LotGtins) -> dict[str, dict[str, Any]]:
     """Return flows summed per GTIN (the lot class when it has none), in first-seen order."""
     out: dict[str, dict[str, Any]] = {}
-    for flow in flows:
-        key = class_gtin(flow.epc_class) or flow.epc_class
-        line = out.setdefault(
-            key,
-            {"gtin": key, "material": flow.material, "tracked": flow.tracked, "quantity_kg": 0.0},
-        )
-        kg = flow.quantity_kg
-        line["quantity_kg"] = (
-            None if kg is None or line["quantity_kg"] is None else (line["quantity_kg"] + kg)
-        )
+    for epc_class, material, tracked, kg in flows:
+        key = gtin_of(epc_class) or epc_class
+        line = out.get(key)
+        if line is None:  # a sum from 0.0, as ever: an int or -0.0 mass becomes a float
+            total = None if kg is None else 0.0 + kg
+            out[key] = {"gtin": key, "material": material, "tracked": tracked, "quantity_kg": total}
+        elif kg is None or line["quantity_kg"] is None:
+            line["quantity_kg"] = None
+        else:
+            line["quantity_kg"] += kg
     return out
 
 
@@ -171,14 +183,16 @@ def _row(
     brand: dict[tuple[str, str], dict[str, Any]],
     tolerance: float,
     mass_tolerance: float,
+    gtin_of: LotGtins,
 ) -> dict[str, Any]:
-    ins, outs = _materials(t.inputs), _materials(t.outputs)
+    """Return the row of one transformation (JSON-ready once `_plain` made its numbers so)."""
+    ins, outs = _materials(t.inputs, gtin_of), _materials(t.outputs, gtin_of)
     masses = [m["quantity_kg"] for m in (*ins.values(), *outs.values())]
     input_kg = _total(ins.values())
     output_kg = _total(outs.values())
     row: dict[str, Any] = {
         "event": t.event_id,
-        "time": t.time,
+        "time": t.time.isoformat(),
         "site": t.site_id,
         "inputs": list(ins.values()),
         "outputs": list(outs.values()),

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from server.core.evidence.parameters import to_date
+from server.core.evidence.result import plain
 
 
 class DateReader:
@@ -24,3 +25,19 @@ class DateReader:
         if found is self:
             found = self.read[value] = to_date(value)
         return found  # type: ignore[return-value]
+
+
+class DateTexts:
+    """`result.plain` for a batch's dates (ISO text): thousands of records share a few days."""
+
+    def __init__(self) -> None:
+        self.text: dict[date, str] = {}
+
+    def __call__(self, value: Any) -> Any:
+        """Return `plain(value)`."""
+        if type(value) is not date:  # a datetime's text depends on its zone: not kept
+            return plain(value)
+        found = self.text.get(value)
+        if found is None:
+            found = self.text[value] = value.isoformat()
+        return found

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from server.core.evidence.dates import DateReader
+from server.core.evidence.dates import DateReader, DateTexts
 from server.core.evidence.inputs import BatchInputs, EvidenceRecord
 from server.core.evidence.parameters import to_date
 from server.core.evidence.plots import plots_by_farm
 from server.core.evidence.records import records_of
-from server.core.evidence.result import CheckResult, worst
+from server.core.evidence.result import CheckResult, plain, worst
 from server.core.evidence.trace_model import Trace
 
 KEY = "deforestation"
@@ -49,7 +49,8 @@ def check_deforestation(inputs: BatchInputs, trace: Trace) -> CheckResult:
     farms = set(trace.farm_ids)
     plots = sorted((p for p in inputs.plots if p.farm in farms), key=lambda p: p.id)
     chosen = {plot: record for plot, (_, record) in latest.items()}
-    rows = [_row(p.id, p.farm, chosen.get(p.id), cutoff, dates) for p in plots]
+    texts = DateTexts()
+    rows = [_row(p.id, p.farm, chosen.get(p.id), cutoff, dates, texts) for p in plots]
     status_of = {r["plot"]: r["status"] for r in rows}
     by_farm = plots_by_farm(plots)
     clear = 0.0
@@ -59,9 +60,16 @@ def check_deforestation(inputs: BatchInputs, trace: Trace) -> CheckResult:
             clear += origin.share
     evidence = tuple(sorted(r["record"] for r in rows if r["record"]))
     if not rows:
-        return CheckResult(KEY, "unknown", None, "ratio", METHOD, params, evidence)
+        return CheckResult(KEY, "unknown", None, "ratio", METHOD, params, evidence, ready=True)
     status = worst({r["status"] for r in rows})
-    return CheckResult(KEY, status, clear, "ratio", METHOD, params, evidence, tuple(rows))
+    return CheckResult(
+        KEY, status, clear, "ratio", METHOD, params, evidence, tuple(rows), ready=True
+    )
+
+
+def _plain(value: Any) -> Any:
+    # A payload's value: nearly always text or missing, which plain() keeps as they are.
+    return value if value is None or type(value) is str else plain(value)
 
 
 def _when(record: EvidenceRecord, dates: DateReader) -> tuple[date, date, str]:
@@ -70,22 +78,36 @@ def _when(record: EvidenceRecord, dates: DateReader) -> tuple[date, date, str]:
 
 
 def _row(
-    plot: str, farm: str, record: EvidenceRecord | None, cutoff: date, dates: DateReader
+    plot: str,
+    farm: str,
+    record: EvidenceRecord | None,
+    cutoff: date,
+    dates: DateReader,
+    texts: DateTexts,
 ) -> dict[str, Any]:
-    row: dict[str, Any] = {"plot": plot, "farm": farm, "record": None, "assessment": None}
+    """Return a plot's JSON-ready row (`CheckResult.ready`)."""
     if record is None:
-        return {**row, "status": "unknown", "reason": "no assessment"}
+        return {
+            "plot": plot,
+            "farm": farm,
+            "record": None,
+            "assessment": None,
+            "status": "unknown",
+            "reason": "no assessment",
+        }
     payload = record.payload
     stated = dates(payload.get("cutoff"))
-    row.update(
-        record=record.id,
-        assessment=payload.get("status"),
-        cutoff=stated.isoformat() if stated else None,
-        assessed_on=(dates(payload.get("assessed_on")) or record.issued_on),
-        method=payload.get("method"),
-        source=payload.get("source"),
-        issuer=record.issuer,
-    )
+    row: dict[str, Any] = {
+        "plot": plot,
+        "farm": farm,
+        "record": record.id,
+        "assessment": _plain(payload.get("status")),
+        "cutoff": stated.isoformat() if stated else None,
+        "assessed_on": texts(dates(payload.get("assessed_on")) or record.issued_on),
+        "method": _plain(payload.get("method")),
+        "source": _plain(payload.get("source")),
+        "issuer": record.issuer,
+    }
     status = payload.get("status")
     if status == "deforestation":
         row.update(status="fail", reason="deforestation found after the cutoff")

@@ -18,7 +18,7 @@ from typing import Any
 from server.core.evidence.continents import continent
 from server.core.evidence.inputs import BatchInputs, Site
 from server.core.evidence.parameters import DEFAULT_SOURCE, per_country, scalar
-from server.core.evidence.result import CheckResult
+from server.core.evidence.result import CheckResult, plain, plain_columns
 from server.core.evidence.trace_model import Step, Trace
 
 KEY = "transport_emissions"
@@ -33,6 +33,15 @@ DEFAULT_DETOURS = {
     "road": {"value": 1.3, "source": f"{DEFAULT_SOURCE}: road distance ~ 1.3 x great circle"},
     "sea": {"value": 1.2, "source": f"{DEFAULT_SOURCE}: sea route ~ 1.2 x great circle"},
 }
+# A row's numbers, made JSON-ready all rows at once.
+NUMBERS = (
+    "great_circle_km",
+    "distance_km",
+    "factor",
+    "mass_kg",
+    "emissions_kg",
+    "kg_co2e_per_kg_product",
+)
 METHOD = (
     "Follow every lot on the batch's path through its events in time order; each time a lot "
     "is next seen at another site, it travelled a leg between the two sites. Legs between the "
@@ -59,21 +68,25 @@ def check_transport_emissions(inputs: BatchInputs, trace: Trace) -> CheckResult:
     }
     sites = {s.id: s for s in inputs.sites}
     attributed = attributed_mass(inputs, trace)
-    legs = _legs(trace, attributed)
-    rows = [
-        _leg_row(sites.get(a), sites.get(b), a, b, leg, factors, detours)
-        for (a, b), leg in sorted(legs.items(), key=lambda kv: (kv[1]["departed"], kv[0]))
-    ]
-    evidence = tuple(sorted({e for leg in legs.values() for e in leg["events"]}))
+    cited: dict[str, None] = {}  # the legs' events, in journey order (nearly sorted)
+    legs = _legs(_moves_by_leg(trace), attributed, cited)
+    rows, emissions = [], []  # JSON-ready rows; each leg's emissions as computed
+    for (a, b), leg in sorted(legs.items(), key=lambda kv: (kv[1]["departed"], kv[0])):
+        row, kg = _leg_row(sites.get(a), sites.get(b), a, b, leg, factors, detours)
+        rows.append(row)
+        emissions.append(kg)
+    evidence = tuple(sorted(cited))
     product_kg = attributed.get(trace.batch_class)
     if not trace.journey or not product_kg:
+        plain_columns(rows, NUMBERS)
         return CheckResult(
-            KEY, "unknown", None, "kg CO2e/kg", METHOD, params, evidence, tuple(rows)
+            KEY, "unknown", None, "kg CO2e/kg", METHOD, params, evidence, tuple(rows), ready=True
         )
-    total = sum(r["emissions_kg"] for r in rows if r["emissions_kg"] is not None)
-    for row in rows:
-        if row["emissions_kg"] is not None:
-            row["kg_co2e_per_kg_product"] = row["emissions_kg"] / product_kg
+    total = sum(kg for kg in emissions if kg is not None)
+    for row, kg in zip(rows, emissions, strict=True):
+        if kg is not None:
+            row["kg_co2e_per_kg_product"] = kg / product_kg
+    plain_columns(rows, NUMBERS)
     value = total / product_kg
     status = "unknown" if any(r["status"] == "unknown" for r in rows) else "ok"
     spread = band["value"]
@@ -87,6 +100,7 @@ def check_transport_emissions(inputs: BatchInputs, trace: Trace) -> CheckResult:
         evidence,
         tuple(rows),
         (value * (1 - spread), value * (1 + spread)),
+        ready=True,
     )
 
 
@@ -151,21 +165,26 @@ def _moves_by_leg(trace: Trace) -> dict[tuple[str, str], list[tuple[str, Step, S
 
 
 def _legs(
-    trace: Trace, attributed: dict[str, float | None]
+    moves_by_leg: dict[tuple[str, str], list[tuple[str, Step, Step]]],
+    attributed: dict[str, float | None],
+    cited: dict[str, None],
 ) -> dict[tuple[str, str], dict[str, Any]]:
-    """Return the moves added up per (from site, to site), masses in `lot_legs` order."""
+    """Return the moves added up per (from site, to site), masses in `lot_legs` order; add
+    the events of the moves to `cited`."""
     legs = {}
-    for key, group in _moves_by_leg(trace).items():
+    for key, group in moves_by_leg.items():
         mass: float | None = 0.0
-        for cls, _, _ in group:
+        lots: dict[str, None] = {}  # sorted, as the group
+        departed = group[0][1].time
+        for cls, before, step in group:
             kg = attributed.get(cls)
             mass = None if kg is None or mass is None else mass + kg
-        legs[key] = {
-            "lots": list(dict.fromkeys(cls for cls, _, _ in group)),  # sorted, as the group
-            "events": {e for _, a, b in group for e in (a.event_id, b.event_id)},
-            "mass_kg": mass,
-            "departed": min(a.time for _, a, _ in group),
-        }
+            lots[cls] = None
+            if before.time < departed:  # the first of the earliest, as min() gives
+                departed = before.time
+            cited[before.event_id] = None
+            cited[step.event_id] = None
+        legs[key] = {"lots": list(lots), "mass_kg": mass, "departed": departed}
     return legs
 
 
@@ -212,11 +231,13 @@ def _leg_row(
     leg: dict[str, Any],
     factors: dict[str, dict[str, Any]],
     detours: dict[str, dict[str, Any]],
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], float | None]:
+    """Return a leg's row (JSON-ready but for its `NUMBERS`) and its emissions in kg (None
+    if unknown)."""
     row: dict[str, Any] = {
         "from": a_id,
         "to": b_id,
-        "departed": leg["departed"],
+        "departed": plain(leg["departed"]),
         "lots": leg["lots"],  # sorted, as `_legs` makes it
         "great_circle_km": None,
         "distance_km": None,
@@ -228,24 +249,22 @@ def _leg_row(
     }
     if a is None or b is None:
         row.update(status="unknown", reason="a site is not registered")
-        return row
+        return row, None
     if a.lat is None or a.lon is None or b.lat is None or b.lon is None:
         row.update(status="unknown", reason="a site has no coordinates")
-        return row
+        return row, None
     crow = great_circle_km(a.lat, a.lon, b.lat, b.lon)
     row["great_circle_km"] = crow
     mode = transport_mode(a, b)
     if mode is None:
         row.update(status="unknown", reason="a site's country or continent is unknown")
-        return row
-    row.update(
-        mode=mode,
-        distance_km=crow * detours[mode]["value"],
-        factor=factors[mode]["value"],
-    )
+        return row, None
+    distance = crow * detours[mode]["value"]
+    factor = factors[mode]["value"]
+    row.update(mode=mode, distance_km=distance, factor=factor)
     if leg["mass_kg"] is None:
         row.update(status="unknown", reason="the mass carried is unknown")
-        return row
-    row["emissions_kg"] = row["distance_km"] * leg["mass_kg"] / 1000 * row["factor"]
-    row.update(status="ok", reason=None)
-    return row
+        return row, None
+    emitted = distance * leg["mass_kg"] / 1000 * factor
+    row.update(emissions_kg=emitted, status="ok", reason=None)
+    return row, emitted

@@ -19,7 +19,7 @@ _KG_PER_UNIT = {
 }
 _KG_PER_UNIT["LBR"] = 0.45359237
 # `gtin_of` reads a class no further than the host, "/01/", 14 digits and one character more.
-_GTIN_SPAN = len(CANONICAL_HOST) + len("/01/") + 15
+GTIN_SPAN = len(CANONICAL_HOST) + len("/01/") + 15
 _PLOT_KEYS = frozenset({"plot", "plots", "plotid", "plot_id", "plotids", "plot_ids"})
 
 
@@ -68,7 +68,7 @@ def _kg_per(uom: str) -> float | None:
 
 def class_gtin(epc_class: str) -> str | None:
     """Return `gtin_of(epc_class)`, read once per GTIN (a material's lots share the prefix)."""
-    prefix = epc_class[:_GTIN_SPAN]
+    prefix = epc_class[:GTIN_SPAN]
     if prefix[-1:] == "\n":  # the pattern's `$` matches before a final newline: read it all
         return gtin_of(epc_class)
     return _prefix_gtin(prefix)

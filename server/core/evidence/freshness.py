@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import unquote
 
-from server.core.evidence.dates import DateReader
+from server.core.evidence.dates import DateReader, DateTexts
 from server.core.evidence.inputs import BatchInputs, EvidenceRecord
 from server.core.evidence.parameters import scalar
 from server.core.evidence.records import record_site
@@ -48,18 +48,23 @@ def check_evidence_freshness(inputs: BatchInputs, trace: Trace) -> CheckResult:
             if held is None or when > held[0]:
                 latest[group] = (when, record)
     rows = []
+    texts = DateTexts()
     for record in used:
         newer = None
         if record.kind in STATE_KINDS:
             newer = latest[(record.kind, record.subject_type, record.subject_id)][1]
-        rows.append(_row(record, inputs.as_of, stale_before, newer, dates))
+        rows.append(_row(record, inputs.as_of, stale_before, newer, dates, texts))
     counted = [r for r in rows if not r["superseded_by"]]
     evidence = tuple(r["record"] for r in rows)
     if not counted:
-        return CheckResult(KEY, "unknown", None, "ratio", METHOD, params, evidence, tuple(rows))
+        return CheckResult(
+            KEY, "unknown", None, "ratio", METHOD, params, evidence, tuple(rows), ready=True
+        )
     current = sum(1 for r in counted if r["status"] == "ok") / len(counted)
     status = worst({r["status"] for r in counted})
-    return CheckResult(KEY, status, current, "ratio", METHOD, params, evidence, tuple(rows))
+    return CheckResult(
+        KEY, status, current, "ratio", METHOD, params, evidence, tuple(rows), ready=True
+    )
 
 
 def used_records(inputs: BatchInputs, trace: Trace) -> list[EvidenceRecord]:
@@ -119,15 +124,16 @@ def _row(
     stale_before: date,
     latest: EvidenceRecord | None,
     dates: DateReader,
+    texts: DateTexts,
 ) -> dict[str, Any]:
     made = dates(record.payload.get("assessed_on")) or record.issued_on
-    row: dict[str, Any] = {
+    row: dict[str, Any] = {  # JSON-ready (`CheckResult.ready`)
         "record": record.id,
         "kind": record.kind,
         "subject": f"{record.subject_type}:{record.subject_id}",
-        "issued_on": record.issued_on,
-        "assessed_on": made if record.kind in ASSESSMENT_KINDS else None,
-        "valid_until": record.valid_until,
+        "issued_on": texts(record.issued_on),
+        "assessed_on": texts(made) if record.kind in ASSESSMENT_KINDS else None,
+        "valid_until": None if record.valid_until is None else texts(record.valid_until),
         "superseded_by": None,
     }
     if latest is not None and latest.id != record.id:

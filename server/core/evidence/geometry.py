@@ -19,7 +19,7 @@ from server.core.evidence.plots import (
     shape_area_ha,
     shape_of,
 )
-from server.core.evidence.result import CheckResult
+from server.core.evidence.result import CheckResult, plain, plain_number
 from server.core.evidence.trace_model import Trace
 
 KEY = "plot_geometry"
@@ -56,24 +56,24 @@ def check_plot_geometry(inputs: BatchInputs, trace: Trace) -> CheckResult:
     rows = []
     for plot in plots:
         issues = plot_issues(plot, params, memo, columns) + overlaps.get(plot.id, [])
-        rows.append(
+        rows.append(  # JSON-ready (`CheckResult.ready`)
             {
                 "plot": plot.id,
                 "farm": plot.farm,
-                "geometry": plot.geometry.get("type"),
-                "declared_area_ha": plot.declared_area_ha,
+                "geometry": plain(plot.geometry.get("type")),
+                "declared_area_ha": plain_number(plot.declared_area_ha),
                 "status": "fail" if issues else "ok",
-                "issues": issues,
+                "issues": [{k: plain(v) for k, v in i.items()} for i in issues],
                 "reason": "; ".join(str(i["message"]) for i in issues) or None,
             }
         )
     if not rows:
-        return CheckResult(KEY, "unknown", None, "ratio", METHOD, params)
+        return CheckResult(KEY, "unknown", None, "ratio", METHOD, params, ready=True)
     good = sum(1 for r in rows if r["status"] == "ok")
     status = "ok" if good == len(rows) else "fail"
     evidence = tuple(str(r["plot"]) for r in rows)
     return CheckResult(
-        KEY, status, good / len(rows), "ratio", METHOD, params, evidence, tuple(rows)
+        KEY, status, good / len(rows), "ratio", METHOD, params, evidence, tuple(rows), ready=True
     )
 
 

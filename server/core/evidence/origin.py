@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from server.core.evidence.inputs import BatchInputs
 from server.core.evidence.parameters import scalar, sourced
-from server.core.evidence.result import CheckResult, threshold_status
+from server.core.evidence.result import CheckResult, plain_columns, threshold_status
 from server.core.evidence.trace_model import Trace
 from server.core.evidence.uncertainty import MASS_SOURCE, MASS_TOLERANCE, share_band
 
@@ -45,10 +45,11 @@ def check_known_origin_share(inputs: BatchInputs, trace: Trace) -> CheckResult:
         "known_origin_warn_share": warn_at,
         "mass_measurement_tolerance": tolerance,
     }
+    # JSON-ready rows (`CheckResult.ready`) once their numbers are: a row per farm, per gap.
     details: list[dict[str, object]] = [
         {
             "farm": o.farm_id,
-            "plots": o.plot_ids,
+            "plots": list(o.plot_ids),
             "registered": o.registered,
             "share": o.share,
             "mass_kg": o.mass_kg,
@@ -67,6 +68,8 @@ def check_known_origin_share(inputs: BatchInputs, trace: Trace) -> CheckResult:
         }
         for u in trace.unknown
     ]
+    plain_columns(details[: len(trace.origins)], ("share", "mass_kg"))
+    plain_columns(details[len(trace.origins) :], ("share",))
     evidence = tuple(
         sorted(
             {e for o in trace.origins for e in o.event_ids}
@@ -74,8 +77,12 @@ def check_known_origin_share(inputs: BatchInputs, trace: Trace) -> CheckResult:
         )
     )
     if not trace.traced:
-        return CheckResult(KEY, "unknown", None, "ratio", METHOD, params, evidence, tuple(details))
+        return CheckResult(
+            KEY, "unknown", None, "ratio", METHOD, params, evidence, tuple(details), ready=True
+        )
     value = sum(o.share for o in trace.origins if o.registered)
     status = threshold_status(value, ok_at["value"], warn_at["value"])
     band = share_band(value, max(0.0, 1.0 - value), float(tolerance["value"]))
-    return CheckResult(KEY, status, value, "ratio", METHOD, params, evidence, tuple(details), band)
+    return CheckResult(
+        KEY, status, value, "ratio", METHOD, params, evidence, tuple(details), band, ready=True
+    )

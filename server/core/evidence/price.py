@@ -5,11 +5,18 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from server.core.evidence.dates import DateReader
+from server.core.evidence.dates import DateReader, DateTexts
 from server.core.evidence.inputs import BatchInputs, EvidenceRecord
 from server.core.evidence.parameters import dated, scalar, to_date
 from server.core.evidence.records import record_site, records_of
-from server.core.evidence.result import CheckResult, threshold_status, worst
+from server.core.evidence.result import (
+    CheckResult,
+    plain,
+    plain_columns,
+    plain_number,
+    threshold_status,
+    worst,
+)
 from server.core.evidence.trace_model import Trace
 from server.core.evidence.uncertainty import weighted_band
 
@@ -51,6 +58,9 @@ def check_farmgate_price(inputs: BatchInputs, trace: Trace) -> CheckResult:
             payments[farm].append(record)
     rows, used_rates, weighted, total_kg = [], [], 0.0, 0.0
     prices = _Prices(inputs.parameters, dates)
+    ready = _Ready()
+    band_items: list[tuple[float, tuple[float, float]]] = []
+    evidence: list[str] = []
     for farm in farms:
         site = sites.get(farm)
         lines = [prices.payment(r, site.country if site else None) for r in payments[farm]]
@@ -62,16 +72,18 @@ def check_farmgate_price(inputs: BatchInputs, trace: Trace) -> CheckResult:
             status = threshold_status(ratio, ok_at, warn_at)
         if len(known) < len(lines) or not lines:
             status = worst([status, "unknown"])
-        rows.append(
+        rows.append(  # JSON-ready (`CheckResult.ready`); the payments' figures as computed
             {
                 "farm": farm,
-                "ratio": ratio,
-                "quantity_kg": kg,
+                "ratio": plain_number(ratio),
+                "quantity_kg": plain_number(kg),
                 "status": status,
                 "reason": _farm_reason(lines, status),
-                "payments": lines,
+                "payments": lines,  # made JSON-ready once all farms are done
             }
         )
+        evidence += [p["record"] for p in lines]
+        band_items += [(p["quantity_kg"], (p["ratio_low"], p["ratio_high"])) for p in known]
         weighted += (ratio or 0.0) * kg
         total_kg += kg
         used_rates += [p["exchange_rate"] for p in known if p["exchange_rate"]]
@@ -80,16 +92,54 @@ def check_farmgate_price(inputs: BatchInputs, trace: Trace) -> CheckResult:
     if used_rates:
         unique = {(r["from"], r["to"], str(r.get("on")), float(r["rate"])): r for r in used_rates}
         params["exchange_rates"] = [unique[k] for k in sorted(unique)]
-    evidence = tuple(sorted(p["record"] for r in rows for p in r["payments"]))
     value = weighted / total_kg if total_kg > 0 else None
     status = worst({r["status"] for r in rows}) if rows else "unknown"
-    band = weighted_band(
-        (p["quantity_kg"], (p["ratio_low"], p["ratio_high"]))
-        for r in rows
-        for p in r["payments"]
-        if p["ratio"] is not None
+    band = weighted_band(band_items)
+    ready.lines([p for r in rows for p in r["payments"]])
+    return CheckResult(
+        KEY,
+        status,
+        value,
+        "ratio",
+        METHOD,
+        params,
+        tuple(sorted(evidence)),
+        tuple(rows),
+        band,
+        ready=True,
     )
-    return CheckResult(KEY, status, value, "ratio", METHOD, params, evidence, tuple(rows), band)
+
+
+class _Ready:
+    """Payment lines made JSON-ready; the parameters' rates and prices they name, each once."""
+
+    def __init__(self) -> None:
+        self.shared: dict[int, tuple[Any, Any]] = {}  # by id: the entry kept, its JSON form
+
+    def entry(self, value: Any) -> Any:
+        if value is None:
+            return None
+        found = self.shared.get(id(value))
+        if found is None:
+            found = self.shared[id(value)] = (value, plain(value))
+        return found[1]
+
+    def lines(self, lines: list[dict[str, Any]]) -> None:
+        """Make `_payment`'s lines as `plain` makes them, in place."""
+        dates, shared = DateTexts(), self.shared
+        for line in lines:
+            line["paid_on"] = dates(line["paid_on"])
+            for key in ("currency", "country"):
+                value = line[key]
+                if value is not None and type(value) is not str:
+                    line[key] = plain(value)
+            for key in ("exchange_rate", "next_exchange_rate", "reference"):
+                value = line.get(key)
+                if value is not None:
+                    found = shared.get(id(value))
+                    line[key] = found[1] if found is not None else self.entry(value)
+        numbers = ("quantity_kg", "amount", "price_per_kg", "ratio", "ratio_low", "ratio_high")
+        plain_columns(lines, numbers)  # an amount of another type: plain(), as for all
 
 
 def _farm_reason(lines: list[dict[str, Any]], status: str) -> str | None:

@@ -22,7 +22,8 @@ walked or serialised a second time.
 
 `report_files` writes both reports to streams (the evidence job's temporary files), the
 full one hashed as it is written, so a job holds neither report's bytes beside its inputs.
-Each check's detail rows are made JSON-ready a chunk at a time by `result.plain_rows`.
+Each check's detail rows are made JSON-ready a chunk at a time by `result.plain_rows`, unless
+the check built them so (`CheckResult.ready`): those are serialised as they are.
 """
 
 from __future__ import annotations
@@ -259,7 +260,7 @@ def _check(out: _Out, result: CheckResult) -> None:
             sink.write(_key(key, i == 0) + canonical_json(fields[key]))
         sink.write(_key("details", at == 0))
         tails.append((sink, fields, keys[at + 1 :]))
-    _rows(out, result.key, result.details, plain_rows)
+    _rows(out, result.key, result.details, None if result.ready else plain_rows)
     for sink, fields, keys in tails:
         for key in keys:
             sink.write(_key(key, False) + canonical_json(fields[key]))

@@ -8,6 +8,8 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
+
 STATUSES = ("ok", "unknown", "warn", "fail")
 """Statuses from best to worst: a problem found outranks evidence missing (both are shown)."""
 
@@ -45,7 +47,11 @@ class SmallFloat(float):
     __slots__ = ()
 
 
-def _plain_float(value: float) -> float | None:
+def plain_float(value: float) -> float | None:
+    """Return a float as `plain` does: rounded to 6 places, marked if small, None if not finite.
+
+    Checks that build their rows JSON-ready call it on each float they write.
+    """
     # Rounding first: NaN and infinities round to themselves, and half a million floats of a
     # big report take this path (no math.isnan/isinf calls on the common one).
     rounded = round(value, 6)
@@ -54,6 +60,60 @@ def _plain_float(value: float) -> float | None:
     if rounded - rounded == 0.0:  # finite: inf - inf and nan - nan are nan
         return rounded
     return None
+
+
+def plain_number(value: float | None) -> Any:
+    """Return ``plain(value)`` for a number or None (the float path without a type switch)."""
+    if type(value) is float:
+        return plain_float(value)
+    return value if value is None or type(value) is int else plain(value)
+
+
+# Below this magnitude x x 10^6 is an integer a double holds exactly, with room to spare.
+_EXACT_BELOW = 1e9
+_FLOAT_OR_NONE = frozenset({float, type(None)})
+# Fewer values are rounded one by one: an array's set-up costs more than it saves.
+_ARRAY_FROM = 32
+
+
+def plain_floats(values: list[float | None]) -> list[float | None]:
+    """Return ``[plain_number(v) for v in values]`` for floats and Nones, most at C speed.
+
+    Python's ``round(v, 6)`` is the double nearest to k / 10^6, k being v x 10^6 rounded
+    half to even on v's exact value; one division of k by 10^6 gives that same double
+    (IEEE division is correctly rounded). So wherever ``rint(v * 1e6)`` is that k, which
+    holds unless the product lies within a few units in its last place of a half-integer
+    (its own rounding error could then cross it), the arrays give ``round``'s result.
+    Those values, and the ones not rounded the common way (small, zero, not finite, None,
+    too large for the product to be exact), are rounded by `plain_float` one by one; so
+    are all of them when one is neither a float nor None (an int stays an int).
+    """
+    if len(values) < _ARRAY_FROM or not set(map(type, values)) <= _FLOAT_OR_NONE:
+        return [plain_number(v) for v in values]
+    x = np.array(values, dtype=np.float64)  # None is nan: left to plain_float below
+    scaled = x * 1e6
+    rounded = np.rint(scaled) / 1e6
+    with np.errstate(invalid="ignore"):  # nan and inf compare false: they are redone
+        tie = np.abs(scaled - np.floor(scaled) - 0.5) <= 4 * np.spacing(np.abs(scaled))
+        common = (np.abs(rounded) >= 1e-4) & (np.abs(x) < _EXACT_BELOW) & ~tie
+    out: list[float | None] = rounded.tolist()
+    for at in np.flatnonzero(~common).tolist():
+        value = values[at]
+        out[at] = None if value is None else plain_float(value)
+    return out
+
+
+def plain_columns(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> None:
+    """Replace the numbers under `keys` in each of `rows` by `plain_number`'s, in place.
+
+    Every row has every key; the values are rounded all at once (`plain_floats`), a key's
+    column after another's.
+    """
+    count = len(rows)
+    values = plain_floats([row[key] for key in keys for row in rows])
+    for at, key in enumerate(keys):
+        for row, value in zip(rows, values[at * count : (at + 1) * count], strict=True):
+            row[key] = value
 
 
 @lru_cache(maxsize=4096)
@@ -73,7 +133,7 @@ def plain(value: Any) -> Any:
     if kind in _AS_IS:
         return value
     if kind is float:
-        return _plain_float(value)
+        return plain_float(value)
     if kind is datetime or kind is date:
         return value.isoformat()
     if kind is dict:
@@ -111,7 +171,7 @@ def _row(value: dict[Any, Any]) -> Any:
             rounded = round(item, 6)
             if -1e-4 < rounded < 1e-4:
                 out[key] = 0.0 if rounded == 0 else SmallFloat(rounded)
-            elif rounded - rounded == 0.0:  # finite, as in _plain_float
+            elif rounded - rounded == 0.0:  # finite, as in plain_float
                 out[key] = rounded
             else:
                 out[key] = None
@@ -137,7 +197,7 @@ def _plain_other(value: Any) -> Any:
     if value is None or isinstance(value, (str, bool, int)):
         return value
     if isinstance(value, float):
-        return _plain_float(value)
+        return plain_float(value)
     if isinstance(value, dict):
         return {str(k): plain(value[k]) for k in sorted(value, key=str)}
     if isinstance(value, (list, tuple)):
@@ -157,6 +217,10 @@ class CheckResult:
 
     `parameters` maps each parameter name to ``{"value": ..., "source": ...}``; `evidence`
     holds event ids and evidence record ids; `details` holds per-farm or per-plot rows.
+    With `ready`, the check built its rows JSON-ready: each row is what `plain` makes of it
+    but for its key order (floats through `plain_float`, dates as ISO text, lists not
+    tuples), so that neither `to_json` nor a writer walks them again; they must be read,
+    never changed.
     """
 
     key: str
@@ -168,6 +232,7 @@ class CheckResult:
     evidence: tuple[str, ...] = ()
     details: tuple[dict[str, Any], ...] = ()
     uncertainty: tuple[float, float] | None = None
+    ready: bool = False
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -177,7 +242,8 @@ class CheckResult:
 
     def to_json(self) -> dict[str, Any]:
         """Return the result as JSON-ready data with sorted evidence ids."""
-        return dict(self.json_head(), details=[plain(row) for row in self.details])
+        rows = list(self.details) if self.ready else [plain(row) for row in self.details]
+        return dict(self.json_head(), details=rows)
 
     def json_head(self) -> dict[str, Any]:
         """Return `to_json` without ``details`` (a writer may stream those row by row)."""
@@ -188,6 +254,15 @@ class CheckResult:
             "unit": self.unit,
             "method": self.method,
             "parameters": plain(self.parameters),
-            "evidence": sorted(set(self.evidence)),
+            "evidence": unique_sorted(self.evidence),
             "uncertainty": None if self.uncertainty is None else plain(list(self.uncertainty)),
         }
+
+
+def unique_sorted(ids: Iterable[str]) -> list[str]:
+    """Return ``sorted(set(ids))``, in linear time when `ids` come sorted (as checks give
+    them: a sort of sorted ids is one pass, while a set's order costs a full sort)."""
+    listed = sorted(ids)
+    if len(set(listed)) == len(listed):
+        return listed
+    return [v for i, v in enumerate(listed) if not i or v != listed[i - 1]]

@@ -7,7 +7,7 @@ looked up once; a class of no registered material is reported once, and treated 
 
 from __future__ import annotations
 
-from server.core.evidence.event_reading import _GTIN_SPAN, class_gtin
+from server.core.evidence.event_reading import GTIN_SPAN, class_gtin
 from server.core.evidence.inputs import Material
 from server.core.evidence.trace_model import Problem
 
@@ -33,7 +33,7 @@ class ClassKinds:
         return self._look_up(cls) if kind is None else kind
 
     def _look_up(self, cls: str) -> Kind:
-        prefix = cls[:_GTIN_SPAN]
+        prefix = cls[:GTIN_SPAN]
         known = self.by_prefix.get(prefix)
         if known is not None and prefix[-1:] != "\n":  # class_gtin reads such a class whole
             self.kinds[cls] = known

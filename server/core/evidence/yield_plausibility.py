@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
-from operator import attrgetter
 from typing import Any
 
-from server.core.evidence.event_reading import (
-    class_gtin,
-    ilmd_key,
-    ilmd_value,
-    mass_kg,
-    site_at,
-    site_index,
+from server.core.evidence.event_reading import ilmd_value, site_index
+from server.core.evidence.harvests import (
+    CROP_YEAR,
+    SEASON_KEYS,
+    Harvest,
+    Seasons,
+    harvests,
+    season_pairs,
 )
 from server.core.evidence.inputs import BatchInputs, Plot, Site, TraceEvent
 from server.core.evidence.parameters import per_country, scalar, sourced
 from server.core.evidence.plot_columns import plot_columns
 from server.core.evidence.plots import plot_area_perimeter, plots_by_farm
-from server.core.evidence.result import CheckResult, worst
+from server.core.evidence.result import CheckResult, plain_columns, unique_sorted, worst
 from server.core.evidence.trace_model import Trace
 from server.core.evidence.uncertainty import (
     MASS_SOURCE,
@@ -58,18 +57,26 @@ DECLARED_SOURCE = (
     "unconfirmed originxr default: farmer-declared cocoa plot areas commonly differ from "
     "measured ones by a quarter or more"
 )
-_CROP_YEAR = re.compile(r"\b(\d{4})\s*[/-]\s*(\d{2}|\d{4})\b")
-_SEASON_KEYS = frozenset({"season", "cropyear", "crop_year", "harvestseason", "harvest_season"})
+# A row's numbers, made JSON-ready all rows at once.
+NUMBERS = (
+    "deliveries_kg",
+    "area_ha",
+    "estimate_kg",
+    "yield_kg_per_ha",
+    "ratio",
+    "ratio_low",
+    "ratio_high",
+)
 
 
 def season_of(event: TraceEvent) -> str:
     """Return a harvest's season: its ILMD season, else the Oct-Sep crop year ("2024/2025")."""
-    named = ilmd_value(event.ilmd, _SEASON_KEYS)
+    named = ilmd_value(event.ilmd, SEASON_KEYS)
     if not named:
         return crop_year(event.time)
     # "2024/25 main crop" and "2025 light crop" of one crop year are one season here, since the
     # expected yields are per year.
-    found = _CROP_YEAR.search(str(named))
+    found = CROP_YEAR.search(str(named))
     return f"{found.group(1)}/{int(found.group(1)) + 1}" if found else str(named)
 
 
@@ -96,17 +103,10 @@ def check_yield_plausibility(inputs: BatchInputs, trace: Trace) -> CheckResult:
         ),
     }
     sites = site_index(inputs.sites)
-    seasons = _Seasons()
+    seasons = Seasons()
     # (farm, season) -> what the farm harvested then (all of it, not only this batch's lots).
-    harvests = _harvests(inputs, sites, set(trace.farm_ids), seasons)
-    events = dict(zip(map(attrgetter("id"), inputs.events), inputs.events, strict=True))
-    read = seasons.of_event.get  # the harvests' seasons, read above
-    pairs: set[tuple[str, str]] = set()
-    for o in trace.origins:
-        named = {read(id(e)) or seasons(e) for e in map(events.__getitem__, o.event_ids)}
-        pairs.update((o.farm_id, season) for season in named)
-    wanted = sorted(pairs)
-    del events, pairs
+    harvested = harvests(inputs, sites, set(trace.farm_ids), seasons)
+    wanted = season_pairs(inputs, trace, seasons)
     by_farm = plots_by_farm(inputs.plots)
     columns = plot_columns(inputs.plots, inputs.memo)
     columns.measure(
@@ -116,17 +116,28 @@ def check_yield_plausibility(inputs: BatchInputs, trace: Trace) -> CheckResult:
     yields = _Yields(inputs.parameters)
     farms: dict[str, _Farm] = {}  # each farm's plots measured once, not per season
     rows = []
+    ratios: list[float] = []  # unrounded, as are the bands: the check's value and band
+    bands: list[tuple[float, float]] = []
+    statuses = set()
+    ids: list[str] = []
+    none = Harvest()
     for farm, season in wanted:
         known = farms.get(farm)
         if known is None:
             plots = [_measure(p, params, inputs.memo) for p in by_farm.get(farm, [])]
             known = farms[farm] = _Farm(farm, sites.get(farm), plots, yields, params)
-        harvest = harvests.get((farm, season)) or _Harvest()
-        rows.append(known.row(season, harvest.delivered, harvest.ids, params))
-    ratios = [r["ratio"] for r in rows if r["ratio"] is not None]
-    status = worst({r["status"] for r in rows}) if rows else "unknown"
-    evidence = tuple(sorted({e for r in rows for e in r["evidence"]}))
-    bands = [(r["ratio_low"], r["ratio_high"]) for r in rows if r["ratio_high"] is not None]
+        harvest = harvested.get((farm, season)) or none
+        row, ratio, band = known.row(season, harvest.delivered, harvest.ids, params)
+        rows.append(row)
+        statuses.add(row["status"])
+        ids += row["evidence"]
+        if ratio is not None:
+            ratios.append(ratio)
+        if band is not None:
+            bands.append(band)
+    plain_columns(rows, NUMBERS)
+    plain_columns([p for farm in farms.values() for p in farm.plot_rows], ("area_ha",))
+    status = worst(statuses) if rows else "unknown"
     return CheckResult(
         KEY,
         status,
@@ -134,118 +145,34 @@ def check_yield_plausibility(inputs: BatchInputs, trace: Trace) -> CheckResult:
         "ratio",
         METHOD,
         params,
-        evidence,
+        tuple(unique_sorted(ids)),
         tuple(rows),
         # Only when every ratio has a band: else the highest ratio's band is not known.
         max_band(bands) if ratios and len(bands) == len(ratios) else None,
+        ready=True,
     )
 
 
-class _Seasons:
-    """`season_of` for many events: each ILMD key set, season text and crop year read once."""
-
-    def __init__(self) -> None:
-        self.of_event: dict[int, str] = {}  # by id(event): the check's events outlive it
-        self.key_of: dict[tuple[str, ...], str | None] = {}
-        self.named: dict[str, str] = {}
-        self.crop_years: dict[int, str] = {}
-
-    def __call__(self, event: TraceEvent) -> str:
-        found = self.of_event.get(id(event))
-        if found is None:
-            found = self.of_event[id(event)] = self.season(event)
-        return found
-
-    def season(self, event: TraceEvent) -> str:
-        ilmd = event.ilmd
-        named = None
-        if ilmd:
-            keys = tuple(ilmd)
-            if keys in self.key_of:
-                key = self.key_of[keys]
-            else:
-                key = self.key_of[keys] = ilmd_key(keys, _SEASON_KEYS)
-            named = None if key is None else ilmd[key]
-        if not named:
-            time = event.time
-            start = time.year if time.month >= 10 else time.year - 1
-            year = self.crop_years.get(start)
-            if year is None:
-                year = self.crop_years[start] = f"{start}/{start + 1}"
-            return year
-        text = str(named)
-        season = self.named.get(text)
-        if season is None:
-            found = _CROP_YEAR.search(text)
-            season = f"{found.group(1)}/{int(found.group(1)) + 1}" if found else text
-            self.named[text] = season
-        return season
-
-
-class _Harvest:
-    """One farm's deliveries in one season: dry-equivalent kg and the harvest events."""
-
-    __slots__ = ("delivered", "ids")
-
-    def __init__(self) -> None:
-        self.delivered = 0.0
-        self.ids: list[str] = []
-
-
-def _harvests(
-    inputs: BatchInputs, sites: dict[str, Site], farms: set[str], seasons: _Seasons
-) -> dict[tuple[str, str], _Harvest]:
-    """Return the harvests at each of `farms` added up by (farm, season), in event order.
-
-    Every creation event at the farm counts (not only the batch's lots), each of its
-    tracked lines times its material's yield basis factor (read once per GTIN).
-    """
-    harvests: dict[tuple[str, str], _Harvest] = {}
-    farm_at: dict[str | None, str | None] = {}  # location -> farm among `farms`, or None
-    factors = {m.gtin: (m.tracked, m.yield_basis_factor) for m in inputs.materials}
-    unknown = (True, 1.0)
-    season_of_event, season = seasons.of_event, seasons.season
-    creations = [  # is_creation, inline: a batch has a hundred thousand events
-        e
-        for e in inputs.events
-        if e.type == "ObjectEvent" and (e.action == "ADD" or (e.action or "").upper() == "ADD")
-    ]
-    for event in creations:
-        location = event.biz_location
-        if location in farm_at:
-            farm = farm_at[location]
-        else:
-            site = site_at(sites, location)
-            farm = farm_at[location] = site.id if site is not None and site.id in farms else None
-        if farm is None:
-            continue
-        key = (farm, season(event))
-        season_of_event[id(event)] = key[1]
-        harvest = harvests.get(key)
-        if harvest is None:
-            harvest = harvests[key] = _Harvest()
-        for q in event.outputs or event.quantities:
-            tracked, factor = factors.get(class_gtin(q.epc_class) or "", unknown)
-            kg = float(q.quantity) if q.uom is None else mass_kg(q)
-            if tracked and kg is not None:
-                harvest.delivered += kg * factor
-        harvest.ids.append(event.id)
-    return harvests
-
-
 class _Yields:
-    """The expected and maximum yields of each country, read once."""
+    """The expected and maximum yields of each country, read once (and named in the
+    check's parameters once)."""
 
     def __init__(self, parameters: dict[str, Any]) -> None:
         self.parameters = parameters
         self.of: dict[str | None, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {}
 
-    def __call__(self, country: str | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    def __call__(
+        self, country: str | None, params: dict[str, Any]
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         found = self.of.get(country)
         if found is None:
             expected = per_country(self.parameters, "expected_yield_kg_per_ha", country)
             maximum = per_country(self.parameters, "regional_max_yield_kg_per_ha", country)
             found = self.of[country] = (expected, maximum)
+            if expected:
+                params[f"expected_yield_kg_per_ha.{country}"] = expected
+            if maximum:
+                params[f"regional_max_yield_kg_per_ha.{country}"] = maximum
         return found
 
 
@@ -288,45 +215,45 @@ class _Farm:
         params: dict[str, Any],
     ) -> None:
         self.farm = farm
-        plots = [plot for plot, *_ in measured]
-        country = site.country if site and site.country else next((p.country for p in plots), None)
+        country = site.country if site and site.country else None
+        if country is None:
+            country = next((m[0].country for m in measured), None)
         self.country = country
-        self.expected, self.maximum = yields(country)
-        if self.expected:
-            params[f"expected_yield_kg_per_ha.{country}"] = self.expected
-        if self.maximum:
-            params[f"regional_max_yield_kg_per_ha.{country}"] = self.maximum
-        self.areas = [(plot.id, area, source) for plot, area, source, _ in measured]
+        self.expected, self.maximum = yields(country, params)
+        # The same list in each season's row (made JSON-ready once: rows are only read).
+        self.plot_rows = [
+            {"plot": plot.id, "area_ha": area, "area_source": source}
+            for plot, area, source, _ in measured
+        ]
         # Why no season of the farm can be compared, if so; else its area and area band.
         self.reason: str | None = None
         self.area = 0.0
         self.area_band = (0.0, 0.0)
-        missing = [pid for pid, a, _ in self.areas if a is None]
+        missing = [m[0].id for m in measured if m[1] is None]
         if not measured:
             self.reason = "farm has no registered plots"
         elif missing:
             self.reason = f"no area for point plot(s) {', '.join(missing)}"
         else:
-            area = self.area = sum(a for _, a, _ in self.areas if a is not None)
+            area = self.area = sum([m[1] for m in measured])  # type: ignore[misc]
             if area <= 0:
                 self.reason = "zero plot area"
             elif self.expected is None or self.maximum is None:
                 self.reason = f"no yield parameters for {country}"
-            plot_bands = [band for *_, band in measured if band is not None]
-            self.area_band = (sum(lo for lo, _ in plot_bands), sum(hi for _, hi in plot_bands))
+            bands = [m[3] for m in measured if m[3] is not None]
+            self.area_band = (sum([lo for lo, _ in bands]), sum([hi for _, hi in bands]))
 
     def row(
         self, season: str, delivered: float, ids: list[str], params: dict[str, Any]
-    ) -> dict[str, Any]:
-        """Return the farm's row for one season's deliveries."""
+    ) -> tuple[dict[str, Any], float | None, tuple[float, float] | None]:
+        """Return the farm's row for one season's deliveries (JSON-ready but for its
+        `NUMBERS`), and its ratio and ratio band (None when not known)."""
         row: dict[str, Any] = {
             "farm": self.farm,
             "season": season,
             "country": self.country,
             "deliveries_kg": delivered,
-            "plots": [
-                {"plot": pid, "area_ha": a, "area_source": src} for pid, a, src in self.areas
-            ],
+            "plots": self.plot_rows,
             "area_ha": None,
             "estimate_kg": None,
             "yield_kg_per_ha": None,
@@ -339,14 +266,14 @@ class _Farm:
         }
         expected, maximum = self.expected, self.maximum
         if self.reason is not None or expected is None or maximum is None:
-            return row
+            return row, None, None
         area, area_band = self.area, self.area_band
-        estimate = area * float(expected["value"])
+        expected_kg = float(expected["value"])
+        estimate = area * expected_kg
         per_ha = delivered / area
         ratio = delivered / estimate
         row.update(area_ha=area, estimate_kg=estimate, yield_kg_per_ha=per_ha, ratio=ratio)
         mass_band = relative(delivered, params["mass_measurement_tolerance"]["value"])
-        expected_kg = float(expected["value"])
         band = quotient_band(mass_band, (area_band[0] * expected_kg, area_band[1] * expected_kg))
         if band is not None:
             row.update(ratio_low=band[0], ratio_high=band[1])
@@ -356,4 +283,4 @@ class _Farm:
             row.update(status="warn", reason="deliveries above the farm's expected harvest")
         else:
             row["status"] = "ok"
-        return row
+        return row, ratio, band
