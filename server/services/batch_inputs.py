@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from operator import itemgetter
-from typing import Any, overload
+from typing import Any, NamedTuple, overload
 
-from sqlalchemy import JSON, Select, Text, and_, cast, select
+from sqlalchemy import Select, Text, cast, select
 from sqlalchemy.orm import Session
 
 from server.adapters.models import (
@@ -37,8 +37,8 @@ from server.core.evidence.inputs import (
     Site as PlainSite,
 )
 from server.core.gs1.identifiers import gtin_of, lot_class
-from server.services.query_chunks import chunks
-from server.services.trace_events import Flow, Loaded, TraceEventReader, loads
+from server.services.driver_rows import DriverRows, Memo
+from server.services.trace_events import TraceEventReader, loads
 
 
 def _quantities(rows: list[Any]) -> tuple[Quantity, ...]:
@@ -146,7 +146,7 @@ _NAMING_ROLES = (EPC, IO)
 
 def _trace_events(
     reader: TraceEventReader, brand_id: int, root: str, tracked: Callable[[str], bool]
-) -> dict[int, Loaded]:
+) -> dict[int, TraceEvent]:
     """Return the events naming the classes upstream of `root`, level by level.
 
     From the batch's class, each round reads the events naming the new classes (one query
@@ -154,90 +154,77 @@ def _trace_events(
     them that output one of those classes bring their tracked inputs into the next round:
     the classes `server.core.evidence.trace` walks, and every event naming them.
     """
-    events: dict[int, Loaded] = {}
-    # Per transformation read: the classes of its output and input lines (with or without
-    # a quantity, as the rows list them).
-    flows: dict[int, Flow] = {}
+    events: dict[int, TraceEvent] = {}
     seen: set[str] = set()
     frontier = {root}
     while frontier:
         seen |= frontier
-        named: set[int] = set()
+        upstream: set[str] = set()
         # Rows are turned into events as they are read and let go of (their JSON columns
         # are most of a row's memory): a big batch never holds its rows and events at once.
-        for row in reader.naming(brand_id, frontier, _NAMING_ROLES):
-            event_id = row[0]
-            named.add(event_id)
-            if event_id not in events:
-                events[event_id] = reader.loaded(row)
-                if row[2] == "TransformationEvent":
-                    flows[event_id] = reader.flow(row)
-        upstream: set[str] = set()
-        for event_id in named:
-            if event_id not in flows:
-                continue
-            outputs, inputs = flows[event_id]
+        for key in reader.load(reader.naming(brand_id, frontier, _NAMING_ROLES), events):
+            outputs, inputs = reader.flow(key)
             if not outputs.isdisjoint(frontier):
-                upstream.update(cls for cls in inputs if tracked(cls))
-        frontier = upstream - seen
+                upstream.update(inputs)
+        frontier = {cls for cls in upstream - seen if tracked(cls)}
     return events
 
 
 def _farm_creations(
-    reader: TraceEventReader, brand_id: int, locations: set[str], known: set[int]
-) -> Iterator[tuple[int, Loaded]]:
-    """Yield the ObjectEvents at `locations` (farms) not in `known`: other harvests count."""
+    reader: TraceEventReader,
+    brand_id: int,
+    locations: set[str],
+    events: dict[int, TraceEvent],
+) -> None:
+    """Add the ObjectEvents at `locations` (farms) to `events`: other harvests count."""
     places = {base_location(loc) for loc in locations}
-    ids = reader.ids_naming(brand_id, places, (PLACE,)) - known
-    for row in reader.by_id(ids):
-        if row[2] == "ObjectEvent":
-            yield row[0], reader.loaded(row)
+    ids = reader.ids_naming(brand_id, places, (PLACE,)) - events.keys()
+    reader.load(reader.by_id(ids, "ObjectEvent"), events)
 
 
-def _columns(table: Any, *names: str) -> tuple[Any, ...]:
-    """Return the named columns of `table`, JSON ones as their text (decoded by orjson)."""
-    return tuple(
-        cast(table.c[name], Text).label(name)
-        if isinstance(table.c[name].type, JSON)
-        else table.c[name]
-        for name in names
+# What the checks read of a site, a plot and a record (not a site's properties, say): the row
+# id (the inputs' order), then a site's and a plot's columns in the order of their fields.
+_SITE = "id, key, kind, name, location_id, country, lat, lon, region, parent_key"
+_RECORD = (
+    "id, key, kind, subject_type, subject_key, issuer, issued_on, valid_until, {payload},"
+    " document_sha256, record_sha256, about_site"
+)
+
+
+class PlotRow(NamedTuple):
+    """A plot as `_plots_near` returns it: the columns the checks read, its geometry as text."""
+
+    id: int
+    brand_id: int
+    key: str
+    site_key: str
+    geometry: str | None
+    declared_area_ha: float | None
+    country: str | None
+
+
+_PLOT_COLUMNS = PlotRow._fields
+
+
+def _sites_where(
+    db: DriverRows, brand_id: int, column: str, values: set[str]
+) -> dict[str, tuple[int, PlainSite]]:
+    """Return the brand's sites whose `column` is among `values`: key → (row id, site)."""
+    if not values:
+        return {}
+    among, param = db.among(values)
+    rows = db.all(
+        f"SELECT {_SITE} FROM {Site.__tablename__} WHERE brand_id = {db.mark} AND {column} {among}",
+        [brand_id, param],
     )
+    return {row[1]: (row[0], PlainSite(*row[1:])) for row in rows}
 
 
-# What the checks read of a site, a plot and a record (not a site's properties, say).
-_SITE = _columns(
-    Site.__table__, "id", "key", "kind", "name", "location_id", "country", "lat", "lon",
-    "region", "parent_key",
-)  # fmt: skip
-_PLOT = _columns(
-    Plot.__table__, "id", "brand_id", "key", "site_key", "geometry", "declared_area_ha",
-    "country", "min_lon", "min_lat", "max_lon", "max_lat",
-)  # fmt: skip
-_RECORD = _columns(
-    EvidenceRecord.__table__, "id", "key", "kind", "subject_type", "subject_key", "issuer",
-    "issued_on", "valid_until", "payload", "document_sha256", "record_sha256", "about_site",
-)  # fmt: skip
-
-
-def _rows(
-    session: Session, columns: tuple[Any, ...], condition: Any, column: Any, keys: set[str]
-) -> list[Any]:
-    """Return the `columns` of the rows meeting `condition` whose `column` is among `keys`.
-
-    Core rows on the session's connection: the ORM's result handling is not needed here.
-    """
-    connection = session.connection()
-    rows: list[Any] = []
-    for chunk in chunks(keys):
-        # `all()`: one fetchall from the driver, not a fetchone per row.
-        rows += connection.execute(select(*columns).where(condition, column.in_(chunk))).all()
-    return rows
-
-
-def _sites_at(session: Session, brand_id: int, locations: set[str]) -> dict[str, Any]:
+def _sites_at(
+    db: DriverRows, brand_id: int, locations: set[str]
+) -> dict[str, tuple[int, PlainSite]]:
     wanted = locations | {base_location(loc) for loc in locations}
-    rows = _rows(session, _SITE, Site.brand_id == brand_id, Site.location_id, wanted)
-    return {row.key: row for row in rows}
+    return _sites_where(db, brand_id, "location_id", wanted)
 
 
 def plots_meeting(
@@ -259,41 +246,99 @@ def plots_meeting(
     )
 
 
-def _plots_near(session: Session, brand_id: int, sites: set[str]) -> dict[str, Any]:
-    """Return the sites' plots and every plot whose bounding box meets theirs (for overlaps)."""
-    mine = _rows(session, _PLOT, Plot.brand_id == brand_id, Plot.site_key, sites)
-    plots = {row.key: row for row in mine}
-    boxes = [p for p in mine if p.min_lon is not None]
-    if boxes:
-        union = (
-            min(p.min_lon for p in boxes),
-            min(p.min_lat for p in boxes),
-            max(p.max_lon for p in boxes),
-            max(p.max_lat for p in boxes),
-        )
+def _plots_near(session: Session, brand_id: int, sites: set[str]) -> dict[str, PlotRow]:
+    """Return the sites' plots and every plot whose bounding box meets theirs (for overlaps).
+
+    The plots near the union of the sites' boxes include the sites' own plots that have a
+    box: read once, with those that have none (no geometry), not twice.
+    """
+    db = DriverRows(session)
+    if not sites:
+        return {}
+    among, param = db.among(sites)
+    table = Plot.__tablename__
+    of_sites = f"brand_id = {db.mark} AND site_key {among}"
+    union = db.all(
+        f"SELECT min(min_lon), min(min_lat), max(max_lon), max(max_lat) FROM {table}"
+        f" WHERE {of_sites} AND min_lon IS NOT NULL",
+        [brand_id, param],
+    )[0]
+    columns = ", ".join(db.text(c) if c == "geometry" else c for c in _PLOT_COLUMNS)
+    rows = db.all(
+        f"SELECT {columns} FROM {table} WHERE {of_sites} AND min_lon IS NULL", [brand_id, param]
+    )
+    if union[0] is not None:
         near = plots_meeting(session.get_bind().dialect.name, brand_id, union)
-        for row in session.connection().execute(near.with_only_columns(*_PLOT)).all():
-            plots.setdefault(row.key, row)
-    return plots
+        geometry = cast(Plot.geometry, Text).label("geometry")
+        wanted = [geometry if c == "geometry" else Plot.__table__.c[c] for c in _PLOT_COLUMNS]
+        rows += session.connection().execute(near.with_only_columns(*wanted)).all()
+    return {row[2]: PlotRow._make(row) for row in rows}
 
 
 def _records_about(
-    session: Session, brand_id: int, sites: set[str], plots: set[str]
-) -> dict[int, Any]:
-    """Return the records about `sites` or `plots`, and those about neither kind of subject."""
-    of_brand = EvidenceRecord.brand_id == brand_id
-    kind = EvidenceRecord.subject_type
-    rows: list[Any] = []
+    db: DriverRows, brand_id: int, sites: set[str], plots: set[str]
+) -> dict[int, tuple[Any, ...]]:
+    """Return the records about `sites` or `plots`, and those about neither kind of subject.
+
+    Rows of `_RECORD`'s columns by row id.
+    """
+    table, mark = EvidenceRecord.__tablename__, db.mark
+    select_ = f"SELECT {_RECORD.format(payload=db.text('payload'))} FROM {table}"
+    of_brand = f"brand_id = {mark}"
+    rows: list[tuple[Any, ...]] = []
     # Subjects other than plots and sites (batches, ...): three index ranges around the two
     # kinds, not a NOT IN that would read every record of the brand for every batch.
-    for other in (kind < "plot", and_(kind > "plot", kind < "site"), kind > "site"):
-        rows += session.connection().execute(select(*_RECORD).where(of_brand, other)).all()
-    about_site = and_(of_brand, EvidenceRecord.subject_type == "site")
-    about_plot = and_(of_brand, EvidenceRecord.subject_type == "plot")
-    rows += _rows(session, _RECORD, about_site, EvidenceRecord.subject_key, sites)
-    rows += _rows(session, _RECORD, of_brand, EvidenceRecord.about_site, sites)
-    rows += _rows(session, _RECORD, about_plot, EvidenceRecord.subject_key, plots)
-    return {row.id: row for row in rows}
+    for other in ("subject_type < 'plot'", "subject_type > 'plot' AND subject_type < 'site'"):
+        rows += db.all(f"{select_} WHERE {of_brand} AND {other}", [brand_id])
+    rows += db.all(f"{select_} WHERE {of_brand} AND subject_type > 'site'", [brand_id])
+    if sites:
+        among, param = db.among(sites)
+        rows += db.all(f"{select_} WHERE {of_brand} AND about_site {among}", [brand_id, param])
+        # A record about a site is about that site too unless its payload names another:
+        # the ones about a site among `sites` came with the query above.
+        differs = "IS DISTINCT FROM" if db.postgres else "IS NOT"
+        rows += db.all(
+            f"{select_} WHERE {of_brand} AND subject_type = 'site' AND subject_key {among}"
+            f" AND about_site {differs} subject_key",
+            [brand_id, param],
+        )
+    if plots:
+        among, param = db.among(plots)
+        rows += db.all(
+            f"{select_} WHERE {of_brand} AND subject_type = 'plot' AND subject_key {among}",
+            [brand_id, param],
+        )
+    return {row[0]: row for row in rows}
+
+
+def _records(rows: list[tuple[Any, ...]]) -> tuple[PlainRecord, ...]:
+    """Return record rows (`_RECORD`'s columns) as the checks read them, in the rows' order.
+
+    Records with the same payload text share its value (the 20,000 deforestation
+    assessments of a big batch say the same): the checks only read it.
+    """
+    payloads = Memo(loads)
+    days = Memo(_day)
+    return tuple(
+        PlainRecord(
+            key,
+            kind,
+            subject_type,
+            subject_key,
+            issuer,
+            days[issued_on],
+            days[valid_until],
+            payloads[payload],
+            document_sha256 or record_sha256,
+        )
+        for (_, key, kind, subject_type, subject_key, issuer, issued_on, valid_until, payload,
+             document_sha256, record_sha256, _) in rows
+    )  # fmt: skip
+
+
+def _day(value: date | str | None) -> date | None:
+    """Return a DATE column's value: SQLite holds SQLAlchemy's ISO text of it."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _materials(settings: dict[str, Any], locale: str) -> tuple[Material, ...]:
@@ -326,35 +371,33 @@ def load_batch_inputs(session: Session, batch: Batch, as_of: date | None = None)
         return tracked_gtins.get(gtin_of(cls) or "", True)
 
     root = lot_class(batch.product.gtin, batch.lot)
+    db = DriverRows(session)
     reader = TraceEventReader(session)
     events = _trace_events(reader, brand.id, root, tracked)
-    locations = {loc for _, e in events.values() for loc in (e.biz_location, e.read_point) if loc}
-    sites = _sites_at(session, brand.id, locations)
-    farm_locations = {s.location_id for s in sites.values() if s.kind == "farm" and s.location_id}
-    events.update(_farm_creations(reader, brand.id, farm_locations, set(events)))
+    sites = _sites_at(db, brand.id, reader.places())
+    farm_locations = {s.sgln for _, s in sites.values() if s.kind == "farm" and s.sgln}
+    _farm_creations(reader, brand.id, farm_locations, events)
     plots = _plots_near(session, brand.id, set(sites))
-    trace_events = tuple(e for _, e in sorted(events.values(), key=itemgetter(0)))
-    del events
+    # By (time, row id): the row ids in order, then a stable sort on the time alone.
+    order = sorted(events)
+    order.sort(key=lambda key: events[key].time)
+    trace_events = tuple(map(events.__getitem__, order))
+    events.clear()
+    del order
     # `named_plots` reads an event's ILMD, one dict shared by the events of the same text.
-    creations = {id(e.ilmd): e for e in trace_events if is_creation(e)}
+    creations = {id(e.ilmd): e for e in trace_events if e.ilmd and is_creation(e)}
     named_plot_ids = {p for e in creations.values() for p in named_plots(e)}
-    records = _records_about(session, brand.id, set(sites), set(plots) | named_plot_ids)
-    named_sites = {r.about_site for r in records.values() if r.about_site} - sites.keys()
-    of_brand = Site.brand_id == brand.id
-    for site in _rows(session, _SITE, of_brand, Site.key, named_sites):
-        sites[site.key] = site
+    records = _records_about(db, brand.id, set(sites), set(plots) | named_plot_ids)
+    named_sites = {r[-1] for r in records.values() if r[-1]} - sites.keys()
+    sites.update(_sites_where(db, brand.id, "key", named_sites))
     return BatchInputs(
         batch_class=root,
         batch_quantity_kg=batch.quantity_kg,
         as_of=as_of or batch.produced_on or date.today(),
         events=trace_events,
-        sites=tuple(plain_site(s) for s in sorted(sites.values(), key=lambda s: s.id)),
-        plots=tuple(
-            _plot(p, loads(p.geometry)) for p in sorted(plots.values(), key=lambda p: p.id)
-        ),
+        sites=tuple(site for _, site in sorted(sites.values(), key=itemgetter(0))),
+        plots=tuple(_plot(p, loads(p.geometry)) for p in sorted(plots.values(), key=itemgetter(0))),
         materials=materials,
-        evidence=tuple(
-            _record(r, loads(r.payload)) for r in sorted(records.values(), key=lambda r: r.id)
-        ),
+        evidence=_records(sorted(records.values(), key=itemgetter(0))),
         parameters=settings.get("parameters") or {},
     )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from psycopg.postgres import types as postgres_types
+from psycopg.pq import Format
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -16,8 +18,8 @@ from server.core.disclosure.policy import policy_of
 from server.core.disclosure.redaction import SiteInfo, redact_events
 from server.core.evidence.inputs import Quantity, TraceEvent
 from server.services.catalog import sites_of
+from server.services.driver_rows import DriverRows, Memo
 from server.services.query_chunks import chunks
-from server.services.value_lists import matching_any
 
 
 def public_trace_events(
@@ -44,28 +46,25 @@ def public_trace_events(
     )
 
 
-# What the trace reads of an event, in the order `TraceEventReader.loaded` takes them.
+# What the trace reads of an event, in the order `TraceEventReader.load` unpacks them. A JSON
+# list that is empty (most ObjectEvents' inputs and outputs) comes as NULL: no text to copy.
 _COLUMNS = (
     "id",
     "COALESCE(event_id, event_hash)",  # the event's id in the report
     "event_type",
-    "event_time",
+    "{event_time}",
     "biz_step",
     "action",
     "biz_location",
     "read_point",
-    "inputs",
-    "outputs",
-    "quantities",
-    "parsed",
+    "NULLIF({inputs}, '[]')",
+    "NULLIF({outputs}, '[]')",
+    "NULLIF({quantities}, '[]')",
+    "{parsed}",
 )
-_JSON_COLUMNS = ("inputs", "outputs", "quantities", "parsed")
 _EVENTS = EpcisEvent.__tablename__
 _IDENTIFIERS = EventIdentifier.__tablename__
-# Rows a PostgreSQL server-side cursor fetches at a time.
-_BATCH = 2000
-# An event as the loader keeps it: its sort key (time, row id) and the trace's reading of it.
-Loaded = tuple[tuple[datetime, int], TraceEvent]
+_TRANSFORMATION = "TransformationEvent"
 # A transformation's classes: of its output lines and of its input lines, as stored.
 Flow = tuple[frozenset[str], tuple[str, ...]]
 
@@ -90,57 +89,52 @@ class TraceEventReader:
     A big batch's 100,000 events are mostly the same few texts: their quantity lists (a lot's
     line is its harvest's outputs and quantities, then its receipt's quantities, then a
     transformation's input), their ``parsed`` column (a farm's harvests name the same plot),
-    their times and steps. Each distinct text is decoded once and its value shared by every
+    their times, steps and places. Each distinct value is decoded once and shared by every
     event holding it, so a row costs a few dictionary lookups, not five JSON decodes and a
-    dozen objects. The JSON columns are read as text (PostgreSQL: ``::text``, so the driver
-    does not decode them with the standard library first) and decoded with orjson.
+    dozen objects. The JSON columns are read as text and decoded with orjson; PostgreSQL's
+    times as text too, parsed by the driver's own loader once per distinct text.
     """
 
     def __init__(self, session: Session) -> None:
-        connection = session.connection()
-        self._postgres = connection.dialect.name == "postgresql"
-        self._dbapi: Any = connection.connection.driver_connection
-        self._lists: dict[str | None, tuple[tuple[Quantity, ...], tuple[str, ...]]] = {}
-        self._parsed: dict[str | None, tuple[Any, Any, dict[str, Any]]] = {}
-        self._times: dict[Any, datetime] = {}
+        self._db = DriverRows(session)
         self._strings: dict[Any, Any] = {}  # one copy of each step, place, lot, unit
-        self._cursors = 0
-        as_text = "::text" if self._postgres else ""
-        self._select = ", ".join(f"{c}{as_text}" if c in _JSON_COLUMNS else c for c in _COLUMNS)
+        self._lists = Memo(self._quantities)
+        self._classes = Memo(self._line_classes)
+        self._parsed = Memo(self._read)
+        self._shapes = Memo(self._shape)
+        self._times = Memo(self._time_parser())
+        # Per transformation read: the texts of its input and output lines.
+        self._flows: dict[int, tuple[str | None, str | None]] = {}
+        text = self._db.text
+        self._select = ", ".join(_COLUMNS).format(
+            event_time="event_time::text" if self._db.postgres else "event_time",
+            inputs=text("inputs"),
+            outputs=text("outputs"),
+            quantities=text("quantities"),
+            parsed=text("parsed"),
+        )
 
-    def _among(self, values: set[Any]) -> tuple[str, Any]:
-        """Return a condition's right side matching any of `values`, and its one parameter.
-
-        One parameter whatever the number of values (PostgreSQL: an array; SQLite: a JSON
-        array read by ``json_each``), so a level of the chain is one query, not a query per
-        thousand values (an event naming values of two chunks would be read twice).
-        """
-        # The driver's own placeholders: this reader runs on the raw cursor.
-        return matching_any(self._postgres, "%s" if self._postgres else "?", values)
-
-    def _rows(self, where: str, params: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
-        statement = f"SELECT {self._select} FROM {_EVENTS} WHERE {where}"
-        if self._postgres:
-            # A server-side cursor: rows come in batches as read, never a level's whole
-            # result (100 MB for a big batch's harvests) held by the client at once.
-            self._cursors += 1
-            cursor = self._dbapi.cursor(name=f"trace_events_{self._cursors}")
-            cursor.itersize = _BATCH
-        else:
-            cursor = self._dbapi.cursor()  # sqlite3 steps the statement as rows are taken
-        try:
-            cursor.execute(statement, params)
-            yield from cursor
-        finally:
-            cursor.close()
+    def _time_parser(self) -> Callable[[str], datetime]:
+        if not self._db.postgres:
+            # SQLAlchemy's text of a UTC time, without its offset.
+            return lambda text: datetime.fromisoformat(text).replace(tzinfo=UTC)
+        # The driver's own parser of the text it would have read: the same value, the same
+        # time zone object, for a dictionary lookup per row instead of a parse.
+        oid = postgres_types["timestamptz"].oid
+        connection = self._db.driver
+        loader = connection.adapters.get_loader(oid, Format.TEXT)(oid, connection)
+        return lambda text: loader.load(text.encode())
 
     def _naming(self, brand_id: int, identifiers: set[str], roles: tuple[str, ...]) -> Any:
         """Return the query of the ids of events naming `identifiers` in `roles`, its params."""
-        mark = "%s" if self._postgres else "?"
-        among, values = self._among(identifiers)
+        mark = self._db.mark
+        among, values = self._db.among(identifiers)
+        # SQLite: one probe of the lookup index per identifier, the role tested on its entries
+        # (``+`` keeps the planner from probing once per identifier and role).
+        role = "role" if self._db.postgres else "+role"
         query = (
             f"SELECT event_id FROM {_IDENTIFIERS} WHERE brand_id = {mark}"
-            f" AND role IN ({', '.join(mark for _ in roles)}) AND identifier {among}"
+            f" AND {role} IN ({', '.join(mark for _ in roles)}) AND identifier {among}"
         )
         return query, [brand_id, *roles, values]
 
@@ -149,98 +143,116 @@ class TraceEventReader:
     ) -> Iterator[tuple[Any, ...]]:
         """Yield the rows of the events naming one of `identifiers` in one of `roles`.
 
-        One query, the identifier index joined in the database.
+        One query, the identifier index joined in the database; one parameter whatever the
+        number of identifiers, so that an event naming many is read once.
         """
         query, params = self._naming(brand_id, identifiers, roles)
-        yield from self._rows(f"id IN ({query})", params)
+        yield from self._db.stream(
+            f"SELECT {self._select} FROM {_EVENTS} WHERE id IN ({query})", params
+        )
 
     def ids_naming(self, brand_id: int, identifiers: set[str], roles: tuple[str, ...]) -> set[int]:
         """Return the ids of events naming one of `identifiers` in one of `roles`."""
         if not identifiers:
             return set()
         query, params = self._naming(brand_id, identifiers, roles)
-        cursor = self._dbapi.cursor()
-        try:
-            cursor.execute(query, params)
-            return {event_id for (event_id,) in cursor}
-        finally:
-            cursor.close()
+        return {event_id for (event_id,) in self._db.all(query, params)}
 
-    def by_id(self, ids: set[int]) -> Iterator[tuple[Any, ...]]:
-        """Yield the rows of the events with these row ids."""
+    def by_id(self, ids: set[int], event_type: str) -> Iterator[tuple[Any, ...]]:
+        """Yield the rows of the events of `event_type` with these row ids."""
         if not ids:
             return
-        among, values = self._among(ids)
-        yield from self._rows(f"id {among}", [values])
-
-    def _decoded(self, text: str | None) -> tuple[tuple[Quantity, ...], tuple[str, ...]]:
-        """Return a quantity list's lines that have a quantity, and every line's class."""
-        lines = loads(text) or ()
-        shared = self._strings.setdefault
-        found = (
-            tuple(
-                Quantity(
-                    shared(q["epc_class"], q["epc_class"]),
-                    q["quantity"],
-                    shared(q.get("uom"), q.get("uom")),
-                )
-                for q in lines
-                if q.get("quantity") is not None
-            ),
-            tuple(q["epc_class"] for q in lines),
+        among, values = self._db.among(ids)
+        mark = self._db.mark
+        where = f"id {among} AND event_type = {mark}"
+        yield from self._db.stream(
+            f"SELECT {self._select} FROM {_EVENTS} WHERE {where}", [values, event_type]
         )
-        self._lists[text] = found
-        return found
 
-    def _read(self, text: str | None) -> tuple[Any, Any, dict[str, Any]]:
+    def load(self, rows: Iterable[tuple[Any, ...]], events: dict[int, TraceEvent]) -> list[int]:
+        """Add the events of rows of `naming` or `by_id` to `events` unless there already.
+
+        Return the row ids of the transformations among `rows` (read now or before): their
+        `flow` says which classes they bring in.
+        """
+        lists, parsed_of, times, shapes = self._lists, self._parsed, self._times, self._shapes
+        flows = self._flows
+        transformations: list[int] = []
+        transformation = _TRANSFORMATION
+        for row in rows:
+            key, event_id, kind, when, step, action, location, point = row[:8]
+            if kind == transformation:
+                transformations.append(key)
+            if key in events:
+                continue
+            inputs, outputs, quantities, parsed = row[8:]
+            kind, step, action, location, point = shapes[kind, step, action, location, point]
+            time = times[when]
+            sources, destinations, ilmd = parsed_of[parsed]
+            # Positional: this runs 100,000 times a load (the order of `TraceEvent`'s fields).
+            events[key] = TraceEvent(
+                event_id,
+                kind,
+                time,
+                step,
+                action,
+                location,
+                point,
+                lists[inputs],
+                lists[outputs],
+                lists[quantities],
+                sources,
+                destinations,
+                ilmd,
+            )
+            if kind == transformation:
+                flows[key] = (inputs, outputs)
+        return transformations
+
+    def flow(self, key: int) -> Flow:
+        """Return the classes of a transformation's output lines and input lines (`load`)."""
+        inputs, outputs = self._flows[key]
+        return frozenset(self._classes[outputs]), self._classes[inputs]
+
+    def places(self) -> set[str]:
+        """Return the business locations and read points of the events loaded so far."""
+        return {
+            place
+            for _, _, _, location, point in self._shapes.values()
+            for place in (location, point)
+            if place
+        }
+
+    def _shape(self, values: tuple[str | None, ...]) -> tuple[str | None, ...]:
+        """Return an event's type, step, action and places, one copy of each string."""
+        shared = self._strings.setdefault
+        return tuple(shared(value, value) for value in values)
+
+    def _quantities(self, text: str | None) -> tuple[Quantity, ...]:
+        """Return the lines of a quantity list's text that have a quantity."""
+        if text is None:
+            return ()
+        shared = self._strings.setdefault
+        found: list[Quantity] = []
+        for line in loads(text) or ():
+            quantity = line.get("quantity")
+            if quantity is not None:
+                epc_class, uom = line["epc_class"], line.get("uom")
+                found.append(Quantity(shared(epc_class, epc_class), quantity, shared(uom, uom)))
+        return tuple(found)
+
+    @staticmethod
+    def _line_classes(text: str | None) -> tuple[str, ...]:
+        """Return the class of every line of a quantity list's text (with a quantity or not)."""
+        return tuple(line["epc_class"] for line in loads(text) or ())
+
+    @staticmethod
+    def _read(text: str | None) -> tuple[Any, Any, dict[str, Any]]:
         """Return the sources, destinations and ILMD of a ``parsed`` column's text."""
         parsed = loads(text) or {}
-        found = (
+        return (
             tuple((s[0], s[1]) for s in parsed.get("sources", [])),
             tuple((d[0], d[1]) for d in parsed.get("destinations", [])),
             # One dict for the events with the same text: the checks only read it.
             parsed.get("ilmd") or {},
         )
-        self._parsed[text] = found
-        return found
-
-    def _time(self, value: Any) -> datetime:
-        if type(value) is str:  # SQLite: SQLAlchemy's text, its UTC time without offset
-            found = datetime.fromisoformat(value).replace(tzinfo=UTC)
-        else:
-            found = value if value.tzinfo else value.replace(tzinfo=UTC)
-        self._times[value] = found
-        return found
-
-    def loaded(self, row: tuple[Any, ...]) -> Loaded:
-        """Return a row of `naming` or `by_id` as the loader keeps it."""
-        key, event_id, kind, when, step, action, location, point = row[:8]
-        inputs, outputs, quantities, parsed = row[8:]
-        # Each text decoded once (its first event), then looked up; every value is truthy.
-        lines, decoded = self._lists.get, self._decoded
-        shared = self._strings.setdefault
-        time = self._times.get(when) or self._time(when)
-        sources, destinations, ilmd = self._parsed.get(parsed) or self._read(parsed)
-        # Positional: this runs 100,000 times a load (the order of `TraceEvent`'s fields).
-        event = TraceEvent(
-            event_id,
-            shared(kind, kind),
-            time,
-            shared(step, step),
-            shared(action, action),
-            shared(location, location),
-            shared(point, point),
-            (lines(inputs) or decoded(inputs))[0],
-            (lines(outputs) or decoded(outputs))[0],
-            (lines(quantities) or decoded(quantities))[0],
-            sources,
-            destinations,
-            ilmd,
-        )
-        return (time, key), event
-
-    def flow(self, row: tuple[Any, ...]) -> Flow:
-        """Return the classes of a transformation row's output lines and input lines."""
-        outputs = self._lists.get(row[9]) or self._decoded(row[9])
-        inputs = self._lists.get(row[8]) or self._decoded(row[8])
-        return frozenset(outputs[1]), inputs[1]

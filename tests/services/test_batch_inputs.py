@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from datetime import date
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
 
 from server.adapters.db import db
-from server.adapters.models import Batch, Brand, EpcisEvent
+from server.adapters.models import Batch, Brand, EpcisEvent, EvidenceRecord, Plot
 from server.core.evidence.report import build_report
 from server.services.batch_inputs import load_batch_inputs
 from server.services.trace_events import loads
@@ -74,3 +76,53 @@ def test_loading_a_batch_takes_few_queries(sqlite_app: Flask) -> None:
         assert len(inputs.events) > 50
         assert any("epcis_events" in s for s in statements)
         assert len(statements) < 40, statements
+
+
+def _record(brand_id: int, key: str, subject_type: str, subject: str, payload: dict) -> Any:
+    return EvidenceRecord(
+        brand_id=brand_id,
+        key=key,
+        kind="audit",
+        subject_type=subject_type,
+        subject_key=subject,
+        issuer="test",
+        issued_on=date(2025, 1, 2),
+        payload=payload,
+        record_sha256=key.ljust(64, "0"),
+    )
+
+
+def test_every_record_route_and_every_farm_plot_is_read(app: Flask) -> None:
+    # The loader reads a farm's plots with a box through the nearby-plots query and those
+    # without one apart, and a record about a site once whether its payload names that site
+    # or another: each route must still find its rows.
+    with app.app_context():
+        session = db.session
+        batch = session.scalars(select(Batch).order_by(Batch.id)).first()
+        assert batch is not None
+        brand_id = batch.product.brand_id
+        before = load_batch_inputs(session, batch)
+        farm = next(s for s in before.sites if s.kind == "farm")
+        other = next(s for s in before.sites if s.id != farm.id)
+        plot = next(p for p in before.plots if p.farm == farm.id)
+        session.add_all(
+            [
+                Plot(brand_id=brand_id, key="no-shape", site_key=farm.id, geometry={}),
+                _record(brand_id, "about-other", "site", farm.id, {"site": other.id}),
+                _record(brand_id, "about-nowhere", "site", farm.id, {"site": "nowhere"}),
+                _record(brand_id, "plot-at-site", "plot", "unknown-plot", {"site": farm.id}),
+                _record(brand_id, "on-plot", "plot", plot.id, {"status": "ok"}),
+                _record(brand_id, "on-batch", "batch", batch.lot, {"status": "ok"}),
+                _record(brand_id, "elsewhere", "site", "not-a-site-of-it", {}),
+            ]
+        )
+        session.commit()
+        after = load_batch_inputs(session, batch)
+        added = {r.id for r in after.evidence} - {r.id for r in before.evidence}
+        assert added == {"about-other", "about-nowhere", "plot-at-site", "on-plot", "on-batch"}
+        assert {p.id for p in after.plots} - {p.id for p in before.plots} == {"no-shape"}
+        # Read once each, in row order, with the values the ORM reads.
+        whole = whole_brand_inputs(after, brand_id)
+        ids = {r.id for r in after.evidence}
+        assert after.evidence == tuple(r for r in whole.evidence if r.id in ids)
+        assert next(r for r in after.evidence if r.id == "on-plot").issued_on == date(2025, 1, 2)
