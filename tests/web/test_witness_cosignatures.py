@@ -57,6 +57,14 @@ def _post(app: Flask, body: Any) -> TestResponse:
     return response
 
 
+def _cosign(url: str, key: Path, state: Path) -> str:
+    """Run `originxr witness` on the log at `url` (posting to it); return its output."""
+    args = ["witness", url, "--state", str(state), "--key", str(key)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 def test_a_known_witness_is_kept_served_and_counted_by_verify(
     served: tuple[Flask, str],  # noqa: F811
     known: tuple[Path, str],
@@ -64,13 +72,10 @@ def test_a_known_witness_is_kept_served_and_counted_by_verify(
 ) -> None:
     app, url = served
     key, public = known
-    args = ["witness", url, "--state", str(tmp_path / "w.json"), "--key", str(key)]
-    first = CliRunner().invoke(main, args)
-    assert first.exit_code == 0, first.output
-    assert "the log keeps the cosignature" in first.output
-    assert public in first.output  # the operator adds this to the log's LOG_WITNESS_KEYS
-    again = CliRunner().invoke(main, args)
-    assert again.exit_code == 0, again.output
+    first = _cosign(url, key, tmp_path / "w.json")
+    assert "the log keeps the cosignature" in first
+    assert public in first  # the operator adds this to the log's LOG_WITNESS_KEYS
+    _cosign(url, key, tmp_path / "w.json")
     assert _kept(app) == 1  # one per witness and tree size
 
     head = app.test_client().get(f"{LOG}/tree-head")
@@ -204,9 +209,7 @@ def test_a_cosigned_earlier_head_counts_once_the_log_has_grown(
     """The log grows between a witness's visits: what it cosigned still vouches, by proof."""
     app, url = served
     key, public = known
-    args = ["witness", url, "--state", str(tmp_path / "w.json"), "--key", str(key)]
-    cosigned = CliRunner().invoke(main, args)
-    assert cosigned.exit_code == 0, cosigned.output
+    _cosign(url, key, tmp_path / "w.json")
     before = app.test_client().get(f"{LOG}/tree-head").get_json()
     with app.app_context():  # one more leaf: a story version published after the visit
         log_story_version(db.session, "nkabom", 10_000 + before["size"], [], {})

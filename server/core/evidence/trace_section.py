@@ -83,22 +83,10 @@ def trace_scalars(trace: Trace) -> dict[str, Any]:
 
 
 def _journey(trace: Trace) -> Iterator[dict[str, Any]]:
-    # One row at a time: the time's text is the one before while the step's time is equal
-    # to it in the same zone and fold (as `time_texts` reads them), made once per run.
-    last: Any = None
-    text: Any = None
-    for event, time, kind, biz_step, action, site, location, lots in trace.journey:
-        if not (
-            time is last
-            or (
-                type(time) is datetime
-                and type(last) is datetime
-                and time == last
-                and time.tzinfo is last.tzinfo
-                and time.fold == last.fold
-            )
-        ):
-            last, text = time, plain(time)
+    texts = time_texts([step[1] for step in trace.journey])
+    for text, (event, _, kind, biz_step, action, site, location, lots) in zip(
+        texts, trace.journey, strict=True
+    ):
         yield {
             "action": action,
             "biz_step": biz_step,
