@@ -4,13 +4,15 @@
 // nothing loads it until a snapshot is shown: viewer.js reaches it only through import().
 // "tour" (panels, XR locomotion, AR placement) likewise loads only when a tour starts.
 // Spark's WebAssembly (1.7 MB, inlined by Spark as base64) is taken out of the "splats" chunk
-// into its own hashed `spark-*.wasm` (sparkWasmOutside below).
+// into its own hashed `spark-*.wasm` (sparkWasmOutside below), trimmed to the exports our path
+// reaches (trimWasm.mjs, web/spark-wasm-keep.json).
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
+import { SPARK_WASM, trimSparkWasm } from './trimWasm.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const outdir = path.join(here, 'static', 'dist');
@@ -83,12 +85,8 @@ export async function build() {
   return manifest;
 }
 
-// Spark's module as published: `const WASM = decode64("<base64>").buffer;` and then
-// `const WASM_MODULE = WebAssembly.compile(WASM);` (a promise of the compiled module, which
-// Spark awaits before decoding and also posts to its workers).
+// Spark's module as published, whose inline WASM SPARK_WASM (trimWasm.mjs) finds
 const SPARK_MODULE = /[\\/]@sparkjsdev[\\/]spark[\\/]dist[\\/]spark\.module\.js$/;
-const SPARK_WASM =
-  /const WASM = decode64\("([A-Za-z0-9+/=]+)"\)\.buffer;\s*const WASM_MODULE = WebAssembly\.compile\(WASM\);/g;
 
 /**
  * An esbuild plugin that writes Spark's inline WebAssembly to `dist/spark-<hash>.wasm` and
@@ -96,7 +94,8 @@ const SPARK_WASM =
  * takes to 595 KB, while the binary goes to 416 KB; the browser must also parse the string
  * and decode it on the main thread before compiling. As its own file it is compiled while it
  * downloads (`WebAssembly.compileStreaming`), it can be fetched beside the script rather
- * than inside it, and the idle warm-up prefetches it like any other chunk.
+ * than inside it, and the idle warm-up prefetches it like any other chunk. It is also trimmed
+ * first (trimWasm.mjs: 416 → 323 KB brotli); a binaryen failure fails the build.
  * A Spark release that inlines it differently fails the build here, not in a shopper's phone.
  * @returns {{plugin: import('esbuild').Plugin, file: string | null}} `file` is set once built
  */
@@ -114,10 +113,12 @@ function sparkWasmOutside() {
           if (found.length !== 1) {
             throw new Error(`${args.path}: ${found.length} inline WASM modules, not 1`);
           }
-          const bytes = Buffer.from(found[0][1], 'base64');
-          if (bytes.subarray(0, 4).toString('latin1') !== '\0asm') {
+          const inline = Buffer.from(found[0][1], 'base64');
+          if (inline.subarray(0, 4).toString('latin1') !== '\0asm') {
             throw new Error(`${args.path}: the inline WASM does not start with \\0asm`);
           }
+          // the name's hash is of the trimmed bytes: a change to the kept exports renames it
+          const bytes = await trimSparkWasm(inline);
           const hash = createHash('sha256').update(bytes).digest('base64url').slice(0, 8);
           state.file = `spark-${hash.toUpperCase().replace(/[-_]/g, 'X')}.wasm`;
           await writeFile(path.join(outdir, state.file), bytes);
