@@ -602,19 +602,33 @@ def measure(
             thread.join(timeout=10)
             db.engine_for(app).dispose()
             Redis.from_url(redis_url).flushdb()
-    # a figure the browser did not report (no LCP entry, say) is NaN, not a crash
+    # a figure the browser did not report (no LCP entry, say) is left out of its median
     medians = _medians(samples)
+    _missing(samples, "measured")
     for note, sample in zip(notes, samples, strict=True):
         note["figures"] = sample
     return medians, notes
 
 
 def _medians(samples: list[dict[str, float]]) -> dict[str, float]:
-    nan = float("nan")
-    return {
-        name: statistics.median(nan if s.get(name) is None else s[name] for s in samples)
-        for name in samples[0]
-    }
+    """Return each figure's median over the passes that reported it (NaN: none did).
+
+    A NaN among the values would make the median depend on where the sort put it; a figure
+    some passes missed is printed, with how many, by `_missing`.
+    """
+    medians = {}
+    for name in samples[0]:
+        values = [s[name] for s in samples if s.get(name) is not None and s[name] == s[name]]
+        medians[name] = statistics.median(values) if values else float("nan")
+    return medians
+
+
+def _missing(samples: list[dict[str, Any]], label: str) -> None:
+    """Print the figures some passes did not report (a paint the browser never timed, say)."""
+    for name in samples[0]:
+        gone = sum(1 for s in samples if s.get(name) is None or s[name] != s[name])
+        if gone:
+            print(f"{label}: {name} missing in {gone} of {len(samples)} passes")
 
 
 def measure_beside(
@@ -630,6 +644,8 @@ def measure_beside(
         _, note = measure(1, args.redis_url, args.chromium, args.only, args.dist)
         new_notes.extend(note)
     figures = _medians([note["figures"] for note in new_notes])
+    _missing([note["figures"] for note in new_notes], "now")
+    _missing(old_samples, "baseline")
     return figures, new_notes, _medians(old_samples)
 
 
