@@ -28,16 +28,20 @@ _TIME = itemgetter(1)  # of a Step, and of a Transformation
 
 
 class _Numbers(dict[float, Any]):
-    """`plain` of each float, made once per value: read it as ``numbers[value]``, floats only.
+    """`plain` of each float, made once per value; `of(value)` for any number.
 
     Floats equal in value have the same `plain` form (0.0 and -0.0 both give 0.0; a NaN is
     only found again as the same object); other numbers (1 is equal to 1.0, but written
-    apart) must not be looked up here.
+    apart) are not looked up here.
     """
 
     def __missing__(self, value: float) -> Any:
         self[value] = done = plain(value)
         return done
+
+    def of(self, value: Any) -> Any:
+        """Return ``plain(value)``: a float's from the memo, anything else made anew."""
+        return self[value] if type(value) is float else plain(value)
 
 
 def time_texts(times: list[Any]) -> list[Any]:
@@ -108,7 +112,7 @@ def _lots(trace: Trace) -> Iterator[dict[str, Any]]:
                 "gtin": gtin,
                 "lot": epc_class,
                 "material": material,
-                "share": numbers[share] if type(share) is float else plain(share),
+                "share": numbers.of(share),
                 "tracked": tracked,
             }
             for epc_class, gtin, material, tracked, share, events in lots[at : at + CHUNK]
@@ -122,14 +126,12 @@ def _origins(trace: Trace) -> Iterator[dict[str, Any]]:
             {
                 "events": list(events),
                 "farm": farm,
-                "harvested_kg": numbers[harvested]
-                if type(harvested) is float
-                else plain(harvested),
+                "harvested_kg": numbers.of(harvested),
                 "lots": list(lots),
-                "mass_kg": numbers[kg] if type(kg) is float else plain(kg),
+                "mass_kg": numbers.of(kg),
                 "plots": list(plots),
                 "registered": registered,
-                "share": numbers[share] if type(share) is float else plain(share),
+                "share": numbers.of(share),
             }
             for farm, plots, registered, share, kg, harvested, lots, events in origins[
                 at : at + CHUNK
@@ -154,33 +156,25 @@ def _transformations(trace: Trace) -> Iterator[dict[str, Any]]:
         yield from [
             {
                 "event": event,
-                "inputs": [
-                    {
-                        "lot": lot,
-                        "material": material,
-                        "quantity_kg": numbers[kg] if type(kg) is float else plain(kg),
-                        "tracked": tracked,
-                    }
-                    for lot, material, tracked, kg in inputs
-                ],
-                "output_kg": numbers[out] if type(out) is float else plain(out),
-                "outputs": [
-                    {
-                        "lot": lot,
-                        "material": material,
-                        "quantity_kg": numbers[kg] if type(kg) is float else plain(kg),
-                        "tracked": tracked,
-                    }
-                    for lot, material, tracked, kg in outputs
-                ],
+                "inputs": _lines(inputs, numbers),
+                "output_kg": numbers.of(out),
+                "outputs": _lines(outputs, numbers),
                 "site": site,
                 "time": text,
-                "tracked_input_kg": numbers[into] if type(into) is float else plain(into),
+                "tracked_input_kg": numbers.of(into),
             }
             for (event, _, site, inputs, outputs, into, out), text in zip(
                 made[at : at + CHUNK], texts[at : at + CHUNK], strict=True
             )
         ]
+
+
+def _lines(lines: Any, numbers: _Numbers) -> list[dict[str, Any]]:
+    """Return a transformation's input or output lines as rows."""
+    return [
+        {"lot": lot, "material": material, "quantity_kg": numbers.of(kg), "tracked": tracked}
+        for lot, material, tracked, kg in lines
+    ]
 
 
 def _unknown(trace: Trace) -> Iterator[dict[str, Any]]:
@@ -201,7 +195,7 @@ def _untracked_inputs(trace: Trace) -> Iterator[dict[str, Any]]:
             "event": event,
             "lot": f.epc_class,
             "material": f.material,
-            "quantity_kg": numbers[kg] if type(kg) is float else plain(kg),
+            "quantity_kg": numbers.of(kg),
         }
 
 
