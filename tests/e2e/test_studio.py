@@ -102,7 +102,9 @@ def test_edit_check_preview_publish_and_scan(
     # The click starts a form POST and its redirect: wait for the answer's status line
     # (wait_for_load_state alone may return on the page still showing before it).
     published = page.get_by_role("status").filter(has_text="is published")
-    published.wait_for()
+    # up to a minute: a loaded CI machine (SwiftShader compiling the preview's warm-up in
+    # the shared GPU process) has taken over 15 s to show it
+    published.wait_for(timeout=60_000)
     assert published.count() == 1
     assert page.locator("#version-2").get_by_text("editor@nkabom.example").count() == 1
 
