@@ -19,6 +19,8 @@ Phases:
 
 - batch page NK25-0227: FCP, LCP (and the LCP element's tag), DOMContentLoaded, bytes
   transferred (encoded body + headers of every response, document included) and requests;
+  with the idle warm-up, also what it costs the main thread until Spark is started: long
+  tasks (over 50 ms) after the load event, the longest, and their blocking time;
 - tap "Explore in 3D": time from the tap to ``#xr-stage[data-state=ready]`` and to the first
   rendered frame (``dataset.frames`` ≥ 1), bytes and requests finished by then;
 - batch NK25-0120: tap "Explore in 3D", wait until ready, pick farm-01 in the site list, time
@@ -117,6 +119,10 @@ new PerformanceObserver((list) => {
     window.__bench.lcpUrl = e.url || null;
   }
 }).observe({type: 'largest-contentful-paint', buffered: true});
+window.__longTasks = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) window.__longTasks.push([e.startTime, e.duration]);
+}).observe({type: 'longtask', buffered: true});
 """
 
 # Records performance.now() at the first moment the stage reaches each milestone.
@@ -342,6 +348,25 @@ def _wait_quiet(page: Any, traffic: Traffic, quiet_ms: int = 3000, cap_ms: int =
         seen = now
 
 
+def _warm_up_blocking(page: Any, load_ms: float) -> dict[str, float]:
+    """What the idle warm-up costs the main thread of a slow phone (4× CPU): the long tasks
+    (over 50 ms) from the load event until Spark has been started at idle — their count, the
+    longest, and their blocking time (what each holds the thread past 50 ms, as in Total
+    Blocking Time): a tap or a scroll meanwhile waits up to the longest."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_selector("html[data-xr-prefetched=spark]", timeout=SPARK_WAIT_MS)
+    page.wait_for_timeout(200)  # the last long task's entry is reported after it ends
+    tasks = [d for start, d in page.evaluate("window.__longTasks") if start >= load_ms]
+    name = "page with warm-up: warm-up"
+    return {
+        f"{name} long tasks": float(len(tasks)),
+        f"{name} longest task (ms)": max(tasks, default=0.0),
+        f"{name} blocking time (ms)": sum(d - 50 for d in tasks),
+    }
+
+
 def _tap_3d(page: Any, site: str | None) -> float:
     page.evaluate(WATCH_STAGE, site)
     start: float = page.evaluate("performance.now()")
@@ -516,6 +541,7 @@ def run_once(
             figures["page with warm-up: warm-up transferred (bytes)"] = float(
                 sum(s for _, s in warmed)
             )
+            figures.update(_warm_up_blocking(page, paint["load"]))
         context.close()
     if only == "page":
         return figures, notes
