@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple, overload
 
 from sqlalchemy import Select, Text, cast, select
@@ -20,7 +20,7 @@ from server.adapters.models import (
 )
 from server.adapters.models.supply import in_spatial_index
 from server.core.epcis.identifiers import EPC, IO, PLACE, base_location
-from server.core.evidence.event_reading import is_creation, named_plots
+from server.core.evidence.event_reading import class_gtin, is_creation, named_plots
 from server.core.evidence.inputs import (
     BatchInputs,
     Material,
@@ -36,7 +36,7 @@ from server.core.evidence.inputs import (
 from server.core.evidence.inputs import (
     Site as PlainSite,
 )
-from server.core.gs1.identifiers import gtin_of, lot_class
+from server.core.gs1.identifiers import lot_class
 from server.services.driver_rows import DriverRows, Memo
 from server.services.trace_events import TraceEventReader, loads
 
@@ -142,6 +142,7 @@ def _record(r: Any, payload: dict[str, Any]) -> PlainRecord:
 
 
 _NAMING_ROLES = (EPC, IO)
+_TIME = attrgetter("time")
 
 
 def _trace_events(
@@ -255,7 +256,7 @@ def _plots_near(session: Session, brand_id: int, sites: set[str]) -> dict[str, P
     db = DriverRows(session)
     if not sites:
         return {}
-    among, param = db.among(sites)
+    among, param = db.among_joined(sites)
     table = Plot.__tablename__
     of_sites = f"brand_id = {db.mark} AND site_key {among}"
     union = db.all(
@@ -368,7 +369,8 @@ def load_batch_inputs(session: Session, batch: Batch, as_of: date | None = None)
     tracked_gtins = {m.gtin: m.tracked for m in materials}
 
     def tracked(cls: str) -> bool:
-        return tracked_gtins.get(gtin_of(cls) or "", True)
+        # `class_gtin`: read once per GTIN, the prefix the batch's 50,000 lots share.
+        return tracked_gtins.get(class_gtin(cls) or "", True)
 
     root = lot_class(batch.product.gtin, batch.lot)
     db = DriverRows(session)
@@ -378,12 +380,12 @@ def load_batch_inputs(session: Session, batch: Batch, as_of: date | None = None)
     farm_locations = {s.sgln for _, s in sites.values() if s.kind == "farm" and s.sgln}
     _farm_creations(reader, brand.id, farm_locations, events)
     plots = _plots_near(session, brand.id, set(sites))
-    # By (time, row id): the row ids in order, then a stable sort on the time alone.
-    order = sorted(events)
-    order.sort(key=lambda key: events[key].time)
-    trace_events = tuple(map(events.__getitem__, order))
+    # By (time, row id): in row id order, then a stable sort on the time alone.
+    ordered = list(map(events.__getitem__, sorted(events)))
     events.clear()
-    del order
+    ordered.sort(key=_TIME)
+    trace_events = tuple(ordered)
+    del ordered
     # `named_plots` reads an event's ILMD, one dict shared by the events of the same text.
     creations = {id(e.ilmd): e for e in trace_events if e.ilmd and is_creation(e)}
     named_plot_ids = {p for e in creations.values() for p in named_plots(e)}

@@ -39,6 +39,19 @@ class DriverRows:
         """
         return matching_any(self.postgres, "%b" if self.postgres else "?", values)
 
+    def among_joined(self, values: Iterable[Any]) -> tuple[str, Any]:
+        """Return what `among` does, planned on PostgreSQL as a join with the values.
+
+        PostgreSQL plans ``= ANY`` of a constant array by estimating each element against
+        the column's statistics, again for each index and each ``min``/``max`` it could read
+        from one: 0.2 s of planning for a big batch's 10,000 farms' plots, for 20,000 rows.
+        ``IN (SELECT unnest(…))`` is planned as a join: no estimate per element.
+        """
+        among, param = self.among(values)
+        if self.postgres:
+            return "IN (SELECT unnest(%b))", param
+        return among, param
+
     def text(self, column: str) -> str:
         """Return the SQL reading JSON `column` as its text (PostgreSQL would decode it)."""
         return f"{column}::text" if self.postgres else column

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Flask
@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from server.adapters.db import db
 from server.adapters.models import Batch, Brand, EpcisEvent, EvidenceRecord, Plot
+from server.core.evidence.inputs import Quantity
 from server.core.evidence.report import build_report
 from server.services.batch_inputs import load_batch_inputs
-from server.services.trace_events import loads
+from server.services.trace_events import TraceEventReader, loads
 from tests.conftest import whole_brand_inputs
 
 
@@ -126,3 +127,39 @@ def test_every_record_route_and_every_farm_plot_is_read(app: Flask) -> None:
         ids = {r.id for r in after.evidence}
         assert after.evidence == tuple(r for r in whole.evidence if r.id in ids)
         assert next(r for r in after.evidence if r.id == "on-plot").issued_on == date(2025, 1, 2)
+
+
+def _row(key: int, kind: str, lines: str | None, parsed: str) -> tuple[Any, ...]:
+    """Return a row of `TraceEventReader`'s columns: an event at one place, its lines."""
+    place = "https://id.gs1.org/414/9520120000014"
+    return (key, f"urn:uuid:{key}", kind, "2024-10-01 00:00:00.000000", "step", "ADD",
+            place, place, lines, lines, None, parsed)  # fmt: skip
+
+
+def test_an_event_read_again_is_kept_and_a_transformation_read_again_is_returned(
+    sqlite_app: Flask,
+) -> None:
+    # A level of the trace reads again the transformations of the level before (they name
+    # its classes as inputs): their flow counts again, their event is the one read first.
+    lot = '[{"epc_class": "urn:lot:1", "quantity": 40.0, "uom": "KGM"}, {"epc_class": "x"}]'
+    parsed = '{"sources": [["a", "b"]], "destinations": [], "ilmd": {"k": 1}}'
+    with sqlite_app.app_context():
+        reader = TraceEventReader(db.session)
+        events: dict[int, Any] = {}
+        first = [_row(1, "TransformationEvent", lot, parsed), _row(2, "ObjectEvent", lot, "{}")]
+        assert reader.load(first, events) == [1]
+        kept = dict(events)
+        again = [_row(2, "ObjectEvent", None, "{}"), _row(1, "TransformationEvent", None, "{}")]
+        again.append(_row(3, "TransformationEvent", None, "{}"))
+        assert reader.load(again, events) == [1, 3]
+        assert all(events[key] is kept[key] for key in kept)
+        assert reader.flow(1) == (frozenset({"urn:lot:1", "x"}), ("urn:lot:1", "x"))
+        assert reader.flow(3) == (frozenset(), ())
+        event = events[1]
+        # The line without a quantity is left out; the two lists are one tuple's values.
+        assert event.inputs == event.outputs == (Quantity("urn:lot:1", 40.0, "KGM"),)
+        assert type(event.inputs[0].quantity) is float
+        assert event.quantities == ()
+        assert event.sources == (("a", "b"),) and event.destinations == ()
+        assert event.ilmd == {"k": 1} and events[2].ilmd == {}
+        assert event.time == datetime(2024, 10, 1, tzinfo=UTC)
