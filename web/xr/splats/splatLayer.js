@@ -99,11 +99,8 @@ export async function createSplatLayer({
   const parents = parentsOf(tileset);
   const additive = refinementOf(tileset) === 'ADD';
 
-  // Spark goes into the scene once the first tile shows (reconcile), not now: in the scene,
-  // every frame of a camera flight starts a sort, and a sort begun before the root tile is
-  // shown sorts nothing; the root's own sort then waits for it to end (~0.25 s of a slow
-  // phone). A renderer shared with an earlier layer is in the scene already.
   const spark = shared ?? newSparkRenderer(renderer);
+  if (spark.parent !== scene) scene.add(spark);
   const group = new Group();
   group.name = 'splat-tiles';
   scene.add(group);
@@ -249,7 +246,6 @@ export async function createSplatLayer({
     }
     if (!shownOnce && [...entries.values()].some((e) => e.mesh.visible)) {
       shownOnce = true;
-      if (spark.parent !== scene) scene.add(spark);
       markReady();
     }
   };

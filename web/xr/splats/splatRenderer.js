@@ -83,12 +83,8 @@ export function createSplatRenderer({ scene, renderer, camera }) {
   const started = spark.update({ scene: new Scene(), camera }).catch(() => {
     // the first snapshot's sort starts the worker instead
   });
-  // the compile starts now, not after that sort: the sort waits for Spark's WebAssembly,
-  // which on a tour's cold start is still downloading (the longest wait), while the
-  // programs need none of it
-  const compiled = renderer
-    .compileAsync(spark, camera, scene)
-    .then(() => started)
+  const compiled = started
+    .then(() => renderer.compileAsync(spark, camera, scene))
     .then(() => compileTileProgram(spark, camera))
     .catch(() => {
       // compiled on first use instead
