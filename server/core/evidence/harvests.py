@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from operator import attrgetter
+from typing import Any
 
-from server.core.evidence.event_reading import ilmd_key, mass_kg, site_at
+from server.core.evidence.event_reading import GTIN_SPAN, class_gtin, ilmd_key, mass_kg, site_at
 from server.core.evidence.inputs import BatchInputs, Quantity, Site, TraceEvent
-from server.core.evidence.lot_gtins import LotGtins
 from server.core.evidence.trace_model import Trace
 
 CROP_YEAR = re.compile(r"\b(\d{4})\s*[/-]\s*(\d{2}|\d{4})\b")
@@ -40,6 +40,7 @@ class Seasons:
         self.of_event: dict[int, str] = {}  # by id(event): the check's events outlive it
         self.by_id: dict[str, str] = {}  # the harvests' seasons by event id (`harvests`)
         self.key_of: dict[tuple[str, ...], str | None] = {}
+        self.key_of_one: dict[str, Any] = {}  # as `key_of`, for ILMDs of one key
         self.named: dict[str, str] = {}
         self.crop_years: dict[int, str] = {}
 
@@ -53,11 +54,17 @@ class Seasons:
         ilmd = event.ilmd
         named = None
         if ilmd:
-            keys = tuple(ilmd)
-            if keys in self.key_of:
-                key = self.key_of[keys]
+            if len(ilmd) == 1:  # a chain's harvests write one key alike: no tuple of keys
+                (only,) = ilmd
+                key = self.key_of_one.get(only, self)
+                if key is self:
+                    key = self.key_of_one[only] = ilmd_key((only,), SEASON_KEYS)
             else:
-                key = self.key_of[keys] = ilmd_key(keys, SEASON_KEYS)
+                keys = tuple(ilmd)
+                if keys in self.key_of:
+                    key = self.key_of[keys]
+                else:
+                    key = self.key_of[keys] = ilmd_key(keys, SEASON_KEYS)
             named = None if key is None else ilmd[key]
         if not named:
             time = event.time
@@ -101,10 +108,9 @@ def harvests(
     by_id, season = seasons.by_id, seasons.season
     absent = ""  # not looked up yet: `farm_at` holds farm ids or None (an empty id: again)
     for event in inputs.events:
+        action = event.action
         # is_creation, inline: a batch has a hundred thousand events
-        if event.type != "ObjectEvent" or (
-            event.action != "ADD" and (event.action or "").upper() != "ADD"
-        ):
+        if event.type != "ObjectEvent" or (action != "ADD" and (action or "").upper() != "ADD"):
             if event.id in by_id:
                 del by_id[event.id]
             continue
@@ -122,28 +128,36 @@ def harvests(
         harvest = added.get(key)
         if harvest is None:
             harvest = added[key] = Harvest()
-        lines.add(harvest, event.outputs or event.quantities)
+        for line in event.outputs or event.quantities:
+            lines.add(harvest, line)
         harvest.ids.append(event.id)
     return added
 
 
 class _Lines:
-    """Harvests' lines in dry-equivalent kg: factors read once per GTIN and per unit."""
+    """Harvests' lines in dry-equivalent kg: factors read once per class prefix (what
+    `class_gtin` reads) and per unit."""
 
     def __init__(self, inputs: BatchInputs) -> None:
         self.factors = {m.gtin: (m.tracked, m.yield_basis_factor) for m in inputs.materials}
-        self.gtin_of = LotGtins()
         self.kg_per: dict[str | None, float | None] = {None: 1.0}  # a missing unit is kg
+        # (tracked, yield basis factor) by the part of a class `class_gtin` reads
+        self.of_prefix: dict[str, tuple[bool, float]] = {}
 
-    def add(self, harvest: Harvest, quantities: tuple[Quantity, ...]) -> None:
-        """Add each tracked line's kg x yield basis factor to `harvest`, line by line."""
-        for q in quantities:
-            tracked, factor = self.factors.get(self.gtin_of(q.epc_class) or "", (True, 1.0))
-            uom = q.uom
-            if uom in self.kg_per:
-                per = self.kg_per[uom]
-            else:
-                per = self.kg_per[uom] = mass_kg(Quantity(q.epc_class, 1.0, uom))
-            if tracked and per is not None:
-                # mass_kg's product, then the factor's, as one line at a time would give
-                harvest.delivered += float(q.quantity) * per * factor
+    def add(self, harvest: Harvest, q: Quantity) -> None:
+        """Add a tracked line's kg x yield basis factor to `harvest`."""
+        prefix = q.epc_class[:GTIN_SPAN]  # what `class_gtin` reads of the class
+        found = self.of_prefix.get(prefix)
+        if found is None:
+            found = self.factors.get(class_gtin(q.epc_class) or "", (True, 1.0))
+            if prefix[-1:] != "\n":  # `class_gtin` reads such a class whole
+                self.of_prefix[prefix] = found
+        tracked, factor = found
+        uom = q.uom
+        if uom in self.kg_per:
+            per = self.kg_per[uom]
+        else:
+            per = self.kg_per[uom] = mass_kg(Quantity(q.epc_class, 1.0, uom))
+        if tracked and per is not None:
+            # mass_kg's product, then the factor's, as one line at a time would give
+            harvest.delivered += float(q.quantity) * per * factor

@@ -48,9 +48,11 @@ from server.core.evidence.result import CheckResult, plain_rows
 from server.core.evidence.trace import build_trace
 from server.core.evidence.trace_model import Trace
 
-# Rows serialised at a time: big enough for orjson to run at full speed, small enough that
-# a chunk's rows are a few MB.
-CHUNK = 4096
+# Rows serialised at a time: enough that a call's overhead does not show, few enough that
+# a chunk's rows and their bytes (about 100 kB each for a journey) stay in the processor's
+# cache while they are made, serialised, scanned and copied, and their freed memory is
+# still there for the next chunk's. 4096 rows (a few MB) cost a quarter more time to write.
+CHUNK = 256
 
 
 # What a derived copy's sections name the full report by until its hash is known (the hash

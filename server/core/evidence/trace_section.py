@@ -21,8 +21,8 @@ from typing import Any
 from server.core.evidence.result import plain
 from server.core.evidence.trace_model import Trace
 
-# Rows made at a time: as many as a writer serialises at once.
-CHUNK = 4096
+# Rows made at a time: as many as a writer serialises at once (`report_stream.CHUNK`).
+CHUNK = 256
 
 _TIME = itemgetter(1)  # of a Step, and of a Transformation
 

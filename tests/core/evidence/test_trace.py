@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -312,3 +313,26 @@ def test_harvests_naming_plots_are_origins_per_plot() -> None:
     ]
     assert result.farm_ids == ("farm-1",)
     assert {p.kind for p in result.problems} == {"unknown_plot"}  # no plots registered
+
+
+def test_origins_name_the_plots_named_plots_reads_whatever_the_ilmd() -> None:
+    ilmds: list[dict[str, object]] = [
+        {"originxr:plots": ["p-1"]},  # the common case, read inline once its key is known
+        {"originxr:plots": ["p-2"]},
+        {"originxr:plots": "p-3"},  # the same key, not a list
+        {"originxr:plots": [7]},
+        {"originxr:plots": ["p-5", "p-4"]},
+        {"note": "dry season"},  # one key naming no plots
+        {"plot_id": "p-6", "a:plots": ["p-1"]},
+        {},
+    ]
+    events = [
+        replace(add(f"h{i}", "farm-1", f"{W1}-{i}", 100, 0), ilmd=ilmd)
+        for i, ilmd in enumerate(ilmds)
+    ]
+    made = tx("t1", "ferm", [(f"{W1}-{i}", 100) for i in range(len(ilmds))], [(D1, 400)], 5)
+    result = trace([*events, made], D1)
+    assert sorted(o.plot_ids for o in result.origins) == sorted({named_plots(e) for e in events})
+    for origin in result.origins:
+        named = {e.id for e in events if named_plots(e) == origin.plot_ids}
+        assert set(origin.event_ids) == named

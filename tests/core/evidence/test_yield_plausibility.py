@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from server.core.evidence.inputs import Plot
+from server.core.evidence.event_reading import class_gtin, mass_kg
+from server.core.evidence.harvests import Harvest, Seasons, _Lines
+from server.core.evidence.inputs import Plot, Quantity, TraceEvent
 from server.core.evidence.trace import build_trace
 from server.core.evidence.yield_plausibility import check_yield_plausibility, crop_year, season_of
+from server.core.gs1.identifiers import CANONICAL_HOST, gs1_check_digit, lot_class
 
 if TYPE_CHECKING:
     from conftest import Kit
@@ -149,3 +152,52 @@ def test_the_band_follows_the_value_the_highest_known_ratio(kit: Kit) -> None:
         farm2["ratio_low"],
         farm2["ratio_high"],
     )
+
+
+def test_seasons_read_each_ilmd_as_season_of() -> None:
+    ilmds: list[dict[str, Any]] = [
+        {},
+        {"originxr:plots": ["plot-1a"]},  # one key, no season: the crop year of the time
+        {"season": "2024/25 main crop"},  # one key, another: looked up apart
+        {"cbv:harvestSeason": "2025 light crop"},
+        {"originxr:plots": ["plot-1a"], "season": "2023/24"},
+        {"season": ""},
+        {"originxr:plots": ["plot-1b"]},
+    ]
+    seasons = Seasons()
+    for month in (3, 11):
+        for ilmd in ilmds:
+            event = TraceEvent("h", "ObjectEvent", datetime(2024, month, 5, tzinfo=UTC), ilmd=ilmd)
+            assert seasons.season(event) == season_of(event), (month, ilmd)
+
+
+def test_harvest_lines_add_kg_times_yield_factor_as_one_line_at_a_time(kit: Kit) -> None:
+    inputs = kit.inputs()
+    factors = {m.gtin: (m.tracked, m.yield_basis_factor) for m in inputs.materials}
+    wet, sugar = class_gtin(kit.wet1), class_gtin(lot_class(_gtin(7), "S1"))
+    assert wet in factors and sugar in factors and not factors[sugar][0]
+    lines = [
+        Quantity(kit.wet1, 40, "KGM"),
+        Quantity(kit.wet2, 0.5, "TNE"),
+        Quantity(lot_class(_gtin(7), "S1"), 10, None),  # untracked: not counted
+        Quantity(f"{CANONICAL_HOST}/01/{wet}\n", 3, None),  # read whole by class_gtin
+        Quantity(f"{CANONICAL_HOST}/01/{wet}\nX", 4, None),  # the same prefix, no GTIN
+        Quantity(lot_class(_gtin(555), "X1"), 7, "LBR"),  # no material: tracked, factor 1
+        Quantity(kit.wet1, 5, "PCS"),  # not a mass
+        Quantity("not a class", 2, "kg"),
+    ]
+    harvest, expected = Harvest(), 0.0
+    added = _Lines(inputs)
+    for line in lines * 2:  # the second time from what was read the first
+        added.add(harvest, line)
+        tracked, factor = factors.get(class_gtin(line.epc_class) or "", (True, 1.0))
+        kg = mass_kg(line)
+        if tracked and kg is not None:
+            expected += kg * factor
+    assert expected > 0
+    assert harvest.delivered == expected
+
+
+def _gtin(n: int) -> str:
+    body = f"0952012300{n:03d}"
+    return body + gs1_check_digit(body)
