@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from operator import attrgetter
-from typing import Any
 
-from server.core.evidence.event_reading import GTIN_SPAN, class_gtin, ilmd_key, mass_kg, site_at
+from server.core.evidence.event_reading import class_gtin, ilmd_key, mass_kg, site_at
 from server.core.evidence.inputs import BatchInputs, Quantity, Site, TraceEvent
 from server.core.evidence.trace_model import Trace
 
@@ -39,8 +38,9 @@ class Seasons:
     def __init__(self) -> None:
         self.of_event: dict[int, str] = {}  # by id(event): the check's events outlive it
         self.by_id: dict[str, str] = {}  # the harvests' seasons by event id (`harvests`)
-        self.key_of: dict[tuple[str, ...], str | None] = {}
-        self.key_of_one: dict[str, Any] = {}  # as `key_of`, for ILMDs of one key
+        # the season key of each ILMD key set; an ILMD of one key (a chain's harvests write
+        # theirs alike) is remembered under that key, not a tuple of it
+        self.key_of: dict[str | tuple[str, ...], str | None] = {}
         self.named: dict[str, str] = {}
         self.crop_years: dict[int, str] = {}
 
@@ -54,17 +54,13 @@ class Seasons:
         ilmd = event.ilmd
         named = None
         if ilmd:
-            if len(ilmd) == 1:  # a chain's harvests write one key alike: no tuple of keys
-                (only,) = ilmd
-                key = self.key_of_one.get(only, self)
-                if key is self:
-                    key = self.key_of_one[only] = ilmd_key((only,), SEASON_KEYS)
+            keys: str | tuple[str, ...] = next(iter(ilmd)) if len(ilmd) == 1 else tuple(ilmd)
+            if keys in self.key_of:
+                key = self.key_of[keys]
             else:
-                keys = tuple(ilmd)
-                if keys in self.key_of:
-                    key = self.key_of[keys]
-                else:
-                    key = self.key_of[keys] = ilmd_key(keys, SEASON_KEYS)
+                key = self.key_of[keys] = ilmd_key(
+                    (keys,) if type(keys) is str else keys, SEASON_KEYS
+                )
             named = None if key is None else ilmd[key]
         if not named:
             time = event.time
@@ -135,24 +131,16 @@ def harvests(
 
 
 class _Lines:
-    """Harvests' lines in dry-equivalent kg: factors read once per class prefix (what
-    `class_gtin` reads) and per unit."""
+    """Harvests' lines in dry-equivalent kg: GTINs read once per prefix (`class_gtin`),
+    units once each."""
 
     def __init__(self, inputs: BatchInputs) -> None:
         self.factors = {m.gtin: (m.tracked, m.yield_basis_factor) for m in inputs.materials}
         self.kg_per: dict[str | None, float | None] = {None: 1.0}  # a missing unit is kg
-        # (tracked, yield basis factor) by the part of a class `class_gtin` reads
-        self.of_prefix: dict[str, tuple[bool, float]] = {}
 
     def add(self, harvest: Harvest, q: Quantity) -> None:
         """Add a tracked line's kg x yield basis factor to `harvest`."""
-        prefix = q.epc_class[:GTIN_SPAN]  # what `class_gtin` reads of the class
-        found = self.of_prefix.get(prefix)
-        if found is None:
-            found = self.factors.get(class_gtin(q.epc_class) or "", (True, 1.0))
-            if prefix[-1:] != "\n":  # `class_gtin` reads such a class whole
-                self.of_prefix[prefix] = found
-        tracked, factor = found
+        tracked, factor = self.factors.get(class_gtin(q.epc_class) or "", (True, 1.0))
         uom = q.uom
         if uom in self.kg_per:
             per = self.kg_per[uom]

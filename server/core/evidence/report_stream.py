@@ -44,15 +44,11 @@ from server.core.evidence.report import (
     trace_scalars,
 )
 from server.core.evidence.report_json import canonical_json
-from server.core.evidence.result import CheckResult, plain_rows
+from server.core.evidence.result import ROWS_AT_ONCE, CheckResult, plain_rows
 from server.core.evidence.trace import build_trace
 from server.core.evidence.trace_model import Trace
 
-# Rows serialised at a time: enough that a call's overhead does not show, few enough that
-# a chunk's rows and their bytes (about 100 kB each for a journey) stay in the processor's
-# cache while they are made, serialised, scanned and copied, and their freed memory is
-# still there for the next chunk's. 4096 rows (a few MB) cost a quarter more time to write.
-CHUNK = 256
+CHUNK = ROWS_AT_ONCE  # rows serialised at a time
 
 
 # What a derived copy's sections name the full report by until its hash is known (the hash

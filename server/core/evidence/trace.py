@@ -164,7 +164,8 @@ class _Builder:
     def spread_leaves(self, leaves: list[int], weights: list[float]) -> None:
         """Give each leaf's share to the origins of its creations (or lose it, saying why)."""
         names, creations = self.index.names, self.index.creations
-        farm_at, origins, missing, plots = self.farm_at, self.origins, self.missing, self.plots
+        farm_at, origins, missing = self.farm_at, self.origins, self.missing
+        named = self.plots.named
         for n in leaves:
             made = creations[n]
             if len(made) != 1:
@@ -188,15 +189,7 @@ class _Builder:
             if farm is None:
                 self.lose_created(names[n], part, event)
                 continue
-            # `plots.named(event)`, its common case inline: one ILMD key naming one plot
-            ilmd = event.ilmd
-            single = plots.single
-            value = ilmd.get(single) if single is not None and len(ilmd) == 1 else None
-            key: tuple[str, tuple[str, ...]]
-            if type(value) is list and len(value) == 1 and type(value[0]) is str:
-                key = (farm, (value[0],))
-            else:
-                key = (farm, plots.named(event))
+            key = (farm, named(event))
             row = origins.get(key)
             if row is None:
                 row = origins[key] = [0.0, 0.0, set(), set()]

@@ -18,11 +18,10 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from server.core.evidence.result import plain
+from server.core.evidence.result import ROWS_AT_ONCE, plain
 from server.core.evidence.trace_model import Trace
 
-# Rows made at a time: as many as a writer serialises at once (`report_stream.CHUNK`).
-CHUNK = 256
+CHUNK = ROWS_AT_ONCE  # rows made at a time: as many as a writer serialises at once
 
 _TIME = itemgetter(1)  # of a Step, and of a Transformation
 
