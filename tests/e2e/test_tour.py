@@ -159,11 +159,13 @@ def test_idle_warm_up_caches_the_viewer_and_starts_spark_alone(
     assert len(blobs) == len(set(blobs)), "a blob was asked for twice"
 
 
-# Counts the WebGL 2 contexts the page makes and the shader programs it links, from
+# Counts the WebGL 2 contexts the page makes, the shader programs it links, and the link
+# logs it reads (three.js reads a program's on its first use: where the context has no
+# KHR_parallel_shader_compile, as here, that is where the compile is waited for), from
 # before the page's scripts (init scripts are not under the CSP).
 COUNT_GL = """
 (() => {
-  window.__gl = {contexts: 0, links: 0};
+  window.__gl = {contexts: 0, links: 0, logs: 0};
   const made = new WeakSet();
   const getContext = HTMLCanvasElement.prototype.getContext;
   HTMLCanvasElement.prototype.getContext = function (type, ...rest) {
@@ -179,6 +181,11 @@ COUNT_GL = """
     window.__gl.links += 1;
     return link.call(this, program);
   };
+  const log = WebGL2RenderingContext.prototype.getProgramInfoLog;
+  WebGL2RenderingContext.prototype.getProgramInfoLog = function (program) {
+    window.__gl.logs += 1;
+    return log.call(this, program);
+  };
 })();
 """
 
@@ -190,7 +197,9 @@ def test_one_renderer_made_at_idle_draws_every_snapshot(
     included) is the one the tour draws on, for every snapshot: one WebGL context in all
     (boot's WebGL 2 probe becomes the renderer's), and no program linked after the tap —
     a renderer, or a SparkRenderer on another context, made per snapshot layer would
-    make a context and link its programs again."""
+    make a context and link its programs again. Each program's first use (three.js reading
+    its link log, which waits for the compile) was at idle too, and the context draws
+    without multisampling (glContext.js)."""
     context = new_context(locale="en-GB")
     context.add_init_script(COUNT_GL)
     page = context.new_page()
@@ -211,6 +220,12 @@ def test_one_renderer_made_at_idle_draws_every_snapshot(
     after = page.evaluate("() => ({...window.__gl})")
     assert after["contexts"] == 1, f"another WebGL context was made: {after}"
     assert after["links"] == at_idle["links"], f"programs linked after the tap: {after}"
+    assert after["logs"] == at_idle["logs"], f"a program's first use after the tap: {after}"
+    attributes = page.evaluate(
+        "() => document.querySelector('#xr-stage canvas').getContext('webgl2')"
+        ".getContextAttributes()"
+    )
+    assert attributes["antialias"] is False, attributes
 
 
 def test_without_the_idle_warm_up_the_tap_draws_on_the_probes_context(

@@ -113,3 +113,38 @@ def test_viewer_canvas_and_controls_are_visible(built_server: Any, page: Any) ->
     stage_bottom = layout["stage"][1] + 1
     assert layout["canvas"][1] <= stage_bottom, f"the stage clips the canvas: {layout}"
     assert layout["ui"][1] <= stage_bottom, f"the stage clips the viewer's controls: {layout}"
+
+
+# Counts how often a canvas's size is set (each time, even to the size it has, a WebGL
+# canvas reallocates its drawing buffer), from before the page's scripts.
+COUNT_CANVAS_SIZING = """
+(() => {
+  window.__sized = 0;
+  for (const name of ['width', 'height']) {
+    const own = Object.getOwnPropertyDescriptor(HTMLCanvasElement.prototype, name);
+    Object.defineProperty(HTMLCanvasElement.prototype, name, {
+      ...own,
+      set(value) {
+        if (this.closest('#xr-stage')) window.__sized += 1;
+        own.set.call(this, value);
+      },
+    });
+  }
+})();
+"""
+
+
+def test_the_mounted_stage_is_sized_once(
+    built_server: Any, new_context: Callable[..., Any]
+) -> None:
+    """The stage made at idle is sized once when mounted: the ResizeObserver's first call,
+    which repeats the viewer's own, sets nothing again (viewer.js `sized`)."""
+    context = new_context(locale="en-GB")
+    context.add_init_script(COUNT_CANVAS_SIZING)
+    page = context.new_page()
+    page.goto(built_server.url + BATCH_PATH)
+    page.wait_for_selector("html[data-xr-prefetched]", timeout=60_000)
+    open_viewer(page)
+    wait_for_more_frames(page, frames(page))
+    # three.js's setSize sets the width and the height: one sizing is two sets
+    assert page.evaluate("window.__sized") == 2

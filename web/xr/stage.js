@@ -11,6 +11,8 @@ import {
 } from 'three';
 import { loadScene } from './sceneLoader.js';
 
+/** @typedef {import('three').Material} Material */
+
 /**
  * The 3D stage a viewer draws on: the WebGL renderer, the scene holding the diorama, its
  * lights and camera. Made either when the shopper taps (viewer.js) or ahead of the tap, at
@@ -36,9 +38,11 @@ export const BACKGROUND = new Color(0xf3ede4);
  * @returns {WebGLRenderer}
  */
 export function createRenderer(gl) {
-  // with three.js's other defaults, WebGL's own: those of boot's probe (glContext.js)
+  // with three.js's other defaults, WebGL's own: those of boot's probe (glContext.js's
+  // CONTEXT_ATTRIBUTES, not imported here so that boot's chunk stays one file), used where
+  // three.js makes the context itself
   const renderer = new WebGLRenderer({
-    antialias: true,
+    antialias: false,
     alpha: true,
     ...(gl && !gl.context.isContextLost() ? { canvas: gl.canvas, context: gl.context } : {}),
   });
@@ -86,3 +90,31 @@ export function panelMaterial(map) {
 
 /** The font of the tour's panels (tour/tourPanels.js), warmed at idle (warmStage.js). */
 export const PANEL_FONT = 'system-ui, "Segoe UI", Roboto, "Noto Sans", sans-serif';
+
+/**
+ * Finish, one program per task, the programs `renderer.compile()` (or `compileAsync`) made
+ * for the materials under `root`: where the context lacks KHR_parallel_shader_compile (a
+ * software GPU, some phones), `compileAsync` settles at once and each program's compile
+ * and link wait for its first draw, when three.js reads its logs and uniforms: 0.1–0.3 s
+ * each of a slow phone's main thread in the first frames after a tap (bench_page_load's
+ * trace of the prefetched tour). Done at idle instead, a task per program keeps each wait
+ * short. With the extension this costs nothing: the programs are linked already.
+ * @param {WebGLRenderer} renderer
+ * @param {import('three').Object3D} root
+ * @returns {Promise<void>}
+ */
+export async function finishPrograms(renderer, root) {
+  /** @type {Set<{getUniforms(): unknown}>} */
+  const programs = new Set();
+  root.traverse((object) => {
+    const { material } = /** @type {{material?: Material | Material[]}} */ (object);
+    for (const each of Array.isArray(material) ? material : material ? [material] : []) {
+      const program = renderer.properties.get(each).currentProgram;
+      if (program) programs.add(program);
+    }
+  });
+  for (const program of programs) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    program.getUniforms();
+  }
+}

@@ -148,12 +148,19 @@ export async function mountViewer(container, options) {
   };
   reducedMotion.addEventListener('change', onMotionPref);
 
+  // the size last given to the renderer: setting a canvas's size, even to the one it has,
+  // reallocates its drawing buffer (and the ResizeObserver's first call repeats resize()'s)
+  let sized = '';
   const resize = () => {
     const width = Math.max(container.clientWidth, 1);
     const height = Math.max(canvas.clientHeight || container.clientHeight, 1);
     camera.aspect = width / height;
     camera.updateProjectionMatrix();
-    if (!renderer.xr.isPresenting) renderer.setSize(width, height, false);
+    if (renderer.xr.isPresenting) return;
+    const size = `${width}x${height}@${renderer.getPixelRatio()}`;
+    if (size === sized) return;
+    sized = size;
+    renderer.setSize(width, height, false);
   };
   const observer = new ResizeObserver(resize);
   observer.observe(container);
@@ -212,6 +219,7 @@ export async function mountViewer(container, options) {
       scene.background = BACKGROUND;
       delete container.dataset.xr;
       for (const listener of onXr) listener({ type: 'end', mode });
+      sized = ''; // the session sized the renderer for its own framebuffer
       resize();
     },
   });

@@ -1,5 +1,11 @@
 import { CanvasTexture, Mesh, PlaneGeometry, SRGBColorSpace } from 'three';
-import { PANEL_FONT, buildStage, createRenderer, panelMaterial } from './stage.js';
+import {
+  PANEL_FONT,
+  buildStage,
+  createRenderer,
+  finishPrograms,
+  panelMaterial,
+} from './stage.js';
 
 /**
  * Make the viewer's stage at idle, before any tap (boot.js, through warmCache.js): the
@@ -42,6 +48,7 @@ export async function warmStage({ manifestUrl, glbUrl, gl }) {
     try {
       // KHR_parallel_shader_compile where there is one: off the main thread
       await renderer.compileAsync(stage.scene, stage.camera);
+      await finishPrograms(renderer, stage.scene); // without the extension: now, not on a tap
     } finally {
       stage.scene.remove(panel);
       panel.geometry.dispose();
@@ -65,6 +72,7 @@ export async function warmStage({ manifestUrl, glbUrl, gl }) {
         await splats.warmSplats(tilesetUrl);
         const { spark, compiled } = splats.createSplatRenderer(stage);
         await compiled;
+        await finishPrograms(stage.renderer, spark);
         return spark;
       });
       prepared.spark = made;
