@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, redirect, request, session
 from flask import url_for as flask_url_for
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from server.adapters.config import settings
@@ -43,8 +44,31 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 )
 
 
+# The names of the blueprints `studio_blueprint` made: their answers alone write the session.
+_STUDIO_BLUEPRINTS: set[str] = set()
+
+
+class StudioSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, written back by the studio's answers only.
+
+    A signed-in editor's browser sends the session cookie with every request to the
+    origin, and Flask would refresh it (the permanent session's expiry) on every answer:
+    static files, blobs, public pages. One of those would carry the editor's session into
+    a shared cache. And one that started before a change to the session (the studio's
+    language, say) and ended after it would bring the older session back: each answer
+    writes the session as its request read it. A session a request changed is written
+    whatever answered; only studio code changes it.
+    """
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        if session.modified:
+            return True
+        return request.blueprint in _STUDIO_BLUEPRINTS and super().should_set_cookie(app, session)
+
+
 def init_app(app: Flask) -> None:
     """Set up sessions and CSRF for the studio (public pages stay cookie-free)."""
+    app.session_interface = StudioSessions()
     base_url = settings(app).public_base_url
     app.config.setdefault("SESSION_COOKIE_SECURE", base_url.startswith("https://"))
     app.config.update(
@@ -77,6 +101,7 @@ def _csrf_failed(_exc: CSRFError) -> Response:
 def studio_blueprint(name: str, import_name: str) -> Blueprint:
     """Return a blueprint under /studio whose requests get the studio's checks."""
     bp = Blueprint(name, import_name, url_prefix="/studio")
+    _STUDIO_BLUEPRINTS.add(name)
 
     @bp.before_request
     def _before() -> None:

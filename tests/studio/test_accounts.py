@@ -251,3 +251,20 @@ def test_studio_is_translated(studio: StudioClient) -> None:
     assert "Jemanden einladen" in page
     # The choice sticks for the session.
     assert "Jemanden einladen" in studio.get("/studio/nkabom/people").get_data(as_text=True)
+
+
+def test_only_studio_answers_write_the_session_cookie(studio: StudioClient) -> None:
+    """A signed-in editor's browser sends its session cookie with every request, static
+    files, blobs and public pages included. Only the studio's own answers may write it
+    back: any other answer carrying it would put the editor's session into a shared cache,
+    and one that started before a change to the session (the studio's language, say) and
+    ended after it would bring the old session back (the studio's e2e test saw its English
+    page turn German after a slow preview's downloads)."""
+    assert "Set-Cookie" in studio.get("/studio/nkabom/story?lang=de").headers
+    for path in ("/static/css/studio.css", "/healthz", "/01/09520123100018/10/NK25-0120"):
+        response = studio.get(path)
+        response.close()  # a static file's answer holds the file open until closed
+        assert response.status_code in (200, 202), (path, response.status_code)
+        assert "Set-Cookie" not in response.headers, path
+    # the session itself is untouched: the studio still answers in the language chosen
+    assert 'lang="de"' in studio.get("/studio/nkabom/story").get_data(as_text=True)
