@@ -385,17 +385,19 @@ def _warm_up_blocking(page: Any, load_ms: float) -> dict[str, float]:
     }
 
 
-def _tap(page: Any, name: str, force: bool = False) -> tuple[float, float]:
-    """Click the button `name`; return when the bench asked for the click and the click
-    event's own time stamp (performance.now() time): the tap, as the page received it.
+def _tap(page: Any, target: str | Any, force: bool = False) -> tuple[float, float]:
+    """Click `target` (a button's name, or a locator); return when the bench asked for the
+    click and the click event's own time stamp (performance.now() time): the tap, as the
+    page received it.
 
     Between the two are Playwright's round trips and (unless `force`) its wait for the
     button to hold still over two animation frames, which no finger waits for. The time
     stamp is when the browser took the input: a busy main thread's delay in handling it
     comes after, so it stays in every figure measured from the tap."""
+    locator = page.get_by_role("button", name=target) if isinstance(target, str) else target
     taps = int(page.evaluate("window.__taps.length"))
     asked: float = page.evaluate("performance.now()")
-    page.get_by_role("button", name=name).click(force=force)
+    locator.click(force=force)
     page.wait_for_function(f"() => window.__taps.length > {taps}", polling=50)
     tapped: float = page.evaluate(f"window.__taps[{taps}]")
     return asked, tapped
@@ -623,10 +625,7 @@ def run_once(
     _wait_mark(page, "frame")
     page.wait_for_load_state("networkidle")
     cursor = traffic.mark()
-    taps = int(page.evaluate("window.__taps.length"))
-    page.locator(f"#xr-stage button[data-site-id='{SNAPSHOT_SITE}']").click()
-    page.wait_for_function(f"() => window.__taps.length > {taps}", polling=50)
-    start: float = page.evaluate(f"window.__taps[{taps}]")
+    _, start = _tap(page, page.locator(f"#xr-stage button[data-site-id='{SNAPSHOT_SITE}']"))
     loaded = _wait_mark(page, "snapshot")
     page.wait_for_load_state("networkidle")  # tiles refined after the first ones show
     got = traffic.since(cursor, _epoch(page, loaded))

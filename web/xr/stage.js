@@ -39,8 +39,8 @@ export const BACKGROUND = new Color(0xf3ede4);
  */
 export function createRenderer(gl) {
   // with three.js's other defaults, WebGL's own: those of boot's probe (glContext.js's
-  // CONTEXT_ATTRIBUTES, not imported here so that boot's chunk stays one file), used where
-  // three.js makes the context itself
+  // CONTEXT_ATTRIBUTES, repeated here rather than imported so that boot's chunk stays one
+  // file), used where three.js makes the context itself
   const renderer = new WebGLRenderer({
     antialias: false,
     alpha: true,

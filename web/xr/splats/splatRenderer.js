@@ -77,6 +77,8 @@ export function newSparkRenderer(renderer) {
  *   camera: import('three').Camera}} context
  * @returns {{spark: SparkRenderer, compiled: Promise<void>}} `spark` is not in `scene`: the
  *   first layer adds it; `compiled` settles (never rejects) once its programs are compiled
+ *   (without KHR_parallel_shader_compile, once their compiles are issued: the idle warm-up
+ *   then waits for them with stage.js `finishPrograms`)
  */
 export function createSplatRenderer({ scene, renderer, camera }) {
   const spark = newSparkRenderer(renderer);
